@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Jejak",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Jejak", targets: ["Jejak"]),
+        .library(name: "JejakTlog", targets: ["JejakTlog"]),
+        .library(name: "JejakCrypto", targets: ["JejakCrypto"]),
+        .library(name: "JejakStorage", targets: ["JejakStorage"]),
+        .executable(name: "jejak", targets: ["jejak"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries (Debian: liblmdb-dev, libsodium-dev; see Tools/setup.sh).
+        .systemLibrary(
+            name: "CLMDB", pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]),
+        .systemLibrary(
+            name: "CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
+
+        // Storage: LMDB environments, closure-scoped transactions, cursors.
+        .target(name: "JejakStorage", dependencies: ["CLMDB"]),
+        // Crypto: SHA-256, Ed25519, vkeys, signed notes, cosignatures, DSSE.
+        .target(name: "JejakCrypto", dependencies: ["CSodium"]),
+        // Transparency-log formats: RFC 9162 Merkle tree and proofs, checkpoints,
+        // tlog-proof receipts, tlog-policy. Needs no storage, so offline verifiers use it alone.
+        .target(name: "JejakTlog", dependencies: ["JejakCrypto"]),
+        // The ledger core.
+        .target(
+            name: "Jejak",
+            dependencies: [
+                "JejakStorage", "JejakCrypto", "JejakTlog",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The command-line tool.
+        .executableTarget(
+            name: "jejak",
+            dependencies: [
+                "Jejak",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "JejakStorageTests", dependencies: ["JejakStorage"]),
+        .testTarget(
+            name: "JejakCryptoTests", dependencies: ["JejakCrypto"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "JejakTlogTests", dependencies: ["JejakTlog"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "JejakTests", dependencies: ["Jejak"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

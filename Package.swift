@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "JejakTlog", targets: ["JejakTlog"]),
         .library(name: "JejakCrypto", targets: ["JejakCrypto"]),
         .library(name: "JejakStorage", targets: ["JejakStorage"]),
+        .library(name: "JejakJSON", targets: ["JejakJSON"]),
         .executable(name: "jejak", targets: ["jejak"]),
     ],
     dependencies: [
@@ -24,10 +25,12 @@ let package = Package(
             name: "CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
 
+        // JSON: a fast, order-preserving parser and compact writer over UTF-8 bytes.
+        .target(name: "JejakJSON"),
         // Storage: LMDB environments, closure-scoped transactions, cursors.
         .target(name: "JejakStorage", dependencies: ["CLMDB"]),
         // Crypto: SHA-256, Ed25519, vkeys, signed notes, cosignatures, DSSE.
-        .target(name: "JejakCrypto", dependencies: ["CSodium"]),
+        .target(name: "JejakCrypto", dependencies: ["CSodium", "JejakJSON"]),
         // Transparency-log formats: RFC 9162 Merkle tree and proofs, checkpoints,
         // tlog-proof receipts, tlog-policy. Needs no storage, so offline verifiers use it alone.
         .target(name: "JejakTlog", dependencies: ["JejakCrypto"]),
@@ -46,6 +49,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .testTarget(name: "JejakJSONTests", dependencies: ["JejakJSON"]),
         .testTarget(name: "JejakStorageTests", dependencies: ["JejakStorage"]),
         .testTarget(
             name: "JejakCryptoTests", dependencies: ["JejakCrypto"],

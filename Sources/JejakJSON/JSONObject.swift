@@ -1,31 +1,41 @@
 /// A JSON object: members with distinct names, kept in document order.
 ///
 /// Member names are compared by their UTF-8 bytes (RFC 8259 §8.3), not with Swift's Unicode
-/// canonical equivalence. Lookup is a linear scan for small objects; objects with
+/// canonical equivalence. Lookup by name is a linear scan for small objects; objects with
 /// ``indexThreshold`` or more members also keep a hash index.
+///
+/// The object is a random-access collection of `(key, value)` members in document order
+/// (`object[0]`, `for (key, value) in object`, `object.first`, …); ``subscript(_:)`` with a
+/// `String` looks a member up by name.
 ///
 /// `==` compares members **in order** (`{"a":1,"b":2}` != `{"b":2,"a":1}`); use
 /// ``JSONValue/schemaEquals(_:)`` for order-insensitive comparison.
-public struct JSONObject: Hashable, Sendable, Sequence {
+public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     /// A member: its name and value.
     public typealias Element = (key: String, value: JSONValue)
-    /// Iterates over the members in document order.
-    public typealias Iterator = IndexingIterator<[Element]>
+    /// A member's position, from 0 in document order.
+    public typealias Index = Int
+    /// The positions of the members.
+    public typealias Indices = Range<Int>
+
+    /// A member as stored (a struct rather than a tuple: the runtime handles arrays of it faster).
+    struct Member: Sendable {
+        var key: String
+        var value: JSONValue
+    }
 
     /// The number of members from which an object keeps a hash index for lookups.
     public static let indexThreshold = 16
 
-    /// The members in document order. Names are distinct.
-    ///
-    /// Mutate through ``subscript(_:)`` or ``removeValue(forKey:)``, which keep names distinct.
-    public private(set) var members: [Element]
+    /// The members in document order; names are distinct.
+    private(set) var storage: [Member]
 
-    /// Member name → position in ``members``; present only when `members.count >= indexThreshold`.
+    /// Member name → position; present only when `storage.count >= indexThreshold`.
     private var index: [UTF8Key: Int]?
 
     /// Creates an empty object.
     public init() {
-        members = []
+        storage = []
         index = nil
     }
 
@@ -34,7 +44,7 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     /// - Parameter members: The members, in order.
     public init?(members: [Element]) {
         self.init()
-        self.members.reserveCapacity(members.count)
+        storage.reserveCapacity(members.count)
         for member in members {
             if appendIfAbsent(key: member.key, value: member.value) { return nil }
         }
@@ -43,7 +53,7 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     /// Creates an object whose names are known to be distinct (checked with a precondition).
     init(checkedMembers: [Element]) {
         self.init()
-        members.reserveCapacity(checkedMembers.count)
+        storage.reserveCapacity(checkedMembers.count)
         for member in checkedMembers {
             let duplicate = appendIfAbsent(key: member.key, value: member.value)
             precondition(!duplicate, "duplicate JSON object key \"\(member.key)\"")
@@ -51,41 +61,47 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     }
 
     /// Creates an object from parser output: names already verified distinct, index prebuilt.
-    init(uncheckedMembers: [Element], index: [UTF8Key: Int]?) {
-        members = uncheckedMembers
+    init(uncheckedStorage: [Member], index: [UTF8Key: Int]?) {
+        storage = uncheckedStorage
         self.index = index
+    }
+
+    /// The members in document order, as a new array (prefer iterating the object itself,
+    /// which does not copy).
+    public var members: [Element] {
+        storage.map { (key: $0.key, value: $0.value) }
     }
 
     /// Appends a member unless the name exists; returns `true` if it was a duplicate.
     private mutating func appendIfAbsent(key: String, value: JSONValue) -> Bool {
         if position(of: key) != nil { return true }
-        members.append((key: key, value: value))
+        storage.append(Member(key: key, value: value))
         if index != nil {
-            index?[UTF8Key(string: key)] = members.count - 1
-        } else if members.count >= Self.indexThreshold {
+            index?[UTF8Key(string: key)] = storage.count - 1
+        } else if storage.count >= Self.indexThreshold {
             rebuildIndex()
         }
         return false
     }
 
     private mutating func rebuildIndex() {
-        guard members.count >= Self.indexThreshold else {
+        guard storage.count >= Self.indexThreshold else {
             index = nil
             return
         }
-        var newIndex = [UTF8Key: Int](minimumCapacity: members.count)
-        for (position, member) in members.enumerated() {
+        var newIndex = [UTF8Key: Int](minimumCapacity: storage.count)
+        for (position, member) in storage.enumerated() {
             newIndex[UTF8Key(string: member.key)] = position
         }
         index = newIndex
     }
 
-    /// The position in ``members`` of the member named `key`, if any.
+    /// The position of the member named `key`, if any.
     ///
     /// - Parameter key: A member name, compared by UTF-8 bytes.
     public func position(of key: String) -> Int? {
         if let index { return index[UTF8Key(string: key)] }
-        for position in members.indices where utf8Equal(members[position].key, key) {
+        for position in storage.indices where utf8Equal(storage[position].key, key) {
             return position
         }
         return nil
@@ -97,12 +113,12 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     /// new member; setting `nil` removes the member.
     public subscript(key: String) -> JSONValue? {
         get {
-            position(of: key).map { members[$0].value }
+            position(of: key).map { storage[$0].value }
         }
         set {
             if let newValue {
                 if let position = position(of: key) {
-                    members[position].value = newValue
+                    storage[position].value = newValue
                 } else {
                     _ = appendIfAbsent(key: key, value: newValue)
                 }
@@ -118,38 +134,48 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
         guard let position = position(of: key) else { return nil }
-        let removed = members.remove(at: position).value
+        let removed = storage.remove(at: position).value
         if index != nil { rebuildIndex() }
         return removed
     }
 
     /// Whether the object has a member named `key`.
+    ///
+    /// - Parameter key: A member name, compared by UTF-8 bytes.
     public func contains(key: String) -> Bool {
         position(of: key) != nil
     }
 
     /// The member names in document order.
-    public var keys: [String] { members.map(\.key) }
+    public var keys: [String] { storage.map(\.key) }
 
     /// The member values in document order.
-    public var values: [JSONValue] { members.map(\.value) }
+    public var values: [JSONValue] { storage.map(\.value) }
 
     /// The number of members.
-    public var count: Int { members.count }
+    public var count: Int { storage.count }
 
     /// Whether the object has no members.
-    public var isEmpty: Bool { members.isEmpty }
+    public var isEmpty: Bool { storage.isEmpty }
 
-    /// Returns an iterator over the members in document order.
-    public func makeIterator() -> Iterator { members.makeIterator() }
+    /// The position of the first member (0).
+    public var startIndex: Int { 0 }
 
-    /// The number of members (an exact count, so `Array(object)` allocates once).
-    public var underestimatedCount: Int { members.count }
+    /// One past the position of the last member (``count``).
+    public var endIndex: Int { storage.count }
+
+    /// The member at `position` (0-based, document order).
+    ///
+    /// - Precondition: `position` is in `0..<count`.
+    public subscript(position: Int) -> Element {
+        let member = storage[position]
+        return (key: member.key, value: member.value)
+    }
 
     /// Compares members in document order; names by UTF-8 bytes.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        guard lhs.members.count == rhs.members.count else { return false }
-        for (a, b) in zip(lhs.members, rhs.members) {
+        guard lhs.storage.count == rhs.storage.count else { return false }
+        for (a, b) in zip(lhs.storage, rhs.storage) {
             guard utf8Equal(a.key, b.key), a.value == b.value else { return false }
         }
         return true
@@ -157,8 +183,8 @@ public struct JSONObject: Hashable, Sendable, Sequence {
 
     /// Hashes the members in document order, consistently with `==`.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(members.count)
-        for member in members {
+        hasher.combine(storage.count)
+        for member in storage {
             hashUTF8(member.key, into: &hasher)
             member.value.hash(into: &hasher)
         }

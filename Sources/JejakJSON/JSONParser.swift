@@ -85,10 +85,26 @@ public struct JSONParser {
 }
 
 private let quote = UInt8(ascii: "\"")
+
+/// For a little-endian word of 8 string bytes, a mask whose lowest set bit is the high bit of
+/// the first byte that is `"`, `\`, a control character (< 0x20) or non-ASCII (>= 0x80); zero
+/// if there is none. (Borrows can only create false positives *above* a true one.)
+@inline(__always)
+private func attentionMask(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quotes = word ^ (ones &* 0x22)
+    let backslashes = word ^ (ones &* 0x5C)
+    let hasQuote = (quotes &- ones) & ~quotes
+    let hasBackslash = (backslashes &- ones) & ~backslashes
+    let hasControl = (word &- ones &* 0x20) & ~word
+    return (hasQuote | hasBackslash | hasControl | word) & highs
+}
+
 private let backslash = UInt8(ascii: "\\")
 
 /// The recursive-descent parser state: a pointer, a length and a cursor.
-struct RawParser {
+struct RawParser: ~Copyable {
     let p: UnsafePointer<UInt8>
     let count: Int
     let maximumDepth: Int
@@ -96,6 +112,13 @@ struct RawParser {
     var depth = 0
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []
+    /// Elements of the arrays being parsed, innermost last (so each array is allocated once, at
+    /// its exact size, and elements are moved rather than copied).
+    var elementStack = MoveStack<JSONValue>()
+    /// Members of the objects being parsed, innermost last.
+    var memberStack = MoveStack<JSONObject.Member>()
+    /// The prints of the names in `memberStack`, position for position.
+    var printStack = MoveStack<KeyPrint>()
 
     init(p: UnsafePointer<UInt8>, count: Int, maximumDepth: Int) {
         self.p = p
@@ -171,8 +194,7 @@ struct RawParser {
             throw fail(.invalidNumber, offset, "invalid number: unexpected \(what)")
         }
         i = end
-        return JSONNumber(
-            uncheckedText: String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self))
+        return JSONNumber(uncheckedText: makeString(start, end))
     }
 
     mutating func enter() throws(JSONError) {
@@ -185,15 +207,15 @@ struct RawParser {
     mutating func parseArray() throws(JSONError) -> [JSONValue] {
         try enter()
         i += 1  // '['
-        var elements: [JSONValue] = []
         skipWhitespace()
         if i < count && p[i] == UInt8(ascii: "]") {
             i += 1
             depth -= 1
-            return elements
+            return []
         }
+        let base = elementStack.count
         while true {
-            elements.append(try parseValue())
+            elementStack.push(try parseValue())
             skipWhitespace()
             guard i < count else { throw unexpected("',' or ']'") }
             let c = p[i]
@@ -204,40 +226,41 @@ struct RawParser {
             throw unexpected("',' or ']'")
         }
         depth -= 1
-        return elements
+        return elementStack.pop(from: base)
     }
 
     mutating func parseObject() throws(JSONError) -> JSONObject {
         try enter()
         i += 1  // '{'
-        var members: [JSONObject.Element] = []
         var index: [UTF8Key: Int]?
         skipWhitespace()
         if i < count && p[i] == UInt8(ascii: "}") {
             i += 1
             depth -= 1
-            return JSONObject(uncheckedMembers: members, index: nil)
+            return JSONObject(uncheckedStorage: [], index: nil)
         }
+        let base = memberStack.count
         while true {
             skipWhitespace()
             guard i < count, p[i] == quote else { throw unexpected("a string (member name)") }
             let keyOffset = i
-            let key = try parseString()
+            let (key, print) = try parseKey()
             // Duplicate check: linear for small objects, hashed from the threshold on.
+            let position = memberStack.count - base
             if index != nil {
-                if index?.updateValue(members.count, forKey: UTF8Key(string: key)) != nil {
+                if index?.updateValue(position, forKey: UTF8Key(string: key)) != nil {
                     throw duplicate(key, keyOffset)
                 }
             } else {
-                for member in members where utf8Equal(member.key, key) {
+                if memberStack.containsKey(key, print: print, prints: printStack, from: base) {
                     throw duplicate(key, keyOffset)
                 }
-                if members.count + 1 >= JSONObject.indexThreshold {
+                if position + 1 >= JSONObject.indexThreshold {
                     var newIndex = [UTF8Key: Int](minimumCapacity: 2 * JSONObject.indexThreshold)
-                    for (position, member) in members.enumerated() {
-                        newIndex[UTF8Key(string: member.key)] = position
+                    for k in base..<memberStack.count {
+                        newIndex[UTF8Key(string: memberStack.key(at: k))] = k - base
                     }
-                    newIndex[UTF8Key(string: key)] = members.count
+                    newIndex[UTF8Key(string: key)] = position
                     index = newIndex
                 }
             }
@@ -245,7 +268,8 @@ struct RawParser {
             guard i < count, p[i] == UInt8(ascii: ":") else { throw unexpected("':'") }
             i += 1
             let value = try parseValue()
-            members.append((key: key, value: value))
+            memberStack.push(JSONObject.Member(key: key, value: value))
+            printStack.push(print)
             skipWhitespace()
             guard i < count else { throw unexpected("',' or '}'") }
             let c = p[i]
@@ -256,7 +280,8 @@ struct RawParser {
             throw unexpected("',' or '}'")
         }
         depth -= 1
-        return JSONObject(uncheckedMembers: members, index: index)
+        printStack.truncate(to: base)
+        return JSONObject(uncheckedStorage: memberStack.pop(from: base), index: index)
     }
 
     func duplicate(_ key: String, _ offset: Int) -> JSONError {
@@ -264,18 +289,67 @@ struct RawParser {
     }
 
     /// Parses a string starting at the opening quote.
+    @inline(__always)
     mutating func parseString() throws(JSONError) -> String {
+        let start = i + 1
+        if let end = try scanString() {
+            return makeString(start, end)
+        }
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// A string of the (already validated) input bytes `start..<end`.
+    @inline(__always)
+    func makeString(_ start: Int, _ end: Int) -> String {
+        let source = UnsafeBufferPointer(start: p + start, count: end - start)
+        return String(unsafeUninitializedCapacity: source.count) { destination in
+            _ = destination.initialize(fromContentsOf: source)
+            return source.count
+        }
+    }
+
+    /// Parses a member name starting at the opening quote; also returns its print.
+    @inline(__always)
+    mutating func parseKey() throws(JSONError) -> (String, KeyPrint) {
+        let start = i + 1
+        if let end = try scanString() {
+            let print = KeyPrint(p + start, length: end - start, available: count - start)
+            return (makeString(start, end), print)
+        }
+        let print = scratch.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { KeyPrint($0, length: buffer.count, available: buffer.count) }
+        }
+        return (String(decoding: scratch, as: UTF8.self), print ?? KeyPrint(length: 0, word0: 0, word1: 0))
+    }
+
+    /// Scans and validates a string starting at the opening quote, leaving `i` after the closing
+    /// quote. Returns the offset of the closing quote if the string has no escapes (its bytes are
+    /// then the input's, from the opening quote + 1); otherwise decodes it into `scratch` and
+    /// returns `nil`.
+    mutating func scanString() throws(JSONError) -> Int? {
         i += 1  // '"'
         let start = i
         var j = i
-        while j < count {
+        while true {
+            // Skip 8 plain ASCII bytes at a time; stop exactly at the first byte needing attention.
+            while j &+ 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
+                let mask = attentionMask(word)
+                if mask != 0 {
+                    j &+= mask.trailingZeroBitCount &>> 3
+                    break
+                }
+                j &+= 8
+            }
+            guard j < count else { break }
             let c = p[j]
             if c == quote {
                 i = j + 1
-                return String(decoding: UnsafeBufferPointer(start: p + start, count: j - start), as: UTF8.self)
+                return j
             }
             if c == backslash {
-                return try parseEscapedString(start: start, at: j)
+                try scanEscapedString(start: start, at: j)
+                return nil
             }
             if c < 0x20 {
                 throw fail(.invalidString, j, "unescaped control character \(describe(c)) in string")
@@ -286,11 +360,12 @@ struct RawParser {
                 j = try validateUTF8Sequence(at: j)
             }
         }
-        throw fail(.unexpectedEnd, j, "unterminated string")
+        throw fail(.unexpectedEnd, count, "unterminated string")
     }
 
-    /// The slow path: the string has escapes. `j` is the first backslash.
-    mutating func parseEscapedString(start: Int, at firstEscape: Int) throws(JSONError) -> String {
+    /// The slow path: the string has escapes; decodes it into `scratch`. `firstEscape` is the
+    /// offset of the first backslash.
+    mutating func scanEscapedString(start: Int, at firstEscape: Int) throws(JSONError) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: p + start, count: firstEscape - start))
         var j = firstEscape
@@ -298,7 +373,7 @@ struct RawParser {
             let c = p[j]
             if c == quote {
                 i = j + 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             }
             if c == backslash {
                 j = try decodeEscape(at: j)
@@ -423,5 +498,86 @@ struct RawParser {
             throw fail(.invalidString, j, "invalid UTF-8 sequence in string")
         }
         return j + length
+    }
+}
+
+/// A growable stack that hands out its top elements as an exactly sized array by moving them
+/// (no reference-count traffic, one allocation per array).
+struct MoveStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    /// The number of elements on the stack.
+    private(set) var count = 0
+
+    init() {
+        capacity = 16
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    @inline(__always)
+    mutating func push(_ element: consuming Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    private mutating func grow() {
+        let newCapacity = capacity * 2
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// The element at `position`.
+    @inline(__always)
+    subscript(position: Int) -> Element {
+        base[position]
+    }
+
+    /// Removes (and destroys) the elements from `start` up.
+    @inline(__always)
+    mutating func truncate(to start: Int) {
+        (base + start).deinitialize(count: count - start)
+        count = start
+    }
+
+    /// Removes the elements from `start` up and returns them as an array, in order.
+    mutating func pop(from start: Int) -> [Element] {
+        // `reserveCapacity` + `append` is specialized for `Element`, unlike
+        // `init(unsafeUninitializedCapacity:)`, which looks its storage class up at run time.
+        var array: [Element] = []
+        array.reserveCapacity(count - start)
+        for position in start..<count {
+            array.append((base + position).move())
+        }
+        count = start
+        return array
+    }
+}
+
+extension MoveStack where Element == JSONObject.Member {
+    /// The member name at `position`.
+    @inline(__always)
+    func key(at position: Int) -> String {
+        base[position].key
+    }
+
+    /// Whether a member from `start` up is named `key` (compared by UTF-8 bytes), using the
+    /// names' prints to skip most comparisons.
+    @inline(__always)
+    func containsKey(
+        _ key: String, print: KeyPrint, prints: borrowing MoveStack<KeyPrint>, from start: Int
+    ) -> Bool {
+        for position in start..<count where prints[position] == print {
+            if print.isExact || utf8Equal(base[position].key, key) { return true }
+        }
+        return false
     }
 }

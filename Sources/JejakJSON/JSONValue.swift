@@ -198,6 +198,9 @@ func utf8Equal(_ a: String, _ b: String) -> Bool {
     let au = a.utf8
     let bu = b.utf8
     guard au.count == bu.count else { return false }
+    // Byte-identical strings are canonically equivalent, so `!=` proves they differ; `==` uses
+    // Swift's fast paths (raw bits for small strings, memcmp for NFC/ASCII ones).
+    guard a == b else { return false }
     let fast = au.withContiguousStorageIfAvailable { pa in
         bu.withContiguousStorageIfAvailable { pb in
             pa.elementsEqual(pb)

@@ -17,13 +17,9 @@ public enum JSONWriter {
     public static func write(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
         case .null:
-            output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
+            appendLiteral("null", into: &output)
         case .bool(let b):
-            if b {
-                output.append(contentsOf: [0x74, 0x72, 0x75, 0x65])  // true
-            } else {
-                output.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])  // false
-            }
+            appendLiteral(b ? "true" : "false", into: &output)
         case .number(let n):
             output.append(contentsOf: n.text.utf8)
         case .string(let s):
@@ -40,7 +36,7 @@ public enum JSONWriter {
         case .object(let object):
             output.append(UInt8(ascii: "{"))
             var first = true
-            for member in object.members {
+            for member in object.storage {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
                 appendString(member.key, into: &output)
@@ -51,12 +47,18 @@ public enum JSONWriter {
         }
     }
 
+    @inline(__always)
+    private static func appendLiteral(_ literal: StaticString, into output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
     /// The compact JSON text of `value` as UTF-8 bytes.
     ///
     /// - Parameter value: The value to write.
     /// - Returns: The bytes.
     public static func bytes(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(256)
         write(value, into: &output)
         return output
     }
@@ -79,34 +81,73 @@ public enum JSONWriter {
         output.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
             var runStart = 0
-            for k in buffer.indices {
-                let c = buffer[k]
-                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+            var k = 0
+            while true {
+                // Skip 8 bytes at a time while none needs escaping.
+                while k &+ 8 <= count {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self))
+                    let mask = escapeMask(word)
+                    if mask != 0 {
+                        k &+= mask.trailingZeroBitCount &>> 3
+                        break
+                    }
+                    k &+= 8
+                }
+                guard k < count else { break }
+                let c = base[k]
+                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else {
+                    k += 1
+                    continue
+                }
                 if runStart < k {
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<k]))
+                    output.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: k - runStart))
                 }
-                runStart = k + 1
-                output.append(UInt8(ascii: "\\"))
-                switch c {
-                case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
-                case 0x08: output.append(UInt8(ascii: "b"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0C: output.append(UInt8(ascii: "f"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    output.append(contentsOf: [
-                        UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 0xF)],
-                    ])
-                }
+                appendEscape(c, into: &output)
+                k += 1
+                runStart = k
             }
-            if runStart < buffer.count {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...]))
+            if runStart < count {
+                output.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscape(_ c: UInt8, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\\"))
+        switch c {
+        case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
+        case 0x08: output.append(UInt8(ascii: "b"))
+        case 0x09: output.append(UInt8(ascii: "t"))
+        case 0x0A: output.append(UInt8(ascii: "n"))
+        case 0x0C: output.append(UInt8(ascii: "f"))
+        case 0x0D: output.append(UInt8(ascii: "r"))
+        default:
+            let hi = c >> 4
+            let lo = c & 0xF
+            output.append(UInt8(ascii: "u"))
+            output.append(UInt8(ascii: "0"))
+            output.append(UInt8(ascii: "0"))
+            output.append(hi + UInt8(ascii: "0"))  // control characters: high nibble is 0 or 1
+            output.append(lo < 10 ? lo + UInt8(ascii: "0") : lo - 10 + UInt8(ascii: "a"))
+        }
+    }
+
+    /// For a little-endian word of 8 bytes, a mask whose lowest set bit marks the first byte that
+    /// is `"`, `\` or a control character (< 0x20); zero if none. Bytes >= 0x80 are excluded.
+    @inline(__always)
+    private static func escapeMask(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let hasQuote = (quotes &- ones) & ~quotes
+        let hasBackslash = (backslashes &- ones) & ~backslashes
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl) & highs
     }
 }

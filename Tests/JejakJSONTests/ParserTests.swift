@@ -15,6 +15,13 @@ private func parseError(_ bytes: [UInt8], maximumDepth: Int = JSONParser.default
     }
 }
 
+/// `name` with its first character written as a `\\u` escape (or `name` itself when empty or already escaped).
+private func escapedSpelling(_ name: String) -> String {
+    guard let first = name.unicodeScalars.first, !name.hasPrefix("\\"), first.value < 0x10000 else { return name }
+    let hex = String(first.value, radix: 16)
+    return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex + String(name.unicodeScalars.dropFirst())
+}
+
 private let cloudEvent = """
     {"specversion":"1.0","id":"01JQ7Z3K8R5V2N4M6P8T0W2Y4A","source":"unit/customs-office-17",\
     "type":"exchange.declaration.submitted","subject":"exchange/2026-000123",\
@@ -153,6 +160,29 @@ struct ParserTests {
                 #expect(error.offset == text.utf8.count - 6 - String(dup).utf8.count)
             }
         }
+    }
+
+    @Test func duplicateKeysOfEveryLengthAndSpelling() throws {
+        // Names that share prefixes, differ only after 16 bytes, or sit at the end of the input
+        // (where fewer than 16 bytes can be read past them).
+        let names = [
+            "", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnop",
+            "abcdefghijklmnopq", "abcdefghijklmnopr", "abcdefghijklmnopqrstuvwxyz0123456789",
+            "abcdefghijklmnopqrstuvwxyz0123456788", "é", "日本語のキー", #"a\u0000"#, #"a\u0000b"#,
+        ]
+        let distinct = "{" + names.map { #""\#($0)":0"# }.joined(separator: ",") + "}"
+        #expect(try parse(distinct).objectValue?.count == names.count)
+        for name in names {
+            for other in [name, escapedSpelling(name)] {
+                let text = #"{"\#(name)":1,"x":2,"\#(other)":3}"#
+                let error = try #require(parseError(Array(text.utf8)), "\(text)")
+                #expect(error.code == .duplicateKey, "\(text)")
+                let short = #"{"\#(other)":1,"\#(name)":2}"#
+                #expect(parseError(Array(short.utf8))?.code == .duplicateKey, "\(short)")
+            }
+        }
+        #expect(parseError(Array(#"{"abcdefghijklmnopq":1,"abcdefghijklmnopr":2}"#.utf8)) == nil)
+        #expect(parseError(Array(#"{"a":1,"a\u0000":2}"#.utf8)) == nil)
     }
 
     @Test func veryLongAndEmptyStrings() throws {

@@ -94,6 +94,23 @@ struct ValueTests {
         #expect(JSONObject(members: [(key: "x", value: 1), (key: "y", value: 2)])?.keys == ["x", "y"])
     }
 
+    @Test func objectIsARandomAccessCollection() throws {
+        let object = try #require(try parse(#"{"b":1,"a":[true],"c":"x"}"#).objectValue)
+        #expect(object[0].key == "b")
+        #expect(object[1].value == [true])
+        #expect(object.first?.key == "b")
+        #expect(object.last?.value == "x")
+        #expect(object.map(\.key) == ["b", "a", "c"])
+        #expect(object.members.map(\.key) == ["b", "a", "c"])
+        #expect(object.members.map(\.value) == object.values)
+        #expect(object.indices == 0..<3)
+        var seen: [String] = []
+        for (key, _) in object { seen.append(key) }
+        #expect(seen == object.keys)
+        #expect(object.position(of: "c") == 2)
+        #expect(object.position(of: "z") == nil)
+    }
+
     @Test func largeObjectIndexStaysConsistent() throws {
         var object = JSONObject()
         for k in 0..<40 { object["k\(k)"] = .number(JSONNumber(k)) }

@@ -10,14 +10,20 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
         init(_ name: String) { self.name = name }
+        /// The code's name, e.g. `malformedKey`.
         public var description: String { name }
 
         /// A byte string had the wrong length (a key, a signature, a digest).
         public static let invalidLength = Code("invalidLength")
         /// Text was not valid base64, hex or UTF-8, or contained forbidden characters.
         public static let invalidEncoding = Code("invalidEncoding")
-        /// A vkey or private key string is malformed (wrong parts, bad name, bad type byte).
+        /// A vkey or private key string is malformed: it does not have the expected `+`-separated
+        /// parts (or, for a private key, the `PRIVATE+KEY+` prefix).
         public static let malformedKey = Code("malformedKey")
+        /// A key name is empty or contains a Unicode space, a `+` or an ASCII control character.
+        public static let invalidKeyName = Code("invalidKeyName")
+        /// The key id part of a key string is not exactly 8 lowercase hexadecimal digits.
+        public static let invalidKeyID = Code("invalidKeyID")
         /// The key id in a key string does not match the id computed from its name and key.
         public static let keyIDMismatch = Code("keyIDMismatch")
         /// A signature type byte is not one this module supports.
@@ -26,6 +32,8 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let insecureKeyFile = Code("insecureKeyFile")
         /// A key file could not be read or written.
         public static let keyFileIO = Code("keyFileIO")
+        /// A key file was not written because a file already exists at that path.
+        public static let keyFileExists = Code("keyFileExists")
         /// A signed note does not follow the signed-note format.
         public static let malformedNote = Code("malformedNote")
         /// A signature from a known key failed to verify.
@@ -49,5 +57,6 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

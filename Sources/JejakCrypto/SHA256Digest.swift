@@ -62,6 +62,7 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
     /// The hex form, for logs and messages.
     public var description: String { hex }
 
+    /// Orders digests as their byte strings (lexicographically, most significant byte first).
     public static func < (a: SHA256Digest, b: SHA256Digest) -> Bool {
         (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
     }

@@ -1,0 +1,184 @@
+/// Byte-level base64 for the key, note and envelope parsers (RFC 4648 §4 and §5).
+///
+/// Unlike Foundation's decoder this one refuses non-canonical encodings (non-zero bits after the
+/// last byte, RFC 4648 §3.5), so that every accepted encoding is the one ``encode(_:into:)``
+/// writes back: parsed vkeys, private keys and signed notes re-serialise to exactly their input
+/// bytes. It works on UTF-8 bytes, so secret material never has to pass through a `String`.
+enum StrictBase64 {
+    /// What the decoder accepts.
+    enum Mode {
+        /// Standard alphabet, padding required (C2SP formats).
+        case standard
+        /// Standard or URL-safe alphabet, padding optional (DSSE).
+        case lenient
+    }
+
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    private static let invalid: UInt8 = 0xFF
+
+    @inline(__always)
+    private static func value(_ c: UInt8, _ mode: Mode) -> UInt8 {
+        switch c {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return c &- UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return c &- UInt8(ascii: "a") &+ 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0") &+ 52
+        case UInt8(ascii: "+"): return 62
+        case UInt8(ascii: "/"): return 63
+        case UInt8(ascii: "-"): return mode == .lenient ? 62 : invalid
+        case UInt8(ascii: "_"): return mode == .lenient ? 63 : invalid
+        default: return invalid
+        }
+    }
+
+    /// Decodes `input`, or returns `nil` for anything that is not a canonical encoding in `mode`.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, mode: Mode = .standard) -> [UInt8]? {
+        var n = input.count
+        var padding = 0
+        while padding < 2, n > 0, input[n - 1] == UInt8(ascii: "=") {
+            n -= 1
+            padding += 1
+        }
+        if padding > 0 || mode == .standard {
+            guard input.count % 4 == 0 else { return nil }
+        }
+        let tail = n % 4
+        if tail == 1 { return nil }
+        if padding > 0, padding != 4 - tail { return nil }
+
+        let outCount = n / 4 * 3 + (tail == 0 ? 0 : tail - 1)
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: outCount) { buf, initialized in
+            var i = 0, o = 0
+            while i + 4 <= n {
+                let a = value(input[i], mode), b = value(input[i + 1], mode)
+                let c = value(input[i + 2], mode), d = value(input[i + 3], mode)
+                if (a | b | c | d) & 0xC0 != 0 { ok = false; break }
+                buf[o] = a << 2 | b >> 4
+                buf[o + 1] = b << 4 | c >> 2
+                buf[o + 2] = c << 6 | d
+                i += 4
+                o += 3
+            }
+            if ok, tail >= 2 {
+                let a = value(input[i], mode), b = value(input[i + 1], mode)
+                let c = tail == 3 ? value(input[i + 2], mode) : 0
+                if (a | b | c) & 0xC0 != 0 {
+                    ok = false
+                } else if tail == 2 {
+                    buf[o] = a << 2 | b >> 4
+                    o += 1
+                    if b & 0x0F != 0 { ok = false }
+                } else {
+                    buf[o] = a << 2 | b >> 4
+                    buf[o + 1] = b << 4 | c >> 2
+                    o += 2
+                    if c & 0x03 != 0 { ok = false }
+                }
+            }
+            // Initialise every byte even on failure, so the array is always well-formed.
+            while o < outCount { buf[o] = 0; o += 1 }
+            initialized = outCount
+        }
+        return ok ? out : nil
+    }
+
+    /// Decodes the UTF-8 bytes of `text`.
+    static func decode(_ text: some StringProtocol, mode: Mode = .standard) -> [UInt8]? {
+        var s = String(text)
+        return s.withUTF8 { decode($0, mode: mode) }
+    }
+
+    /// Appends the standard, padded base64 encoding of `bytes` to `out`.
+    static func encode(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        alphabet.withUnsafeBufferPointer { abc in
+            var i = 0
+            let n = bytes.count
+            while i + 3 <= n {
+                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                out.append(abc[Int(v >> 18)])
+                out.append(abc[Int(v >> 12 & 0x3F)])
+                out.append(abc[Int(v >> 6 & 0x3F)])
+                out.append(abc[Int(v & 0x3F)])
+                i += 3
+            }
+            switch n - i {
+            case 1:
+                let v = UInt32(bytes[i]) << 16
+                out.append(abc[Int(v >> 18)])
+                out.append(abc[Int(v >> 12 & 0x3F)])
+                out.append(UInt8(ascii: "="))
+                out.append(UInt8(ascii: "="))
+            case 2:
+                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+                out.append(abc[Int(v >> 18)])
+                out.append(abc[Int(v >> 12 & 0x3F)])
+                out.append(abc[Int(v >> 6 & 0x3F)])
+                out.append(UInt8(ascii: "="))
+            default:
+                break
+            }
+        }
+    }
+
+    /// The standard, padded base64 encoding of `bytes`.
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        bytes.withUnsafeBytes { encode($0, into: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Helpers shared by the parsers.
+enum ByteUtil {
+    /// Whether two strings have the same UTF-8 bytes. Swift's `==` on `String` treats
+    /// canonically equivalent strings (precomposed and decomposed "é") as equal; signed formats
+    /// must not, because the bytes are what is hashed and signed.
+    @inline(__always)
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Calls `body` with a base address that is never `nil` (libsodium wants a valid pointer even
+    /// for an empty message).
+    @inline(__always)
+    static func pointer<R>(_ buffer: UnsafeRawBufferPointer, _ body: (UnsafePointer<UInt8>) -> R) -> R {
+        if let base = buffer.baseAddress {
+            return body(base.assumingMemoryBound(to: UInt8.self))
+        }
+        var zero: UInt8 = 0
+        return withUnsafePointer(to: &zero) { body($0) }
+    }
+
+    /// Runs `body` over the contiguous bytes of `collection`, copying only when it has no
+    /// contiguous storage.
+    @inline(__always)
+    static func withContiguous<C: Collection<UInt8>, R>(
+        _ collection: C, _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R {
+        if let r = collection.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+            return r
+        }
+        return Array(collection).withUnsafeBytes { body($0) }
+    }
+
+    /// The big-endian encoding of `v`.
+    @inline(__always)
+    static func bigEndian(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+    }
+
+    /// Reads a big-endian `UInt32` from the first four bytes of `b`.
+    @inline(__always)
+    static func readUInt32(_ b: some Collection<UInt8>) -> UInt32 {
+        b.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Reads a big-endian `UInt64` from the first eight bytes of `b`.
+    @inline(__always)
+    static func readUInt64(_ b: some Collection<UInt8>) -> UInt64 {
+        b.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

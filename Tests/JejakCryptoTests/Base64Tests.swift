@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+@testable import JejakCrypto
+
+@Suite("strict base64")
+struct Base64Tests {
+    @Test func roundTripsAgainstFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let encoded = StrictBase64.encode(bytes)
+            #expect(encoded == Data(bytes).base64EncodedString(), "length \(length)")
+            #expect(StrictBase64.decode(encoded) == bytes, "length \(length)")
+            #expect(StrictBase64.decode(encoded, mode: .lenient) == bytes, "length \(length)")
+            let url = encoded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(StrictBase64.decode(url, mode: .lenient) == bytes, "length \(length)")
+        }
+    }
+
+    @Test func refusesWhatIsNotCanonical() {
+        for bad in ["Q", "QQ", "QQ=", "QR==", "QUK=", "Q===", "====", "QQ==QQ==", "QQ== ", " QQ==", "QQ\n==", "-_8=", "QUJD=", "QUJD=="] {
+            #expect(StrictBase64.decode(bad) == nil, "\(bad.debugDescription)")
+        }
+        for bad in ["Q", "QR", "QUK", "QQ=", "Q===", "QUJD=", "Q!=="] {
+            #expect(StrictBase64.decode(bad, mode: .lenient) == nil, "\(bad.debugDescription)")
+        }
+        #expect(StrictBase64.decode("") == [])
+        #expect(StrictBase64.decode("QQ==") == [0x41])
+        #expect(StrictBase64.decode("QUI=") == [0x41, 0x42])
+        #expect(StrictBase64.decode("-_8=", mode: .lenient) == [0xfb, 0xff])
+    }
+}

@@ -9,7 +9,7 @@ public enum InclusionProof {
     /// The number of hashes an inclusion proof for `index` in a tree of `size` leaves has
     /// (`index < size`). The path splits where the paths to `index` and to `size - 1` diverge:
     /// below it, one hash per level; above it, one per left sibling on the right border.
-    public static func expectedLength(index: UInt64, size: UInt64) -> Int {
+    static func expectedLength(index: UInt64, size: UInt64) -> Int {
         precondition(index < size, "the leaf index must be below the tree size")
         let inner = 64 - (index ^ (size - 1)).leadingZeroBitCount
         let border = inner >= 64 ? 0 : (index >> UInt64(inner)).nonzeroBitCount
@@ -92,7 +92,7 @@ public enum InclusionProof {
 public enum ConsistencyProof {
     /// The number of hashes a consistency proof from `oldSize` to `newSize` has
     /// (`0 < oldSize <= newSize`).
-    public static func expectedLength(oldSize: UInt64, newSize: UInt64) -> Int {
+    static func expectedLength(oldSize: UInt64, newSize: UInt64) -> Int {
         precondition(oldSize > 0 && oldSize <= newSize, "need 0 < oldSize <= newSize")
         if oldSize == newSize { return 0 }
         let full = InclusionProof.expectedLength(index: oldSize - 1, size: newSize)

@@ -38,14 +38,14 @@ let package = Package(
         .target(
             name: "Jejak",
             dependencies: [
-                "JejakStorage", "JejakCrypto", "JejakTlog",
+                "JejakStorage", "JejakCrypto", "JejakTlog", "JejakJSON",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The command-line tool.
         .executableTarget(
             name: "jejak",
             dependencies: [
-                "Jejak",
+                "Jejak", "JejakCrypto", "JejakJSON", "JejakStorage", "JejakTlog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,7 +57,9 @@ let package = Package(
         .testTarget(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "JejakTests", dependencies: ["Jejak"]),
+        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON"]),
+        // Runs the built `jejak` binary as a separate process.
+        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,12 @@ public struct KeyValue: Hashable, Sendable {
     public var key: [UInt8]
     /// The value bytes.
     public var value: [UInt8]
+
+    /// A key and value.
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// A cursor over one database, valid only inside `withCursor` of a transaction.

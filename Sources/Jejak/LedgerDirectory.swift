@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import JejakCrypto
+
+/// The files of a ledger directory.
+///
+/// ```
+/// DIR/
+///   store/          the LMDB environment (data.mdb, lock.mdb)
+///   log.key         the log's private key (mode 0600); its name is the origin
+///   log.vkey        the log's public key
+///   authority.key   the registry authority's private key, if `jejak init` generated it
+///                   (move it offline; the ledger itself never needs it)
+///   authority.vkey  the registry authority's public key, pinned in the genesis entry
+///   policy          a C2SP tlog-policy file for verifiers (log key, witnesses, quorum)
+///   writer.lock     held (flock) by the one process that writes
+/// ```
+public struct LedgerDirectory: Hashable, Sendable {
+    /// The directory.
+    public let path: String
+
+    /// A ledger directory at `path` (nothing is checked or created).
+    public init(path: String) {
+        self.path = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+    }
+
+    /// The LMDB environment directory.
+    public var store: String { path + "/store" }
+    /// The log key file.
+    public var logKey: String { path + "/log.key" }
+    /// The log's vkey file.
+    public var logVerifierKey: String { path + "/log.vkey" }
+    /// The authority key file (present only if `jejak init` generated the key).
+    public var authorityKey: String { path + "/authority.key" }
+    /// The authority's vkey file.
+    public var authorityVerifierKey: String { path + "/authority.vkey" }
+    /// The tlog-policy file.
+    public var policy: String { path + "/policy" }
+    /// The writer lock file.
+    public var writerLock: String { path + "/writer.lock" }
+
+    /// Whether the directory holds a ledger store.
+    public var exists: Bool { access(store + "/data.mdb", F_OK) == 0 }
+
+    static func writeText(_ text: String, to path: String, mode: mode_t = 0o644) throws(LedgerError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard fd >= 0 else {
+            throw LedgerError(.ledgerDirectory, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw LedgerError(.ledgerDirectory, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func readText(_ path: String) throws(LedgerError) -> String {
+        guard let f = fopen(path, "r") else {
+            throw LedgerError(.ledgerDirectory, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// An exclusive `flock` on a file, held until released or the process ends.
+final class WriterLock: Sendable {
+    private let fd: Int32
+
+    init(path: String) throws(LedgerError) {
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        guard fd >= 0 else {
+            throw LedgerError(.ledgerDirectory, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw LedgerError(.ledgerBusy,
+                              "another process has this ledger open for writing; stop it, or open the ledger read-only")
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,288 @@
+import JejakCrypto
+import JejakJSON
+import JejakStorage
+import JejakTlog
+
+/// The ledger's LMDB schema. The log (`entries`) is the only truth; every other database is
+/// derived from it in the same write transaction and can be rebuilt from it.
+///
+/// | database | key | value |
+/// | --- | --- | --- |
+/// | `entries` | index (u64 BE) | leaf bytes |
+/// | `nodes` | level (u8) ‖ index (u64 BE) | 32-byte hash of the perfect subtree |
+/// | `ids` | event id (UTF-8) | entry index (u64 BE) ‖ SHA-256 of the envelope JSON |
+/// | `streams` | subject (UTF-8) ‖ 0x00 ‖ version (u64 BE) | entry index (u64 BE) |
+/// | `checkpoints` | tree size (u64 BE) | signed checkpoint note |
+/// | `registry` | `u/<unit>` or `k/<key hint>` | unit or key record (JSON) |
+/// | `meta` | name | value (origin, vkeys, format) |
+final class LedgerStore: Sendable {
+    static let format = "jejak-ledger/1"
+    let env: Environment
+    let entries: Database, nodes: Database, ids: Database, streams: Database
+    let checkpoints: Database, registry: Database, meta: Database
+
+    init(path: String, readOnly: Bool, durable: Bool = true) throws(LedgerError) {
+        var options = Environment.Options()
+        options.readOnly = readOnly
+        options.durable = durable
+        options.mapSize = 1 << 32
+        do {
+            env = try Environment(
+                path: path,
+                databases: ["entries", "nodes", "ids", "streams", "checkpoints", "registry", "meta"],
+                options: options)
+            entries = try env.database("entries")
+            nodes = try env.database("nodes")
+            ids = try env.database("ids")
+            streams = try env.database("streams")
+            checkpoints = try env.database("checkpoints")
+            registry = try env.database("registry")
+            meta = try env.database("meta")
+        } catch {
+            throw LedgerError.storage(error)
+        }
+    }
+
+    // MARK: Keys
+
+    static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: level)] + BigEndian.bytes(index)
+    }
+
+    static func streamKey(_ subject: String, version: UInt64) -> [UInt8] {
+        Array(subject.utf8) + [0] + BigEndian.bytes(version)
+    }
+
+    // MARK: Reading (each call is its own consistent snapshot)
+
+    func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws(LedgerError) -> R {
+        do { return try env.read(body) } catch let e as LedgerError { throw e } catch {
+            throw LedgerError.storage(error)
+        }
+    }
+
+    /// The number of entries (the tree size of the latest commit).
+    func size() throws(LedgerError) -> UInt64 {
+        try read { txn in try Self.size(txn, self) }
+    }
+
+    static func size(_ txn: borrowing ReadTransaction, _ store: LedgerStore) throws -> UInt64 {
+        try txn.withCursor(store.entries) { c in try c.last().map { try BigEndian.uint64(from: $0.key) + 1 } ?? 0 }
+    }
+
+    func metaValue(_ key: String) throws(LedgerError) -> String? {
+        try read { txn in try txn.get(meta, key: Array(key.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    func entry(at index: UInt64) throws(LedgerError) -> LogEntry? {
+        guard let leaf = try read({ txn in try txn.get(entries, key: BigEndian.bytes(index)) }) else { return nil }
+        return try LogEntry(index: index, leaf: leaf)
+    }
+
+    /// Entries `[from, to)` (clamped to the log), at most `limit` of them.
+    func entries(from: UInt64, to: UInt64, limit: Int = .max) throws(LedgerError) -> [LogEntry] {
+        let leaves: [(UInt64, [UInt8])] = try read { txn in
+            var out: [(UInt64, [UInt8])] = []
+            guard from < to else { return out }
+            try txn.withCursor(entries) { c in
+                try c.scan(from: BigEndian.bytes(from)) { k, v in
+                    let i = try BigEndian.uint64(from: k)
+                    guard i < to, out.count < limit else { return false }
+                    out.append((i, Array(v)))
+                    return true
+                }
+            }
+            return out
+        }
+        var result: [LogEntry] = []
+        result.reserveCapacity(leaves.count)
+        for (i, leaf) in leaves { result.append(try LogEntry(index: i, leaf: leaf)) }
+        return result
+    }
+
+    func idRecord(_ id: String) throws(LedgerError) -> (index: UInt64, digest: SHA256Digest)? {
+        let raw = try read { txn in try txn.get(ids, key: Array(id.utf8)) }
+        guard let raw else { return nil }
+        return try Self.decodeIDRecord(raw)
+    }
+
+    static func decodeIDRecord(_ raw: [UInt8]) throws(LedgerError) -> (index: UInt64, digest: SHA256Digest) {
+        guard raw.count == 40, let index = try? BigEndian.uint64(from: raw[0..<8]),
+              let digest = try? SHA256Digest(bytes: raw[8...]) else {
+            throw LedgerError(.corruptStore, "an event-id record is damaged")
+        }
+        return (index, digest)
+    }
+
+    /// The number of events in the stream `subject`.
+    func streamVersion(_ subject: String) throws(LedgerError) -> UInt64 {
+        try read { txn in
+            try txn.withCursor(streams) { c in
+                let prefix = Array(subject.utf8) + [0]
+                guard let kv = try c.seek(atMost: Self.streamKey(subject, version: .max)),
+                      kv.key.count == prefix.count + 8, kv.key.starts(with: prefix) else { return 0 }
+                return try BigEndian.uint64(from: kv.key.suffix(8))
+            }
+        }
+    }
+
+    /// The entry indexes of stream `subject` from version `fromVersion` (1-based) on, at most
+    /// `limit`, with their versions.
+    func streamIndexes(_ subject: String, fromVersion: UInt64 = 1, limit: Int = .max) throws(LedgerError) -> [(version: UInt64, index: UInt64)] {
+        try read { txn in
+            var out: [(UInt64, UInt64)] = []
+            let prefix = Array(subject.utf8) + [0]
+            try txn.withCursor(streams) { c in
+                try c.scan(from: Self.streamKey(subject, version: max(fromVersion, 1))) { k, v in
+                    guard k.count == prefix.count + 8, k.starts(with: prefix), out.count < limit else { return false }
+                    out.append((try BigEndian.uint64(from: k.suffix(8)), try BigEndian.uint64(from: v)))
+                    return true
+                }
+            }
+            return out
+        }
+    }
+
+    func checkpointText(size: UInt64) throws(LedgerError) -> String? {
+        try read { txn in try txn.get(checkpoints, key: BigEndian.bytes(size)).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// The stored checkpoint of the largest size.
+    func latestCheckpointText() throws(LedgerError) -> String? {
+        try read { txn in try txn.withCursor(checkpoints) { c in try c.last().map { String(decoding: $0.value, as: UTF8.self) } } }
+    }
+
+    /// The sizes of all stored checkpoints from `from` on, at most `limit`.
+    func checkpointSizes(from: UInt64 = 0, limit: Int = .max) throws(LedgerError) -> [UInt64] {
+        try read { txn in
+            var out: [UInt64] = []
+            try txn.withCursor(checkpoints) { c in
+                try c.scan(from: BigEndian.bytes(from)) { k, _ in
+                    guard out.count < limit else { return false }
+                    out.append(try BigEndian.uint64(from: k))
+                    return true
+                }
+            }
+            return out
+        }
+    }
+
+    // MARK: Merkle
+
+    /// Runs `body` with a hash source serving stored Merkle nodes, all read in one read
+    /// transaction.
+    ///
+    /// Which nodes a root or proof needs depends only on the sizes and indexes asked for, never
+    /// on hash values. So `body` runs twice: first against a source that records the nodes asked
+    /// for (and answers zeros), then, after those nodes are read in one snapshot, against a
+    /// source that serves them. `body` must be a pure computation over the source.
+    func withStoredNodes<R>(_ body: (StoredNodes) throws -> R) throws(LedgerError) -> R {
+        let plan = NodePlan()
+        _ = try? body(StoredNodes(plan: plan))
+        plan.recording = false
+        let wanted = plan.requested
+        plan.hashes = try read { txn in
+            var found: [NodeCoordinate: SHA256Digest] = [:]
+            for c in wanted {
+                if let h = try? txn.withValue(nodes, key: Self.nodeKey(level: c.level, index: c.index), { try SHA256Digest(bytes: $0) }) {
+                    found[c] = h
+                }
+            }
+            return found
+        }
+        do { return try body(StoredNodes(plan: plan)) } catch let e as LedgerError { throw e } catch {
+            throw LedgerError(.invalidProofRequest, "\(error)")
+        }
+    }
+
+    // MARK: Registry
+
+    func loadRegistry(authority: VerifierKey) throws(LedgerError) -> Registry {
+        let records: [KeyValue] = try read { txn in
+            var out: [KeyValue] = []
+            try txn.withCursor(registry) { c in
+                try c.scan { k, v in out.append(KeyValue(key: Array(k), value: Array(v))); return true }
+            }
+            return out
+        }
+        var units: [String: Unit] = [:], keys: [String: UnitKey] = [:]
+        for r in records {
+            let name = String(decoding: r.key, as: UTF8.self)
+            guard case .object(let o)? = try? JSONParser.parse(r.value) else {
+                throw LedgerError(.corruptStore, "the registry record \(name) is damaged")
+            }
+            if name.hasPrefix("u/"), case .string(let n)? = o["name"], case .string(let roleText)? = o["role"],
+               let role = UnitRole(rawValue: roleText), case .number(let at)? = o["at"], let atIndex = at.int64 {
+                let id = String(name.dropFirst(2))
+                units[id] = Unit(id: id, name: n, role: role, registeredAt: UInt64(atIndex))
+            } else if name.hasPrefix("k/"), case .string(let unit)? = o["unit"], case .string(let keyText)? = o["key"],
+                      let vkey = try? VerifierKey(parsing: keyText), case .number(let added)? = o["added"],
+                      let addedAt = added.int64 {
+                var revokedAt: UInt64?
+                if case .number(let r)? = o["revoked"], let v = r.int64 { revokedAt = UInt64(v) }
+                keys[vkey.hint] = UnitKey(unit: unit, vkey: vkey, addedAt: UInt64(addedAt), revokedAt: revokedAt)
+            } else {
+                throw LedgerError(.corruptStore, "the registry record \(name) is damaged")
+            }
+        }
+        return Registry(authority: authority, units: units, keys: keys)
+    }
+
+    static func registryRecords(_ registry: Registry, changedFrom old: Registry) -> [(key: [UInt8], value: [UInt8])] {
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        for (id, unit) in registry.units where old.units[id] != unit {
+            let v: JSONValue = ["name": .string(unit.name), "role": .string(unit.role.rawValue),
+                                "at": .number(JSONNumber(Int64(unit.registeredAt)))]
+            out.append((Array("u/\(id)".utf8), JSONWriter.bytes(v)))
+        }
+        for (hint, key) in registry.keys where old.keys[hint] != key {
+            var o: [(key: String, value: JSONValue)] = [
+                ("unit", .string(key.unit)), ("key", .string(key.vkey.description)),
+                ("added", .number(JSONNumber(Int64(key.addedAt)))),
+            ]
+            if let r = key.revokedAt { o.append(("revoked", .number(JSONNumber(Int64(r))))) }
+            out.append((Array("k/\(hint)".utf8), JSONWriter.bytes(.object(JSONObject(members: o) ?? JSONObject()))))
+        }
+        return out
+    }
+}
+
+struct NodeCoordinate: Hashable {
+    let level: Int
+    let index: UInt64
+}
+
+/// The nodes a computation asks for, then their stored hashes (see
+/// ``LedgerStore/withStoredNodes(_:)``). Used by one thread only.
+final class NodePlan {
+    var recording = true
+    var requested: [NodeCoordinate] = []
+    var hashes: [NodeCoordinate: SHA256Digest] = [:]
+}
+
+/// Stored Merkle nodes served through a ``NodePlan``.
+struct StoredNodes: MerkleHashSource {
+    let plan: NodePlan
+    func hash(level: Int, index: UInt64) throws(LedgerError) -> SHA256Digest {
+        let c = NodeCoordinate(level: level, index: index)
+        if plan.recording {
+            plan.requested.append(c)
+            return .zero
+        }
+        guard let h = plan.hashes[c] else {
+            throw LedgerError(.corruptStore, "the stored Merkle node (level \(level), index \(index)) is missing or damaged")
+        }
+        return h
+    }
+}
+
+extension LedgerError {
+    /// Wraps a storage-layer error.
+    static func storage(_ error: any Error) -> LedgerError {
+        if let e = error as? LedgerError { return e }
+        if let e = error as? LMDBError {
+            return LedgerError(.storage, "the ledger's LMDB store failed: \(e)")
+        }
+        return LedgerError(.storage, "the ledger's store failed: \(error)")
+    }
+}

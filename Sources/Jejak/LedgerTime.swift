@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A ledger time: milliseconds since the Unix epoch, written as RFC 3339 in UTC with exactly
+/// three fraction digits and `Z`, e.g. `2026-11-29T09:15:25.123Z` (the leaf's `appended`).
+///
+/// ```swift
+/// let t = LedgerTime(millisecondsSinceEpoch: 1_795_000_000_000)
+/// t.rfc3339            // "2026-11-18T…Z"
+/// try LedgerTime(rfc3339: t.rfc3339) == t
+/// ```
+public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    public var millisecondsSinceEpoch: Int64
+
+    /// A time from milliseconds since the epoch.
+    public init(millisecondsSinceEpoch: Int64) {
+        self.millisecondsSinceEpoch = millisecondsSinceEpoch
+    }
+
+    /// The current wall-clock time (`CLOCK_REALTIME`), truncated to milliseconds.
+    public static func now() -> LedgerTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return LedgerTime(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+
+    /// The length of ``rfc3339`` for years 0000–9999: always 24 bytes.
+    public static let encodedLength = 24
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public var rfc3339: String {
+        let ms = millisecondsSinceEpoch
+        var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        let msOfDay = ms - days * 86_400_000
+        // Civil date from days since the epoch (H. Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let doe = days - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        var year = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        if month <= 2 { year += 1 }
+        var out = [UInt8]()
+        out.reserveCapacity(Self.encodedLength)
+        func put(_ v: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var x = v
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                digits[i] = UInt8(ascii: "0") + UInt8(x % 10)
+                x /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        put(year, 4); out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
+        out.append(UInt8(ascii: "T"))
+        put(msOfDay / 3_600_000, 2); out.append(UInt8(ascii: ":"))
+        put(msOfDay / 60_000 % 60, 2); out.append(UInt8(ascii: ":"))
+        put(msOfDay / 1000 % 60, 2); out.append(UInt8(ascii: "."))
+        put(msOfDay % 1000, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { rfc3339 }
+
+    /// Parses exactly the form ``rfc3339`` writes.
+    ///
+    /// - Returns: `nil` for anything else (other offsets, other fraction lengths, invalid dates).
+    public init?(rfc3339 text: String) {
+        guard let parts = RFC3339.parse(text), parts.offsetMinutes == 0, parts.fractionDigits == 3,
+              text.utf8.last == UInt8(ascii: "Z") else { return nil }
+        self.millisecondsSinceEpoch = parts.millisecondsSinceEpoch
+    }
+
+    public static func < (a: LedgerTime, b: LedgerTime) -> Bool {
+        a.millisecondsSinceEpoch < b.millisecondsSinceEpoch
+    }
+}
+
+/// A strict RFC 3339 `date-time` parser (§5.6): `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, with a
+/// `T`/`t` separator and `Z`/`z`, real calendar dates, and a leap second allowed as `:60`.
+enum RFC3339 {
+    struct Parts {
+        var millisecondsSinceEpoch: Int64
+        var fractionDigits: Int
+        var offsetMinutes: Int
+    }
+
+    static func parse(_ text: String) -> Parts? {
+        let u = Array(text.utf8)
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= u.count else { return nil }
+            var v = 0
+            for _ in 0..<n {
+                let c = u[i]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+                i += 1
+            }
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < u.count, u[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+              let day = digits(2) else { return nil }
+        guard i < u.count, u[i] == UInt8(ascii: "T") || u[i] == UInt8(ascii: "t") else { return nil }
+        i += 1
+        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
+              let second = digits(2) else { return nil }
+        var fraction = 0, fractionDigits = 0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < u.count, u[i] >= 48, u[i] <= 57 {
+                if fractionDigits < 3 { fraction = fraction * 10 + Int(u[i] - 48) }
+                fractionDigits += 1
+                i += 1
+            }
+            guard fractionDigits > 0 else { return nil }
+        }
+        var scaled = fraction
+        for _ in min(fractionDigits, 3)..<3 { scaled *= 10 }
+        guard i < u.count else { return nil }
+        var offset = 0
+        switch u[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let oh = digits(2), expect(UInt8(ascii: ":")), let om = digits(2), oh <= 23, om <= 59 else { return nil }
+            offset = sign * (oh * 60 + om)
+        default:
+            return nil
+        }
+        guard i == u.count else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+              hour <= 23, minute <= 59, second <= 60 else { return nil }
+        // Days from civil (H. Hinnant).
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = Int64(era * 146_097 + doe - 719_468)
+        let secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset * 60)
+        return Parts(millisecondsSinceEpoch: secs * 1000 + Int64(scaled),
+                     fractionDigits: fractionDigits, offsetMinutes: offset)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}

@@ -1,0 +1,422 @@
+import Foundation
+import JejakCrypto
+import JejakStorage
+import JejakTlog
+import Logging
+import Synchronization
+
+/// What a caller expects of a stream's version before its append (optimistic concurrency).
+public enum ExpectedVersion: Hashable, Sendable {
+    /// No expectation.
+    case any
+    /// The stream must not exist yet.
+    case noStream
+    /// The stream must hold exactly this many events.
+    case exactly(UInt64)
+}
+
+/// An event checked in the publisher's task, ready to be sequenced.
+struct PreparedEvent: Sendable {
+    let signed: SignedEvent
+    /// The envelope as stored in the leaf.
+    let envelopeJSON: [UInt8]
+    /// SHA-256 of ``envelopeJSON``: what "the same event again" means for idempotency.
+    let digest: SHA256Digest
+    /// The key the signature verified with before sequencing, if the key was known then.
+    let verifiedKey: VerifierKey?
+}
+
+/// The state readers see of the writer's last commit.
+struct PublishedState: Sendable {
+    var size: UInt64
+    var checkpoint: SignedCheckpoint
+    var registry: Registry
+}
+
+/// The single writer of a ledger: a dedicated thread that sequences batches of appends.
+///
+/// Publishers check their events in their own tasks (in parallel), then hand them to the writer
+/// and wait. The writer takes every request queued at that moment (group commit), decides each
+/// one whole (all its events or none), writes all accepted events, their Merkle nodes, indexes
+/// and one new signed checkpoint in one LMDB transaction (one fsync), and only then resumes the
+/// publishers. LMDB write transactions therefore only ever run on this one thread, and never
+/// across an `await`.
+///
+/// `@unchecked Sendable`: the sequencing state (`size`, `frontier`, `lastAppended`,
+/// `registry`) is read and written only on the writer thread once it has started (before that,
+/// only by `init`, which happens-before `Thread.start`). The queue is guarded by `condition`.
+/// Everything else is immutable or itself `Sendable`.
+final class LedgerWriter: @unchecked Sendable {
+    struct Job {
+        let events: [PreparedEvent]
+        let expected: ExpectedVersion
+        let continuation: CheckedContinuation<[UInt64], any Error>
+    }
+
+    let store: LedgerStore
+    let logKey: SignerKey
+    let origin: String
+    let validator: any EventValidator
+    let published: Mutex<PublishedState>
+    let signal: CommitSignal
+    let maxBatchEvents: Int
+    let logger: Logger
+
+    // Writer-thread state.
+    private var size: UInt64
+    private var frontier: MerkleFrontier
+    private var lastAppended: LedgerTime
+    private var registry: Registry
+
+    // The queue.
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(store: LedgerStore, logKey: SignerKey, origin: String, validator: any EventValidator,
+         state: PublishedState, frontier: MerkleFrontier, lastAppended: LedgerTime,
+         signal: CommitSignal, maxBatchEvents: Int, logger: Logger) {
+        self.store = store
+        self.logKey = logKey
+        self.origin = origin
+        self.validator = validator
+        self.published = Mutex(state)
+        self.signal = signal
+        self.maxBatchEvents = maxBatchEvents
+        self.logger = logger
+        self.size = state.size
+        self.frontier = frontier
+        self.lastAppended = lastAppended
+        self.registry = state.registry
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            self.run()
+            self.finished.signal()
+        }
+        thread.name = "jejak-writer"
+        thread.start()
+    }
+
+    /// Queues a request and waits for its entries' indexes (after the commit is durable).
+    func submit(_ events: [PreparedEvent], expected: ExpectedVersion) async throws -> [UInt64] {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                continuation.resume(throwing: LedgerError(.notWritable, "the ledger is closed"))
+                return
+            }
+            queue.append(Job(events: events, expected: expected, continuation: continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes the queued requests, then stops the thread and waits for it.
+    func stop() {
+        condition.lock()
+        let wasStopping = stopping
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if !wasStopping { finished.wait() }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                condition.unlock()
+                return
+            }
+            var jobs: [Job] = []
+            var count = 0
+            while let first = queue.first, jobs.isEmpty || count + first.events.count <= maxBatchEvents {
+                jobs.append(queue.removeFirst())
+                count += first.events.count
+            }
+            condition.unlock()
+            process(jobs)
+        }
+    }
+
+    // MARK: Sequencing
+
+    /// The state of a batch being decided: the last commit plus the requests admitted so far.
+    struct Pending {
+        var size: UInt64
+        var registry: Registry
+        var accepted: [PreparedEvent] = []
+        var ids: [String: (index: UInt64, digest: SHA256Digest)] = [:]
+        var versions: [String: UInt64] = [:]
+        var streamEntries: [String: [LogEntry]] = [:]
+    }
+
+    private func process(_ jobs: [Job]) {
+        let firstIndex = size
+        var pending = Pending(size: size, registry: registry)
+        var results: [Result<[UInt64], LedgerError>] = []
+        results.reserveCapacity(jobs.count)
+        for job in jobs {
+            var trial = pending
+            do {
+                let indexes = try admit(job.events, expected: job.expected, into: &trial)
+                pending = trial
+                results.append(.success(indexes))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+
+        if !pending.accepted.isEmpty {
+            do {
+                try commit(pending, firstIndex: firstIndex)
+            } catch {
+                logger.error("commit failed; the batch is refused", metadata: ["error": "\(error)"])
+                results = results.map { r in
+                    if case .success(let idx) = r, idx.contains(where: { $0 >= firstIndex }) { return .failure(error) }
+                    return r
+                }
+            }
+        }
+        for (job, result) in zip(jobs, results) {
+            job.continuation.resume(with: result.mapError { $0 as any Error })
+        }
+    }
+
+    /// Decides one request against `trial`: either all its events are admitted, or it throws and
+    /// the caller drops `trial`.
+    private func admit(_ events: [PreparedEvent], expected: ExpectedVersion, into trial: inout Pending) throws(LedgerError) -> [UInt64] {
+        guard let first = events.first else {
+            throw LedgerError(.emptyAppend, "an append needs at least one event")
+        }
+        if expected != .any, let other = events.first(where: { $0.signed.event.subject != first.signed.event.subject }) {
+            throw LedgerError(.mixedStreams,
+                              "an append with an expected version must stay in one stream, but it holds \"\(first.signed.event.subject)\" and \"\(other.signed.event.subject)\"")
+        }
+
+        // Idempotency: the same bytes again return the original entries.
+        var seen = Set<String>()
+        var existing: [UInt64?] = []
+        for (pos, e) in events.enumerated() {
+            let id = e.signed.event.id
+            guard seen.insert(id).inserted else {
+                throw LedgerError(.duplicateInBatch, "the event id \"\(id)\" appears twice in this append").at(pos, id: id)
+            }
+            if let record = try idRecord(id, in: trial) {
+                guard record.digest == e.digest else {
+                    throw LedgerError(.eventIDConflict,
+                                      "an event with id \"\(id)\" is already in the log at entry \(record.index), with different content")
+                        .at(pos, id: id)
+                }
+                existing.append(record.index)
+            } else {
+                existing.append(nil)
+            }
+        }
+        let known = existing.compactMap { $0 }
+        if known.count == events.count { return known }
+        if !known.isEmpty {
+            let pos = existing.firstIndex { $0 != nil } ?? 0
+            throw LedgerError(.partialRetry,
+                              "\(known.count) of the \(events.count) events are already in the log; retry exactly the original append")
+                .at(pos, id: events[pos].signed.event.id)
+        }
+
+        if expected != .any {
+            let subject = first.signed.event.subject
+            let version = try version(of: subject, in: trial)
+            let ok: Bool
+            switch expected {
+            case .any: ok = true
+            case .noStream: ok = version == 0
+            case .exactly(let n): ok = version == n
+            }
+            guard ok else {
+                let wanted = switch expected {
+                case .noStream: "no stream yet"
+                case .exactly(let n): "version \(n)"
+                case .any: "any version"
+                }
+                throw LedgerError(.streamVersionMismatch,
+                                  "the stream \"\(subject)\" is at version \(version), but the append expected \(wanted)",
+                                  actualVersion: version).at(0, id: first.signed.event.id)
+            }
+        }
+
+        var indexes: [UInt64] = []
+        for (pos, e) in events.enumerated() {
+            let event = e.signed.event
+            do throws(LedgerError) {
+                let index = trial.size
+                let key = try trial.registry.signingKey(source: event.source, hint: e.signed.keyHint, at: index)
+                if e.verifiedKey != key {
+                    guard e.signed.envelope.verifySignature(at: 0, with: key) else {
+                        throw LedgerError(.badSignature, "the signature does not verify with the key \(key.hint)")
+                    }
+                }
+                try trial.registry.apply(event, at: index)
+                let subject = event.subject
+                let version = try version(of: subject, in: trial)
+                let earlier = trial.streamEntries[subject] ?? []
+                let store = self.store
+                let stream = StreamState(subject: subject, version: version) { () throws(LedgerError) -> [LogEntry] in
+                    var entries: [LogEntry] = []
+                    for (_, i) in try store.streamIndexes(subject) {
+                        guard let entry = try store.entry(at: i) else {
+                            throw LedgerError(.corruptStore, "the stream index of \"\(subject)\" names a missing entry \(i)")
+                        }
+                        entries.append(entry)
+                    }
+                    return entries + earlier
+                }
+                do {
+                    try validator.validate(event, stream: stream, registry: trial.registry)
+                } catch {
+                    throw LedgerError(.rejectedByValidator, "\(error.rule): \(error.message)")
+                }
+                trial.ids[event.id] = (index, e.digest)
+                trial.versions[subject] = version + 1
+                trial.streamEntries[subject, default: []].append(
+                    LogEntry(index: index, leaf: [], appended: LedgerTime.now(), signedEvent: e.signed))
+                trial.accepted.append(e)
+                trial.size += 1
+                indexes.append(index)
+            } catch {
+                throw error.at(pos, id: event.id)
+            }
+        }
+        return indexes
+    }
+
+    private func idRecord(_ id: String, in trial: Pending) throws(LedgerError) -> (index: UInt64, digest: SHA256Digest)? {
+        if let r = trial.ids[id] { return r }
+        return try store.idRecord(id)
+    }
+
+    private func version(of subject: String, in trial: Pending) throws(LedgerError) -> UInt64 {
+        if let v = trial.versions[subject] { return v }
+        return try store.streamVersion(subject)
+    }
+
+    /// Writes the admitted events of a batch, their nodes and indexes, and a new checkpoint, in
+    /// one transaction; then updates the writer's and the readers' state.
+    private func commit(_ pending: Pending, firstIndex: UInt64) throws(LedgerError) {
+        let appended = max(LedgerTime.now(), lastAppended)
+        var frontier = self.frontier
+        var leaves: [[UInt8]] = []
+        var nodes: [MerkleNode] = []
+        leaves.reserveCapacity(pending.accepted.count)
+        for e in pending.accepted {
+            let leaf = Leaf.encode(appended: appended, envelopeJSON: e.envelopeJSON)
+            nodes += frontier.append(leafHash: Merkle.leafHash(leaf))
+            leaves.append(leaf)
+        }
+        let checkpoint: SignedCheckpoint
+        do {
+            checkpoint = try SignedCheckpoint.sign(
+                Checkpoint(origin: origin, size: pending.size, rootHash: frontier.root), with: logKey)
+        } catch {
+            throw LedgerError(.storage, "the checkpoint could not be signed: \(error)")
+        }
+        let registryRecords = LedgerStore.registryRecords(pending.registry, changedFrom: registry)
+        let checkpointBytes = Array(checkpoint.serialized.utf8)
+        let store = self.store
+        do {
+            try store.env.write { txn in
+                var versions: [String: UInt64] = [:]
+                for (offset, e) in pending.accepted.enumerated() {
+                    let index = firstIndex + UInt64(offset)
+                    let event = e.signed.event
+                    try txn.put(store.entries, key: BigEndian.bytes(index), value: leaves[offset], options: .append)
+                    try txn.put(store.ids, key: Array(event.id.utf8), value: BigEndian.bytes(index) + e.digest.bytes,
+                                options: .noOverwrite)
+                    let version = try versions[event.subject] ?? Self.streamVersion(txn, store, event.subject)
+                    versions[event.subject] = version + 1
+                    try txn.put(store.streams, key: LedgerStore.streamKey(event.subject, version: version + 1),
+                                value: BigEndian.bytes(index), options: .noOverwrite)
+                }
+                for node in nodes {
+                    try node.hash.withUnsafeBytes { raw in
+                        try txn.put(store.nodes, key: LedgerStore.nodeKey(level: node.level, index: node.index), value: raw)
+                    }
+                }
+                for r in registryRecords { try txn.put(store.registry, key: r.key, value: r.value) }
+                try txn.put(store.checkpoints, key: BigEndian.bytes(pending.size), value: checkpointBytes, options: .append)
+            }
+        } catch {
+            throw LedgerError.storage(error)
+        }
+        size = pending.size
+        self.frontier = frontier
+        lastAppended = appended
+        registry = pending.registry
+        let newState = PublishedState(size: size, checkpoint: checkpoint, registry: registry)
+        published.withLock { $0 = newState }
+        signal.publish(size: size)
+    }
+
+    static func streamVersion(_ txn: borrowing WriteTransaction, _ store: LedgerStore, _ subject: String) throws -> UInt64 {
+        try txn.withCursor(store.streams) { c in
+            let prefix = Array(subject.utf8) + [0]
+            guard let kv = try c.seek(atMost: LedgerStore.streamKey(subject, version: .max)),
+                  kv.key.count == prefix.count + 8, kv.key.starts(with: prefix) else { return 0 }
+            return try BigEndian.uint64(from: kv.key.suffix(8))
+        }
+    }
+}
+
+/// Wakes subscribers when a commit makes the log grow.
+final class CommitSignal: Sendable {
+    private struct State {
+        var size: UInt64
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+    private let state: Mutex<State>
+
+    init(size: UInt64) {
+        state = Mutex(State(size: size))
+    }
+
+    func publish(size: UInt64) {
+        let waiters = state.withLock { s in
+            s.size = size
+            let w = s.waiters
+            s.waiters = [:]
+            return w
+        }
+        for (_, c) in waiters { c.resume() }
+    }
+
+    /// Returns when the log grows beyond `size`, or after `timeout` (the caller checks again:
+    /// another process may have appended, which this signal can't see).
+    func wait(beyond size: UInt64, timeout: Duration) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let id: Int? = state.withLock { s in
+                if s.size > size { return nil }
+                let id = s.nextID
+                s.nextID += 1
+                s.waiters[id] = c
+                return id
+            }
+            guard let id else {
+                c.resume()
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.fire(id)
+            }
+        }
+    }
+
+    private func fire(_ id: Int) {
+        let c = state.withLock { $0.waiters.removeValue(forKey: id) }
+        c?.resume()
+    }
+}

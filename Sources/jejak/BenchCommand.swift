@@ -1,0 +1,155 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Jejak
+import JejakCrypto
+import JejakJSON
+import JejakStorage
+import Synchronization
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure append throughput and latency against this machine's limits, measured in the same run.",
+        discussion: """
+            Limits measured first: Ed25519 verifications per second on all cores, and raw LMDB \
+            durable single-put commits per second. Then, on a fresh durable ledger in a temporary \
+            directory: pre-signed ~600-byte events appended by many concurrent publishers, and one \
+            publisher appending one event per call. Each figure is printed beside its limit, as a ratio.
+
+            Example:
+              jejak bench --events 20000 --publishers 64
+            """)
+
+    @Option(help: ArgumentHelp("Events for the concurrent run.", valueName: "n"))
+    var events = 20_000
+    @Option(help: ArgumentHelp("Concurrent publishers.", valueName: "n"))
+    var publishers = 64
+    @Option(help: ArgumentHelp("Appends for the single-publisher run.", valueName: "n"))
+    var single = 300
+    @Option(help: ArgumentHelp("Where to create the throwaway ledger (default: a temp directory).", valueName: "dir"))
+    var dir: String?
+    @Flag(help: "Print the results as one JSON object.")
+    var json = false
+
+    func run() async throws {
+        let base = dir ?? (NSTemporaryDirectory() + "jejak-bench-" + UUID().uuidString)
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        log("machine: \(cores) cores")
+
+        let verifyRate = Self.ed25519VerifyRate(threads: cores, seconds: 1.5)
+        log(String(format: "limit: Ed25519 verify, all cores      %10.0f /s", verifyRate))
+        let lmdbRate = try Self.rawLMDBCommitRate(path: base + "/raw", commits: single)
+        log(String(format: "limit: LMDB durable single commits   %10.0f /s", lmdbRate))
+
+        let ledger = try await attempt { try await Ledger.create(at: base + "/ledger", origin: "bench.jejak.local/ledger") }
+        let authority = RegistryAuthority(key: try readKey(ledger.directory.authorityKey))
+        let unitKey = try SignerKey.generate(name: "biro-bench")
+        _ = try await attempt {
+            try await ledger.append([try authority.registerUnit("biro-bench", name: "Biro Bench", role: .biro),
+                                     try authority.addKey(unitKey.verifierKey)])
+        }
+        let publisher = UnitPublisher(key: unitKey, ledger: ledger)
+        let padding = String(repeating: "x", count: 240)
+        func signed(_ i: Int) throws -> SignedEvent {
+            try publisher.sign(type: "id.go.kpu.jejak.bench.noted.v1", subject: "bench/\(i % 1000)",
+                               data: ["seq": .number(JSONNumber(Int64(i))), "note": .string(padding)], id: "bench-\(i)")
+        }
+        log("pre-signing \(events + single) events…")
+        var presigned: [SignedEvent] = []
+        presigned.reserveCapacity(events + single)
+        for i in 0..<(events + single) { presigned.append(try attempt { try signed(i) }) }
+        let eventBytes = presigned[0].event.bytes.count
+        let envelopeBytes = presigned[0].jsonBytes.count
+
+        // Many concurrent publishers, one event per call each.
+        let concurrent = Array(presigned[0..<events])
+        let perPublisher = (events + publishers - 1) / publishers
+        let started = DispatchTime.now().uptimeNanoseconds
+        let latencies: [UInt64] = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for p in 0..<publishers {
+                let slice = concurrent[min(p * perPublisher, events)..<min((p + 1) * perPublisher, events)]
+                group.addTask {
+                    var own: [UInt64] = []
+                    own.reserveCapacity(slice.count)
+                    for e in slice {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        _ = try await ledger.append(e)
+                        own.append(DispatchTime.now().uptimeNanoseconds - t0)
+                    }
+                    return own
+                }
+            }
+            var all: [UInt64] = []
+            for try await l in group { all += l }
+            return all
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let concurrentRate = Double(events) / elapsed
+        let sorted = latencies.sorted()
+        func pct(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6 }
+        let checkpoints = try attempt { try ledger.checkpointSizes() }.count
+
+        // One publisher, one event per call.
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        for e in presigned[events...] { _ = try await attempt { try await ledger.append(e) } }
+        let singleRate = Double(single) / (Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)
+        ledger.close()
+
+        let results: [(String, Double)] = [
+            ("cores", Double(cores)), ("ed25519VerifyPerSecond", verifyRate), ("lmdbCommitsPerSecond", lmdbRate),
+            ("eventBytes", Double(eventBytes)), ("envelopeBytes", Double(envelopeBytes)),
+            ("publishers", Double(publishers)), ("events", Double(events)),
+            ("concurrentAppendsPerSecond", concurrentRate), ("concurrentRatioToVerify", concurrentRate / verifyRate),
+            ("latencyP50Ms", pct(0.50)), ("latencyP99Ms", pct(0.99)), ("commits", Double(checkpoints)),
+            ("singleAppendsPerSecond", singleRate), ("singleRatioToLMDB", singleRate / lmdbRate),
+        ]
+        if json {
+            print(jsonLine(.object(JSONObject(members: results.map { (key: $0.0, value: .number(JSONNumber($0.1) ?? JSONNumber(0))) }) ?? JSONObject())))
+            return
+        }
+        print("")
+        print("event: \(eventBytes) bytes, envelope \(envelopeBytes) bytes; \(publishers) publishers, \(events) events, \(checkpoints) commits")
+        print(String(format: "concurrent durable append  %9.0f events/s  = %.2f × Ed25519 verify rate (target ≥ 0.80)", concurrentRate, concurrentRate / verifyRate))
+        print(String(format: "append latency             p50 %.2f ms, p99 %.2f ms (target p99 < 10 ms)", pct(0.5), pct(0.99)))
+        print(String(format: "single publisher           %9.0f appends/s = %.2f × raw LMDB commit rate (target ≥ 0.80)", singleRate, singleRate / lmdbRate))
+    }
+
+    func log(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    /// Verifications per second of one Ed25519 signature over ~700 bytes, on `threads` threads.
+    static func ed25519VerifyRate(threads: Int, seconds: Double) -> Double {
+        guard let key = try? SignerKey.generate(name: "bench") else { return 0 }
+        let message = [UInt8](repeating: 0x61, count: 700)
+        let sig = key.rawSignature(for: message)
+        let pub = key.verifierKey.publicKey
+        let total = Mutex(0)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            var n = 0
+            while DispatchTime.now().uptimeNanoseconds < deadline {
+                for _ in 0..<32 where pub.isValidSignature(sig, for: message) { n += 1 }
+            }
+            total.withLock { $0 += n }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Double(total.withLock { $0 }) / elapsed
+    }
+
+    /// Durable commits per second of one 700-byte put each, on a raw LMDB environment.
+    static func rawLMDBCommitRate(path: String, commits: Int) throws -> Double {
+        let env = try Environment(path: path, databases: ["bench"])
+        let db = try env.database("bench")
+        let value = [UInt8](repeating: 0x61, count: 700)
+        let start = DispatchTime.now().uptimeNanoseconds
+        for i in 0..<commits {
+            try env.write { txn in try txn.put(db, key: BigEndian.bytes(UInt64(i)), value: value, options: .append) }
+        }
+        return Double(commits) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Jejak
+import JejakCrypto
+import JejakJSON
+
+@main
+struct JejakCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jejak",
+        abstract: "An append-only, signed, verifiable ledger of data exchanges between units.",
+        discussion: """
+            Every command that works on a ledger takes --ledger DIR, or reads the directory from \
+            the JEJAK_LEDGER environment variable.
+
+            Exit codes: 0 success; 1 the ledger refused the request or could not do it (the \
+            message says why); 64 the command line was wrong.
+            """,
+        subcommands: [
+            InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
+            LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self, BenchCommand.self,
+        ])
+}
+
+/// `--ledger DIR`, defaulting to `$JEJAK_LEDGER`.
+struct LedgerOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger directory (default: $JEJAK_LEDGER).", valueName: "dir"))
+    var ledger: String?
+
+    func path() throws -> String {
+        if let ledger { return ledger }
+        if let env = ProcessInfo.processInfo.environment["JEJAK_LEDGER"], !env.isEmpty { return env }
+        throw ValidationError("No ledger given: pass --ledger DIR or set JEJAK_LEDGER.")
+    }
+
+    func open(readOnly: Bool) throws -> Ledger {
+        var options = Ledger.Options()
+        options.readOnly = readOnly
+        return try attempt { try Ledger(opening: try path(), options: options) }
+    }
+}
+
+/// A failure to report as one sentence, with exit code 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Runs `body`, turning library errors into one plain sentence.
+func attempt<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch { throw describe(error) }
+}
+
+func attempt<R>(_ body: () async throws -> R) async throws -> R {
+    do { return try await body() } catch { throw describe(error) }
+}
+
+func describe(_ error: any Error) -> any Error {
+    switch error {
+    case let e as LedgerError:
+        var s = e.message
+        if let p = e.position { s += " (event \(p + 1)" + (e.eventID.map { ", id \"\($0)\"" } ?? "") + ")" }
+        return CLIFailure(description: "\(s) [\(e.code)]")
+    case let e as CryptoError:
+        return CLIFailure(description: "\(e.message) [\(e.code)]")
+    case let e as JSONError:
+        return CLIFailure(description: "invalid JSON: \(e.message) at byte \(e.offset)")
+    default:
+        return error
+    }
+}
+
+/// Reads `JSON` or `@FILE`.
+func readJSONArgument(_ text: String) throws -> JSONValue {
+    let bytes: [UInt8]
+    if text.hasPrefix("@") {
+        let path = String(text.dropFirst())
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIFailure(description: "cannot read \(path)")
+        }
+        bytes = [UInt8](data)
+    } else {
+        bytes = Array(text.utf8)
+    }
+    return try attempt { try JSONParser.parse(bytes) }
+}
+
+func readKey(_ path: String) throws -> SignerKey {
+    try attempt { try KeyFile.read(from: path) }
+}
+
+func writeFile(_ text: String, to path: String) throws {
+    do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+        throw CLIFailure(description: "cannot write \(path): \(error.localizedDescription)")
+    }
+}
+
+func jsonLine(_ value: JSONValue) -> String {
+    JSONWriter.string(value)
+}

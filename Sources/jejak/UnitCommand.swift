@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Jejak
+import JejakCrypto
+import JejakJSON
+
+struct UnitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unit",
+        abstract: "Register units and manage their keys (registry events signed by the authority).",
+        subcommands: [Register.self, AddKey.self, RevokeKey.self, List.self])
+
+    /// `--authority-key FILE`, defaulting to DIR/authority.key.
+    struct AuthorityOption: ParsableArguments {
+        @Option(help: ArgumentHelp("The registry authority's key file (default: DIR/authority.key).", valueName: "file"))
+        var authorityKey: String?
+
+        func authority(for ledger: Ledger) throws -> RegistryAuthority {
+            RegistryAuthority(key: try readKey(authorityKey ?? ledger.directory.authorityKey))
+        }
+    }
+
+    /// The arguments of a key change: the unit, the key, and where to write the receipt.
+    struct KeyChange: ParsableArguments {
+        @OptionGroup var ledgerOption: LedgerOption
+        @OptionGroup var authorityOption: AuthorityOption
+        @Argument(help: ArgumentHelp("The unit id.", valueName: "unit"))
+        var unit: String
+        @Option(help: ArgumentHelp("The key as a vkey string, or @FILE holding one.", valueName: "vkey"))
+        var vkey: String
+        @Option(help: ArgumentHelp("Write the receipt (tlog-proof) to this file.", valueName: "file"))
+        var receipt: String?
+
+        /// Signs the registry event `make` builds for the key, and appends it.
+        func append(_ make: (RegistryAuthority, VerifierKey) throws -> SignedEvent) async throws {
+            let key = try parseVerifierKey(vkey)
+            guard key.name == unit else {
+                throw CLIFailure(description: "the key is named \"\(key.name)\", not after the unit \"\(unit)\"")
+            }
+            let ledger = try ledgerOption.open(readOnly: false)
+            defer { ledger.close() }
+            let authority = try authorityOption.authority(for: ledger)
+            let event = try attempt { try make(authority, key) }
+            try await UnitCommand.append(event, to: ledger, receiptPath: receipt)
+        }
+    }
+
+    static func append(_ event: SignedEvent, to ledger: Ledger, receiptPath: String?) async throws {
+        let receipt = try await attempt { try await ledger.append(event) }
+        if let receiptPath { try writeFile(receipt.serialized, to: receiptPath) }
+        print("Appended \(event.event.type) as entry \(receipt.index).")
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a unit.",
+            discussion: """
+                Example:
+                  jejak unit register biro-keuangan --name "Biro Keuangan" --role biro
+                Roles: \(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")).
+                """)
+        @OptionGroup var ledgerOption: LedgerOption
+        @OptionGroup var authorityOption: AuthorityOption
+        @Argument(help: ArgumentHelp("The unit id (a-z 0-9 . _ / -).", valueName: "unit"))
+        var unit: String
+        @Option(help: "The unit's display name.")
+        var name: String
+        @Option(help: ArgumentHelp("The unit's role.", valueName: "role"))
+        var role: String
+        @Option(help: ArgumentHelp("Write the receipt (tlog-proof) to this file.", valueName: "file"))
+        var receipt: String?
+
+        func run() async throws {
+            guard let role = UnitRole(rawValue: role) else {
+                throw ValidationError("Unknown role \"\(role)\"; use one of \(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            let ledger = try ledgerOption.open(readOnly: false)
+            defer { ledger.close() }
+            let authority = try authorityOption.authority(for: ledger)
+            let event = try attempt { try authority.registerUnit(unit, name: name, role: role) }
+            try await UnitCommand.append(event, to: ledger, receiptPath: receipt)
+        }
+    }
+
+    struct AddKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-key",
+            abstract: "Add a key (a vkey named after the unit) to a unit.",
+            discussion: """
+                Example:
+                  jejak unit add-key biro-keuangan --vkey "$(jejak key generate biro-keuangan --out bk.key)"
+                """)
+        @OptionGroup var change: KeyChange
+
+        func run() async throws {
+            try await change.append { authority, key in try authority.addKey(key) }
+        }
+    }
+
+    struct RevokeKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-key",
+            abstract: "Revoke a unit's key; events it signed earlier stay valid.",
+            discussion: """
+                Example:
+                  jejak unit revoke-key biro-keuangan --vkey @bk.vkey --reason "laptop lost"
+                """)
+        @OptionGroup var change: KeyChange
+        @Option(help: "Why the key is revoked.")
+        var reason: String
+
+        func run() async throws {
+            try await change.append { authority, key in try authority.revokeKey(key, reason: reason) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the registered units and their keys.",
+            discussion: "Example:\n  jejak unit list --json")
+        @OptionGroup var ledgerOption: LedgerOption
+        @Flag(help: "Print JSON Lines, one unit per line.")
+        var json = false
+
+        func run() throws {
+            let ledger = try ledgerOption.open(readOnly: true)
+            let registry = try attempt { try ledger.registry() }
+            for unit in registry.units.values.sorted(by: { $0.id < $1.id }) {
+                let keys = registry.keys(of: unit.id)
+                if json {
+                    let keyValues: [JSONValue] = keys.map { k in
+                        var o: JSONObject = ["vkey": .string(k.vkey.description), "addedAt": .number(JSONNumber(Int64(k.addedAt)))]
+                        if let r = k.revokedAt { o["revokedAt"] = .number(JSONNumber(Int64(r))) }
+                        return .object(o)
+                    }
+                    print(jsonLine(["id": .string(unit.id), "name": .string(unit.name), "role": .string(unit.role.rawValue),
+                                    "registeredAt": .number(JSONNumber(Int64(unit.registeredAt))), "keys": .array(keyValues)]))
+                } else {
+                    print("\(unit.id)  \(unit.role.rawValue)  \(unit.name)  (registered at entry \(unit.registeredAt))")
+                    for k in keys {
+                        let state = k.revokedAt.map { "revoked at entry \($0)" } ?? "active"
+                        print("    \(k.vkey)  added at entry \(k.addedAt), \(state)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+func parseVerifierKey(_ text: String) throws -> VerifierKey {
+    var t = text
+    if t.hasPrefix("@") {
+        let path = String(t.dropFirst())
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure(description: "cannot read \(path)") }
+        t = String(decoding: data, as: UTF8.self)
+    }
+    let trimmed = t.trimmingCharacters(in: .whitespacesAndNewlines)
+    return try attempt { try VerifierKey(parsing: trimmed) }
+}

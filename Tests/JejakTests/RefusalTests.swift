@@ -1,0 +1,208 @@
+import Foundation
+import Jejak
+import JejakCrypto
+import JejakJSON
+import Testing
+
+/// Every refusal of an append: its typed error, and a ledger left unchanged.
+@Suite struct RefusalTests {
+    /// Appends `events` expecting a refusal with `code`; checks nothing was written.
+    func refuse(_ f: LedgerFixture, _ events: [SignedEvent], _ code: LedgerError.Code,
+                expecting: ExpectedVersion = .any, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let size = try f.ledger.size()
+        let checkpoint = try f.ledger.latestCheckpoint()
+        do {
+            _ = try await f.ledger.append(events, expecting: expecting)
+            Issue.record("expected a refusal with \(code)", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+            #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
+        }
+        #expect(try f.ledger.size() == size, sourceLocation: sourceLocation)
+        #expect(try f.ledger.latestCheckpoint() == checkpoint, sourceLocation: sourceLocation)
+    }
+
+    /// Signs arbitrary payload bytes as a DSSE envelope with `key`.
+    func envelope(_ payload: [UInt8], _ key: SignerKey, type: String = CloudEvent.payloadType) -> DSSEEnvelope {
+        DSSEEnvelope.sign(payload: payload, payloadType: type, with: [key])
+    }
+
+    func eventJSON(_ source: String, drop: String? = nil, set: [(String, JSONValue)] = []) -> [UInt8] {
+        var members: [(key: String, value: JSONValue)] = [
+            ("specversion", "1.0"), ("id", "x-1"), ("source", .string(source)), ("type", "id.go.kpu.jejak.test.noted.v1"),
+            ("subject", "exchange/1"), ("time", "2026-11-29T10:00:00Z"), ("datacontenttype", "application/json"),
+            ("dataschema", "https://jejak.kpu.go.id/schemas/test.noted.v1.json"), ("data", ["n": 1]),
+        ]
+        if let drop { members.removeAll { $0.key == drop } }
+        for (k, v) in set {
+            if let i = members.firstIndex(where: { $0.key == k }) { members[i].value = v } else { members.append((k, v)) }
+        }
+        return JSONWriter.bytes(.object(JSONObject(members: members)!))
+    }
+
+    @Test func leafTooLarge() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        let big = String(repeating: "x", count: 50_000)
+        try await refuse(f, [try f.event(key, data: ["blob": .string(big)])], .leafTooLarge)
+        // Just under the limit is fine.
+        _ = try await f.ledger.append(try f.event(key, data: ["blob": .string(String(repeating: "x", count: 40_000))]))
+    }
+
+    @Test func malformedEnvelopesAndPayloadTypes() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        for json in ["", "{}", "[]", #"{"payloadType":"application/cloudevents+json","payload":"!!","signatures":[]}"#,
+                     #"{"payloadType":"application/cloudevents+json","signatures":[]}"#] {
+            let error = #expect(throws: LedgerError.self) { _ = try SignedEvent(json: Array(json.utf8)) }
+            #expect(error?.code == .malformedEnvelope, "\(json)")
+        }
+        let wrongType = #expect(throws: LedgerError.self) {
+            _ = try SignedEvent(envelope: envelope(eventJSON("biro-a"), key, type: "application/json"))
+        }
+        #expect(wrongType?.code == .unsupportedPayloadType)
+
+        let unsigned = DSSEEnvelope(payloadType: CloudEvent.payloadType, payload: eventJSON("biro-a"), signatures: [])
+        #expect((#expect(throws: LedgerError.self) { _ = try SignedEvent(envelope: unsigned) })?.code == .signatureCount)
+        let other = try SignerKey.generate(name: "biro-a")
+        let twice = DSSEEnvelope.sign(payload: eventJSON("biro-a"), payloadType: CloudEvent.payloadType, with: [key, other])
+        #expect((#expect(throws: LedgerError.self) { _ = try SignedEvent(envelope: twice) })?.code == .signatureCount)
+        _ = f
+    }
+
+    @Test func malformedEvents() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        let cases: [(String, [UInt8])] = [
+            ("not JSON", Array("{".utf8)),
+            ("not an object", Array("[1]".utf8)),
+            ("no subject", eventJSON("biro-a", drop: "subject")),
+            ("no data", eventJSON("biro-a", drop: "data")),
+            ("no dataschema", eventJSON("biro-a", drop: "dataschema")),
+            ("specversion 0.3", eventJSON("biro-a", set: [("specversion", "0.3")])),
+            ("empty id", eventJSON("biro-a", set: [("id", "")])),
+            ("numeric id", eventJSON("biro-a", set: [("id", 5)])),
+            ("bad time", eventJSON("biro-a", set: [("time", "yesterday")])),
+            ("bad date", eventJSON("biro-a", set: [("time", "2026-02-30T10:00:00Z")])),
+            ("xml content", eventJSON("biro-a", set: [("datacontenttype", "application/xml")])),
+            ("data_base64", eventJSON("biro-a", set: [("data_base64", "AAAA")])),
+            ("bad extension name", eventJSON("biro-a", set: [("Trace-ID", "x")])),
+            ("object extension", eventJSON("biro-a", set: [("traceparent", ["a": 1])])),
+            ("control character", eventJSON("biro-a", set: [("subject", "exchange/\u{0}1")])),
+            ("duplicate member", Array(#"{"id":"a","id":"b"}"#.utf8)),
+        ]
+        for (name, payload) in cases {
+            let error = #expect(throws: LedgerError.self, "\(name)") { _ = try SignedEvent(envelope: envelope(payload, key)) }
+            #expect(error?.code == .malformedEvent, "\(name): \(String(describing: error))")
+        }
+        // An extension attribute with a proper name and value is fine.
+        let ok = try SignedEvent(envelope: envelope(eventJSON("biro-a", set: [("traceparent", "00-abc")]), key))
+        _ = try await f.ledger.append(ok)
+    }
+
+    @Test func unknownSourcesKeysAndBadSignatures() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        try await f.unit("biro-b")
+
+        let stranger = try SignerKey.generate(name: "biro-z")
+        try await refuse(f, [try f.event(stranger)], .unknownSource)
+
+        // A key of biro-a that was never added.
+        let unregistered = try SignerKey.generate(name: "biro-a")
+        try await refuse(f, [try f.event(unregistered)], .keyNotActive)
+
+        // biro-a's key signing an event that claims to come from biro-b.
+        let spoof = try SignedEvent(envelope: envelope(eventJSON("biro-b"), key))
+        try await refuse(f, [spoof], .keyNotActive)
+
+        // A signature that does not verify: sign one payload, present another.
+        let good = try f.event(key, id: "sig-1")
+        var env = good.envelope
+        env.payload = eventJSON("biro-a", set: [("id", "sig-1"), ("data", ["n": 2])])
+        try await refuse(f, [try SignedEvent(envelope: env)], .badSignature)
+
+        // A flipped bit in the signature.
+        var flipped = good.envelope
+        flipped.signatures[0].sig[10] ^= 0x01
+        try await refuse(f, [try SignedEvent(envelope: flipped)], .badSignature)
+    }
+
+    @Test func batchRules() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        let e = try f.event(key, id: "dup")
+        try await refuse(f, [e, e], .duplicateInBatch)
+        try await refuse(f, [], .emptyAppend)
+
+        _ = try await f.ledger.append(e)
+        try await refuse(f, [e, try f.event(key, id: "new")], .partialRetry)
+    }
+
+    @Test func registryRules() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+
+        // A unit may not publish registry events, even well-formed ones.
+        let fake = RegistryAuthority(key: key)
+        try await refuse(f, [try fake.registerUnit("biro-x", name: "X", role: .biro)], .registryRule)
+        let forged = try SignedEvent(envelope: envelope(eventJSON("biro-a", set: [("type", .string(RegistryEvent.unitRegistered))]), key))
+        try await refuse(f, [forged], .registryRule)
+
+        // The authority publishes registry events only.
+        let notRegistry = try UnitPublisher(key: f.authority.key, ledger: f.ledger)
+            .sign(type: "id.go.kpu.jejak.test.noted.v1", subject: "exchange/1", data: [:])
+        try await refuse(f, [notRegistry], .registryRule)
+
+        try await refuse(f, [try f.authority.registerUnit("biro-a", name: "Again", role: .biro,
+                                                           time: LedgerTime(millisecondsSinceEpoch: 1))], .eventIDConflict)
+        let newID = try f.authority.registerUnit("biro-a", name: "Again", role: .biro)
+        var differentID = newID.event.object
+        differentID["id"] = "registry/biro-a/registered-again"
+        let again = SignedEvent.sign(try CloudEvent(bytes: JSONWriter.bytes(.object(differentID))), with: f.authority.key)
+        try await refuse(f, [again], .registryRule)
+
+        let orphan = try SignerKey.generate(name: "nobody")
+        try await refuse(f, [try f.authority.addKey(orphan.verifierKey)], .registryRule)
+        try await refuse(f, [try f.authority.addKey(key.verifierKey, time: LedgerTime(millisecondsSinceEpoch: 5))], .eventIDConflict)
+        let witnessType = try SignerKey.generate(name: "biro-a", type: .cosignatureV1)
+        try await refuse(f, [try f.authority.addKey(witnessType.verifierKey)], .registryRule)
+        try await refuse(f, [try f.authority.revokeKey(try SignerKey.generate(name: "biro-a").verifierKey, reason: "?")], .registryRule)
+        #expect(throws: LedgerError.self) { _ = try f.authority.registerUnit("Biro A", name: "x", role: .biro) }
+    }
+
+    @Test func theValidationHookRefusesBeforeAndDuringSequencing() async throws {
+        struct Rules: EventValidator {
+            func validate(_ event: CloudEvent) throws(ValidationFailure) {
+                if case .string("")? = event.data["title"] {
+                    throw ValidationFailure(rule: "title-required", message: "the title is empty")
+                }
+            }
+            func validate(_ event: CloudEvent, stream: StreamState, registry: Registry) throws(ValidationFailure) {
+                guard event.type == "id.go.kpu.jejak.test.acknowledged.v1" else { return }
+                let requests = (try? stream.events())?.filter { $0.event.type == "id.go.kpu.jejak.test.requested.v1" } ?? []
+                guard let request = requests.first, request.event.source == event.source else {
+                    throw ValidationFailure(rule: "only-requester-acknowledges", message: "only the requester may acknowledge \(stream.subject)")
+                }
+            }
+        }
+        let f = try await LedgerFixture.make(validator: Rules())
+        let a = try await f.unit("biro-a"), b = try await f.unit("biro-b")
+        try await refuse(f, [try f.event(a, data: ["title": ""])], .rejectedByValidator)
+
+        let s = "exchange/9"
+        // Acknowledging before any request: refused by the stream rule.
+        try await refuse(f, [try f.event(a, type: "id.go.kpu.jejak.test.acknowledged.v1", subject: s)], .rejectedByValidator)
+        // A request and its acknowledgement by the requester in one append: the rule sees the
+        // request sequenced earlier in the same batch.
+        _ = try await f.ledger.append([try f.event(a, type: "id.go.kpu.jejak.test.requested.v1", subject: s),
+                                       try f.event(a, type: "id.go.kpu.jejak.test.acknowledged.v1", subject: s)])
+        // Another unit acknowledging: refused, with the rule's name in the message.
+        let size = try f.ledger.size()
+        let error = await #expect(throws: LedgerError.self) {
+            try await f.ledger.append(try f.event(b, type: "id.go.kpu.jejak.test.acknowledged.v1", subject: s))
+        }
+        #expect(error?.message.contains("only-requester-acknowledges") == true)
+        #expect(try f.ledger.size() == size)
+    }
+}

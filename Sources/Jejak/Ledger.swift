@@ -292,7 +292,7 @@ public final class Ledger: Sendable {
             }
             verified = key
         }
-        return PreparedEvent(signed: e, envelopeJSON: json, digest: SHA256Digest.hash(json), verifiedKey: verified)
+        return PreparedEvent(signed: e, envelopeJSON: json, verifiedKey: verified)
     }
 
     // MARK: Reading
@@ -326,8 +326,8 @@ public final class Ledger: Sendable {
     ///
     /// - Throws: ``LedgerError/Code/corruptStore``, ``LedgerError/Code/storage``.
     public func entry(eventID id: String) throws(LedgerError) -> LogEntry? {
-        guard let record = try store.idRecord(id) else { return nil }
-        return try entry(at: record.index)
+        guard let index = try store.index(ofEventID: id) else { return nil }
+        return try entry(at: index)
     }
 
     /// The number of events in the stream `subject` (0 if it has none).

@@ -2,6 +2,7 @@ import JejakCrypto
 import JejakJSON
 import JejakStorage
 import JejakTlog
+import Synchronization
 
 /// The ledger's LMDB schema. The log (`entries`) is the only truth; every other database is
 /// derived from it in the same write transaction and can be rebuilt from it.
@@ -10,7 +11,7 @@ import JejakTlog
 /// | --- | --- | --- |
 /// | `entries` | index (u64 BE) | leaf bytes |
 /// | `nodes` | level (u8) ‖ index (u64 BE) | 32-byte hash of the perfect subtree |
-/// | `ids` | event id (UTF-8) | entry index (u64 BE) ‖ SHA-256 of the envelope JSON |
+/// | `ids` | event id (UTF-8) | entry index (u64 BE) |
 /// | `streams` | subject (UTF-8) ‖ 0x00 ‖ version (u64 BE) | entry index (u64 BE) |
 /// | `checkpoints` | tree size (u64 BE) | signed checkpoint note |
 /// | `registry` | `u/<unit>` or `k/<key hint>` | unit or key record (JSON) |
@@ -20,6 +21,8 @@ final class LedgerStore: Sendable {
     let env: Environment
     let entries: Database, nodes: Database, ids: Database, streams: Database
     let checkpoints: Database, registry: Database, meta: Database
+    /// Recently written or read Merkle nodes (they never change once written).
+    let nodeCache = NodeCache(limit: 1 << 16)
 
     init(path: String, readOnly: Bool, durable: Bool = true) throws(LedgerError) {
         var options = Environment.Options()
@@ -100,30 +103,52 @@ final class LedgerStore: Sendable {
         return result
     }
 
-    func idRecord(_ id: String) throws(LedgerError) -> (index: UInt64, digest: SHA256Digest)? {
+    /// The index of the entry holding event `id`, if any.
+    func index(ofEventID id: String) throws(LedgerError) -> UInt64? {
         let raw = try read { txn in try txn.get(ids, key: Array(id.utf8)) }
         guard let raw else { return nil }
-        return try Self.decodeIDRecord(raw)
+        return try Self.decodeIndex(raw)
     }
 
-    static func decodeIDRecord(_ raw: [UInt8]) throws(LedgerError) -> (index: UInt64, digest: SHA256Digest) {
-        guard raw.count == 40, let index = try? BigEndian.uint64(from: raw[0..<8]),
-              let digest = try? SHA256Digest(bytes: raw[8...]) else {
-            throw LedgerError(.corruptStore, "an event-id record is damaged")
+    static func decodeIndex(_ raw: some Collection<UInt8>) throws(LedgerError) -> UInt64 {
+        guard let index = try? BigEndian.uint64(from: raw) else {
+            throw LedgerError(.corruptStore, "an index record is damaged")
         }
-        return (index, digest)
+        return index
+    }
+
+    /// The envelope bytes stored in entry `index`.
+    func envelopeJSON(at index: UInt64) throws(LedgerError) -> [UInt8]? {
+        guard let leaf = try read({ txn in try txn.get(entries, key: BigEndian.bytes(index)) }) else { return nil }
+        return try Leaf.decode(leaf).envelopeJSON
+    }
+
+    /// Looks up, in one snapshot, the entry indexes of the given event ids and the versions of
+    /// the given streams (absent ids are left out; absent streams are at version 0).
+    func lookup(ids wanted: some Sequence<String>, subjects: some Sequence<String>) throws(LedgerError) -> (ids: [String: UInt64], versions: [String: UInt64]) {
+        try read { txn in
+            var found: [String: UInt64] = [:]
+            for id in wanted {
+                if let raw = try txn.get(ids, key: Array(id.utf8)) { found[id] = try Self.decodeIndex(raw) }
+            }
+            var versions: [String: UInt64] = [:]
+            try txn.withCursor(streams) { c in
+                for subject in subjects { versions[subject] = try Self.streamVersion(c, subject) }
+            }
+            return (found, versions)
+        }
+    }
+
+    static func streamVersion(_ c: borrowing Cursor, _ subject: String) throws -> UInt64 {
+        let prefix = Array(subject.utf8) + [0]
+        guard let kv = try c.seek(atMost: streamKey(subject, version: .max)),
+              kv.key.count == prefix.count + 8, kv.key.starts(with: prefix) else { return 0 }
+        return try BigEndian.uint64(from: kv.key.suffix(8))
     }
 
     /// The number of events in the stream `subject`.
     func streamVersion(_ subject: String) throws(LedgerError) -> UInt64 {
-        try read { txn in
-            try txn.withCursor(streams) { c in
-                let prefix = Array(subject.utf8) + [0]
-                guard let kv = try c.seek(atMost: Self.streamKey(subject, version: .max)),
-                      kv.key.count == prefix.count + 8, kv.key.starts(with: prefix) else { return 0 }
-                return try BigEndian.uint64(from: kv.key.suffix(8))
-            }
-        }
+        try read { txn in try txn.withCursor(streams) { c in try Self.streamVersion(c, subject) } }
     }
 
     /// The entry indexes of stream `subject` from version `fromVersion` (1-based) on, at most
@@ -169,30 +194,27 @@ final class LedgerStore: Sendable {
 
     // MARK: Merkle
 
-    /// Runs `body` with a hash source serving stored Merkle nodes, all read in one read
-    /// transaction.
+    /// A hash source serving the stored Merkle nodes, through ``nodeCache``.
     ///
-    /// Which nodes a root or proof needs depends only on the sizes and indexes asked for, never
-    /// on hash values. So `body` runs twice: first against a source that records the nodes asked
-    /// for (and answers zeros), then, after those nodes are read in one snapshot, against a
-    /// source that serves them. `body` must be a pure computation over the source.
+    /// Nodes never change once written, so each miss may read in its own snapshot: any node a
+    /// proof of a committed size needs is already stored.
+    var nodeSource: StoredNodes { StoredNodes(store: self) }
+
+    /// Runs `body` with ``nodeSource``, mapping proof errors to ``LedgerError``.
     func withStoredNodes<R>(_ body: (StoredNodes) throws -> R) throws(LedgerError) -> R {
-        let plan = NodePlan()
-        _ = try? body(StoredNodes(plan: plan))
-        plan.recording = false
-        let wanted = plan.requested
-        plan.hashes = try read { txn in
-            var found: [NodeCoordinate: SHA256Digest] = [:]
-            for c in wanted {
-                if let h = try? txn.withValue(nodes, key: Self.nodeKey(level: c.level, index: c.index), { try SHA256Digest(bytes: $0) }) {
-                    found[c] = h
-                }
-            }
-            return found
-        }
-        do { return try body(StoredNodes(plan: plan)) } catch let e as LedgerError { throw e } catch {
+        do { return try body(nodeSource) } catch let e as LedgerError { throw e } catch {
             throw LedgerError(.invalidProofRequest, "\(error)")
         }
+    }
+
+    func readNode(_ c: NodeCoordinate) throws(LedgerError) -> SHA256Digest {
+        let hash = try read { txn in
+            try txn.withValue(nodes, key: Self.nodeKey(level: c.level, index: c.index)) { try? SHA256Digest(raw: $0) } ?? nil
+        }
+        guard let hash else {
+            throw LedgerError(.corruptStore, "the stored Merkle node (level \(c.level), index \(c.index)) is missing or damaged")
+        }
+        return hash
     }
 
     // MARK: Registry
@@ -252,26 +274,42 @@ struct NodeCoordinate: Hashable {
     let index: UInt64
 }
 
-/// The nodes a computation asks for, then their stored hashes (see
-/// ``LedgerStore/withStoredNodes(_:)``). Used by one thread only.
-final class NodePlan {
-    var recording = true
-    var requested: [NodeCoordinate] = []
-    var hashes: [NodeCoordinate: SHA256Digest] = [:]
+/// A bounded cache of Merkle nodes: two generations, the older dropped when the newer fills.
+final class NodeCache: Sendable {
+    private struct Generations {
+        var current: [NodeCoordinate: SHA256Digest] = [:]
+        var previous: [NodeCoordinate: SHA256Digest] = [:]
+    }
+    private let state = Mutex(Generations())
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func get(_ c: NodeCoordinate) -> SHA256Digest? {
+        state.withLock { $0.current[c] ?? $0.previous[c] }
+    }
+
+    func put(_ nodes: some Sequence<(NodeCoordinate, SHA256Digest)>) {
+        state.withLock { g in
+            for (c, h) in nodes {
+                if g.current.count >= limit {
+                    g.previous = g.current
+                    g.current = [:]
+                }
+                g.current[c] = h
+            }
+        }
+    }
 }
 
-/// Stored Merkle nodes served through a ``NodePlan``.
+/// The stored Merkle nodes of a ledger, read through its node cache.
 struct StoredNodes: MerkleHashSource {
-    let plan: NodePlan
+    let store: LedgerStore
     func hash(level: Int, index: UInt64) throws(LedgerError) -> SHA256Digest {
         let c = NodeCoordinate(level: level, index: index)
-        if plan.recording {
-            plan.requested.append(c)
-            return .zero
-        }
-        guard let h = plan.hashes[c] else {
-            throw LedgerError(.corruptStore, "the stored Merkle node (level \(level), index \(index)) is missing or damaged")
-        }
+        if let h = store.nodeCache.get(c) { return h }
+        let h = try store.readNode(c)
+        store.nodeCache.put(CollectionOfOne((c, h)))
         return h
     }
 }

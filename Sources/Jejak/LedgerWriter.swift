@@ -18,10 +18,9 @@ public enum ExpectedVersion: Hashable, Sendable {
 /// An event checked in the publisher's task, ready to be sequenced.
 struct PreparedEvent: Sendable {
     let signed: SignedEvent
-    /// The envelope as stored in the leaf.
+    /// The envelope as stored in the leaf; the same bytes again are "the same event" for
+    /// idempotency.
     let envelopeJSON: [UInt8]
-    /// SHA-256 of ``envelopeJSON``: what "the same event again" means for idempotency.
-    let digest: SHA256Digest
     /// The key the signature verified with before sequencing, if the key was known then.
     let verifiedKey: VerifierKey?
 }
@@ -150,10 +149,19 @@ final class LedgerWriter: @unchecked Sendable {
     struct Pending {
         var size: UInt64
         var registry: Registry
-        var accepted: [PreparedEvent] = []
-        var ids: [String: (index: UInt64, digest: SHA256Digest)] = [:]
+        /// Admitted events with their stream versions.
+        var accepted: [(event: PreparedEvent, version: UInt64)] = []
+        /// Event ids admitted in this batch.
+        var ids: [String: (index: UInt64, envelopeJSON: [UInt8])] = [:]
+        /// Stream versions after the events admitted in this batch.
         var versions: [String: UInt64] = [:]
         var streamEntries: [String: [LogEntry]] = [:]
+    }
+
+    /// What the last commit says about the ids and streams of a batch, read in one snapshot.
+    struct Committed {
+        var ids: [String: UInt64]
+        var versions: [String: UInt64]
     }
 
     private func process(_ jobs: [Job]) {
@@ -161,10 +169,19 @@ final class LedgerWriter: @unchecked Sendable {
         var pending = Pending(size: size, registry: registry)
         var results: [Result<[UInt64], LedgerError>] = []
         results.reserveCapacity(jobs.count)
+        let committed: Committed
+        do {
+            let events = jobs.flatMap(\.events).map(\.signed.event)
+            let found = try store.lookup(ids: events.map(\.id), subjects: Set(events.map(\.subject)))
+            committed = Committed(ids: found.ids, versions: found.versions)
+        } catch {
+            for job in jobs { job.continuation.resume(throwing: error) }
+            return
+        }
         for job in jobs {
             var trial = pending
             do {
-                let indexes = try admit(job.events, expected: job.expected, into: &trial)
+                let indexes = try admit(job.events, expected: job.expected, committed: committed, into: &trial)
                 pending = trial
                 results.append(.success(indexes))
             } catch {
@@ -190,7 +207,8 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// Decides one request against `trial`: either all its events are admitted, or it throws and
     /// the caller drops `trial`.
-    private func admit(_ events: [PreparedEvent], expected: ExpectedVersion, into trial: inout Pending) throws(LedgerError) -> [UInt64] {
+    private func admit(_ events: [PreparedEvent], expected: ExpectedVersion, committed: Committed,
+                       into trial: inout Pending) throws(LedgerError) -> [UInt64] {
         guard let first = events.first else {
             throw LedgerError(.emptyAppend, "an append needs at least one event")
         }
@@ -207,13 +225,21 @@ final class LedgerWriter: @unchecked Sendable {
             guard seen.insert(id).inserted else {
                 throw LedgerError(.duplicateInBatch, "the event id \"\(id)\" appears twice in this append").at(pos, id: id)
             }
-            if let record = try idRecord(id, in: trial) {
-                guard record.digest == e.digest else {
+            let stored: (index: UInt64, envelopeJSON: [UInt8])?
+            if let p = trial.ids[id] {
+                stored = p
+            } else if let index = committed.ids[id] {
+                stored = (index, try store.envelopeJSON(at: index) ?? [])
+            } else {
+                stored = nil
+            }
+            if let stored {
+                guard stored.envelopeJSON == e.envelopeJSON else {
                     throw LedgerError(.eventIDConflict,
-                                      "an event with id \"\(id)\" is already in the log at entry \(record.index), with different content")
+                                      "an event with id \"\(id)\" is already in the log at entry \(stored.index), with different content")
                         .at(pos, id: id)
                 }
-                existing.append(record.index)
+                existing.append(stored.index)
             } else {
                 existing.append(nil)
             }
@@ -229,12 +255,12 @@ final class LedgerWriter: @unchecked Sendable {
 
         if expected != .any {
             let subject = first.signed.event.subject
-            let version = try version(of: subject, in: trial)
+            let current = trial.versions[subject] ?? committed.versions[subject] ?? 0
             let ok: Bool
             switch expected {
             case .any: ok = true
-            case .noStream: ok = version == 0
-            case .exactly(let n): ok = version == n
+            case .noStream: ok = current == 0
+            case .exactly(let n): ok = current == n
             }
             guard ok else {
                 let wanted = switch expected {
@@ -243,8 +269,8 @@ final class LedgerWriter: @unchecked Sendable {
                 case .any: "any version"
                 }
                 throw LedgerError(.streamVersionMismatch,
-                                  "the stream \"\(subject)\" is at version \(version), but the append expected \(wanted)",
-                                  actualVersion: version).at(0, id: first.signed.event.id)
+                                  "the stream \"\(subject)\" is at version \(current), but the append expected \(wanted)",
+                                  actualVersion: current).at(0, id: first.signed.event.id)
             }
         }
 
@@ -261,10 +287,10 @@ final class LedgerWriter: @unchecked Sendable {
                 }
                 try trial.registry.apply(event, at: index)
                 let subject = event.subject
-                let version = try version(of: subject, in: trial)
+                let current = trial.versions[subject] ?? committed.versions[subject] ?? 0
                 let earlier = trial.streamEntries[subject] ?? []
                 let store = self.store
-                let stream = StreamState(subject: subject, version: version) { () throws(LedgerError) -> [LogEntry] in
+                let stream = StreamState(subject: subject, version: current) { () throws(LedgerError) -> [LogEntry] in
                     var entries: [LogEntry] = []
                     for (_, i) in try store.streamIndexes(subject) {
                         guard let entry = try store.entry(at: i) else {
@@ -279,11 +305,11 @@ final class LedgerWriter: @unchecked Sendable {
                 } catch {
                     throw LedgerError(.rejectedByValidator, "\(error.rule): \(error.message)")
                 }
-                trial.ids[event.id] = (index, e.digest)
-                trial.versions[subject] = version + 1
+                trial.ids[event.id] = (index, e.envelopeJSON)
+                trial.versions[subject] = current + 1
                 trial.streamEntries[subject, default: []].append(
                     LogEntry(index: index, leaf: [], appended: LedgerTime.now(), signedEvent: e.signed))
-                trial.accepted.append(e)
+                trial.accepted.append((e, current + 1))
                 trial.size += 1
                 indexes.append(index)
             } catch {
@@ -291,16 +317,6 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         return indexes
-    }
-
-    private func idRecord(_ id: String, in trial: Pending) throws(LedgerError) -> (index: UInt64, digest: SHA256Digest)? {
-        if let r = trial.ids[id] { return r }
-        return try store.idRecord(id)
-    }
-
-    private func version(of subject: String, in trial: Pending) throws(LedgerError) -> UInt64 {
-        if let v = trial.versions[subject] { return v }
-        return try store.streamVersion(subject)
     }
 
     /// Writes the admitted events of a batch, their nodes and indexes, and a new checkpoint, in
@@ -311,7 +327,7 @@ final class LedgerWriter: @unchecked Sendable {
         var leaves: [[UInt8]] = []
         var nodes: [MerkleNode] = []
         leaves.reserveCapacity(pending.accepted.count)
-        for e in pending.accepted {
+        for (e, _) in pending.accepted {
             let leaf = Leaf.encode(appended: appended, envelopeJSON: e.envelopeJSON)
             nodes += frontier.append(leafHash: Merkle.leafHash(leaf))
             leaves.append(leaf)
@@ -328,17 +344,14 @@ final class LedgerWriter: @unchecked Sendable {
         let store = self.store
         do {
             try store.env.write { txn in
-                var versions: [String: UInt64] = [:]
-                for (offset, e) in pending.accepted.enumerated() {
+                for (offset, (e, version)) in pending.accepted.enumerated() {
                     let index = firstIndex + UInt64(offset)
                     let event = e.signed.event
-                    try txn.put(store.entries, key: BigEndian.bytes(index), value: leaves[offset], options: .append)
-                    try txn.put(store.ids, key: Array(event.id.utf8), value: BigEndian.bytes(index) + e.digest.bytes,
-                                options: .noOverwrite)
-                    let version = try versions[event.subject] ?? Self.streamVersion(txn, store, event.subject)
-                    versions[event.subject] = version + 1
-                    try txn.put(store.streams, key: LedgerStore.streamKey(event.subject, version: version + 1),
-                                value: BigEndian.bytes(index), options: .noOverwrite)
+                    let indexBytes = BigEndian.bytes(index)
+                    try txn.put(store.entries, key: indexBytes, value: leaves[offset], options: .append)
+                    try txn.put(store.ids, key: Array(event.id.utf8), value: indexBytes, options: .noOverwrite)
+                    try txn.put(store.streams, key: LedgerStore.streamKey(event.subject, version: version),
+                                value: indexBytes, options: .noOverwrite)
                 }
                 for node in nodes {
                     try node.hash.withUnsafeBytes { raw in
@@ -351,6 +364,7 @@ final class LedgerWriter: @unchecked Sendable {
         } catch {
             throw LedgerError.storage(error)
         }
+        store.nodeCache.put(nodes.map { (NodeCoordinate(level: $0.level, index: $0.index), $0.hash) })
         size = pending.size
         self.frontier = frontier
         lastAppended = appended
@@ -358,15 +372,6 @@ final class LedgerWriter: @unchecked Sendable {
         let newState = PublishedState(size: size, checkpoint: checkpoint, registry: registry)
         published.withLock { $0 = newState }
         signal.publish(size: size)
-    }
-
-    static func streamVersion(_ txn: borrowing WriteTransaction, _ store: LedgerStore, _ subject: String) throws -> UInt64 {
-        try txn.withCursor(store.streams) { c in
-            let prefix = Array(subject.utf8) + [0]
-            guard let kv = try c.seek(atMost: LedgerStore.streamKey(subject, version: .max)),
-                  kv.key.count == prefix.count + 8, kv.key.starts(with: prefix) else { return 0 }
-            return try BigEndian.uint64(from: kv.key.suffix(8))
-        }
     }
 }
 

@@ -23,12 +23,31 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
         guard bytes.count == Self.byteCount else {
             throw CryptoError(.invalidLength, "a SHA-256 digest is 32 bytes, got \(bytes.count)")
         }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        Swift.withUnsafeMutableBytes(of: &words) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
+        if let d = bytes.withContiguousStorageIfAvailable({ SHA256Digest(exactly: UnsafeRawBufferPointer($0)) }) {
+            self = d
+            return
         }
-        w0 = UInt64(bigEndian: words.0); w1 = UInt64(bigEndian: words.1)
-        w2 = UInt64(bigEndian: words.2); w3 = UInt64(bigEndian: words.3)
+        self = Array(bytes).withUnsafeBytes { SHA256Digest(exactly: $0) }
+    }
+
+    /// Creates a digest from exactly 32 bytes of memory (no length check beyond a precondition).
+    private init(exactly raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == Self.byteCount)
+        w0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// Creates a digest from exactly 32 bytes of memory, e.g. a value read from storage.
+    ///
+    /// - Throws: ``CryptoError`` with code ``CryptoError/Code/invalidLength`` when `raw` is
+    ///   not 32 bytes long.
+    public init(raw: UnsafeRawBufferPointer) throws(CryptoError) {
+        guard raw.count == Self.byteCount else {
+            throw CryptoError(.invalidLength, "a SHA-256 digest is 32 bytes, got \(raw.count)")
+        }
+        self.init(exactly: raw)
     }
 
     /// Creates a digest from its standard base64 encoding (44 characters).

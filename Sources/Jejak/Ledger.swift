@@ -263,15 +263,15 @@ public final class Ledger: Sendable {
                 throw error.at(pos, id: e.event.id)
             }
         }
-        let indexes: [UInt64]
-        do { indexes = try await writer.submit(prepared, expected: expected) } catch {
+        let admitted: LedgerWriter.Admitted
+        do { admitted = try await writer.submit(prepared, expected: expected) } catch {
             throw LedgerError.storage(error)
         }
         let checkpoint = writer.published.withLock { $0.checkpoint }
         var receipts: [Receipt] = []
-        receipts.reserveCapacity(indexes.count)
-        for (i, e) in zip(indexes, events) {
-            receipts.append(try receipt(index: i, eventID: e.event.id, checkpoint: checkpoint))
+        receipts.reserveCapacity(admitted.indexes.count)
+        for (i, e) in zip(admitted.indexes, events) {
+            receipts.append(try receipt(index: i, eventID: e.event.id, appended: admitted.appended, checkpoint: checkpoint))
         }
         return receipts
     }
@@ -453,19 +453,23 @@ public final class Ledger: Sendable {
         return try receipt(index: index, checkpoint: checkpoint)
     }
 
-    /// A receipt for entry `index` against `checkpoint`; `eventID` saves decoding the event
-    /// when the caller knows it.
-    func receipt(index: UInt64, eventID: String? = nil, checkpoint: SignedCheckpoint) throws(LedgerError) -> Receipt {
+    /// A receipt for entry `index` against `checkpoint`. A caller that knows the event id and
+    /// the `appended` time saves reading and decoding the entry.
+    func receipt(index: UInt64, eventID: String? = nil, appended known: LedgerTime? = nil,
+                 checkpoint: SignedCheckpoint) throws(LedgerError) -> Receipt {
         let size = checkpoint.checkpoint.size
         guard index < size else {
             throw LedgerError(.invalidProofRequest, "entry \(index) is not in the checkpoint of size \(size)")
         }
-        guard let leaf = try store.read({ txn in try txn.get(store.entries, key: BigEndian.bytes(index)) }) else {
-            throw LedgerError(.notFound, "there is no entry \(index)")
+        let appended: LedgerTime, id: String
+        if let known, let eventID {
+            appended = known
+            id = eventID
+        } else {
+            let entry = try entry(at: index)
+            appended = entry.appended
+            id = entry.event.id
         }
-        let appended = try Leaf.decode(leaf).appended
-        let id: String
-        if let eventID { id = eventID } else { id = try LogEntry(index: index, leaf: leaf).event.id }
         let proof = try store.withStoredNodes { nodes in try Merkle.inclusionProof(index: index, size: size, from: nodes) }
         return Receipt(eventID: id, proof: TlogProof(extra: Array(appended.rfc3339.utf8), index: index,
                                                      inclusionProof: proof, checkpoint: checkpoint))

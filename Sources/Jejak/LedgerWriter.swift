@@ -49,7 +49,7 @@ final class LedgerWriter: @unchecked Sendable {
     struct Job {
         let events: [PreparedEvent]
         let expected: ExpectedVersion
-        let continuation: CheckedContinuation<[UInt64], any Error>
+        let continuation: CheckedContinuation<Admitted, any Error>
     }
 
     let store: LedgerStore
@@ -100,7 +100,7 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     /// Queues a request and waits for its entries' indexes (after the commit is durable).
-    func submit(_ events: [PreparedEvent], expected: ExpectedVersion) async throws -> [UInt64] {
+    func submit(_ events: [PreparedEvent], expected: ExpectedVersion) async throws -> Admitted {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             if stopping {
@@ -149,19 +149,27 @@ final class LedgerWriter: @unchecked Sendable {
     struct Pending {
         var size: UInt64
         var registry: Registry
-        /// Admitted events with their stream versions.
+        /// Admitted events with their stream versions, in log order.
         var accepted: [(event: PreparedEvent, version: UInt64)] = []
-        /// Event ids admitted in this batch.
-        var ids: [String: (index: UInt64, envelopeJSON: [UInt8])] = [:]
+        /// Event ids admitted in this batch → position in ``accepted``.
+        var ids: [String: Int] = [:]
         /// Stream versions after the events admitted in this batch.
         var versions: [String: UInt64] = [:]
-        var streamEntries: [String: [LogEntry]] = [:]
+        /// Positions in ``accepted`` of each stream's events admitted in this batch.
+        var streams: [String: [Int]] = [:]
     }
 
     /// What the last commit says about the ids and streams of a batch, read in one snapshot.
     struct Committed {
         var ids: [String: UInt64]
         var versions: [String: UInt64]
+    }
+
+    /// What a request got: its entries' indexes, and the `appended` time of new entries
+    /// (`nil` when every event was already in the log).
+    struct Admitted: Sendable {
+        var indexes: [UInt64]
+        var appended: LedgerTime?
     }
 
     private func process(_ jobs: [Job]) {
@@ -179,19 +187,17 @@ final class LedgerWriter: @unchecked Sendable {
             return
         }
         for job in jobs {
-            var trial = pending
             do {
-                let indexes = try admit(job.events, expected: job.expected, committed: committed, into: &trial)
-                pending = trial
-                results.append(.success(indexes))
+                results.append(.success(try admit(job.events, expected: job.expected, committed: committed, into: &pending)))
             } catch {
                 results.append(.failure(error))
             }
         }
 
+        var appended: LedgerTime?
         if !pending.accepted.isEmpty {
             do {
-                try commit(pending, firstIndex: firstIndex)
+                appended = try commit(pending, firstIndex: firstIndex)
             } catch {
                 logger.error("commit failed; the batch is refused", metadata: ["error": "\(error)"])
                 results = results.map { r in
@@ -201,14 +207,16 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         for (job, result) in zip(jobs, results) {
-            job.continuation.resume(with: result.mapError { $0 as any Error })
+            job.continuation.resume(with: result
+                .map { Admitted(indexes: $0, appended: $0.contains { $0 >= firstIndex } ? appended : nil) }
+                .mapError { $0 as any Error })
         }
     }
 
-    /// Decides one request against `trial`: either all its events are admitted, or it throws and
-    /// the caller drops `trial`.
+    /// Decides one request: either all its events are admitted into `pending`, or it throws and
+    /// `pending` is left as it was.
     private func admit(_ events: [PreparedEvent], expected: ExpectedVersion, committed: Committed,
-                       into trial: inout Pending) throws(LedgerError) -> [UInt64] {
+                       into pending: inout Pending) throws(LedgerError) -> [UInt64] {
         guard let first = events.first else {
             throw LedgerError(.emptyAppend, "an append needs at least one event")
         }
@@ -226,8 +234,8 @@ final class LedgerWriter: @unchecked Sendable {
                 throw LedgerError(.duplicateInBatch, "the event id \"\(id)\" appears twice in this append").at(pos, id: id)
             }
             let stored: (index: UInt64, envelopeJSON: [UInt8])?
-            if let p = trial.ids[id] {
-                stored = p
+            if let p = pending.ids[id] {
+                stored = (pending.size - UInt64(pending.accepted.count) + UInt64(p), pending.accepted[p].event.envelopeJSON)
             } else if let index = committed.ids[id] {
                 stored = (index, try store.envelopeJSON(at: index) ?? [])
             } else {
@@ -255,7 +263,7 @@ final class LedgerWriter: @unchecked Sendable {
 
         if expected != .any {
             let subject = first.signed.event.subject
-            let current = trial.versions[subject] ?? committed.versions[subject] ?? 0
+            let current = pending.versions[subject] ?? committed.versions[subject] ?? 0
             let ok: Bool
             switch expected {
             case .any: ok = true
@@ -274,54 +282,93 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
 
+        // Admit event by event into `pending`, remembering how to undo it.
+        let registryBefore = pending.registry
+        let sizeBefore = pending.size, acceptedBefore = pending.accepted.count
+        var versionsBefore: [String: UInt64?] = [:]
         var indexes: [UInt64] = []
-        for (pos, e) in events.enumerated() {
-            let event = e.signed.event
-            do throws(LedgerError) {
-                let index = trial.size
-                let key = try trial.registry.signingKey(source: event.source, hint: e.signed.keyHint, at: index)
-                if e.verifiedKey != key {
-                    guard e.signed.envelope.verifySignature(at: 0, with: key) else {
-                        throw LedgerError(.badSignature, "the signature does not verify with the key \(key.hint)")
-                    }
-                }
-                try trial.registry.apply(event, at: index)
-                let subject = event.subject
-                let current = trial.versions[subject] ?? committed.versions[subject] ?? 0
-                let earlier = trial.streamEntries[subject] ?? []
-                let store = self.store
-                let stream = StreamState(subject: subject, version: current) { () throws(LedgerError) -> [LogEntry] in
-                    var entries: [LogEntry] = []
-                    for (_, i) in try store.streamIndexes(subject) {
-                        guard let entry = try store.entry(at: i) else {
-                            throw LedgerError(.corruptStore, "the stream index of \"\(subject)\" names a missing entry \(i)")
-                        }
-                        entries.append(entry)
-                    }
-                    return entries + earlier
-                }
-                do {
-                    try validator.validate(event, stream: stream, registry: trial.registry)
+        do throws(LedgerError) {
+            for (pos, e) in events.enumerated() {
+                let event = e.signed.event
+                do throws(LedgerError) {
+                    indexes.append(try admitOne(e, committed: committed, versionsBefore: &versionsBefore, into: &pending))
                 } catch {
-                    throw LedgerError(.rejectedByValidator, "\(error.rule): \(error.message)")
+                    throw error.at(pos, id: event.id)
                 }
-                trial.ids[event.id] = (index, e.envelopeJSON)
-                trial.versions[subject] = current + 1
-                trial.streamEntries[subject, default: []].append(
-                    LogEntry(index: index, leaf: [], appended: LedgerTime.now(), signedEvent: e.signed))
-                trial.accepted.append((e, current + 1))
-                trial.size += 1
-                indexes.append(index)
-            } catch {
-                throw error.at(pos, id: event.id)
             }
+        } catch {
+            for e in events { pending.ids.removeValue(forKey: e.signed.event.id) }
+            for (subject, old) in versionsBefore {
+                pending.versions[subject] = old
+                pending.streams[subject]?.removeAll { $0 >= acceptedBefore }
+            }
+            pending.accepted.removeLast(pending.accepted.count - acceptedBefore)
+            pending.size = sizeBefore
+            pending.registry = registryBefore
+            throw error
         }
         return indexes
     }
 
+    private func admitOne(_ e: PreparedEvent, committed: Committed, versionsBefore: inout [String: UInt64?],
+                          into pending: inout Pending) throws(LedgerError) -> UInt64 {
+        let event = e.signed.event
+        let index = pending.size
+        let key = try pending.registry.signingKey(source: event.source, hint: e.signed.keyHint, at: index)
+        if e.verifiedKey != key {
+            guard e.signed.envelope.verifySignature(at: 0, with: key) else {
+                throw LedgerError(.badSignature, "the signature does not verify with the key \(key.hint)")
+            }
+        }
+        if RegistryEvent.types.contains(event.type) || event.source == pending.registry.authority.name {
+            try pending.registry.apply(event, at: index)
+        }
+        let subject = event.subject
+        let current = pending.versions[subject] ?? committed.versions[subject] ?? 0
+        try validate(event, version: current, pending: pending)
+        if versionsBefore[subject] == nil { versionsBefore[subject] = .some(pending.versions[subject]) }
+        pending.ids[event.id] = pending.accepted.count
+        pending.versions[subject] = current + 1
+        pending.streams[subject, default: []].append(pending.accepted.count)
+        pending.accepted.append((e, current + 1))
+        pending.size += 1
+        return index
+    }
+
+    /// Runs the validation hook's stream rules for `event`, at stream version `version`.
+    ///
+    /// A separate function, so that the stream history's references to `pending` are gone
+    /// before `pending` grows (otherwise every append would copy the batch).
+    private func validate(_ event: CloudEvent, version: UInt64, pending: borrowing Pending) throws(LedgerError) {
+        let subject = event.subject
+        let store = self.store
+        let accepted = pending.accepted, positions = pending.streams[subject] ?? []
+        let batchStart = pending.size - UInt64(pending.accepted.count)
+        let stream = StreamState(subject: subject, version: version) { () throws(LedgerError) -> [LogEntry] in
+            var entries: [LogEntry] = []
+            for (_, i) in try store.streamIndexes(subject) {
+                guard let entry = try store.entry(at: i) else {
+                    throw LedgerError(.corruptStore, "the stream index of \"\(subject)\" names a missing entry \(i)")
+                }
+                entries.append(entry)
+            }
+            for p in positions {
+                entries.append(LogEntry(index: batchStart + UInt64(p), leaf: [], appended: LedgerTime.now(),
+                                        signedEvent: accepted[p].event.signed))
+            }
+            return entries
+        }
+        do {
+            try validator.validate(event, stream: stream, registry: pending.registry)
+        } catch {
+            throw LedgerError(.rejectedByValidator, "\(error.rule): \(error.message)")
+        }
+    }
+
     /// Writes the admitted events of a batch, their nodes and indexes, and a new checkpoint, in
     /// one transaction; then updates the writer's and the readers' state.
-    private func commit(_ pending: Pending, firstIndex: UInt64) throws(LedgerError) {
+    @discardableResult
+    private func commit(_ pending: Pending, firstIndex: UInt64) throws(LedgerError) -> LedgerTime {
         let appended = max(LedgerTime.now(), lastAppended)
         var frontier = self.frontier
         var leaves: [[UInt8]] = []
@@ -372,6 +419,7 @@ final class LedgerWriter: @unchecked Sendable {
         let newState = PublishedState(size: size, checkpoint: checkpoint, registry: registry)
         published.withLock { $0 = newState }
         signal.publish(size: size)
+        return appended
     }
 }
 

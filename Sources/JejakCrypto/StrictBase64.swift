@@ -92,33 +92,35 @@ enum StrictBase64 {
 
     /// Appends the standard, padded base64 encoding of `bytes` to `out`.
     static func encode(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        let n = bytes.count
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (n + 2) / 3 * 4))
         alphabet.withUnsafeBufferPointer { abc in
-            var i = 0
-            let n = bytes.count
-            while i + 3 <= n {
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                out.append(abc[Int(v >> 18)])
-                out.append(abc[Int(v >> 12 & 0x3F)])
-                out.append(abc[Int(v >> 6 & 0x3F)])
-                out.append(abc[Int(v & 0x3F)])
-                i += 3
-            }
-            switch n - i {
-            case 1:
-                let v = UInt32(bytes[i]) << 16
-                out.append(abc[Int(v >> 18)])
-                out.append(abc[Int(v >> 12 & 0x3F)])
-                out.append(UInt8(ascii: "="))
-                out.append(UInt8(ascii: "="))
-            case 2:
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-                out.append(abc[Int(v >> 18)])
-                out.append(abc[Int(v >> 12 & 0x3F)])
-                out.append(abc[Int(v >> 6 & 0x3F)])
-                out.append(UInt8(ascii: "="))
-            default:
-                break
+            out.withUnsafeMutableBufferPointer { o in
+                var i = 0, j = start
+                while i + 3 <= n {
+                    let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                    o[j] = abc[Int(v >> 18)]
+                    o[j + 1] = abc[Int(v >> 12 & 0x3F)]
+                    o[j + 2] = abc[Int(v >> 6 & 0x3F)]
+                    o[j + 3] = abc[Int(v & 0x3F)]
+                    i += 3
+                    j += 4
+                }
+                // The tail keeps its "=" padding.
+                switch n - i {
+                case 1:
+                    let v = UInt32(bytes[i]) << 16
+                    o[j] = abc[Int(v >> 18)]
+                    o[j + 1] = abc[Int(v >> 12 & 0x3F)]
+                case 2:
+                    let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+                    o[j] = abc[Int(v >> 18)]
+                    o[j + 1] = abc[Int(v >> 12 & 0x3F)]
+                    o[j + 2] = abc[Int(v >> 6 & 0x3F)]
+                default:
+                    break
+                }
             }
         }
     }

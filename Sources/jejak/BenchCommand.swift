@@ -31,6 +31,8 @@ struct BenchCommand: AsyncParsableCommand {
     var dir: String?
     @Flag(help: "Print the results as one JSON object.")
     var json = false
+    @Flag(help: "Skip fsync (MDB_NOSYNC), to see the CPU costs alone. The figures are then not the durable targets.")
+    var noSync = false
 
     func run() async throws {
         let base = dir ?? (NSTemporaryDirectory() + "jejak-bench-" + UUID().uuidString)
@@ -44,7 +46,11 @@ struct BenchCommand: AsyncParsableCommand {
         let lmdbRate = try Self.rawLMDBCommitRate(path: base + "/raw", commits: single)
         log(String(format: "limit: LMDB durable single commits   %10.0f /s", lmdbRate))
 
-        let ledger = try await attempt { try await Ledger.create(at: base + "/ledger", origin: "bench.jejak.local/ledger") }
+        var options = Ledger.Options()
+        options.durable = !noSync
+        let ledger = try await attempt {
+            try await Ledger.create(at: base + "/ledger", origin: "bench.jejak.local/ledger", options: options)
+        }
         let authority = RegistryAuthority(key: try readKey(ledger.directory.authorityKey))
         let unitKey = try SignerKey.generate(name: "biro-bench")
         _ = try await attempt {

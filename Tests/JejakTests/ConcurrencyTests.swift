@@ -54,6 +54,44 @@ import Testing
         }
     }
 
+    @Test func refusedRequestsInABatchLeaveNoTraceBesideAcceptedOnes() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        let stranger = try SignerKey.generate(name: "nobody")
+        let start = try f.ledger.size()
+        // Even-numbered requests are good; odd ones carry a bad third event after two good
+        // ones on the same stream, so their first two events must be rolled back.
+        let outcomes = try await withThrowingTaskGroup(of: (Int, [Receipt]?).self) { group in
+            for r in 0..<40 {
+                group.addTask {
+                    var events = [try f.event(key, id: "r\(r)-0", subject: "s/\(r % 4)"),
+                                  try f.event(key, id: "r\(r)-1", subject: "s/\(r % 4)")]
+                    if r % 2 == 1 { events.append(try f.event(stranger, id: "r\(r)-2", subject: "s/\(r % 4)")) }
+                    do { return (r, try await f.ledger.append(events)) } catch { return (r, nil) }
+                }
+            }
+            var all: [(Int, [Receipt]?)] = []
+            for try await o in group { all.append(o) }
+            return all
+        }
+        for (r, receipts) in outcomes { #expect((receipts == nil) == (r % 2 == 1)) }
+        let size = try f.ledger.size()
+        #expect(size == start + 40, "20 good requests of 2 events each")
+        let entries = try f.ledger.entries(from: start)
+        #expect(entries.map(\.index) == Array(start..<size))
+        #expect(entries.allSatisfy { Int($0.event.id.dropFirst().prefix { $0 != "-" })! % 2 == 0 })
+        for s in 0..<4 {
+            // Streams 1 and 3 only ever got refused requests; 0 and 2 got 10 requests of 2 events.
+            let stream = try f.ledger.stream("s/\(s)")
+            #expect(stream.map(\.version) == Array(stride(from: UInt64(1), through: s % 2 == 0 ? 20 : 0, by: 1)),
+                    "versions without holes")
+        }
+        let policy = try f.ledger.policy()
+        for (_, receipts) in outcomes {
+            for r in receipts ?? [] { try r.verify(try f.ledger.entry(at: r.index).signedEvent, policy: policy) }
+        }
+    }
+
     @Test func aSubscriberCatchesUpThenSeesNewCommits() async throws {
         let f = try await LedgerFixture.make()
         let key = try await f.unit("biro-a")

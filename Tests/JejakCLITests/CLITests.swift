@@ -98,6 +98,13 @@ final class WorkDir {
         try receipt.verify(event, policy: policy)
         #expect(receipt.index == 3)
 
+        // Sending the same signed event again is an idempotent retry: the same entry.
+        r = try jejak(["publish", "--event", "e.json"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Receipt(parsing: r.stdout).index == 3)
+        r = try jejak(["publish", "--event", "e.json", "--key", "bk.key"], ledger: ledger, in: w.path)
+        #expect(r.status == 64, "--event takes a signed event as it is")
+
         // Refusals: one sentence naming the rule, exit code 1, nothing written.
         r = try jejak(["publish", "--key", "bk.key", "--type", "t", "--subject", "exchange/2026-000123", "--data", "{}",
                        "--expected-version", "none"], ledger: ledger, in: w.path)

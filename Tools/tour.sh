@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# A five-minute tour of Jejak on a fresh ledger: create it, register a unit and its key,
+# publish a signed event, read the log, check the receipt and the proofs.
+# Usage: bash Tools/tour.sh [DIR]   (default: ./tour-ledger, replaced if it exists)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir="${1:-$PWD/tour-ledger}"
+echo "== building jejak (release)"
+swift build -c release --product jejak >/dev/null
+jejak="$(swift build -c release --show-bin-path)/jejak"
+rm -rf "$dir"
+mkdir -p "$dir"
+export JEJAK_LEDGER="$dir/ledger"
+
+step() { printf '\n== %s\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+
+step "create a ledger" "$jejak" init "$JEJAK_LEDGER" --origin tour.jejak.kpu.go.id/ledger
+step "register two units (signed by the registry authority)" \
+  "$jejak" unit register biro-perencanaan --name "Biro Perencanaan" --role biro
+"$jejak" unit register biro-keuangan --name "Biro Keuangan" --role biro
+printf '\n== give Biro Perencanaan a key: the private key goes to a 0600 file, the vkey is printed\n'
+unit_vkey="$("$jejak" key generate biro-perencanaan --out "$dir/biro-perencanaan.key")"
+echo "$unit_vkey"
+step "register the key (a key-added event, signed by the authority)" \
+  "$jejak" unit add-key biro-perencanaan --vkey "$unit_vkey"
+step "publish a data request to Biro Keuangan; the receipt is a C2SP tlog-proof" \
+  "$jejak" publish --key "$dir/biro-perencanaan.key" --type id.go.kpu.jejak.exchange.requested.v1 \
+  --subject exchange/2026-000123 --id req-2026-000123 --expected-version none \
+  --data '{"provider":"biro-keuangan","title":"Rekap anggaran 2026","classification":"terbatas"}' \
+  --receipt "$dir/req.tlog-proof" --event-out "$dir/req.dsse.json"
+step "sending the same signed event again returns the same receipt (idempotent retry)" \
+  "$jejak" publish --event "$dir/req.dsse.json"
+step "the same id with other content is refused, and nothing is written" \
+  "$jejak" publish --key "$dir/biro-perencanaan.key" --type id.go.kpu.jejak.exchange.requested.v1 \
+  --subject exchange/2026-000123 --id req-2026-000123 --data '{}' || echo "(exit code $?)"
+step "the log" "$jejak" log
+step "one stream, with versions" "$jejak" log --stream exchange/2026-000123
+step "the latest checkpoint, signed by the log key" "$jejak" checkpoint
+step "the inclusion proof of entry 4, and the consistency proof from size 2 to 5" "$jejak" prove inclusion 4
+"$jejak" prove consistency 2 5
+step "the units and their keys" "$jejak" unit list
+printf '\nThe ledger is in %s; the receipt in %s.\n' "$JEJAK_LEDGER" "$dir/req.tlog-proof"

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "JejakCrypto", targets: ["JejakCrypto"]),
         .library(name: "JejakStorage", targets: ["JejakStorage"]),
         .library(name: "JejakJSON", targets: ["JejakJSON"]),
+        .library(name: "JejakSchema", targets: ["JejakSchema"]),
         .executable(name: "jejak", targets: ["jejak"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
 
         // JSON: a fast, order-preserving parser and compact writer over UTF-8 bytes.
         .target(name: "JejakJSON"),
+        // JSON Schema draft 2020-12: compiled schemas, validation with JSON Pointer violations.
+        .target(name: "JejakSchema", dependencies: ["JejakJSON"]),
         // Storage: LMDB environments, closure-scoped transactions, cursors.
         .target(name: "JejakStorage", dependencies: ["CLMDB"]),
         // Crypto: SHA-256, Ed25519, vkeys, signed notes, cosignatures, DSSE.
@@ -50,6 +53,9 @@ let package = Package(
             ]),
 
         .testTarget(name: "JejakJSONTests", dependencies: ["JejakJSON"]),
+        .testTarget(
+            name: "JejakSchemaTests", dependencies: ["JejakSchema", "JejakJSON"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "JejakStorageTests", dependencies: ["JejakStorage"]),
         .testTarget(
             name: "JejakCryptoTests", dependencies: ["JejakCrypto"],

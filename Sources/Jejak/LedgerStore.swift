@@ -279,6 +279,8 @@ final class NodeCache: Sendable {
     private struct Generations {
         var current: [NodeCoordinate: SHA256Digest] = [:]
         var previous: [NodeCoordinate: SHA256Digest] = [:]
+        /// Composed right-border nodes `[begin, end)` of recent tree sizes.
+        var ranges: [Range<UInt64>: SHA256Digest] = [:]
     }
     private let state = Mutex(Generations())
     private let limit: Int
@@ -287,6 +289,17 @@ final class NodeCache: Sendable {
 
     func get(_ c: NodeCoordinate) -> SHA256Digest? {
         state.withLock { $0.current[c] ?? $0.previous[c] }
+    }
+
+    func range(_ r: Range<UInt64>) -> SHA256Digest? {
+        state.withLock { $0.ranges[r] }
+    }
+
+    func put(range r: Range<UInt64>, _ hash: SHA256Digest) {
+        state.withLock { g in
+            if g.ranges.count >= 4096 { g.ranges.removeAll(keepingCapacity: true) }
+            g.ranges[r] = hash
+        }
     }
 
     func put(_ nodes: some Sequence<(NodeCoordinate, SHA256Digest)>) {
@@ -311,6 +324,14 @@ struct StoredNodes: MerkleHashSource {
         let h = try store.readNode(c)
         store.nodeCache.put(CollectionOfOne((c, h)))
         return h
+    }
+
+    func rememberedRange(begin: UInt64, end: UInt64) -> SHA256Digest? {
+        store.nodeCache.range(begin..<end)
+    }
+
+    func remember(range begin: UInt64, end: UInt64, hash: SHA256Digest) {
+        store.nodeCache.put(range: begin..<end, hash)
     }
 }
 

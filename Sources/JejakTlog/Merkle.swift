@@ -19,6 +19,23 @@ public protocol MerkleHashSource {
     ///
     /// Only nodes whose leaves all exist are ever asked for. `level` is in `0...63`.
     func hash(level: Int, index: UInt64) throws(Failure) -> SHA256Digest
+
+    /// A previously remembered hash of the leaves `[begin, end)` that do not form a perfect
+    /// subtree (a node on the right border of a tree of size `end`), or `nil`.
+    ///
+    /// Optional: the default remembers nothing. A source that serves many proofs against the
+    /// same tree size (one per receipt of a commit) saves recomposing the border node each time.
+    func rememberedRange(begin: UInt64, end: UInt64) -> SHA256Digest?
+
+    /// Offers the hash of the leaves `[begin, end)` just composed, for ``rememberedRange(begin:end:)``.
+    func remember(range begin: UInt64, end: UInt64, hash: SHA256Digest)
+}
+
+extension MerkleHashSource {
+    /// Remembers nothing.
+    public func rememberedRange(begin: UInt64, end: UInt64) -> SHA256Digest? { nil }
+    /// Remembers nothing.
+    public func remember(range begin: UInt64, end: UInt64, hash: SHA256Digest) {}
 }
 
 /// The RFC 9162 §2.1 Merkle tree over SHA-256: hashing, roots of any size and the inclusion and
@@ -134,7 +151,10 @@ public enum Merkle {
         if size - start >= span {
             return try source.hash(level: level, index: index)
         }
-        return try rangeHash(begin: start, end: size, from: source)
+        if let known = source.rememberedRange(begin: start, end: size) { return known }
+        let hash = try rangeHash(begin: start, end: size, from: source)
+        source.remember(range: start, end: size, hash: hash)
+        return hash
     }
 
     // MARK: - Inclusion proofs (RFC 9162 §2.1.3.1)

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "JejakCrypto", targets: ["JejakCrypto"]),
         .library(name: "JejakStorage", targets: ["JejakStorage"]),
         .library(name: "JejakJSON", targets: ["JejakJSON"]),
+        .library(name: "JejakDomain", targets: ["JejakDomain"]),
         .library(name: "JejakSchema", targets: ["JejakSchema"]),
         .executable(name: "jejak", targets: ["jejak"]),
     ],
@@ -44,11 +45,17 @@ let package = Package(
                 "JejakStorage", "JejakCrypto", "JejakTlog", "JejakJSON",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The KPU exchange domain: event types, their JSON Schemas (Schemas/, bundled) and the
+        // exchange and audit rules, plugged into the ledger's validation hook.
+        .target(
+            name: "JejakDomain",
+            dependencies: ["Jejak", "JejakSchema", "JejakJSON", "JejakCrypto"],
+            resources: [.copy("Schemas")]),
         // The command-line tool.
         .executableTarget(
             name: "jejak",
             dependencies: [
-                "Jejak", "JejakCrypto", "JejakJSON", "JejakStorage", "JejakTlog",
+                "Jejak", "JejakDomain", "JejakCrypto", "JejakJSON", "JejakStorage", "JejakTlog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -64,6 +71,7 @@ let package = Package(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON"]),
+        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "Jejak", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
         // Runs the built `jejak` binary as a separate process.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),
     ],

@@ -54,11 +54,18 @@ public struct ValidationFailure: Error, Hashable, Sendable, CustomStringConverti
     public var rule: String
     /// One sentence saying what was wrong.
     public var message: String
+    /// The field of the event that failed, as a JSON Pointer into the event (e.g.
+    /// `/data/items/0/sha256`), when one field is to blame.
+    public var field: String?
+    /// The JSON Schema keyword that failed (e.g. `pattern`), for schema violations.
+    public var keyword: String?
 
     /// Creates a failure.
-    public init(rule: String, message: String) {
+    public init(rule: String, message: String, field: String? = nil, keyword: String? = nil) {
         self.rule = rule
         self.message = message
+        self.field = field
+        self.keyword = keyword
     }
 
     public var description: String { "\(rule): \(message)" }

@@ -283,7 +283,7 @@ public final class Ledger: Sendable {
                               "the entry would be \(json.count + Leaf.overhead) bytes, over the limit of \(Leaf.maxBytes); send large documents as attachments referenced by SHA-256")
         }
         do { try options.validator.validate(e.event) } catch {
-            throw LedgerError(.rejectedByValidator, "\(error.rule): \(error.message)")
+            throw LedgerError(rejectedBy: error)
         }
         var verified: VerifierKey?
         if let key = try? registry.signingKey(source: e.event.source, hint: e.keyHint, at: index) {

@@ -84,6 +84,13 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     public var position: Int?
     /// The stream's actual version, for ``Code/streamVersionMismatch``.
     public var actualVersion: UInt64?
+    /// The validation hook's rule, for ``Code/rejectedByValidator`` (e.g. `schema`,
+    /// `only-requester-acknowledges`).
+    public var rule: String?
+    /// The event field that failed, as a JSON Pointer into the event (e.g. `/data/dueDate`).
+    public var field: String?
+    /// The JSON Schema keyword that failed, for schema violations.
+    public var keyword: String?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, eventID: String? = nil, position: Int? = nil, actualVersion: UInt64? = nil) {
@@ -92,6 +99,14 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         self.eventID = eventID
         self.position = position
         self.actualVersion = actualVersion
+    }
+
+    /// The error for an event the validation hook refused.
+    public init(rejectedBy failure: ValidationFailure) {
+        self.init(.rejectedByValidator, "\(failure.rule): \(failure.message)")
+        rule = failure.rule
+        field = failure.field
+        keyword = failure.keyword
     }
 
     public var description: String {

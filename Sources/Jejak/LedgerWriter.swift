@@ -361,7 +361,7 @@ final class LedgerWriter: @unchecked Sendable {
         do {
             try validator.validate(event, stream: stream, registry: pending.registry)
         } catch {
-            throw LedgerError(.rejectedByValidator, "\(error.rule): \(error.message)")
+            throw LedgerError(rejectedBy: error)
         }
     }
 

@@ -27,13 +27,18 @@ step "register the key (a key-added event, signed by the authority)" \
 step "publish a data request to Biro Keuangan; the receipt is a C2SP tlog-proof" \
   "$jejak" publish --key "$dir/biro-perencanaan.key" --type id.go.kpu.jejak.exchange.requested.v1 \
   --subject exchange/2026-000123 --id req-2026-000123 --expected-version none \
-  --data '{"provider":"biro-keuangan","title":"Rekap anggaran 2026","classification":"terbatas"}' \
+  --data '{"provider":"biro-keuangan","category":"anggaran","title":"Rekap anggaran 2026","purpose":"Penyusunan laporan kinerja","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbatas"}' \
   --receipt "$dir/req.tlog-proof" --event-out "$dir/req.dsse.json"
 step "sending the same signed event again returns the same receipt (idempotent retry)" \
   "$jejak" publish --event "$dir/req.dsse.json"
 step "the same id with other content is refused, and nothing is written" \
   "$jejak" publish --key "$dir/biro-perencanaan.key" --type id.go.kpu.jejak.exchange.requested.v1 \
-  --subject exchange/2026-000123 --id req-2026-000123 --data '{}' || echo "(exit code $?)"
+  --subject exchange/2026-000123 --id req-2026-000123 \
+  --data '{"provider":"biro-keuangan","category":"anggaran","title":"Lain","purpose":"x","legalBasis":"x","dueDate":"2026-12-31","classification":"terbuka"}' \
+  || echo "(exit code $?)"
+step "an event that breaks its schema is refused, naming the field and the keyword" \
+  "$jejak" publish --key "$dir/biro-perencanaan.key" --type id.go.kpu.jejak.exchange.requested.v1 \
+  --subject exchange/2026-000124 --data '{"provider":"biro-keuangan","dueDate":"2026-02-30"}' || echo "(exit code $?)"
 step "the log" "$jejak" log
 step "one stream, with versions" "$jejak" log --stream exchange/2026-000123
 step "the latest checkpoint, signed by the log key" "$jejak" checkpoint

@@ -50,14 +50,36 @@ public struct SchemaCatalog: Sendable {
         self.schemas = schemas
     }
 
-    /// The schemas shipped with this module (a copy of the repository's `Schemas/`).
+    /// The schemas shipped with this module (a copy of the repository's `Schemas/`), or those
+    /// in the directory named by the environment variable `JEJAK_SCHEMAS`.
     ///
-    /// - Throws: as ``init(directory:)``.
+    /// The shipped copy is the `Jejak_JejakDomain.resources` bundle that SwiftPM puts beside the
+    /// executable; a binary moved without it needs `JEJAK_SCHEMAS`.
+    ///
+    /// - Throws: ``DomainError/Code/schemaMissing`` when no schema directory is found; otherwise
+    ///   as ``init(directory:)``.
     public static func bundled() throws(DomainError) -> SchemaCatalog {
-        guard let url = Bundle.module.url(forResource: "Schemas", withExtension: nil) else {
-            throw DomainError(.schemaMissing, "the bundled Schemas directory is missing")
+        guard let directory = bundledDirectory() else {
+            throw DomainError(.schemaMissing,
+                              "the event schemas were not found beside the program; set JEJAK_SCHEMAS to a copy of Schemas/")
         }
-        return try SchemaCatalog(directory: url.path)
+        return try SchemaCatalog(directory: directory)
+    }
+
+    /// Where ``bundled()`` loads from, or `nil` if nowhere.
+    public static func bundledDirectory() -> String? {
+        if let env = ProcessInfo.processInfo.environment["JEJAK_SCHEMAS"], !env.isEmpty { return env }
+        var places = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        if let executable = Bundle.main.executableURL { places.append(executable.deletingLastPathComponent()) }
+        places.append(URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent())
+        for place in places {
+            let candidate = place.appendingPathComponent("Jejak_JejakDomain.resources/Schemas")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                return candidate.path
+            }
+        }
+        return nil
     }
 
     /// Validates `data` against the schema of `type`.

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakDomain
 import JejakJSON
 import JejakStorage
 import Synchronization
@@ -104,6 +105,8 @@ struct BenchCommand: AsyncParsableCommand {
         let singleRate = Double(single) / (Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)
         ledger.close()
 
+        let schemaMicros = try Self.schemaValidationMicros()
+
         let results: [(String, Double)] = [
             ("cores", Double(cores)), ("ed25519VerifyPerSecond", verifyRate), ("lmdbCommitsPerSecond", lmdbRate),
             ("eventBytes", Double(eventBytes)), ("envelopeBytes", Double(envelopeBytes)),
@@ -111,6 +114,7 @@ struct BenchCommand: AsyncParsableCommand {
             ("concurrentAppendsPerSecond", concurrentRate), ("concurrentRatioToVerify", concurrentRate / verifyRate),
             ("latencyP50Ms", pct(0.50)), ("latencyP99Ms", pct(0.99)), ("commits", Double(checkpoints)),
             ("singleAppendsPerSecond", singleRate), ("singleRatioToLMDB", singleRate / lmdbRate),
+            ("schemaValidationMicroseconds", schemaMicros),
         ]
         if json {
             print(jsonLine(.object(JSONObject(members: results.map { (key: $0.0, value: .number(JSONNumber($0.1) ?? JSONNumber(0))) }) ?? JSONObject())))
@@ -121,6 +125,24 @@ struct BenchCommand: AsyncParsableCommand {
         print(String(format: "concurrent durable append  %9.0f events/s  = %.2f × Ed25519 verify rate (target ≥ 0.80)", concurrentRate, concurrentRate / verifyRate))
         print(String(format: "append latency             p50 %.2f ms, p99 %.2f ms (target p99 < 10 ms)", pct(0.5), pct(0.99)))
         print(String(format: "single publisher           %9.0f appends/s = %.2f × raw LMDB commit rate (target ≥ 0.80)", singleRate, singleRate / lmdbRate))
+        print(String(format: "schema validation          %9.2f µs per typical event's data (target ~10 µs)", schemaMicros))
+    }
+
+    /// Microseconds to validate a typical event's `data` (a delivery of two items) against its schema.
+    static func schemaValidationMicros() throws -> Double {
+        let catalog = try domainValidator().catalog
+        let item: JSONValue = ["name": "rekap-anggaran-2026.pdf", "mediaType": "application/pdf", "size": 482_113,
+                               "sha256": .string(String(repeating: "3f", count: 32))]
+        let data: JSONValue = ["items": [item, item], "note": "Data sesuai permintaan nomor 2026-000123"]
+        guard catalog.validate(type: .exchangeDelivered, data: data).isEmpty else {
+            throw CLIFailure(description: "the benchmark's sample data does not match its schema")
+        }
+        let rounds = 20_000
+        let start = DispatchTime.now().uptimeNanoseconds
+        var failures = 0
+        for _ in 0..<rounds where !catalog.validate(type: .exchangeDelivered, data: data).isEmpty { failures += 1 }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3
+        return failures == 0 ? elapsed / Double(rounds) : .nan
     }
 
     func log(_ s: String) {

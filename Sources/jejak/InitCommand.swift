@@ -30,7 +30,11 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         let log = try logKey.map(readKey)
         let authority = try authorityKey.map(readKey)
-        let ledger = try await attempt { try await Ledger.create(at: directory, origin: origin, logKey: log, authorityKey: authority) }
+        var options = Ledger.Options()
+        options.validator = try domainValidator()
+        let ledger = try await attempt {
+            try await Ledger.create(at: directory, origin: origin, logKey: log, authorityKey: authority, options: options)
+        }
         defer { ledger.close() }
         let dir = ledger.directory
         print("Created the ledger \(origin) in \(directory).")

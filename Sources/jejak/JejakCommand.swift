@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakDomain
 import JejakJSON
 
 @main
@@ -33,10 +34,19 @@ struct LedgerOption: ParsableArguments {
         throw ValidationError("No ledger given: pass --ledger DIR or set JEJAK_LEDGER.")
     }
 
+    /// Opens the ledger; a writable one enforces the KPU domain's schemas and rules.
     func open(readOnly: Bool) throws -> Ledger {
         var options = Ledger.Options()
         options.readOnly = readOnly
+        if !readOnly { options.validator = try domainValidator() }
         return try attempt { try Ledger(opening: try path(), options: options) }
+    }
+}
+
+/// The KPU domain's validation hook (schemas and exchange and audit rules).
+func domainValidator() throws -> DomainValidator {
+    do { return try DomainValidator.bundled() } catch {
+        throw CLIFailure(description: "the event schemas could not be loaded: \(error.message)")
     }
 }
 
@@ -58,6 +68,7 @@ func describe(_ error: any Error) -> any Error {
     switch error {
     case let e as LedgerError:
         var s = e.message
+        if let field = e.field { s += " (field \(field)" + (e.keyword.map { ", keyword \($0)" } ?? "") + ")" }
         if let p = e.position { s += " (event \(p + 1)" + (e.eventID.map { ", id \"\($0)\"" } ?? "") + ")" }
         return CLIFailure(description: "\(s) [\(e.code)]")
     case let e as CryptoError:

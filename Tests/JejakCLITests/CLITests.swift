@@ -62,6 +62,8 @@ final class WorkDir {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbatas"}"#
+
 @Suite(.serialized) struct CLITests {
     @Test func theWholeFlowFromInitToAVerifiedReceipt() throws {
         let w = try WorkDir()
@@ -69,6 +71,8 @@ final class WorkDir {
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try jejak(["unit", "register", "biro-perencanaan", "--name", "Biro Perencanaan", "--role", "biro"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
 
         r = try jejak(["key", "generate", "biro-keuangan", "--out", "bk.key"], in: w.path)
@@ -85,7 +89,7 @@ final class WorkDir {
         #expect(r.status == 0, "\(r.stderr)")
 
         r = try jejak(["publish", "--key", "bk.key", "--type", "id.go.kpu.jejak.exchange.requested.v1",
-                       "--subject", "exchange/2026-000123", "--data", #"{"title":"Rekap"}"#, "--id", "req-1",
+                       "--subject", "exchange/2026-000123", "--data", request, "--id", "req-1",
                        "--expected-version", "none", "--receipt", "r.tlog-proof", "--event-out", "e.json"],
                       ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
@@ -96,36 +100,41 @@ final class WorkDir {
         let event = try SignedEvent(json: [UInt8](try Data(contentsOf: URL(fileURLWithPath: w.path + "/e.json"))))
         let policy = try TlogPolicy(parsing: try String(contentsOfFile: ledger + "/policy", encoding: .utf8))
         try receipt.verify(event, policy: policy)
-        #expect(receipt.index == 3)
+        #expect(receipt.index == 4)
 
         // Sending the same signed event again is an idempotent retry: the same entry.
         r = try jejak(["publish", "--event", "e.json"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try Receipt(parsing: r.stdout).index == 3)
+        #expect(try Receipt(parsing: r.stdout).index == 4)
         r = try jejak(["publish", "--event", "e.json", "--key", "bk.key"], ledger: ledger, in: w.path)
         #expect(r.status == 64, "--event takes a signed event as it is")
 
         // Refusals: one sentence naming the rule, exit code 1, nothing written.
-        r = try jejak(["publish", "--key", "bk.key", "--type", "t", "--subject", "exchange/2026-000123", "--data", "{}",
-                       "--expected-version", "none"], ledger: ledger, in: w.path)
+        r = try jejak(["publish", "--key", "bk.key", "--type", "id.go.kpu.jejak.exchange.requested.v1",
+                       "--subject", "exchange/2026-000123", "--data", request, "--expected-version", "none"], ledger: ledger, in: w.path)
         #expect(r.status == 1)
         #expect(r.stderr.contains("streamVersionMismatch") && r.stderr.contains("version 1"))
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         r = try jejak(["publish", "--key", "bk.key", "--type", "t", "--subject", "s", "--data", "{nope"], ledger: ledger, in: w.path)
         #expect(r.status == 1 && r.stderr.contains("invalid JSON"))
+        // The domain's schemas: the field and the keyword are named.
+        r = try jejak(["publish", "--key", "bk.key", "--type", "id.go.kpu.jejak.exchange.requested.v1",
+                       "--subject", "exchange/2026-000124", "--data", request.replacingOccurrences(of: "2026-12-31", with: "2026-02-30")],
+                      ledger: ledger, in: w.path)
+        #expect(r.status == 1 && r.stderr.contains("/data/dueDate") && r.stderr.contains("format"), "\(r.stderr)")
 
         r = try jejak(["log", "--json"], ledger: ledger, in: w.path)
         #expect(r.status == 0)
-        #expect(r.stdout.split(separator: "\n").count == 4)
+        #expect(r.stdout.split(separator: "\n").count == 5)
         r = try jejak(["log", "--stream", "exchange/2026-000123"], ledger: ledger, in: w.path)
-        #expect(r.stdout.hasPrefix("v1  3  "))
+        #expect(r.stdout.hasPrefix("v1  4  "))
         r = try jejak(["show", "--id", "req-1", "--json"], ledger: ledger, in: w.path)
-        #expect(r.status == 0 && r.stdout.contains(#""index":3"#))
+        #expect(r.status == 0 && r.stdout.contains(#""index":4"#))
         r = try jejak(["show", "99"], ledger: ledger, in: w.path)
         #expect(r.status == 1)
         r = try jejak(["checkpoint"], ledger: ledger, in: w.path)
-        #expect(try SignedCheckpoint(parsing: r.stdout).checkpoint.size == 4)
-        r = try jejak(["prove", "inclusion", "3", "--size", "4", "--json"], ledger: ledger, in: w.path)
+        #expect(try SignedCheckpoint(parsing: r.stdout).checkpoint.size == 5)
+        r = try jejak(["prove", "inclusion", "4", "--size", "5", "--json"], ledger: ledger, in: w.path)
         #expect(r.status == 0 && r.stdout.contains(#""proof":["#))
         r = try jejak(["prove", "consistency", "2", "4"], ledger: ledger, in: w.path)
         #expect(r.status == 0)
@@ -136,8 +145,9 @@ final class WorkDir {
 
         r = try jejak(["unit", "revoke-key", "biro-keuangan", "--vkey", vkey, "--reason", "rotated"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        r = try jejak(["publish", "--key", "bk.key", "--type", "t", "--subject", "s", "--data", "{}"], ledger: ledger, in: w.path)
-        #expect(r.status == 1 && r.stderr.contains("keyNotActive"))
+        r = try jejak(["publish", "--key", "bk.key", "--type", "id.go.kpu.jejak.exchange.requested.v1",
+                       "--subject", "exchange/2026-000125", "--data", request], ledger: ledger, in: w.path)
+        #expect(r.status == 1 && r.stderr.contains("keyNotActive"), "\(r.stderr)")
 
         r = try jejak(["log"], in: w.path)
         #expect(r.status == 64, "no ledger given is a usage error")

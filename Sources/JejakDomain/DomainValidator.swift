@@ -1,0 +1,84 @@
+import Jejak
+import JejakJSON
+import JejakSchema
+
+/// The KPU exchange domain's validation hook: event types, schemas and the exchange and audit
+/// rules. Plug it into a ledger with `Ledger.Options.validator`.
+///
+/// Before sequencing (in the publisher's task) it refuses an unknown event type, a `dataschema`
+/// that is not the type's, a subject outside the type's area, and `data` that fails the type's
+/// JSON Schema — naming the field (a JSON Pointer into the event) and the schema keyword.
+/// On the writer, in log order, it decides the exchange and audit rules from the stream's
+/// earlier events (see ``ExchangeRules`` and ``AuditRules``). Every refusal names its rule;
+/// the ledger reports it as `LedgerError` with code `rejectedByValidator`.
+///
+/// ```swift
+/// var options = Ledger.Options()
+/// options.validator = try DomainValidator.bundled()
+/// let ledger = try Ledger(opening: path, options: options)
+/// ```
+public struct DomainValidator: EventValidator {
+    /// The compiled schemas.
+    public let catalog: SchemaCatalog
+
+    /// A validator using `catalog`.
+    public init(catalog: SchemaCatalog) {
+        self.catalog = catalog
+    }
+
+    /// A validator using the schemas bundled with this module.
+    ///
+    /// - Throws: ``DomainError`` when a schema is missing or does not load.
+    public static func bundled() throws(DomainError) -> DomainValidator {
+        DomainValidator(catalog: try SchemaCatalog.bundled())
+    }
+
+    /// Checks the type, `dataschema`, subject and the `data` schema.
+    ///
+    /// - Throws: ``ValidationFailure`` with rule `unknown-type`, `dataschema-mismatch`,
+    ///   `subject-area` or `schema`.
+    public func validate(_ event: CloudEvent) throws(ValidationFailure) {
+        guard let type = DomainEventType(rawValue: event.type) else {
+            throw ValidationFailure(rule: "unknown-type", message: "\"\(event.type)\" is not a Jejak event type",
+                                    field: "/type")
+        }
+        guard event.dataschema == type.schemaID else {
+            throw ValidationFailure(rule: "dataschema-mismatch",
+                                    message: "the dataschema of \(type.rawValue) is \(type.schemaID), not \(event.dataschema)",
+                                    field: "/dataschema")
+        }
+        if let prefix = type.subjectPrefix, !event.subject.hasPrefix(prefix) || event.subject.count == prefix.count {
+            throw ValidationFailure(rule: "subject-area",
+                                    message: "\(type.rawValue) events belong to a stream \"\(prefix)<id>\", not \"\(event.subject)\"",
+                                    field: "/subject")
+        }
+        if let v = catalog.validate(type: type, data: event.data).first {
+            throw ValidationFailure(rule: "schema", message: "\(type.rawValue): /data\(v.instanceLocation): \(v.message)",
+                                    field: "/data" + v.instanceLocation, keyword: v.keyword)
+        }
+    }
+
+    /// Decides the exchange and audit rules from the stream's earlier events.
+    ///
+    /// - Throws: ``ValidationFailure`` naming the rule and the stream.
+    public func validate(_ event: CloudEvent, stream: StreamState, registry: Registry) throws(ValidationFailure) {
+        guard let type = DomainEventType(rawValue: event.type) else { return }
+        switch type.area {
+        case "exchange": try ExchangeRules.check(event, type: type, stream: stream, registry: registry)
+        case "audit": try AuditRules.check(event, type: type, stream: stream, registry: registry)
+        default: return  // the ledger itself enforces the registry's rules
+        }
+    }
+}
+
+/// Reads the earlier events of a stream for a rule, turning a storage failure into a refusal.
+func history(_ stream: StreamState) throws(ValidationFailure) -> [CloudEvent] {
+    do { return try stream.events().map(\.event) } catch {
+        throw ValidationFailure(rule: "stream-unreadable", message: "the stream \(stream.subject) could not be read: \(error.message)")
+    }
+}
+
+func string(_ value: JSONValue?) -> String? {
+    if case .string(let s)? = value { return s }
+    return nil
+}

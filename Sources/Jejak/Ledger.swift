@@ -44,6 +44,10 @@ public final class Ledger: Sendable {
         public var pollInterval: Duration = .milliseconds(50)
         /// The logger.
         public var logger = Logger(label: "jejak.ledger")
+        /// The ledger's clock, which stamps each entry's `appended` time (never going backwards:
+        /// an entry is stamped no earlier than the one before it). The wall clock by default; a
+        /// replay of a historical scenario, or a test, may supply its own.
+        public var clock: @Sendable () -> LedgerTime = { LedgerTime.now() }
 
         /// The defaults: read-write, durable, no validation hook.
         public init() {}
@@ -200,7 +204,7 @@ public final class Ledger: Sendable {
         let writer = LedgerWriter(
             store: store, logKey: signer, origin: origin, validator: options.validator,
             state: PublishedState(size: size, checkpoint: checkpoint, registry: registry),
-            frontier: frontier, lastAppended: lastAppended, signal: signal,
+            frontier: frontier, lastAppended: lastAppended, signal: signal, clock: options.clock,
             maxBatchEvents: options.maxBatchEvents, logger: options.logger)
         writer.start()
         self.writer = writer

@@ -60,6 +60,7 @@ final class LedgerWriter: @unchecked Sendable {
     let signal: CommitSignal
     let maxBatchEvents: Int
     let logger: Logger
+    let clock: @Sendable () -> LedgerTime
 
     // Writer-thread state.
     private var size: UInt64
@@ -75,7 +76,7 @@ final class LedgerWriter: @unchecked Sendable {
 
     init(store: LedgerStore, logKey: SignerKey, origin: String, validator: any EventValidator,
          state: PublishedState, frontier: MerkleFrontier, lastAppended: LedgerTime,
-         signal: CommitSignal, maxBatchEvents: Int, logger: Logger) {
+         signal: CommitSignal, clock: @escaping @Sendable () -> LedgerTime, maxBatchEvents: Int, logger: Logger) {
         self.store = store
         self.logKey = logKey
         self.origin = origin
@@ -84,6 +85,7 @@ final class LedgerWriter: @unchecked Sendable {
         self.signal = signal
         self.maxBatchEvents = maxBatchEvents
         self.logger = logger
+        self.clock = clock
         self.size = state.size
         self.frontier = frontier
         self.lastAppended = lastAppended
@@ -369,7 +371,7 @@ final class LedgerWriter: @unchecked Sendable {
     /// one transaction; then updates the writer's and the readers' state.
     @discardableResult
     private func commit(_ pending: Pending, firstIndex: UInt64) throws(LedgerError) -> LedgerTime {
-        let appended = max(LedgerTime.now(), lastAppended)
+        let appended = max(clock(), lastAppended)
         var frontier = self.frontier
         var leaves: [[UInt8]] = []
         var nodes: [MerkleNode] = []

@@ -3,6 +3,7 @@ import Jejak
 import JejakCrypto
 import JejakJSON
 import JejakTlog
+import Synchronization
 import Testing
 
 @Suite struct LedgerTests {
@@ -163,6 +164,23 @@ import Testing
         try ConsistencyProof.verify(oldSize: size, newSize: size + 1, oldRoot: root,
                                     newRoot: try reopened.rootHash(size: size + 1), proof: consistency)
         reopened.close()
+    }
+
+    @Test func aSuppliedClockStampsEntriesAndNeverGoesBackwards() async throws {
+        let dir = TempDir()
+        let times = Mutex([Int64(1_780_000_000_000), 1_790_000_000_000, 1_785_000_000_000])
+        var options = Ledger.Options()
+        options.durable = false
+        options.clock = { LedgerTime(millisecondsSinceEpoch: times.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }) }
+        let authorityKey = try SignerKey.generate(name: "clock.test/authority")
+        let ledger = try await Ledger.create(at: dir.path, origin: "clock.test/ledger", authorityKey: authorityKey, options: options)
+        let authority = RegistryAuthority(key: authorityKey)
+        _ = try await ledger.append(try authority.registerUnit("biro-a", name: "A", role: .biro))
+        _ = try await ledger.append(try authority.registerUnit("biro-b", name: "B", role: .biro))
+        let stamps = try ledger.entries(from: 0).map(\.appended.millisecondsSinceEpoch)
+        #expect(stamps == [1_780_000_000_000, 1_790_000_000_000, 1_790_000_000_000],
+                "the third commit's clock went back; its entry keeps the previous time")
+        ledger.close()
     }
 
     @Test func aSecondWriterIsRefused() async throws {

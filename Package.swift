@@ -12,11 +12,14 @@ let package = Package(
         .library(name: "JejakJSON", targets: ["JejakJSON"]),
         .library(name: "JejakDomain", targets: ["JejakDomain"]),
         .library(name: "JejakSchema", targets: ["JejakSchema"]),
+        .library(name: "JejakProjections", targets: ["JejakProjections"]),
         .executable(name: "jejak", targets: ["jejak"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian: liblmdb-dev, libsodium-dev; see Tools/setup.sh).
@@ -51,11 +54,22 @@ let package = Package(
             name: "JejakDomain",
             dependencies: ["Jejak", "JejakSchema", "JejakJSON", "JejakCrypto"],
             resources: [.copy("Schemas")]),
+        // Projection workers and the read models (SQLite through GRDB), derived from the log.
+        .target(
+            name: "JejakProjections",
+            dependencies: [
+                "Jejak", "JejakDomain", "JejakJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The command-line tool.
         .executableTarget(
             name: "jejak",
             dependencies: [
-                "Jejak", "JejakDomain", "JejakCrypto", "JejakJSON", "JejakStorage", "JejakTlog",
+                "Jejak", "JejakDomain", "JejakProjections", "JejakCrypto", "JejakJSON", "JejakStorage",
+                "JejakTlog",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -72,6 +86,10 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON"]),
         .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "Jejak", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
+        .testTarget(
+            name: "JejakProjectionsTests",
+            dependencies: ["JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak` binary as a separate process.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),
     ],

@@ -2,6 +2,7 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import Synchronization
 
 // The seed data of the repository's `seeds/` directory — units, data categories and a scenario of
 // one fiscal year of exchanges — and the runner that publishes the scenario to a ledger.
@@ -413,6 +414,13 @@ public struct ScenarioRunner: Sendable {
         public var maxConcurrentStreams = 64
         /// The `time` of the registry events; `nil` for the time of the run.
         public var registrationTime: LedgerTime?
+        /// A clock to advance to each event's own `time` before it is appended, in scenario order,
+        /// so that a ledger opened with ``ScenarioClock/ledgerClock`` as its `Options.clock` stamps
+        /// each entry's `appended` with the time the scenario says it happened (a replay of the
+        /// scenario's year, rather than of the moment it runs). The registry events are stamped with
+        /// ``registrationTime`` or, if `nil`, the clock's time when the run starts. With a clock the
+        /// events are appended one at a time in time order: ``concurrent`` is ignored. `nil` by default.
+        public var clock: ScenarioClock?
         /// Called after events are appended with the number appended so far and the total
         /// (per event, or per stream when concurrent), on the task running ``ScenarioRunner/run(ledger:authority:options:)``.
         public var progress: (@Sendable (_ appended: Int, _ total: Int) -> Void)?
@@ -495,7 +503,8 @@ public struct ScenarioRunner: Sendable {
         }
         let keys = generated
         var registry: [SignedEvent] = []
-        let time = options.registrationTime ?? .now()
+        let time = options.registrationTime ?? options.clock?.now ?? .now()
+        if let clock = options.clock { clock.advance(to: time) }
         do {
             for unit in units.units {
                 registry.append(try authority.registerUnit(unit.id, name: unit.name, role: unit.role, time: time))
@@ -509,7 +518,7 @@ public struct ScenarioRunner: Sendable {
         let total = scenario.events.count
         var indexes: [String: UInt64] = [:]
         indexes.reserveCapacity(total)
-        if options.concurrent {
+        if options.concurrent && options.clock == nil {
             let streams = scenario.streams
             let limit = max(1, options.maxConcurrentStreams)
             var failure: DomainError?
@@ -543,6 +552,12 @@ public struct ScenarioRunner: Sendable {
             var versions: [String: UInt64] = [:]
             for (n, event) in scenario.events.enumerated() {
                 let version = versions[event.subject, default: 0]
+                if let clock = options.clock {
+                    guard let instant = ScenarioClock.instant(of: event.time) else {
+                        throw DomainError(.seedInvalid, "the scenario event \(event.id) has a time that is not RFC 3339: \(event.time)")
+                    }
+                    clock.advance(to: instant)
+                }
                 indexes[event.id] = try await Self.append(event, version: version, keys: keys, ledger: ledger)
                 versions[event.subject] = version + 1
                 options.progress?(n + 1, total)
@@ -593,6 +608,58 @@ public struct ScenarioRunner: Sendable {
         var text = error.code.name
         if let rule = error.rule { text += " [\(rule)]" }
         return text + ": " + error.message
+    }
+}
+
+/// A settable ledger clock for replaying the scenario at the times it states.
+///
+/// Give ``ledgerClock`` to the ledger (`Ledger.Options.clock`) and the clock to the runner
+/// (``ScenarioRunner/Options/clock``): the runner advances it to each event's `time` before
+/// appending it, so the entries' `appended` times follow the scenario's calendar and anything
+/// derived from them (due dates, lateness, activity per month) matches the scenario's counts.
+///
+/// ```swift
+/// let clock = ScenarioClock(start: LedgerTime(rfc3339: "2026-01-01T00:00:00.000Z")!)
+/// var ledgerOptions = Ledger.Options()
+/// ledgerOptions.clock = clock.ledgerClock
+/// let ledger = try await Ledger.create(at: path, origin: "…", options: ledgerOptions)
+/// var options = ScenarioRunner.Options()
+/// options.clock = clock
+/// _ = try await runner.run(ledger: ledger, authority: authority, options: options)
+/// ```
+public final class ScenarioClock: Sendable {
+    private let current: Mutex<LedgerTime>
+
+    /// A clock showing `start`.
+    public init(start: LedgerTime) {
+        current = Mutex(start)
+    }
+
+    /// The time the clock shows.
+    public var now: LedgerTime { current.withLock { $0 } }
+
+    /// Moves the clock forward to `time`; an earlier time leaves it where it is.
+    public func advance(to time: LedgerTime) {
+        current.withLock { $0 = max($0, time) }
+    }
+
+    /// The clock as a ledger clock (`Ledger.Options.clock`).
+    public var ledgerClock: @Sendable () -> LedgerTime {
+        { [self] in now }
+    }
+
+    /// The instant of an RFC 3339 date-time with any offset (`2026-01-06T09:15:00+07:00`),
+    /// truncated to milliseconds; `nil` if it does not parse.
+    public static func instant(of time: String) -> LedgerTime? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        var date = formatter.date(from: time)
+        if date == nil {
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            date = formatter.date(from: time)
+        }
+        guard let date else { return nil }
+        return LedgerTime(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
 

@@ -4,6 +4,7 @@ import Jejak
 import JejakCrypto
 import JejakDomain
 import JejakJSON
+import JejakProjections
 
 @main
 struct JejakCommand: AsyncParsableCommand {
@@ -20,6 +21,7 @@ struct JejakCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self, BenchCommand.self,
+            ProjectCommand.self,
         ])
 }
 
@@ -75,6 +77,8 @@ func describe(_ error: any Error) -> any Error {
         return CLIFailure(description: "\(e.message) [\(e.code)]")
     case let e as JSONError:
         return CLIFailure(description: "invalid JSON: \(e.message) at byte \(e.offset)")
+    case let e as ProjectionError:
+        return CLIFailure(description: e.description)
     default:
         return error
     }

@@ -1,0 +1,76 @@
+import GRDB
+import Jejak
+
+/// A read model derived from the log: a name, a version, its tables, and how one log entry
+/// changes them.
+///
+/// The ``ProjectionRunner`` calls ``apply(_:in:)`` for every entry of the log in order, inside
+/// a write transaction that also stores the projection's checkpoint, so each entry is applied
+/// exactly once even across crashes. When ``version`` changes, the runner drops the tables
+/// (``drop(in:)``), creates them again (``create(in:)``) and rebuilds them from the first entry.
+///
+/// ```swift
+/// struct EventCount: Projection {
+///     let name = "event-count"
+///     let version = 1
+///     func create(in db: Database) throws {
+///         try db.execute(sql: "CREATE TABLE event_count (type TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+///     }
+///     func drop(in db: Database) throws { try db.execute(sql: "DROP TABLE IF EXISTS event_count") }
+///     func apply(_ entry: LogEntry, in db: Database) throws {
+///         try db.execute(sql: "INSERT INTO event_count VALUES (?, 1) ON CONFLICT DO UPDATE SET n = n + 1",
+///                        arguments: [entry.event.type])
+///     }
+/// }
+/// ```
+public protocol Projection: Sendable {
+    /// The projection's name, unique in a database (its checkpoint's key), e.g. `exchanges`.
+    var name: String { get }
+    /// The version of the projection's tables and logic. Changing it rebuilds the read model.
+    var version: Int { get }
+    /// Creates the projection's tables and indexes (in an empty state).
+    func create(in db: Database) throws
+    /// Drops the projection's tables and indexes, if they exist.
+    func drop(in db: Database) throws
+    /// Applies one log entry (ignoring entries it has no interest in).
+    func apply(_ entry: LogEntry, in db: Database) throws
+    /// Called once per batch, after the batch's last entry, in the same transaction: for
+    /// derived values that depend on the log's time rather than on one entry (e.g. overdue flags).
+    func didApplyBatch(through entry: LogEntry, in db: Database) throws
+}
+
+extension Projection {
+    /// Does nothing.
+    public func didApplyBatch(through entry: LogEntry, in db: Database) throws {}
+}
+
+/// The time zone the read models use for calendar dates derived from `appended` times (due
+/// dates, lateness, overdue flags, months of activity): a fixed offset from UTC.
+///
+/// The default is WIB (`+07:00`, Jakarta), where the commission's central units work.
+public struct ReadModelTimeZone: Hashable, Sendable {
+    /// Minutes east of UTC.
+    public var offsetMinutes: Int
+
+    /// A zone `offsetMinutes` east of UTC.
+    public init(offsetMinutes: Int) {
+        self.offsetMinutes = offsetMinutes
+    }
+
+    /// Western Indonesia Time, UTC+07:00.
+    public static let wib = ReadModelTimeZone(offsetMinutes: 7 * 60)
+
+    /// The calendar date (`YYYY-MM-DD`) of `time` in this zone.
+    public func date(of time: LedgerTime) -> String {
+        String(local(time).prefix(10))
+    }
+
+    /// The month (`YYYY-MM`) of `time` in this zone.
+    public func month(of time: LedgerTime) -> String {
+        String(local(time).prefix(7))
+    }
+
+    private func local(_ time: LedgerTime) -> String {
+        LedgerTime(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(offsetMinutes) * 60_000).rfc3339
+    }
+}

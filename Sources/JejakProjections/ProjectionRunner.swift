@@ -1,0 +1,283 @@
+import GRDB
+import Jejak
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Where a projection stands: its checkpoint and how far it is behind the log.
+public struct ProjectionStatus: Hashable, Sendable, Codable {
+    /// The projection's name.
+    public var name: String
+    /// The projection's version.
+    public var version: Int
+    /// The number of log entries applied: the index of the next entry to apply.
+    public var position: UInt64
+    /// The log's size when the status was taken.
+    public var logSize: UInt64
+    /// Entries behind the log: `logSize - position`.
+    public var lag: UInt64 { logSize > position ? logSize - position : 0 }
+
+    /// A status.
+    public init(name: String, version: Int, position: UInt64, logSize: UInt64) {
+        self.name = name
+        self.version = version
+        self.position = position
+        self.logSize = logSize
+    }
+}
+
+/// Runs projections over a ledger into one SQLite file: catches up from each projection's
+/// checkpoint in batches, then follows new commits live.
+///
+/// Each batch is one SQLite transaction holding the rows of every projection and their
+/// checkpoints (table `projections`), so an entry is applied exactly once: a crash or an error in
+/// the middle of a batch rolls the whole batch back, and the next run starts again after the
+/// last committed batch. A projection whose stored version differs from its ``Projection/version``
+/// is dropped and rebuilt from the first entry; the others keep their positions.
+///
+/// The runner is a swift-service-lifecycle `Service`: ``run()`` catches up, then follows the log
+/// until the task is cancelled or the service group shuts down gracefully (SIGINT, SIGTERM),
+/// finishing the batch in hand first.
+///
+/// ```swift
+/// let db = try ReadModelDatabase.openForWriting(path: "read-models.sqlite")
+/// let runner = try ProjectionRunner(ledger: ledger, database: db, projections: ReadModels.builtIn())
+/// let group = ServiceGroup(configuration: .init(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+/// try await group.run()
+/// ```
+public final class ProjectionRunner: Service, Sendable {
+    /// How the runner works.
+    public struct Options: Sendable {
+        /// The most entries applied in one transaction.
+        public var batchSize = 4096
+        /// The logger.
+        public var logger = Logger(label: "jejak.projections")
+        /// Called after each committed batch with the projections' statuses.
+        public var progress: (@Sendable ([ProjectionStatus]) -> Void)?
+
+        /// The defaults: batches of 4,096 entries.
+        public init() {}
+    }
+
+    /// The ledger read.
+    public let ledger: Ledger
+    /// The read-model database written.
+    public let database: any DatabaseWriter
+    /// The projections, in the order they apply each entry.
+    public let projections: [any Projection]
+    /// The options.
+    public let options: Options
+
+    private let positions: Mutex<[UInt64]>
+
+    /// Prepares the runner: creates the checkpoint table, creates the tables of new projections,
+    /// rebuilds those whose version changed, and loads every checkpoint.
+    ///
+    /// - Throws: ``ProjectionError`` with ``ProjectionError/Code/configuration`` (repeated or
+    ///   empty names), ``ProjectionError/Code/wrongLedger`` (the file was built from another log),
+    ///   ``ProjectionError/Code/database``.
+    public init(ledger: Ledger, database: any DatabaseWriter, projections: [any Projection],
+                options: Options = Options()) throws(ProjectionError) {
+        var names: Set<String> = []
+        for p in projections {
+            guard !p.name.isEmpty, names.insert(p.name).inserted else {
+                throw ProjectionError(.configuration, "projection names must be non-empty and unique; \"\(p.name)\" is not")
+            }
+        }
+        self.ledger = ledger
+        self.database = database
+        self.projections = projections
+        self.options = options
+        let size: UInt64
+        do { size = try ledger.size() } catch {
+            throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
+        }
+        let origin = ledger.origin
+        let logger = options.logger
+        let loaded: [UInt64]
+        do {
+            loaded = try database.write { db throws -> [UInt64] in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS ledger (origin TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS projections (
+                        name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
+                        position INTEGER NOT NULL, last_index INTEGER, last_appended TEXT,
+                        rebuilt_at TEXT)
+                    """)
+                if let stored = try String.fetchOne(db, sql: "SELECT origin FROM ledger") {
+                    guard stored == origin else {
+                        throw ProjectionError(.wrongLedger, "the read models were built from the log \(stored), not \(origin)")
+                    }
+                } else {
+                    try db.execute(sql: "INSERT INTO ledger (origin) VALUES (?)", arguments: [origin])
+                }
+                var positions: [UInt64] = []
+                for p in projections {
+                    let row = try Row.fetchOne(db, sql: "SELECT version, position FROM projections WHERE name = ?", arguments: [p.name])
+                    if let row, row["version"] as Int == p.version {
+                        let position = UInt64(row["position"] as Int64)
+                        guard position <= size else {
+                            throw ProjectionError(.wrongLedger,
+                                                  "the projection \(p.name) has applied \(position) entries but the log holds \(size)")
+                        }
+                        positions.append(position)
+                        continue
+                    }
+                    if let row {
+                        logger.notice("rebuilding projection \(p.name): version \(row["version"] as Int) → \(p.version)")
+                    }
+                    try p.drop(in: db)
+                    try p.create(in: db)
+                    try db.execute(sql: """
+                        INSERT INTO projections (name, version, position, last_index, last_appended, rebuilt_at)
+                        VALUES (?, ?, 0, NULL, NULL, ?)
+                        ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0,
+                            last_index = NULL, last_appended = NULL, rebuilt_at = excluded.rebuilt_at
+                        """, arguments: [p.name, p.version, LedgerTime.now().rfc3339])
+                    positions.append(0)
+                }
+                return positions
+            }
+        } catch let error as ProjectionError {
+            throw error
+        } catch {
+            throw ProjectionError.database("the projections cannot be set up", error)
+        }
+        positions = Mutex(loaded)
+    }
+
+    /// The projections' checkpoints and lags against the log's current size.
+    ///
+    /// - Throws: ``ProjectionError/Code/ledger`` when the log's size cannot be read.
+    public func status() throws(ProjectionError) -> [ProjectionStatus] {
+        let size: UInt64
+        do { size = try ledger.size() } catch {
+            throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
+        }
+        return status(logSize: size)
+    }
+
+    private func status(logSize: UInt64) -> [ProjectionStatus] {
+        let current = positions.withLock { $0 }
+        return zip(projections, current).map {
+            ProjectionStatus(name: $0.name, version: $0.version, position: $1, logSize: logSize)
+        }
+    }
+
+    /// Applies every entry committed so far (the log's size when called), in batches, and
+    /// returns the statuses.
+    ///
+    /// - Throws: ``ProjectionError`` (``ProjectionError/Code/apply`` naming the projection and
+    ///   entry; the failed batch is rolled back, earlier batches stay).
+    @discardableResult
+    public func catchUp() async throws(ProjectionError) -> [ProjectionStatus] {
+        let target: UInt64
+        do { target = try ledger.size() } catch {
+            throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
+        }
+        let ledger = self.ledger, batchSize = options.batchSize
+        var from = positions.withLock { $0.min() ?? target }
+        // Read (and decode) the next batch while the current one is applied.
+        func read(_ start: UInt64) -> Task<[LogEntry], any Error> {
+            Task.detached { try ledger.entries(from: start, to: target, limit: batchSize) }
+        }
+        var next: Task<[LogEntry], any Error>? = from < target ? read(from) : nil
+        while let pending = next {
+            let batch: [LogEntry]
+            do { batch = try await pending.value } catch {
+                throw ProjectionError(.ledger, "entries from \(from) cannot be read: \(ProjectionError.explain(error))")
+            }
+            guard let last = batch.last else { break }
+            from = last.index + 1
+            next = from < target && !Task.isCancelled ? read(from) : nil
+            try await apply(batch, logSize: target)
+        }
+        return status(logSize: target)
+    }
+
+    /// Catches up, then applies each new commit as it lands, until the task is cancelled or the
+    /// service group shuts down gracefully. The batch in hand is committed before returning.
+    ///
+    /// - Throws: ``ProjectionError`` when the log cannot be read or a projection fails.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.follow()
+        }
+    }
+
+    /// The body of ``run()``, without the graceful-shutdown hook: returns when the task is cancelled.
+    ///
+    /// - Throws: ``ProjectionError`` when the log cannot be read or a projection fails.
+    public func follow() async throws(ProjectionError) {
+        try await catchUp()
+        let logger = options.logger
+        for s in status(logSize: (try? ledger.size()) ?? 0) {
+            logger.info("projection \(s.name) v\(s.version) caught up at \(s.position)")
+        }
+        let start = positions.withLock { $0.min() ?? 0 }
+        var iterator = ledger.subscribe(from: start).makeAsyncIterator()
+        var batch: [LogEntry] = []
+        var knownSize: UInt64 = 0
+        while true {
+            let entry: LogEntry?
+            do { entry = try await iterator.next() } catch {
+                throw ProjectionError(.ledger, "the log cannot be followed: \(ProjectionError.explain(error))")
+            }
+            guard let entry else { break }
+            batch.append(entry)
+            if entry.index + 1 >= knownSize {
+                do { knownSize = try ledger.size() } catch {
+                    throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
+                }
+            }
+            if batch.count >= options.batchSize || entry.index + 1 >= knownSize {
+                try await apply(batch, logSize: max(knownSize, entry.index + 1))
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty, let last = batch.last {
+            try await apply(batch, logSize: last.index + 1)
+        }
+    }
+
+    /// Applies `batch` (consecutive entries) to every projection that has not seen them, and
+    /// moves their checkpoints, in one transaction.
+    private func apply(_ batch: [LogEntry], logSize: UInt64) async throws(ProjectionError) {
+        guard let first = batch.first, let last = batch.last else { return }
+        guard last.index - first.index + 1 == UInt64(batch.count) else {
+            throw ProjectionError(.ledger, "the entries read from \(first.index) are not consecutive")
+        }
+        let before = positions.withLock { $0 }
+        let projections = self.projections
+        let after: [UInt64]
+        do {
+            after = try await database.write { db throws -> [UInt64] in
+                var after = before
+                for entry in batch {
+                    for (k, p) in projections.enumerated() where after[k] == entry.index {
+                        do { try p.apply(entry, in: db) } catch {
+                            throw ProjectionError(.apply, "the projection \(p.name) failed at entry \(entry.index) (event \(entry.event.id)): \(ProjectionError.explain(error))")
+                        }
+                        after[k] = entry.index + 1
+                    }
+                }
+                let updated = try db.cachedStatement(sql: """
+                    UPDATE projections SET position = ?, last_index = ?, last_appended = ? WHERE name = ?
+                    """)
+                for (k, p) in projections.enumerated() where after[k] != before[k] {
+                    do { try p.didApplyBatch(through: last, in: db) } catch {
+                        throw ProjectionError(.apply, "the projection \(p.name) failed after entry \(last.index): \(ProjectionError.explain(error))")
+                    }
+                    try updated.execute(arguments: [Int64(after[k]), Int64(last.index), last.appended.rfc3339, p.name])
+                }
+                return after
+            }
+        } catch let error as ProjectionError {
+            throw error
+        } catch {
+            throw ProjectionError.database("the batch of entries \(first.index)–\(last.index) was not written", error)
+        }
+        positions.withLock { $0 = after }
+        options.progress?(status(logSize: logSize))
+    }
+}

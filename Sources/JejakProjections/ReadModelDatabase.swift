@@ -1,0 +1,50 @@
+import GRDB
+
+/// Opens the SQLite file of the read models.
+///
+/// The file is in WAL mode, so auditors may open it read-only with their own SQL tools while a
+/// worker keeps it up to date; see the `ReadModels` article for its tables.
+public enum ReadModelDatabase {
+    /// How much the worker waits for the disk on each commit.
+    public enum Durability: Sendable {
+        /// `synchronous = NORMAL` (the default): a commit may be lost on power failure but the
+        /// file stays consistent, and rows and checkpoints stay together; the lost batch is
+        /// applied again from the log.
+        case normal
+        /// `synchronous = FULL`: every commit reaches the disk.
+        case full
+        /// `synchronous = OFF`: for throwaway files and benchmarks.
+        case off
+    }
+
+    /// Opens (creating if needed) the read-model file at `path` for writing.
+    ///
+    /// - Throws: ``ProjectionError`` with code ``ProjectionError/Code/database``.
+    public static func openForWriting(path: String, durability: Durability = .normal) throws(ProjectionError) -> DatabaseQueue {
+        var config = Configuration()
+        config.label = "jejak.read-models"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            switch durability {
+            case .normal: try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            case .full: try db.execute(sql: "PRAGMA synchronous = FULL")
+            case .off: try db.execute(sql: "PRAGMA synchronous = OFF")
+            }
+        }
+        do { return try DatabaseQueue(path: path, configuration: config) } catch {
+            throw ProjectionError.database("the read models \(path) cannot be opened", error)
+        }
+    }
+
+    /// Opens the read-model file at `path` read-only.
+    ///
+    /// - Throws: ``ProjectionError`` with code ``ProjectionError/Code/database`` (e.g. no such file).
+    public static func openReadOnly(path: String) throws(ProjectionError) -> DatabaseQueue {
+        var config = Configuration()
+        config.readonly = true
+        config.label = "jejak.read-models.reader"
+        do { return try DatabaseQueue(path: path, configuration: config) } catch {
+            throw ProjectionError.database("the read models \(path) cannot be opened read-only", error)
+        }
+    }
+}

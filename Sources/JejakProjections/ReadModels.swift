@@ -1,0 +1,436 @@
+import GRDB
+import Jejak
+import JejakJSON
+
+/// Queries over the read models' SQLite file, and the list of built-in projections.
+///
+/// ```swift
+/// let models = try ReadModels(path: "read-models.sqlite")
+/// var filter = ExchangeFilter()
+/// filter.unit = "biro-keuangan"
+/// filter.overdueAsOf = "2026-12-31"
+/// for x in try models.exchanges(filter) { print(x.id, x.provider, x.dueDate ?? "") }
+/// ```
+public struct ReadModels: Sendable {
+    /// The database read.
+    public let reader: any DatabaseReader
+
+    /// The built-in projections: exchanges (with their timelines), units and keys, activity per
+    /// unit per month, and audits.
+    public static func builtIn(timeZone: ReadModelTimeZone = .wib) -> [any Projection] {
+        [ExchangesProjection(timeZone: timeZone), UnitsProjection(), ActivityProjection(timeZone: timeZone), AuditsProjection()]
+    }
+
+    /// Queries over an open database.
+    public init(reader: any DatabaseReader) {
+        self.reader = reader
+    }
+
+    /// Opens the file at `path` read-only.
+    ///
+    /// - Throws: ``ProjectionError`` with code ``ProjectionError/Code/database``.
+    public init(path: String) throws(ProjectionError) {
+        self.reader = try ReadModelDatabase.openReadOnly(path: path)
+    }
+
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(ProjectionError) -> T {
+        do { return try reader.read(body) } catch {
+            throw ProjectionError(.query, "\(what) cannot be read: \(ProjectionError.explain(error))")
+        }
+    }
+
+    /// The projections' checkpoints as stored (their lag needs the ledger: see
+    /// ``ProjectionRunner/status()``); `logSize` is each one's position.
+    ///
+    /// - Throws: ``ProjectionError/Code/query``.
+    public func checkpoints() throws(ProjectionError) -> [ProjectionStatus] {
+        try read("the projections' checkpoints") { db in
+            try Row.fetchAll(db, sql: "SELECT name, version, position FROM projections ORDER BY name").map {
+                let position = UInt64($0["position"] as Int64)
+                return ProjectionStatus(name: $0["name"], version: $0["version"], position: position, logSize: position)
+            }
+        }
+    }
+
+    // MARK: Exchanges
+
+    /// The exchanges matching `filter`, by id.
+    ///
+    /// - Throws: ``ProjectionError/Code/query`` (also for a date that is not `YYYY-MM-DD`).
+    public func exchanges(_ filter: ExchangeFilter = ExchangeFilter()) throws(ProjectionError) -> [ExchangeRecord] {
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let status = filter.status {
+            clauses.append("status = ?")
+            arguments.append(status.rawValue)
+        }
+        if let unit = filter.unit {
+            clauses.append("(requester = ? OR provider = ? OR EXISTS (SELECT 1 FROM json_each(exchanges.recipients) WHERE value = ?))")
+            arguments += [unit, unit, unit]
+        }
+        if let asOf = filter.overdueAsOf {
+            try Self.checkDate(asOf, "the as-of date")
+            clauses.append("status IN ('requested', 'rejected') AND due_date < ?")
+            arguments.append(asOf)
+        }
+        if let since = filter.since {
+            try Self.checkDate(since, "the since date")
+            clauses.append("requested_at >= ?")
+            arguments.append(since)
+        }
+        var sql = "SELECT * FROM exchanges"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY id"
+        if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
+        let args = StatementArguments(arguments)
+        return try read("the exchanges") { db in
+            try Row.fetchAll(db, sql: sql, arguments: args).map(ExchangeRecord.init(row:))
+        }
+    }
+
+    /// The timeline of one exchange: its events in order.
+    ///
+    /// - Throws: ``ProjectionError/Code/query``.
+    public func timeline(of exchange: String) throws(ProjectionError) -> [ExchangeEventRecord] {
+        try read("the timeline of \(exchange)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM exchange_events WHERE exchange_id = ? ORDER BY seq", arguments: [exchange])
+                .map(ExchangeEventRecord.init(row:))
+        }
+    }
+
+    /// The number of exchanges per status.
+    ///
+    /// - Throws: ``ProjectionError/Code/query``.
+    public func exchangeCounts() throws(ProjectionError) -> [String: Int] {
+        try read("the exchange counts") { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM exchanges GROUP BY status") {
+                counts[row["status"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    static func checkDate(_ text: String, _ what: String) throws(ProjectionError) {
+        guard LedgerTime(rfc3339: text + "T00:00:00.000Z") != nil else {
+            throw ProjectionError(.query, "\(what) must be a date YYYY-MM-DD, not \"\(text)\"")
+        }
+    }
+}
+
+/// Which exchanges ``ReadModels/exchanges(_:)`` returns; every criterion set must hold.
+public struct ExchangeFilter: Hashable, Sendable {
+    /// Only exchanges with this status.
+    public var status: ExchangesProjection.Status?
+    /// Only exchanges in which this unit takes part (requester, provider or recipient).
+    public var unit: String?
+    /// Only exchanges overdue on this date (`YYYY-MM-DD`): waiting for their provider with a due
+    /// date before it.
+    public var overdueAsOf: String?
+    /// Only exchanges requested (appended) on or after this date (`YYYY-MM-DD`, UTC).
+    public var since: String?
+    /// At most this many.
+    public var limit: Int?
+
+    /// No criteria: every exchange.
+    public init() {}
+}
+
+/// One row of `exchanges`.
+public struct ExchangeRecord: Hashable, Sendable, Codable {
+    /// The exchange's stream, e.g. `exchange/2026-0001`.
+    public var id: String
+    /// `request` or `distribution`.
+    public var kind: String
+    /// The unit that asked (for a distribution: the provider).
+    public var requester: String
+    /// The unit asked to provide (for a distribution: the distributing unit).
+    public var provider: String
+    /// A distribution's recipients.
+    public var recipients: [String]?
+    /// The data category.
+    public var category: String?
+    /// The title.
+    public var title: String?
+    /// `terbuka`, `terbatas` or `rahasia`.
+    public var classification: String?
+    /// The due date of a request (`YYYY-MM-DD`).
+    public var dueDate: String?
+    /// The status.
+    public var status: String
+    /// Whether it still awaits an answer.
+    public var open: Bool
+    /// Deliveries made.
+    public var deliveries: Int
+    /// Deliveries rejected.
+    public var rejections: Int
+    /// When the request (or distribution) was appended.
+    public var requestedAt: String
+    /// The request's own `time`.
+    public var requestedTime: String
+    /// When the last delivery was appended.
+    public var deliveredAt: String?
+    /// The last delivery's own `time`.
+    public var deliveredTime: String?
+    /// When the acknowledgement was appended.
+    public var acknowledgedAt: String?
+    /// The acknowledgement's own `time`.
+    public var acknowledgedTime: String?
+    /// When the closing event was appended.
+    public var closedAt: String?
+    /// The closing event's own `time`.
+    public var closedTime: String?
+    /// Acknowledged with the accepted delivery appended after the due date.
+    public var late: Bool
+    /// Overdue as of the read model's last entry (see the `ReadModels` article).
+    public var overdue: Bool
+    /// The log indexes of its events, in order.
+    public var eventIndexes: [UInt64]
+
+    init(row: Row) {
+        id = row["id"]; kind = row["kind"]; requester = row["requester"]; provider = row["provider"]
+        recipients = (row["recipients"] as String?).map(Self.strings)
+        category = row["category"]; title = row["title"]; classification = row["classification"]
+        dueDate = row["due_date"]; status = row["status"]; open = row["open"]
+        deliveries = row["deliveries"]; rejections = row["rejections"]
+        requestedAt = row["requested_at"]; requestedTime = row["requested_time"]
+        deliveredAt = row["delivered_at"]; deliveredTime = row["delivered_time"]
+        acknowledgedAt = row["acknowledged_at"]; acknowledgedTime = row["acknowledged_time"]
+        closedAt = row["closed_at"]; closedTime = row["closed_time"]
+        late = row["late"]; overdue = row["overdue"]
+        eventIndexes = (row["event_indexes"] as String).dropFirst().dropLast().split(separator: ",").compactMap { UInt64($0) }
+    }
+
+    static func strings(_ json: String) -> [String] {
+        ((try? JSONParser.parse(Array(json.utf8)))?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+}
+
+/// One row of `exchange_events`: an event of an exchange's timeline.
+public struct ExchangeEventRecord: Hashable, Sendable, Codable {
+    /// The exchange.
+    public var exchangeID: String
+    /// 1 for the exchange's first event, then 2, 3, …
+    public var seq: Int
+    /// The entry's log index.
+    public var logIndex: UInt64
+    /// The event id.
+    public var eventID: String
+    /// The short type: `requested`, `delivered`, `acknowledged`, `rejected`, `withdrawn`, `declined`, `distributed`.
+    public var type: String
+    /// The publishing unit.
+    public var source: String
+    /// The event's own `time`.
+    public var time: String
+    /// The ledger's `appended` time.
+    public var appendedAt: String
+    /// The purpose, reason or note.
+    public var detail: String?
+    /// The items delivered or distributed (JSON text).
+    public var items: String?
+
+    init(row: Row) {
+        exchangeID = row["exchange_id"]; seq = row["seq"]; logIndex = UInt64(row["log_index"] as Int64)
+        eventID = row["event_id"]; type = row["type"]; source = row["source"]; time = row["time"]
+        appendedAt = row["appended_at"]; detail = row["detail"]; items = row["items"]
+    }
+}
+
+// MARK: - Units, activity, audits
+
+extension ReadModels {
+    /// The registered units with their keys, by id.
+    ///
+    /// - Throws: ``ProjectionError/Code/query``.
+    public func units() throws(ProjectionError) -> [UnitRecord] {
+        try read("the units") { db in
+            var keys: [String: [UnitKeyRecord]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM unit_keys ORDER BY added_index") {
+                let key = UnitKeyRecord(row: row)
+                keys[key.unit, default: []].append(key)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM units ORDER BY id").map { row in
+                UnitRecord(id: row["id"], name: row["name"], role: row["role"],
+                           registeredIndex: UInt64(row["registered_index"] as Int64), registeredAt: row["registered_at"],
+                           activeKeys: row["active_keys"], keys: keys[row["id"] as String] ?? [])
+            }
+        }
+    }
+
+    /// The activity per unit and month, by unit then month; only `unit`'s if given.
+    ///
+    /// - Throws: ``ProjectionError/Code/query``.
+    public func activity(unit: String? = nil) throws(ProjectionError) -> [ActivityRecord] {
+        try read("the activity") { db in
+            let sql = "SELECT * FROM activity" + (unit == nil ? "" : " WHERE unit = ?") + " ORDER BY unit, month"
+            return try Row.fetchAll(db, sql: sql, arguments: unit.map { [$0] } ?? []).map(ActivityRecord.init(row:))
+        }
+    }
+
+    /// The audits with their findings and follow-ups, by id.
+    ///
+    /// - Throws: ``ProjectionError/Code/query``.
+    public func audits() throws(ProjectionError) -> [AuditRecord] {
+        try read("the audits") { db in
+            var followUps: [String: [AuditFollowUpRecord]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_follow_ups ORDER BY log_index") {
+                let f = AuditFollowUpRecord(row: row)
+                followUps[f.auditID + "\n" + f.finding, default: []].append(f)
+            }
+            var findings: [String: [AuditFindingRecord]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_findings ORDER BY log_index") {
+                var f = AuditFindingRecord(row: row)
+                f.followUps = followUps[f.auditID + "\n" + f.finding] ?? []
+                findings[f.auditID, default: []].append(f)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM audits ORDER BY id").map { row in
+                var a = AuditRecord(row: row)
+                a.findings = findings[a.id] ?? []
+                return a
+            }
+        }
+    }
+}
+
+/// A registered unit (a row of `units`) with its keys.
+public struct UnitRecord: Hashable, Sendable, Codable {
+    /// The unit id.
+    public var id: String
+    /// The display name.
+    public var name: String
+    /// The role (`biro`, `inspektorat`, `pusdatin`, `kpu-provinsi`, `kpu-kabkota`, `external`).
+    public var role: String
+    /// The log index of its registration.
+    public var registeredIndex: UInt64
+    /// When its registration was appended.
+    public var registeredAt: String
+    /// How many of its keys are active.
+    public var activeKeys: Int
+    /// Its keys, in the order they were added.
+    public var keys: [UnitKeyRecord]
+}
+
+/// A unit's key (a row of `unit_keys`).
+public struct UnitKeyRecord: Hashable, Sendable, Codable {
+    /// The key as a C2SP vkey.
+    public var vkey: String
+    /// `name+keyid`, as in DSSE signatures' `keyid`.
+    public var keyID: String
+    /// The unit.
+    public var unit: String
+    /// `active` or `revoked`.
+    public var status: String
+    /// The log index of the event that added it.
+    public var addedIndex: UInt64
+    /// When it was added.
+    public var addedAt: String
+    /// The log index of the event that revoked it.
+    public var revokedIndex: UInt64?
+    /// When it was revoked.
+    public var revokedAt: String?
+    /// Why it was revoked.
+    public var revokeReason: String?
+
+    init(row: Row) {
+        vkey = row["vkey"]; keyID = row["key_id"]; unit = row["unit"]; status = row["status"]
+        addedIndex = UInt64(row["added_index"] as Int64); addedAt = row["added_at"]
+        revokedIndex = (row["revoked_index"] as Int64?).map { UInt64($0) }
+        revokedAt = row["revoked_at"]; revokeReason = row["revoke_reason"]
+    }
+}
+
+/// A unit's activity in one month (a row of `activity`).
+public struct ActivityRecord: Hashable, Sendable, Codable {
+    /// The unit.
+    public var unit: String
+    /// `YYYY-MM`.
+    public var month: String
+    /// The counts, by column name (`published`, `requests_made`, `requests_received`, …).
+    public var counts: [String: Int]
+
+    init(row: Row) {
+        unit = row["unit"]; month = row["month"]
+        var counts: [String: Int] = [:]
+        for c in ActivityProjection.counters { counts[c] = row[c] }
+        self.counts = counts
+    }
+}
+
+/// An audit (a row of `audits`) with its findings.
+public struct AuditRecord: Hashable, Sendable, Codable {
+    /// The audit's stream, e.g. `audit/2026-001`.
+    public var id: String
+    /// The Inspektorat unit that opened it.
+    public var inspector: String
+    /// The unit audited.
+    public var auditedUnit: String
+    /// The scope.
+    public var scope: String?
+    /// The period audited.
+    public var periodStart: String?
+    /// The period audited.
+    public var periodEnd: String?
+    /// `open` or `closed`.
+    public var status: String
+    /// When it was opened (appended).
+    public var openedAt: String
+    /// When it was closed (appended).
+    public var closedAt: String?
+    /// Findings recorded.
+    public var findingCount: Int
+    /// Findings without a follow-up.
+    public var openFindings: Int
+    /// Follow-ups recorded.
+    public var followUpCount: Int
+    /// The findings, in the order recorded.
+    public var findings: [AuditFindingRecord] = []
+
+    init(row: Row) {
+        id = row["id"]; inspector = row["inspector"]; auditedUnit = row["audited_unit"]; scope = row["scope"]
+        periodStart = row["period_start"]; periodEnd = row["period_end"]; status = row["status"]
+        openedAt = row["opened_at"]; closedAt = row["closed_at"]
+        findingCount = row["findings"]; openFindings = row["open_findings"]; followUpCount = row["follow_ups"]
+    }
+}
+
+/// A finding of an audit (a row of `audit_findings`) with its follow-ups.
+public struct AuditFindingRecord: Hashable, Sendable, Codable {
+    /// The audit.
+    public var auditID: String
+    /// The finding's id, e.g. `F-01`.
+    public var finding: String
+    /// `rendah`, `sedang` or `tinggi`.
+    public var severity: String?
+    /// The recommendation.
+    public var recommendation: String?
+    /// `open` (no follow-up yet) or `followed-up`.
+    public var status: String
+    /// When it was recorded (appended).
+    public var recordedAt: String
+    /// Its follow-ups, in order.
+    public var followUps: [AuditFollowUpRecord] = []
+
+    init(row: Row) {
+        auditID = row["audit_id"]; finding = row["finding"]; severity = row["severity"]
+        recommendation = row["recommendation"]; status = row["status"]; recordedAt = row["recorded_at"]
+    }
+}
+
+/// A follow-up of a finding (a row of `audit_follow_ups`).
+public struct AuditFollowUpRecord: Hashable, Sendable, Codable {
+    /// The audit.
+    public var auditID: String
+    /// The finding followed up.
+    public var finding: String
+    /// What the audited unit did.
+    public var action: String?
+    /// When it was recorded (appended).
+    public var recordedAt: String
+    /// Its log index.
+    public var logIndex: UInt64
+
+    init(row: Row) {
+        auditID = row["audit_id"]; finding = row["finding"]; action = row["action"]
+        recordedAt = row["recorded_at"]; logIndex = UInt64(row["log_index"] as Int64)
+    }
+}

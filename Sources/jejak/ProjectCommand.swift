@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Jejak
+import JejakProjections
+import Logging
+import ServiceLifecycle
+
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Build or update the read models (SQLite) from the log; --follow keeps them up to date.",
+        discussion: """
+            Applies every entry not yet applied to the built-in read models (exchanges and their \
+            timelines, units and keys, activity per unit per month, audits) in the SQLite file, \
+            in batches, each batch in one transaction with the projections' checkpoints. A \
+            projection whose version changed is rebuilt from the first entry. With --follow, it \
+            then applies each new commit as it lands, until SIGINT or SIGTERM. The ledger is \
+            opened read-only, so this may run beside the writing process.
+
+            Examples:
+              jejak project --db read-models.sqlite
+              jejak project --db read-models.sqlite --follow
+            """)
+
+    @OptionGroup var ledgerOption: LedgerOption
+    @Option(help: ArgumentHelp("The read models' SQLite file (created if missing).", valueName: "file"))
+    var db: String
+    @Flag(help: "After catching up, keep applying new commits until SIGINT or SIGTERM.")
+    var follow = false
+    @Option(help: ArgumentHelp("The most entries per transaction.", valueName: "n"))
+    var batchSize = 4096
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive.") }
+    }
+
+    func run() async throws {
+        let ledger = try ledgerOption.open(readOnly: true)
+        let database = try attempt { try ReadModelDatabase.openForWriting(path: db) }
+        var options = ProjectionRunner.Options()
+        options.batchSize = batchSize
+        let runner = try attempt {
+            try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn(), options: options)
+        }
+        for s in try attempt({ try runner.status() }) {
+            note("\(s.name) v\(s.version): at \(s.position), \(s.lag) behind")
+        }
+        let start = ContinuousClock.now
+        if follow {
+            var logger = Logger(label: "jejak.project")
+            logger.logLevel = .notice
+            let group = ServiceGroup(configuration: .init(
+                services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await attempt { try await group.run() }
+        } else {
+            _ = try await attempt { try await runner.catchUp() }
+        }
+        let elapsed = ContinuousClock.now - start
+        for s in try attempt({ try runner.status() }) {
+            print("\(s.name) v\(s.version): applied through \(s.position), lag \(s.lag)")
+        }
+        note("took \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))")
+    }
+}
+
+/// Writes a line to standard error (progress and timings, kept out of the output proper).
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

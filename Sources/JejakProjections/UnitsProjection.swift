@@ -98,7 +98,8 @@ public struct ActivityProjection: Projection {
         self.timeZone = timeZone
     }
 
-    static let counters = ["published", "requests_made", "requests_received", "deliveries", "acknowledgements",
+    /// The count columns of `activity`, in table order.
+    public static let counters = ["published", "requests_made", "requests_received", "deliveries", "acknowledgements",
                            "rejections", "declines", "withdrawals", "distributions", "distributions_received",
                            "audit_events"]
 

@@ -21,7 +21,7 @@ struct JejakCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self, BenchCommand.self,
-            ProjectCommand.self,
+            ProjectCommand.self, QueryCommand.self,
         ])
 }
 

@@ -82,18 +82,18 @@ public struct ExchangesProjection: Projection {
             CREATE INDEX exchanges_status ON exchanges (status);
             CREATE INDEX exchanges_open_due ON exchanges (due_date) WHERE open = 1;
             CREATE TABLE exchange_events (
+                log_index INTEGER PRIMARY KEY NOT NULL,
                 exchange_id TEXT NOT NULL,
                 seq INTEGER NOT NULL,
-                log_index INTEGER NOT NULL UNIQUE,
                 event_id TEXT NOT NULL,
                 type TEXT NOT NULL,
                 source TEXT NOT NULL,
                 time TEXT NOT NULL,
                 appended_at TEXT NOT NULL,
                 detail TEXT,
-                items TEXT,
-                PRIMARY KEY (exchange_id, seq)
-            ) WITHOUT ROWID;
+                items TEXT
+            );
+            CREATE UNIQUE INDEX exchange_events_seq ON exchange_events (exchange_id, seq);
             """)
     }
 
@@ -104,81 +104,60 @@ public struct ExchangesProjection: Projection {
 
     /// Applies an exchange event; other entries are ignored.
     public func apply(_ entry: LogEntry, in db: Database) throws {
-        let e = entry.event
-        guard e.subject.hasPrefix("exchange/"), let type = DomainEventType(rawValue: e.type) else { return }
-        let index = Int64(entry.index), at = entry.appended.rfc3339
-        let data = e.data
-        var detail: String?
-        switch type {
-        case .exchangeRequested, .exchangeDistributed:
-            let distribution = type == .exchangeDistributed
-            let recipients = distribution ? data["recipients"].map { JSONWriter.string($0) } : nil
-            try db.cachedStatement(sql: """
-                INSERT INTO exchanges (id, kind, requester, provider, recipients, category, title, classification,
-                    due_date, status, open, requested_at, requested_time, closed_at, closed_time,
-                    first_index, last_index, event_indexes, events)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                """).execute(arguments: [
-                    e.subject, distribution ? "distribution" : "request", e.source,
-                    distribution ? e.source : data["provider"]?.stringValue, recipients,
-                    data["category"]?.stringValue, data["title"]?.stringValue, data["classification"]?.stringValue,
-                    data["dueDate"]?.stringValue,
-                    distribution ? Status.distributed.rawValue : Status.requested.rawValue, distribution ? 0 : 1,
-                    at, e.time, distribution ? at : nil, distribution ? e.time : nil,
-                    index, index, "[\(index)]",
-                ])
-            detail = data["purpose"]?.stringValue ?? data["note"]?.stringValue
-        default:
-            guard type.area == "exchange",
-                  let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT due_date, delivered_at, event_indexes, events FROM exchanges WHERE id = ?"),
-                                             arguments: [e.subject])
-            else { return }
-            let indexes = (row["event_indexes"] as String).dropLast() + ",\(index)]"
-            let events = (row["events"] as Int64) + 1
-            switch type {
-            case .exchangeDelivered:
-                try db.cachedStatement(sql: """
-                    UPDATE exchanges SET status = 'delivered', deliveries = deliveries + 1, delivered_at = ?, delivered_time = ?,
-                        overdue = 0, last_index = ?, event_indexes = ?, events = ? WHERE id = ?
-                    """).execute(arguments: [at, e.time, index, String(indexes), events, e.subject])
-                detail = data["note"]?.stringValue
-            case .exchangeRejected:
-                try db.cachedStatement(sql: """
-                    UPDATE exchanges SET status = 'rejected', rejections = rejections + 1,
-                        last_index = ?, event_indexes = ?, events = ? WHERE id = ?
-                    """).execute(arguments: [index, String(indexes), events, e.subject])
-                detail = data["reason"]?.stringValue
-            case .exchangeAcknowledged:
-                var late = false
-                if let due: String = row["due_date"], let delivered: String = row["delivered_at"],
-                   let deliveredTime = LedgerTime(rfc3339: delivered) {
-                    late = timeZone.date(of: deliveredTime) > due
+        try apply(batch: [entry][...], in: db)
+    }
+
+    /// Folds the batch's exchange events into the exchanges they touch (each loaded at most
+    /// once), appends the timeline rows, then writes each changed exchange once.
+    public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
+        var touched: [String: ExchangeRow] = [:]
+        var order: [String] = []
+        let insertEvent = try db.cachedStatement(sql: """
+            INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for entry in entries {
+            let e = entry.event
+            guard e.subject.hasPrefix("exchange/"), let type = DomainEventType(rawValue: e.type), type.area == "exchange" else {
+                continue
+            }
+            do {
+                let index = Int64(entry.index), at = entry.appended.rfc3339, data = e.data
+                var row: ExchangeRow
+                var detail: String?
+                if type == .exchangeRequested || type == .exchangeDistributed {
+                    row = ExchangeRow(opening: e, type: type, index: index, at: at)
+                    detail = data["purpose"]?.stringValue ?? data["note"]?.stringValue
+                } else {
+                    if let known = touched[e.subject] {
+                        row = known
+                    } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
+                                                            arguments: [e.subject]) {
+                        row = ExchangeRow(row: stored)
+                    } else {
+                        continue  // The ledger's rules refuse this; nothing to attach it to.
+                    }
+                    row.fold(type, event: e, index: index, at: at, timeZone: timeZone)
+                    detail = data["reason"]?.stringValue ?? data["note"]?.stringValue
                 }
-                try db.cachedStatement(sql: """
-                    UPDATE exchanges SET status = 'acknowledged', open = 0, overdue = 0, late = ?,
-                        acknowledged_at = ?, acknowledged_time = ?, closed_at = ?, closed_time = ?,
-                        last_index = ?, event_indexes = ?, events = ? WHERE id = ?
-                    """).execute(arguments: [late, at, e.time, at, e.time, index, String(indexes), events, e.subject])
-                detail = data["note"]?.stringValue
-            case .exchangeDeclined, .exchangeWithdrawn:
-                let status: Status = type == .exchangeDeclined ? .declined : .withdrawn
-                try db.cachedStatement(sql: """
-                    UPDATE exchanges SET status = ?, open = 0, overdue = 0, closed_at = ?, closed_time = ?,
-                        last_index = ?, event_indexes = ?, events = ? WHERE id = ?
-                    """).execute(arguments: [status.rawValue, at, e.time, index, String(indexes), events, e.subject])
-                detail = data["reason"]?.stringValue
-            default:
-                return
+                if touched.updateValue(row, forKey: e.subject) == nil { order.append(e.subject) }
+                try insertEvent.execute(arguments: [
+                    index, e.subject, row.events, e.id, type.shortName, e.source, e.time, at, detail,
+                    data["items"].map { JSONWriter.string($0) },
+                ])
+            } catch {
+                throw FailedEntry(index: entry.index, eventID: e.id, underlying: error)
             }
         }
-        let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT events FROM exchanges WHERE id = ?"), arguments: [e.subject]) ?? 1
-        try db.cachedStatement(sql: """
-            INSERT INTO exchange_events (exchange_id, seq, log_index, event_id, type, source, time, appended_at, detail, items)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                e.subject, seq, index, e.id, type.shortName, e.source, e.time, at, detail,
-                data["items"].map { JSONWriter.string($0) },
-            ])
+        guard !order.isEmpty else { return }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO exchanges (\(ExchangeRow.columns.joined(separator: ", ")))
+            VALUES (\(ExchangeRow.columns.map { _ in "?" }.joined(separator: ", ")))
+            """)
+        for id in order {
+            guard let row = touched[id] else { continue }
+            try upsert.execute(arguments: row.arguments)
+        }
     }
 
     /// Sets `overdue` on the open exchanges waiting for their provider whose due date is before
@@ -196,5 +175,107 @@ extension DomainEventType {
         let name = rawValue.dropFirst(Self.prefix.count)
         let parts = name.split(separator: ".")
         return parts.count >= 2 ? String(parts[1]) : String(name)
+    }
+}
+
+/// An exchange's row of `exchanges`, while a batch is folded.
+struct ExchangeRow {
+    var id: String, kind: String, requester: String, provider: String, recipients: String?
+    var category: String?, title: String?, classification: String?, dueDate: String?
+    var status: String, open: Bool, deliveries: Int64, rejections: Int64
+    var requestedAt: String, requestedTime: String, deliveredAt: String?, deliveredTime: String?
+    var acknowledgedAt: String?, acknowledgedTime: String?, closedAt: String?, closedTime: String?
+    var late: Bool, overdue: Bool, firstIndex: Int64, lastIndex: Int64, eventIndexes: String, events: Int64
+
+    /// The columns of `exchanges`, in the order of ``arguments``.
+    static let columns = [
+        "id", "kind", "requester", "provider", "recipients", "category", "title", "classification", "due_date", "status",
+        "open", "deliveries", "rejections", "requested_at", "requested_time", "delivered_at", "delivered_time",
+        "acknowledged_at", "acknowledged_time", "closed_at", "closed_time", "late", "overdue", "first_index", "last_index",
+        "event_indexes", "events",
+    ]
+
+    /// Selects one row by id, columns in the order of ``columns``.
+    static let select = "SELECT \(columns.joined(separator: ", ")) FROM exchanges WHERE id = ?"
+
+    var arguments: StatementArguments {
+        [id, kind, requester, provider, recipients, category, title, classification, dueDate, status,
+         open, deliveries, rejections, requestedAt, requestedTime, deliveredAt, deliveredTime,
+         acknowledgedAt, acknowledgedTime, closedAt, closedTime, late, overdue, firstIndex, lastIndex,
+         eventIndexes, events]
+    }
+
+    /// The row an opening event (a request or a distribution) creates.
+    init(opening e: CloudEvent, type: DomainEventType, index: Int64, at: String) {
+        let distribution = type == .exchangeDistributed, data = e.data
+        id = e.subject
+        kind = distribution ? "distribution" : "request"
+        requester = e.source
+        provider = (distribution ? e.source : data["provider"]?.stringValue) ?? ""
+        recipients = distribution ? data["recipients"].map { JSONWriter.string($0) } : nil
+        category = data["category"]?.stringValue
+        title = data["title"]?.stringValue
+        classification = data["classification"]?.stringValue
+        dueDate = data["dueDate"]?.stringValue
+        status = distribution ? ExchangesProjection.Status.distributed.rawValue : ExchangesProjection.Status.requested.rawValue
+        open = !distribution
+        deliveries = 0
+        rejections = 0
+        requestedAt = at
+        requestedTime = e.time
+        closedAt = distribution ? at : nil
+        closedTime = distribution ? e.time : nil
+        late = false
+        overdue = false
+        firstIndex = index
+        lastIndex = index
+        eventIndexes = "[\(index)]"
+        events = 1
+    }
+
+    /// A stored row.
+    init(row: Row) {
+        id = row[0]; kind = row[1]; requester = row[2]; provider = row[3]; recipients = row[4]
+        category = row[5]; title = row[6]; classification = row[7]; dueDate = row[8]; status = row[9]
+        open = row[10]; deliveries = row[11]; rejections = row[12]; requestedAt = row[13]; requestedTime = row[14]
+        deliveredAt = row[15]; deliveredTime = row[16]; acknowledgedAt = row[17]; acknowledgedTime = row[18]
+        closedAt = row[19]; closedTime = row[20]; late = row[21]; overdue = row[22]; firstIndex = row[23]
+        lastIndex = row[24]; eventIndexes = row[25]; events = row[26]
+    }
+
+    /// The row after one more event (not a request or distribution).
+    mutating func fold(_ type: DomainEventType, event e: CloudEvent, index: Int64, at: String, timeZone: ReadModelTimeZone) {
+        lastIndex = index
+        eventIndexes = String(eventIndexes.dropLast()) + ",\(index)]"
+        events += 1
+        switch type {
+        case .exchangeDelivered:
+            status = ExchangesProjection.Status.delivered.rawValue
+            deliveries += 1
+            deliveredAt = at
+            deliveredTime = e.time
+            overdue = false
+        case .exchangeRejected:
+            status = ExchangesProjection.Status.rejected.rawValue
+            rejections += 1
+        case .exchangeAcknowledged, .exchangeDeclined, .exchangeWithdrawn:
+            switch type {
+            case .exchangeAcknowledged:
+                status = ExchangesProjection.Status.acknowledged.rawValue
+                acknowledgedAt = at
+                acknowledgedTime = e.time
+                if let dueDate, let deliveredAt, let delivered = LedgerTime(rfc3339: deliveredAt) {
+                    late = timeZone.date(of: delivered) > dueDate
+                }
+            case .exchangeDeclined: status = ExchangesProjection.Status.declined.rawValue
+            default: status = ExchangesProjection.Status.withdrawn.rawValue
+            }
+            open = false
+            overdue = false
+            closedAt = at
+            closedTime = e.time
+        default:
+            break
+        }
     }
 }

@@ -34,12 +34,25 @@ public protocol Projection: Sendable {
     func drop(in db: Database) throws
     /// Applies one log entry (ignoring entries it has no interest in).
     func apply(_ entry: LogEntry, in db: Database) throws
+    /// Applies consecutive log entries, in order, with the same effect as applying each with
+    /// ``apply(_:in:)``. The default does exactly that; a projection may instead fold the batch in
+    /// memory and write each changed row once.
+    func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws
     /// Called once per batch, after the batch's last entry, in the same transaction: for
     /// derived values that depend on the log's time rather than on one entry (e.g. overdue flags).
     func didApplyBatch(through entry: LogEntry, in db: Database) throws
 }
 
 extension Projection {
+    /// Applies each entry with ``apply(_:in:)``.
+    public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
+        for entry in entries {
+            do { try apply(entry, in: db) } catch {
+                throw FailedEntry(index: entry.index, eventID: entry.event.id, underlying: error)
+            }
+        }
+    }
+
     /// Does nothing.
     public func didApplyBatch(through entry: LogEntry, in db: Database) throws {}
 }
@@ -73,4 +86,11 @@ public struct ReadModelTimeZone: Hashable, Sendable {
     private func local(_ time: LedgerTime) -> String {
         LedgerTime(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(offsetMinutes) * 60_000).rfc3339
     }
+}
+
+/// An error of a projection at a given entry, so that the runner's error names it.
+struct FailedEntry: Error {
+    let index: UInt64
+    let eventID: String
+    let underlying: any Error
 }

@@ -253,13 +253,14 @@ public final class ProjectionRunner: Service, Sendable {
         do {
             after = try await database.write { db throws -> [UInt64] in
                 var after = before
-                for entry in batch {
-                    for (k, p) in projections.enumerated() where after[k] == entry.index {
-                        do { try p.apply(entry, in: db) } catch {
-                            throw ProjectionError(.apply, "the projection \(p.name) failed at entry \(entry.index) (event \(entry.event.id)): \(ProjectionError.explain(error))")
-                        }
-                        after[k] = entry.index + 1
+                for (k, p) in projections.enumerated() where after[k] >= first.index && after[k] <= last.index {
+                    let slice = batch[Int(after[k] - first.index)...]
+                    do { try p.apply(batch: slice, in: db) } catch {
+                        let failed = (error as? FailedEntry).map { " at entry \($0.index) (event \($0.eventID))" } ?? ""
+                        let cause = (error as? FailedEntry)?.underlying ?? error
+                        throw ProjectionError(.apply, "the projection \(p.name) failed\(failed) in the batch \(slice.startIndex + Int(first.index))–\(last.index): \(ProjectionError.explain(cause))")
                     }
+                    after[k] = last.index + 1
                 }
                 let updated = try db.cachedStatement(sql: """
                     UPDATE projections SET position = ?, last_index = ?, last_appended = ? WHERE name = ?

@@ -18,8 +18,12 @@ struct BenchCommand: AsyncParsableCommand {
             directory: pre-signed ~600-byte events appended by many concurrent publishers, and one \
             publisher appending one event per call. Each figure is printed beside its limit, as a ratio.
 
-            Example:
+            With --projections, it measures instead the catch-up of the read models (`jejak \
+            project`) from scratch over synthetic exchange events in a non-durable ledger.
+
+            Examples:
               jejak bench --events 20000 --publishers 64
+              jejak bench --projections --projection-events 100000
             """)
 
     @Option(help: ArgumentHelp("Events for the concurrent run.", valueName: "n"))
@@ -34,6 +38,10 @@ struct BenchCommand: AsyncParsableCommand {
     var json = false
     @Flag(help: "Skip fsync (MDB_NOSYNC), to see the CPU costs alone. The figures are then not the durable targets.")
     var noSync = false
+    @Flag(help: "Measure only the catch-up throughput of the read models (jejak project), over synthetic exchange events.")
+    var projections = false
+    @Option(help: ArgumentHelp("Events for the --projections run.", valueName: "n"))
+    var projectionEvents = 100_000
 
     func run() async throws {
         let base = dir ?? (NSTemporaryDirectory() + "jejak-bench-" + UUID().uuidString)
@@ -41,6 +49,21 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         log("machine: \(cores) cores")
+        if projections {
+            let f = try await projectionFigures(base: base, events: projectionEvents)
+            if json {
+                print(jsonLine(["cores": .number(JSONNumber(Int64(cores))), "projectionEvents": .number(JSONNumber(Int64(f.events))),
+                                "exchangeCatchUpPerSecond": .number(JSONNumber(f.exchangesPerSecond) ?? JSONNumber(0)),
+                                "allReadModelsCatchUpPerSecond": .number(JSONNumber(f.allPerSecond) ?? JSONNumber(0)),
+                                "readAndDecodePerSecond": .number(JSONNumber(f.readPerSecond) ?? JSONNumber(0))]))
+            } else {
+                print("read models: \(f.events) log entries (synthetic exchanges)")
+                print(String(format: "read and decode entries    %9.0f entries/s (the ledger's side alone)", f.readPerSecond))
+                print(String(format: "exchange read models       %9.0f events/s caught up (target ≥ 100,000)", f.exchangesPerSecond))
+                print(String(format: "all built-in read models   %9.0f events/s caught up", f.allPerSecond))
+            }
+            return
+        }
 
         let verifyRate = Self.ed25519VerifyRate(threads: cores, seconds: 1.5)
         log(String(format: "limit: Ed25519 verify, all cores      %10.0f /s", verifyRate))

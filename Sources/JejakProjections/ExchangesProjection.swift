@@ -116,13 +116,13 @@ public struct ExchangesProjection: Projection {
             INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for entry in entries {
+        for position in entries.indices {
+            let entry = entries[position]
+            guard let (type, shortName) = Self.types[entry.signedEvent.event.type],
+                  entry.signedEvent.event.subject.hasPrefix("exchange/") else { continue }
             let e = entry.event
-            guard e.subject.hasPrefix("exchange/"), let type = DomainEventType(rawValue: e.type), type.area == "exchange" else {
-                continue
-            }
             do {
-                let index = Int64(entry.index), at = entry.appended.rfc3339, data = e.data
+                let index = Int64(entry.index), at = entry.appended.fastRFC3339, data = e.data
                 var row: ExchangeRow
                 var detail: String?
                 if type == .exchangeRequested || type == .exchangeDistributed {
@@ -142,7 +142,7 @@ public struct ExchangesProjection: Projection {
                 }
                 if touched.updateValue(row, forKey: e.subject) == nil { order.append(e.subject) }
                 try insertEvent.execute(arguments: [
-                    index, e.subject, row.events, e.id, type.shortName, e.source, e.time, at, detail,
+                    index, e.subject, row.events, e.id, shortName, e.source, e.time, at, detail,
                     data["items"].map { JSONWriter.string($0) },
                 ])
             } catch {
@@ -167,6 +167,12 @@ public struct ExchangesProjection: Projection {
             UPDATE exchanges SET overdue = (status IN ('requested', 'rejected') AND due_date < ?) WHERE open = 1
             """).execute(arguments: [timeZone.date(of: entry.appended)])
     }
+}
+
+extension ExchangesProjection {
+    /// The exchange event types by name, with their short names (`delivered`, …).
+    static let types: [String: (DomainEventType, String)] = Dictionary(uniqueKeysWithValues:
+        DomainEventType.allCases.filter { $0.area == "exchange" }.map { ($0.rawValue, ($0, $0.shortName)) })
 }
 
 extension DomainEventType {

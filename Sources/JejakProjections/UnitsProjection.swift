@@ -49,7 +49,7 @@ public struct UnitsProjection: Projection {
     public func apply(_ entry: LogEntry, in db: Database) throws {
         let e = entry.event
         guard e.subject.hasPrefix("registry/") else { return }
-        let data = e.data, index = Int64(entry.index), at = entry.appended.rfc3339
+        let data = e.data, index = Int64(entry.index), at = entry.appended.fastRFC3339
         guard let unit = data["unit"]?.stringValue else { return }
         switch e.type {
         case RegistryEvent.unitRegistered:
@@ -121,39 +121,74 @@ public struct ActivityProjection: Projection {
         try db.execute(sql: "DROP TABLE IF EXISTS activity")
     }
 
-    private func count(_ column: String, unit: String, month: String, published: Bool, in db: Database) throws {
-        // `column` is one of `counters` (never user input).
-        try db.cachedStatement(sql: """
-            INSERT INTO activity (unit, month, published, \(column)) VALUES (?, ?, ?, 1)
-            ON CONFLICT (unit, month) DO UPDATE SET published = published + excluded.published, \(column) = \(column) + 1
-            """).execute(arguments: [unit, month, published ? 1 : 0])
-    }
-
-    /// Counts an exchange or audit event for its publisher (and the units it is addressed to).
-    public func apply(_ entry: LogEntry, in db: Database) throws {
-        let e = entry.event
-        guard let type = DomainEventType(rawValue: e.type), type.area == "exchange" || type.area == "audit" else { return }
-        let month = timeZone.month(of: entry.appended)
-        switch type {
-        case .exchangeRequested:
-            try count("requests_made", unit: e.source, month: month, published: true, in: db)
-            if let provider = e.data["provider"]?.stringValue {
-                try count("requests_received", unit: provider, month: month, published: false, in: db)
+    /// Counts the batch's exchange and audit events in memory, then adds them to `activity`
+    /// with one upsert per unit and month touched.
+    public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
+        struct Key: Hashable { let unit: String; let month: String }
+        var counts: [Key: [Int64]] = [:]
+        var order: [Key] = []
+        var lastMillis = Int64.min, month = ""
+        func add(_ column: Int, _ unit: String, published: Bool) {
+            let key = Key(unit: unit, month: month)
+            var row = counts[key] ?? { order.append(key); return [Int64](repeating: 0, count: Self.counters.count) }()
+            row[column] += 1
+            if published { row[0] += 1 }
+            counts[key] = row
+        }
+        for entry in entries {
+            let e = entry.event
+            guard let column = Self.columnOfType[e.type] else { continue }
+            if entry.appended.millisecondsSinceEpoch != lastMillis {
+                lastMillis = entry.appended.millisecondsSinceEpoch
+                month = timeZone.month(of: entry.appended)
             }
-        case .exchangeDelivered: try count("deliveries", unit: e.source, month: month, published: true, in: db)
-        case .exchangeAcknowledged: try count("acknowledgements", unit: e.source, month: month, published: true, in: db)
-        case .exchangeRejected: try count("rejections", unit: e.source, month: month, published: true, in: db)
-        case .exchangeDeclined: try count("declines", unit: e.source, month: month, published: true, in: db)
-        case .exchangeWithdrawn: try count("withdrawals", unit: e.source, month: month, published: true, in: db)
-        case .exchangeDistributed:
-            try count("distributions", unit: e.source, month: month, published: true, in: db)
-            for r in e.data["recipients"]?.arrayValue ?? [] {
-                if let unit = r.stringValue {
-                    try count("distributions_received", unit: unit, month: month, published: false, in: db)
+            add(column, e.source, published: true)
+            switch column {
+            case Self.requestsMade:
+                if let provider = e.data["provider"]?.stringValue { add(Self.requestsReceived, provider, published: false) }
+            case Self.distributions:
+                for r in e.data["recipients"]?.arrayValue ?? [] {
+                    if let unit = r.stringValue { add(Self.distributionsReceived, unit, published: false) }
                 }
+            default:
+                break
             }
-        default:
-            try count("audit_events", unit: e.source, month: month, published: true, in: db)
+        }
+        guard !order.isEmpty else { return }
+        let columns = Self.counters.joined(separator: ", ")
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO activity (unit, month, \(columns)) VALUES (?, ?, \(Self.counters.map { _ in "?" }.joined(separator: ", ")))
+            ON CONFLICT (unit, month) DO UPDATE SET \(Self.counters.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+            """)
+        for key in order {
+            guard let row = counts[key] else { continue }
+            try upsert.execute(arguments: StatementArguments([key.unit, key.month] + row.map { $0 as any DatabaseValueConvertible }))
         }
     }
+
+    /// Counts one exchange or audit event for its publisher (and the units it is addressed to).
+    public func apply(_ entry: LogEntry, in db: Database) throws {
+        try apply(batch: [entry][...], in: db)
+    }
+
+    static let requestsMade = 1, requestsReceived = 2, distributions = 8, distributionsReceived = 9
+
+    /// The column (in ``counters``) each exchange and audit type counts in for its publisher.
+    static let columnOfType: [String: Int] = {
+        var map: [String: Int] = [:]
+        for type in DomainEventType.allCases {
+            switch type {
+            case .exchangeRequested: map[type.rawValue] = requestsMade
+            case .exchangeDelivered: map[type.rawValue] = 3
+            case .exchangeAcknowledged: map[type.rawValue] = 4
+            case .exchangeRejected: map[type.rawValue] = 5
+            case .exchangeDeclined: map[type.rawValue] = 6
+            case .exchangeWithdrawn: map[type.rawValue] = 7
+            case .exchangeDistributed: map[type.rawValue] = distributions
+            case .auditOpened, .auditFindingRecorded, .auditFollowUpRecorded, .auditClosed: map[type.rawValue] = 10
+            default: continue
+            }
+        }
+        return map
+    }()
 }

@@ -112,15 +112,15 @@ public struct ExchangesProjection: Projection {
     public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
         var touched: [String: ExchangeRow] = [:]
         var order: [String] = []
-        let insertEvent = try db.cachedStatement(sql: """
+        var insertEvent = RowWriter(try db.cachedStatement(sql: """
             INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+            """), in: db)
         for position in entries.indices {
+            guard let (type, shortName) = Self.types[entries[position].signedEvent.event.type],
+                  entries[position].signedEvent.event.subject.hasPrefix("exchange/") else { continue }
             let entry = entries[position]
-            guard let (type, shortName) = Self.types[entry.signedEvent.event.type],
-                  entry.signedEvent.event.subject.hasPrefix("exchange/") else { continue }
-            let e = entry.event
+            let e = entry.signedEvent.event
             do {
                 let index = Int64(entry.index), at = entry.appended.fastRFC3339, data = e.data
                 var row: ExchangeRow
@@ -141,22 +141,30 @@ public struct ExchangesProjection: Projection {
                     detail = data["reason"]?.stringValue ?? data["note"]?.stringValue
                 }
                 if touched.updateValue(row, forKey: e.subject) == nil { order.append(e.subject) }
-                try insertEvent.execute(arguments: [
-                    index, e.subject, row.events, e.id, shortName, e.source, e.time, at, detail,
-                    data["items"].map { JSONWriter.string($0) },
-                ])
+                insertEvent.add(index)
+                insertEvent.add(e.subject)
+                insertEvent.add(row.events)
+                insertEvent.add(e.id)
+                insertEvent.add(shortName)
+                insertEvent.add(e.source)
+                insertEvent.add(e.time)
+                insertEvent.add(at)
+                insertEvent.add(detail)
+                insertEvent.add(data["items"].map { JSONWriter.string($0) })
+                try insertEvent.run()
             } catch {
                 throw FailedEntry(index: entry.index, eventID: e.id, underlying: error)
             }
         }
         guard !order.isEmpty else { return }
-        let upsert = try db.cachedStatement(sql: """
+        var upsert = RowWriter(try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO exchanges (\(ExchangeRow.columns.joined(separator: ", ")))
             VALUES (\(ExchangeRow.columns.map { _ in "?" }.joined(separator: ", ")))
-            """)
+            """), in: db)
         for id in order {
             guard let row = touched[id] else { continue }
-            try upsert.execute(arguments: row.arguments)
+            row.bind(to: &upsert)
+            try upsert.run()
         }
     }
 
@@ -204,11 +212,23 @@ struct ExchangeRow {
     /// Selects one row by id, columns in the order of ``columns``.
     static let select = "SELECT \(columns.joined(separator: ", ")) FROM exchanges WHERE id = ?"
 
-    var arguments: StatementArguments {
-        [id, kind, requester, provider, recipients, category, title, classification, dueDate, status,
-         open, deliveries, rejections, requestedAt, requestedTime, deliveredAt, deliveredTime,
-         acknowledgedAt, acknowledgedTime, closedAt, closedTime, late, overdue, firstIndex, lastIndex,
-         eventIndexes, events]
+    /// Binds the row's values in the order of ``columns``.
+    func bind(to writer: inout RowWriter) {
+        for text in [id, kind, requester, provider] { writer.add(text) }
+        for text in [recipients, category, title, classification, dueDate] { writer.add(text) }
+        writer.add(status)
+        writer.add(open)
+        writer.add(deliveries)
+        writer.add(rejections)
+        writer.add(requestedAt)
+        writer.add(requestedTime)
+        for text in [deliveredAt, deliveredTime, acknowledgedAt, acknowledgedTime, closedAt, closedTime] { writer.add(text) }
+        writer.add(late)
+        writer.add(overdue)
+        writer.add(firstIndex)
+        writer.add(lastIndex)
+        writer.add(eventIndexes)
+        writer.add(events)
     }
 
     /// The row an opening event (a request or a distribution) creates.

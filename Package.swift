@@ -30,6 +30,8 @@ let package = Package(
             name: "CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
 
+        // SHA-256 with the x86 SHA extensions (JejakCrypto falls back to libsodium without them).
+        .target(name: "CSHA256"),
         // JSON: a fast, order-preserving parser and compact writer over UTF-8 bytes.
         .target(name: "JejakJSON"),
         // JSON Schema draft 2020-12: compiled schemas, validation with JSON Pointer violations.
@@ -37,7 +39,7 @@ let package = Package(
         // Storage: LMDB environments, closure-scoped transactions, cursors.
         .target(name: "JejakStorage", dependencies: ["CLMDB"]),
         // Crypto: SHA-256, Ed25519, vkeys, signed notes, cosignatures, DSSE.
-        .target(name: "JejakCrypto", dependencies: ["CSodium", "JejakJSON"]),
+        .target(name: "JejakCrypto", dependencies: ["CSodium", "CSHA256", "JejakJSON"]),
         // Transparency-log formats: RFC 9162 Merkle tree and proofs, checkpoints,
         // tlog-proof receipts, tlog-policy. Needs no storage, so offline verifiers use it alone.
         .target(name: "JejakTlog", dependencies: ["JejakCrypto"]),

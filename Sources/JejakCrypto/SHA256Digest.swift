@@ -1,3 +1,4 @@
+import CSHA256
 import CSodium
 
 /// A SHA-256 digest: 32 bytes, stored inline (no heap allocation), comparable and hashable.
@@ -86,16 +87,13 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
         (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
     }
 
-    /// Hashes a byte buffer with SHA-256 (`crypto_hash_sha256`).
+    /// Whether SHA-256 runs on the CPU's SHA extensions (x86 SHA-NI); otherwise libsodium's
+    /// portable code (`crypto_hash_sha256`) computes it. Both give the same digests.
+    public static let usesHardware: Bool = jejak_sha256_hardware_available() == 1
+
+    /// Hashes a byte buffer with SHA-256.
     public static func hash(_ data: UnsafeRawBufferPointer) -> SHA256Digest {
-        Sodium.ensureInitialized()
-        var out = SHA256Digest.zero
-        out.withUnsafeMutableBytes { o in
-            _ = crypto_hash_sha256(o.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                   data.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                   UInt64(data.count))
-        }
-        return out
+        hash(parts: [data])
     }
 
     /// Hashes bytes with SHA-256.
@@ -108,15 +106,37 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// Hashes the concatenation of several byte buffers with SHA-256, without concatenating them.
     public static func hash(parts: [UnsafeRawBufferPointer]) -> SHA256Digest {
+        if usesHardware {
+            var ctx = jejak_sha256_ctx()
+            jejak_sha256_init(&ctx)
+            for p in parts {
+                guard let base = p.baseAddress, p.count > 0 else { continue }
+                jejak_sha256_update(&ctx, base.assumingMemoryBound(to: UInt8.self), p.count)
+            }
+            var out = SHA256Digest.zero
+            out.withUnsafeMutableBytes { o in
+                guard let base = o.baseAddress else { return }
+                jejak_sha256_final(&ctx, base.assumingMemoryBound(to: UInt8.self))
+            }
+            return out
+        }
+        return portableHash(parts: parts)
+    }
+
+    /// libsodium's SHA-256 of the concatenation of `parts` (the fallback, and the reference the
+    /// hardware path is tested against).
+    public static func portableHash(parts: [UnsafeRawBufferPointer]) -> SHA256Digest {
         Sodium.ensureInitialized()
         var state = crypto_hash_sha256_state()
         crypto_hash_sha256_init(&state)
-        for p in parts where p.count > 0 {
-            crypto_hash_sha256_update(&state, p.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(p.count))
+        for p in parts {
+            guard let base = p.baseAddress, p.count > 0 else { continue }
+            crypto_hash_sha256_update(&state, base.assumingMemoryBound(to: UInt8.self), UInt64(p.count))
         }
         var out = SHA256Digest.zero
         out.withUnsafeMutableBytes { o in
-            _ = crypto_hash_sha256_final(&state, o.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            guard let base = o.baseAddress else { return }
+            _ = crypto_hash_sha256_final(&state, base.assumingMemoryBound(to: UInt8.self))
         }
         return out
     }

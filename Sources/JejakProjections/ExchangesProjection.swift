@@ -12,8 +12,8 @@ import JejakJSON
 public struct ExchangesProjection: Projection {
     /// `exchanges`.
     public let name = "exchanges"
-    /// The version of the tables and logic.
-    public let version = 1
+    /// The version of the tables and logic (2: clustered tables, no status index).
+    public let version = 2
     /// The zone of calendar dates.
     public var timeZone: ReadModelTimeZone
 
@@ -76,24 +76,23 @@ public struct ExchangesProjection: Projection {
                 last_index INTEGER NOT NULL,
                 event_indexes TEXT NOT NULL,
                 events INTEGER NOT NULL
-            );
+            ) WITHOUT ROWID;
             CREATE INDEX exchanges_requester ON exchanges (requester);
             CREATE INDEX exchanges_provider ON exchanges (provider);
-            CREATE INDEX exchanges_status ON exchanges (status);
             CREATE INDEX exchanges_open_due ON exchanges (due_date) WHERE open = 1;
             CREATE TABLE exchange_events (
-                log_index INTEGER PRIMARY KEY NOT NULL,
                 exchange_id TEXT NOT NULL,
                 seq INTEGER NOT NULL,
+                log_index INTEGER NOT NULL,
                 event_id TEXT NOT NULL,
                 type TEXT NOT NULL,
                 source TEXT NOT NULL,
                 time TEXT NOT NULL,
                 appended_at TEXT NOT NULL,
                 detail TEXT,
-                items TEXT
-            );
-            CREATE UNIQUE INDEX exchange_events_seq ON exchange_events (exchange_id, seq);
+                items TEXT,
+                PRIMARY KEY (exchange_id, seq)
+            ) WITHOUT ROWID;
             """)
     }
 
@@ -158,8 +157,9 @@ public struct ExchangesProjection: Projection {
         }
         guard !order.isEmpty else { return }
         var upsert = RowWriter(try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO exchanges (\(ExchangeRow.columns.joined(separator: ", ")))
+            INSERT INTO exchanges (\(ExchangeRow.columns.joined(separator: ", ")))
             VALUES (\(ExchangeRow.columns.map { _ in "?" }.joined(separator: ", ")))
+            ON CONFLICT (id) DO UPDATE SET \(ExchangeRow.mutableColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             """), in: db)
         for id in order {
             guard let row = touched[id] else { continue }
@@ -207,6 +207,12 @@ struct ExchangeRow {
         "open", "deliveries", "rejections", "requested_at", "requested_time", "delivered_at", "delivered_time",
         "acknowledged_at", "acknowledged_time", "closed_at", "closed_time", "late", "overdue", "first_index", "last_index",
         "event_indexes", "events",
+    ]
+
+    /// The columns an event after the opening one may change.
+    static let mutableColumns = [
+        "status", "open", "deliveries", "rejections", "delivered_at", "delivered_time", "acknowledged_at",
+        "acknowledged_time", "closed_at", "closed_time", "late", "overdue", "last_index", "event_indexes", "events",
     ]
 
     /// Selects one row by id, columns in the order of ``columns``.

@@ -25,6 +25,8 @@ public enum ReadModelDatabase {
         config.label = "jejak.read-models"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // A catch-up touches index pages all over the file: keep up to 64 MiB of them cached.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
             switch durability {
             case .normal: try db.execute(sql: "PRAGMA synchronous = NORMAL")
             case .full: try db.execute(sql: "PRAGMA synchronous = FULL")

@@ -22,7 +22,7 @@ import Testing
 
         r = try jejak(["project", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("exchanges v1: applied through 5, lag 0"))
+        #expect(r.stdout.contains("exchanges v2: applied through 5, lag 0"))
 
         r = try jejak(["query", "exchanges", "--db", "rm.sqlite", "--overdue", "--as-of", "2026-02-01", "--format", "csv"],
                       in: w.path)

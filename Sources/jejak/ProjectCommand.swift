@@ -4,6 +4,7 @@ import Jejak
 import JejakProjections
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,9 @@ struct ProjectCommand: AsyncParsableCommand {
             Examples:
               jejak project --db read-models.sqlite
               jejak project --db read-models.sqlite --follow
+
+            Progress (each projection's position and lag, the entries it is behind the log) goes \
+            to standard error at most once a second; the final positions go to standard output.
             """)
 
     @OptionGroup var ledgerOption: LedgerOption
@@ -39,6 +43,16 @@ struct ProjectCommand: AsyncParsableCommand {
         let database = try attempt { try ReadModelDatabase.openForWriting(path: db) }
         var options = ProjectionRunner.Options()
         options.batchSize = batchSize
+        // At most one progress line a second: the position and lag of each projection.
+        let lastReport = Mutex(ContinuousClock.now)
+        options.progress = { statuses in
+            let due = lastReport.withLock { last in
+                guard ContinuousClock.now - last >= .seconds(1) else { return false }
+                last = ContinuousClock.now
+                return true
+            }
+            if due { note(statuses.map { "\($0.name) at \($0.position), lag \($0.lag)" }.joined(separator: "; ")) }
+        }
         let runner = try attempt {
             try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn(), options: options)
         }

@@ -45,6 +45,25 @@ import Testing
         rejected.status = .rejected
         #expect(try models.exchanges(rejected).count == expected["awaitingRedelivery"])
 
+        // Filters by unit and by date, against counts taken from the scenario's own events.
+        let openings = fixture.scenario.events.filter { $0.type == .exchangeRequested || $0.type == .exchangeDistributed }
+        func involves(_ e: SeedEvent, _ unit: String) -> Bool {
+            e.source == unit || e.data["provider"]?.stringValue == unit
+                || (e.data["recipients"]?.arrayValue ?? []).contains { $0.stringValue == unit }
+        }
+        for unit in ["biro-keuangan", "inspektorat", "pusdatin"] {
+            var byUnit = ExchangeFilter()
+            byUnit.unit = unit
+            #expect(try models.exchanges(byUnit).count == openings.filter { involves($0, unit) }.count, "\(unit)")
+        }
+        var since = ExchangeFilter()
+        since.since = "2026-07-01"
+        let julyOn = try #require(LedgerTime(rfc3339: "2026-07-01T00:00:00.000Z"))
+        #expect(try models.exchanges(since).count == openings.filter { (ScenarioClock.instant(of: $0.time) ?? julyOn) >= julyOn }.count)
+        var badDate = ExchangeFilter()
+        badDate.since = "July"
+        #expect(throws: ProjectionError.self) { try models.exchanges(badDate) }
+
         // The timeline: rejected, then delivered again.
         let redelivered = try await db.read { db in
             try Int.fetchOne(db, sql: """

@@ -35,6 +35,10 @@ public struct ProjectionStatus: Hashable, Sendable, Codable {
 /// last committed batch. A projection whose stored version differs from its ``Projection/version``
 /// is dropped and rebuilt from the first entry; the others keep their positions.
 ///
+/// Each checkpoint also keeps the leaf hash of the last entry applied; a file whose entry does not
+/// match the ledger's (a file built from another history, e.g. of a re-created ledger of the same
+/// origin) is refused rather than continued.
+///
 /// The runner is a swift-service-lifecycle `Service`: ``run()`` catches up, then follows the log
 /// until the task is cancelled or the service group shuts down gracefully (SIGINT, SIGTERM),
 /// finishing the batch in hand first.
@@ -102,8 +106,11 @@ public final class ProjectionRunner: Service, Sendable {
                     CREATE TABLE IF NOT EXISTS projections (
                         name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,
                         position INTEGER NOT NULL, last_index INTEGER, last_appended TEXT,
-                        rebuilt_at TEXT)
+                        rebuilt_at TEXT, last_leaf_hash TEXT)
                     """)
+                if try !db.columns(in: "projections").contains(where: { $0.name == "last_leaf_hash" }) {
+                    try db.execute(sql: "ALTER TABLE projections ADD COLUMN last_leaf_hash TEXT")
+                }
                 if let stored = try String.fetchOne(db, sql: "SELECT origin FROM ledger") {
                     guard stored == origin else {
                         throw ProjectionError(.wrongLedger, "the read models were built from the log \(stored), not \(origin)")
@@ -113,12 +120,23 @@ public final class ProjectionRunner: Service, Sendable {
                 }
                 var positions: [UInt64] = []
                 for p in projections {
-                    let row = try Row.fetchOne(db, sql: "SELECT version, position FROM projections WHERE name = ?", arguments: [p.name])
+                    let row = try Row.fetchOne(db, sql: "SELECT version, position, last_leaf_hash FROM projections WHERE name = ?",
+                                               arguments: [p.name])
                     if let row, row["version"] as Int == p.version {
                         let position = UInt64(row["position"] as Int64)
                         guard position <= size else {
                             throw ProjectionError(.wrongLedger,
                                                   "the projection \(p.name) has applied \(position) entries but the log holds \(size)")
+                        }
+                        if position > 0, let stored: String = row["last_leaf_hash"] {
+                            let actual: String
+                            do { actual = try ledger.entry(at: position - 1).leafHash.hex } catch {
+                                throw ProjectionError(.ledger, "entry \(position - 1) cannot be read: \(ProjectionError.explain(error))")
+                            }
+                            guard actual == stored else {
+                                throw ProjectionError(.wrongLedger,
+                                                      "the projection \(p.name) was built from another history: entry \(position - 1) of this log has another leaf hash")
+                            }
                         }
                         positions.append(position)
                         continue
@@ -132,7 +150,7 @@ public final class ProjectionRunner: Service, Sendable {
                         INSERT INTO projections (name, version, position, last_index, last_appended, rebuilt_at)
                         VALUES (?, ?, 0, NULL, NULL, ?)
                         ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0,
-                            last_index = NULL, last_appended = NULL, rebuilt_at = excluded.rebuilt_at
+                            last_index = NULL, last_appended = NULL, rebuilt_at = excluded.rebuilt_at, last_leaf_hash = NULL
                         """, arguments: [p.name, p.version, LedgerTime.now().rfc3339])
                     positions.append(0)
                 }
@@ -263,13 +281,14 @@ public final class ProjectionRunner: Service, Sendable {
                     after[k] = last.index + 1
                 }
                 let updated = try db.cachedStatement(sql: """
-                    UPDATE projections SET position = ?, last_index = ?, last_appended = ? WHERE name = ?
+                    UPDATE projections SET position = ?, last_index = ?, last_appended = ?, last_leaf_hash = ? WHERE name = ?
                     """)
+                let leafHash = last.leafHash.hex
                 for (k, p) in projections.enumerated() where after[k] != before[k] {
                     do { try p.didApplyBatch(through: last, in: db) } catch {
                         throw ProjectionError(.apply, "the projection \(p.name) failed after entry \(last.index): \(ProjectionError.explain(error))")
                     }
-                    try updated.execute(arguments: [Int64(after[k]), Int64(last.index), last.appended.rfc3339, p.name])
+                    try updated.execute(arguments: [Int64(after[k]), Int64(last.index), last.appended.rfc3339, leafHash, p.name])
                 }
                 return after
             }

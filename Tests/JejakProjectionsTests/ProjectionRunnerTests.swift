@@ -221,6 +221,22 @@ import Testing
         try await running.value
     }
 
+    @Test func aReadModelFileOfAnotherHistoryOfTheSameOriginIsRefused() async throws {
+        let fixture = try await ScenarioLedger.make()
+        defer { fixture.cleanUp() }
+        let db = try ReadModelDatabase.openForWriting(path: fixture.directory.file("read-models.sqlite"))
+        try await ProjectionRunner(ledger: fixture.ledger, database: db, projections: ReadModels.builtIn()).catchUp()
+        // Another ledger with the same origin and as many entries, but other entries.
+        let other = try await ScenarioLedger.make()
+        defer { other.cleanUp() }
+        #expect(try other.ledger.size() == fixture.ledger.size())
+        #expect {
+            _ = try ProjectionRunner(ledger: other.ledger, database: db, projections: ReadModels.builtIn())
+        } throws: { ($0 as? ProjectionError)?.code == .wrongLedger }
+        // The right ledger still continues.
+        _ = try ProjectionRunner(ledger: fixture.ledger, database: db, projections: ReadModels.builtIn())
+    }
+
     @Test func aReadModelFileOfAnotherLogIsRefused() async throws {
         let fixture = try await ScenarioLedger.make()
         defer { fixture.cleanUp() }

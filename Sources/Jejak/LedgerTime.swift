@@ -31,7 +31,9 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// The length of ``rfc3339`` for years 0000–9999: always 24 bytes.
     public static let encodedLength = 24
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, formatted without intermediate allocations (one per entry on
+    /// the append path and per row in the read models). Years outside 0000–9999 are written with
+    /// as many digits as they need.
     public var rfc3339: String {
         let ms = millisecondsSinceEpoch
         var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
@@ -47,24 +49,32 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         if month <= 2 { year += 1 }
-        var out = [UInt8]()
-        out.reserveCapacity(Self.encodedLength)
-        func put(_ v: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var x = v
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
+        // Years outside 0000–9999 need more than four digits (or a sign).
+        let wide = !(0...9999).contains(year)
+        let yearText = wide ? String(year) : ""
+        let yearWidth = wide ? yearText.utf8.count : 4
+        return String(unsafeUninitializedCapacity: yearWidth + 20) { out in
+            func put(_ v: Int64, _ at: Int, _ width: Int) {
+                var x = v
+                for i in stride(from: at + width - 1, through: at, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(x % 10)
+                    x /= 10
+                }
             }
-            out.append(contentsOf: digits)
+            if wide {
+                for (i, c) in yearText.utf8.enumerated() { out[i] = c }
+            } else {
+                put(year, 0, 4)
+            }
+            let t = yearWidth
+            out[t] = UInt8(ascii: "-"); put(month, t + 1, 2); out[t + 3] = UInt8(ascii: "-"); put(day, t + 4, 2)
+            out[t + 6] = UInt8(ascii: "T")
+            put(msOfDay / 3_600_000, t + 7, 2); out[t + 9] = UInt8(ascii: ":")
+            put(msOfDay / 60_000 % 60, t + 10, 2); out[t + 12] = UInt8(ascii: ":")
+            put(msOfDay / 1000 % 60, t + 13, 2); out[t + 15] = UInt8(ascii: ".")
+            put(msOfDay % 1000, t + 16, 3); out[t + 19] = UInt8(ascii: "Z")
+            return t + 20
         }
-        put(year, 4); out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
-        out.append(UInt8(ascii: "T"))
-        put(msOfDay / 3_600_000, 2); out.append(UInt8(ascii: ":"))
-        put(msOfDay / 60_000 % 60, 2); out.append(UInt8(ascii: ":"))
-        put(msOfDay / 1000 % 60, 2); out.append(UInt8(ascii: "."))
-        put(msOfDay % 1000, 3); out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     public var description: String { rfc3339 }

@@ -121,7 +121,7 @@ public struct ExchangesProjection: Projection {
             let entry = entries[position]
             let e = entry.signedEvent.event
             do {
-                let index = Int64(entry.index), at = entry.appended.fastRFC3339, data = e.data
+                let index = Int64(entry.index), at = entry.appended.rfc3339, data = e.data
                 var row: ExchangeRow
                 var detail: String?
                 if type == .exchangeRequested || type == .exchangeDistributed {

@@ -84,7 +84,7 @@ public struct ReadModelTimeZone: Hashable, Sendable {
     }
 
     private func local(_ time: LedgerTime) -> String {
-        LedgerTime(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(offsetMinutes) * 60_000).fastRFC3339
+        LedgerTime(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(offsetMinutes) * 60_000).rfc3339
     }
 }
 
@@ -93,40 +93,4 @@ struct FailedEntry: Error {
     let index: UInt64
     let eventID: String
     let underlying: any Error
-}
-
-extension LedgerTime {
-    /// ``rfc3339``, formatted without intermediate allocations (the read models write one per row).
-    var fastRFC3339: String {
-        let ms = millisecondsSinceEpoch
-        var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
-        let msOfDay = ms - days * 86_400_000
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        var year = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        if month <= 2 { year += 1 }
-        guard (0...9999).contains(year) else { return rfc3339 }
-        return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ v: Int64, _ at: Int, _ width: Int) {
-                var x = v
-                for i in stride(from: at + width - 1, through: at, by: -1) {
-                    out[i] = UInt8(ascii: "0") + UInt8(x % 10)
-                    x /= 10
-                }
-            }
-            put(year, 0, 4); out[4] = UInt8(ascii: "-"); put(month, 5, 2); out[7] = UInt8(ascii: "-"); put(day, 8, 2)
-            out[10] = UInt8(ascii: "T")
-            put(msOfDay / 3_600_000, 11, 2); out[13] = UInt8(ascii: ":")
-            put(msOfDay / 60_000 % 60, 14, 2); out[16] = UInt8(ascii: ":")
-            put(msOfDay / 1000 % 60, 17, 2); out[19] = UInt8(ascii: ".")
-            put(msOfDay % 1000, 20, 3); out[23] = UInt8(ascii: "Z")
-            return 24
-        }
-    }
 }

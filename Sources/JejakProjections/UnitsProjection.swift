@@ -49,7 +49,7 @@ public struct UnitsProjection: Projection {
     public func apply(_ entry: LogEntry, in db: Database) throws {
         let e = entry.event
         guard e.subject.hasPrefix("registry/") else { return }
-        let data = e.data, index = Int64(entry.index), at = entry.appended.fastRFC3339
+        let data = e.data, index = Int64(entry.index), at = entry.appended.rfc3339
         guard let unit = data["unit"]?.stringValue else { return }
         switch e.type {
         case RegistryEvent.unitRegistered:

@@ -4,7 +4,7 @@ import JejakDomain
 import Testing
 
 @Suite struct TimeTests {
-    @Test func theFastFormatterWritesWhatLedgerTimeWrites() {
+    @Test func ledgerTimesFormatAndParseBack() {
         var times: [Int64] = [0, 1, 999, 86_399_999, 86_400_000, -1, -86_400_001, 951_782_400_000, 1_767_225_599_999,
                               1_767_225_600_000, 253_402_300_799_999]
         var x: Int64 = 12_345
@@ -14,8 +14,13 @@ import Testing
         }
         for ms in times {
             let t = LedgerTime(millisecondsSinceEpoch: ms)
-            #expect(t.fastRFC3339 == t.rfc3339, "\(ms)")
+            #expect(t.rfc3339.utf8.count == LedgerTime.encodedLength, "\(ms)")
+            #expect(LedgerTime(rfc3339: t.rfc3339) == t, "\(ms): \(t.rfc3339)")
         }
+        #expect(LedgerTime(millisecondsSinceEpoch: 0).rfc3339 == "1970-01-01T00:00:00.000Z")
+        #expect(LedgerTime(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
+        #expect(LedgerTime(millisecondsSinceEpoch: 951_782_400_000).rfc3339 == "2000-02-29T00:00:00.000Z")
+        #expect(LedgerTime(millisecondsSinceEpoch: 253_402_300_800_000).rfc3339 == "10000-01-01T00:00:00.000Z")
     }
 
     @Test func datesAndMonthsAreTakenInTheReadModelsZone() throws {

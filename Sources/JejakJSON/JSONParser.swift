@@ -86,21 +86,6 @@ public struct JSONParser {
 
 private let quote = UInt8(ascii: "\"")
 
-/// For a little-endian word of 8 string bytes, a mask whose lowest set bit is the high bit of
-/// the first byte that is `"`, `\`, a control character (< 0x20) or non-ASCII (>= 0x80); zero
-/// if there is none. (Borrows can only create false positives *above* a true one.)
-@inline(__always)
-private func attentionMask(_ word: UInt64) -> UInt64 {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    let quotes = word ^ (ones &* 0x22)
-    let backslashes = word ^ (ones &* 0x5C)
-    let hasQuote = (quotes &- ones) & ~quotes
-    let hasBackslash = (backslashes &- ones) & ~backslashes
-    let hasControl = (word &- ones &* 0x20) & ~word
-    return (hasQuote | hasBackslash | hasControl | word) & highs
-}
-
 private let backslash = UInt8(ascii: "\\")
 
 /// The recursive-descent parser state: a pointer, a length and a cursor.
@@ -332,15 +317,7 @@ struct RawParser: ~Copyable {
         var j = i
         while true {
             // Skip 8 plain ASCII bytes at a time; stop exactly at the first byte needing attention.
-            while j &+ 8 <= count {
-                let word = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
-                let mask = attentionMask(word)
-                if mask != 0 {
-                    j &+= mask.trailingZeroBitCount &>> 3
-                    break
-                }
-                j &+= 8
-            }
+            j = StringScan.skipPlain(p, from: j, count: count, nonASCII: true)
             guard j < count else { break }
             let c = p[j]
             if c == quote {

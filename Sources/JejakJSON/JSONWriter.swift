@@ -86,16 +86,8 @@ public enum JSONWriter {
             var runStart = 0
             var k = 0
             while true {
-                // Skip 8 bytes at a time while none needs escaping.
-                while k &+ 8 <= count {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self))
-                    let mask = escapeMask(word)
-                    if mask != 0 {
-                        k &+= mask.trailingZeroBitCount &>> 3
-                        break
-                    }
-                    k &+= 8
-                }
+                // Skip 8 bytes at a time while none needs escaping (non-ASCII is written raw).
+                k = StringScan.skipPlain(base, from: k, count: count, nonASCII: false)
                 guard k < count else { break }
                 let c = base[k]
                 guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else {
@@ -135,19 +127,5 @@ public enum JSONWriter {
             output.append(hi + UInt8(ascii: "0"))  // control characters: high nibble is 0 or 1
             output.append(lo < 10 ? lo + UInt8(ascii: "0") : lo - 10 + UInt8(ascii: "a"))
         }
-    }
-
-    /// For a little-endian word of 8 bytes, a mask whose lowest set bit marks the first byte that
-    /// is `"`, `\` or a control character (< 0x20); zero if none. Bytes >= 0x80 are excluded.
-    @inline(__always)
-    private static func escapeMask(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        let hasQuote = (quotes &- ones) & ~quotes
-        let hasBackslash = (backslashes &- ones) & ~backslashes
-        let hasControl = (word &- ones &* 0x20) & ~word
-        return (hasQuote | hasBackslash | hasControl) & highs
     }
 }

@@ -159,6 +159,9 @@ final class LedgerWriter: @unchecked Sendable {
         var versions: [String: UInt64] = [:]
         /// Positions in ``accepted`` of each stream's events admitted in this batch.
         var streams: [String: [Int]] = [:]
+        /// Whether a registry event was admitted (then the registry's records are rewritten);
+        /// stays set if that request is later rolled back, which only costs a comparison.
+        var registryTouched = false
     }
 
     /// What the last commit says about the ids and streams of a batch, read in one snapshot.
@@ -324,6 +327,7 @@ final class LedgerWriter: @unchecked Sendable {
         }
         if RegistryEvent.types.contains(event.type) || event.source == pending.registry.authority.name {
             try pending.registry.apply(event, at: index)
+            pending.registryTouched = true
         }
         let subject = event.subject
         let current = pending.versions[subject] ?? committed.versions[subject] ?? 0
@@ -388,7 +392,8 @@ final class LedgerWriter: @unchecked Sendable {
         } catch {
             throw LedgerError(.storage, "the checkpoint could not be signed: \(error)")
         }
-        let registryRecords = LedgerStore.registryRecords(pending.registry, changedFrom: registry)
+        let registryRecords = pending.registryTouched
+            ? LedgerStore.registryRecords(pending.registry, changedFrom: registry) : []
         let checkpointBytes = Array(checkpoint.serialized.utf8)
         let store = self.store
         do {

@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON"]),
+        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage"]),
         .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "Jejak", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
         .testTarget(
             name: "JejakProjectionsTests",

@@ -2,6 +2,7 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import JejakStorage
 import JejakTlog
 import Synchronization
 import Testing
@@ -181,6 +182,36 @@ import Testing
         #expect(stamps == [1_780_000_000_000, 1_790_000_000_000, 1_790_000_000_000],
                 "the third commit's clock went back; its entry keeps the previous time")
         ledger.close()
+    }
+
+    @Test func aLedgerThatCannotBeOpenedSaysWhy() async throws {
+        let nothing = TempDir()
+        let missing = #expect(throws: LedgerError.self) { _ = try Ledger(opening: nothing.path) }
+        #expect(missing?.code == .ledgerDirectory)
+
+        let dir: String
+        let f = try await LedgerFixture.make()
+        dir = f.dir.path
+        f.ledger.close()
+
+        // A log key others can read is refused: the ledger will not sign with it.
+        chmod(dir + "/log.key", 0o644)
+        let insecure = #expect(throws: LedgerError.self) { _ = try Ledger(opening: dir) }
+        #expect(insecure?.code == .keyFile)
+        chmod(dir + "/log.key", 0o600)
+
+        // Damaged metadata is refused, not guessed around.
+        try tamperWithFormat(store: dir + "/store")
+        let damaged = #expect(throws: LedgerError.self) { _ = try Ledger(opening: dir) }
+        #expect(damaged?.code == .corruptStore)
+        _ = f
+    }
+
+    /// Overwrites the store's format marker, as damage or an unknown future format would.
+    func tamperWithFormat(store: String) throws {
+        let env = try Environment(path: store, databases: ["meta"])
+        let meta = try env.database("meta")
+        try env.write { txn in try txn.put(meta, key: Array("format".utf8), value: Array("something-else/9".utf8)) }
     }
 
     @Test func aSecondWriterIsRefused() async throws {

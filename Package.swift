@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "JejakDomain", targets: ["JejakDomain"]),
         .library(name: "JejakSchema", targets: ["JejakSchema"]),
         .library(name: "JejakProjections", targets: ["JejakProjections"]),
+        .library(name: "JejakInspector", targets: ["JejakInspector"]),
         .executable(name: "jejak", targets: ["jejak"]),
     ],
     dependencies: [
@@ -66,12 +67,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The integrity audit (full and incremental), witnessing (cosigning checkpoints) and
+        // audit reports. Depends on the projections to rebuild and compare read models.
+        .target(
+            name: "JejakInspector",
+            dependencies: [
+                "Jejak", "JejakDomain", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The command-line tool.
         .executableTarget(
             name: "jejak",
             dependencies: [
-                "Jejak", "JejakDomain", "JejakProjections", "JejakCrypto", "JejakJSON", "JejakStorage",
-                "JejakTlog",
+                "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakCrypto", "JejakJSON",
+                "JejakStorage", "JejakTlog",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -93,6 +103,10 @@ let package = Package(
             name: "JejakProjectionsTests",
             dependencies: ["JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto",
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "JejakInspectorTests",
+            dependencies: ["JejakInspector", "JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto",
+                           "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak` binary as a separate process.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),
     ],

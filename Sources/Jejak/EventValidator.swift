@@ -79,6 +79,14 @@ public struct StreamState: Sendable {
     public let version: UInt64
     let loader: @Sendable () throws(LedgerError) -> [LogEntry]
 
+    /// A stream state whose earlier events `loader` reads: for re-deciding rules outside the
+    /// writer (an integrity audit replaying the log).
+    public init(subject: String, version: UInt64, loader: @escaping @Sendable () throws(LedgerError) -> [LogEntry]) {
+        self.subject = subject
+        self.version = version
+        self.loader = loader
+    }
+
     /// The stream's earlier events, oldest first, including those sequenced earlier in the same
     /// batch (whose index is provisional until the batch commits).
     ///

@@ -105,7 +105,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "JejakInspectorTests",
-            dependencies: ["JejakInspector", "JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto",
+            dependencies: ["JejakInspector", "JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto", "JejakStorage",
                            "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak` binary as a separate process.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),

@@ -182,17 +182,22 @@ public final class ProjectionRunner: Service, Sendable {
         }
     }
 
-    /// Applies every entry committed so far (the log's size when called), in batches, and
-    /// returns the statuses.
+    /// Applies every entry committed so far (the log's size when called), or the entries before
+    /// `limit` only, in batches, and returns the statuses.
+    ///
+    /// With a `limit`, the read models show the state as of entry `limit` (time travel: `jejak
+    /// replay --until`), and an integrity audit rebuilds read models up to a live database's own
+    /// position. Projections already past `limit` stay where they are.
     ///
     /// - Throws: ``ProjectionError`` (``ProjectionError/Code/apply`` naming the projection and
     ///   entry; the failed batch is rolled back, earlier batches stay).
     @discardableResult
-    public func catchUp() async throws(ProjectionError) -> [ProjectionStatus] {
-        let target: UInt64
-        do { target = try ledger.size() } catch {
+    public func catchUp(until limit: UInt64? = nil) async throws(ProjectionError) -> [ProjectionStatus] {
+        let size: UInt64
+        do { size = try ledger.size() } catch {
             throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
         }
+        let target = min(size, limit ?? size)
         let ledger = self.ledger, batchSize = options.batchSize
         var from = positions.withLock { $0.min() ?? target }
         // Read (and decode) the next batch while the current one is applied.

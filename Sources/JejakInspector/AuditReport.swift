@@ -1,0 +1,110 @@
+import Jejak
+
+/// The outcome of an integrity audit: what was audited, the verdict and the findings.
+///
+/// Encodable as JSON (`jejak inspect --json`); ``AuditReport/html`` renders it for people.
+public struct AuditReport: Hashable, Sendable, Codable {
+    /// The verdict.
+    public enum Verdict: String, Hashable, Sendable, Codable {
+        /// Every check passed.
+        case clean
+        /// At least one finding.
+        case findings
+    }
+
+    /// How much was audited.
+    public enum Mode: String, Hashable, Sendable, Codable {
+        /// Every entry from genesis.
+        case full
+        /// Only the entries after an earlier audited checkpoint, whose consistency with the
+        /// current checkpoint was proved.
+        case incremental
+    }
+
+    /// Events of one unit.
+    public struct UnitStatistics: Hashable, Sendable, Codable {
+        /// The unit id (the events' `source`), or the registry authority's name.
+        public var unit: String
+        /// Events audited.
+        public var events: Int
+        /// Events with findings.
+        public var eventsWithFindings: Int
+        /// The distinct keys that signed them.
+        public var keys: Int
+        /// The first and last entry index.
+        public var firstIndex: UInt64
+        /// The last entry index.
+        public var lastIndex: UInt64
+    }
+
+    /// The audit's verdict.
+    public var verdict: Verdict
+    /// Full or incremental.
+    public var mode: Mode
+    /// The log's origin.
+    public var origin: String
+    /// The first entry audited (0 for a full audit).
+    public var auditedFrom: UInt64
+    /// The size of the audited log: entries `auditedFrom..<auditedTo` were audited.
+    public var auditedTo: UInt64
+    /// The signed checkpoint of size ``auditedTo`` (the note text), keep it for the next
+    /// incremental audit (`--since`).
+    public var checkpoint: String?
+    /// Stored checkpoints checked.
+    public var checkpointsChecked: Int
+    /// The largest audited checkpoint whose cosignatures satisfy the policy's quorum.
+    public var witnessedSize: UInt64?
+    /// The policy's quorum.
+    public var quorum: String
+    /// Signatures verified (events and checkpoints).
+    public var signaturesVerified: Int
+    /// The size of the trusted (externally held) checkpoint checked, if one was given.
+    public var trustedSize: UInt64?
+    /// The read-model tables compared, if a read-model database was given.
+    public var readModelTables: Int?
+    /// Every finding, up to the first ``maxFindings``.
+    public var findings: [Finding]
+    /// The number of findings, also those not listed.
+    public var findingCount: Int
+    /// Per-unit statistics, by unit id.
+    public var units: [UnitStatistics]
+    /// When the audit started (RFC 3339).
+    public var startedAt: String
+    /// How long it took, in seconds.
+    public var seconds: Double
+
+    /// Findings kept in a report; the count goes on.
+    public static let maxFindings = 10_000
+
+    /// Audited entries per second.
+    public var eventsPerSecond: Double {
+        seconds > 0 ? Double(auditedTo - auditedFrom) / seconds : 0
+    }
+
+    /// The process exit status for it: 0 clean, 1 findings.
+    public var exitCode: Int32 { verdict == .clean ? 0 : 1 }
+}
+
+/// Collects findings up to ``AuditReport/maxFindings``, counting the rest.
+struct FindingSink {
+    private(set) var findings: [Finding] = []
+    private(set) var count = 0
+    private(set) var indexes: Set<UInt64> = []
+
+    mutating func add(_ f: Finding) {
+        count += 1
+        if let i = f.index { indexes.insert(i) }
+        if findings.count < AuditReport.maxFindings { findings.append(f) }
+    }
+
+    mutating func add(_ rule: AuditRule, _ message: String, index: UInt64? = nil, eventID: String? = nil,
+                      checkpointSize: UInt64? = nil, table: String? = nil) {
+        add(Finding(rule: rule.rawValue, message: message, index: index, eventID: eventID,
+                    checkpointSize: checkpointSize, table: table))
+    }
+
+    mutating func merge(_ other: FindingSink) {
+        for f in other.findings { add(f) }
+        count += other.count - other.findings.count
+    }
+}

@@ -1,0 +1,128 @@
+import Dispatch
+import Jejak
+import JejakCrypto
+import JejakTlog
+import Synchronization
+
+/// What the parallel stage learned about one entry: the checks that need no log order.
+struct CheckedEntry: Sendable {
+    /// How the signature check went, with the key known for the envelope's `keyid` when the
+    /// chunk started.
+    enum Signature: Sendable {
+        /// It verified with this key.
+        case verified(VerifierKey)
+        /// It did not verify with this key.
+        case invalid(VerifierKey)
+        /// No key with that `keyid` was known yet (added in an entry still being replayed):
+        /// the sequential stage verifies it.
+        case deferred
+    }
+
+    let index: UInt64
+    let leafHash: SHA256Digest
+    /// The decoded entry, or `nil` with ``failure`` set.
+    let entry: LogEntry?
+    let failure: Finding?
+    let signature: Signature
+    /// The validator's stateless verdict.
+    let stateless: ValidationFailure?
+}
+
+/// The keys seen so far in the replay, by `keyid`: grows only (a revoked key stays, since
+/// entries before its revocation still verify with it). The sequential stage adds keys as it
+/// applies `key-added` events; the parallel stage reads a snapshot per chunk.
+final class KnownKeys: Sendable {
+    private let keys: Mutex<[String: VerifierKey]>
+
+    init(_ initial: [String: VerifierKey]) { keys = Mutex(initial) }
+
+    func add(_ key: VerifierKey) { keys.withLock { $0[key.hint] = key } }
+
+    var snapshot: [String: VerifierKey] { keys.withLock { $0 } }
+}
+
+/// The parallel stage of an audit: decodes leaves, hashes them, verifies signatures and runs
+/// the validator's stateless checks, on all cores.
+struct EntryChecker: Sendable {
+    let validator: any EventValidator
+    let workers: Int
+
+    /// Checks `leaves` (consecutive entries) with the keys known at the start.
+    func check(_ leaves: [(index: UInt64, leaf: [UInt8])], keys: [String: VerifierKey]) -> [CheckedEntry] {
+        let slots = Slots(count: leaves.count)
+        let parts = max(1, min(workers, leaves.count / 32))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let lower = leaves.count * part / parts, upper = leaves.count * (part + 1) / parts
+            for k in lower..<upper {
+                slots.set(k, checkOne(leaves[k].index, leaves[k].leaf, keys: keys))
+            }
+        }
+        return slots.values
+    }
+
+    func checkOne(_ index: UInt64, _ leaf: [UInt8], keys: [String: VerifierKey]) -> CheckedEntry {
+        let hash = Merkle.leafHash(leaf)
+        let entry: LogEntry
+        do {
+            entry = try LogEntry(index: index, leaf: leaf)
+        } catch {
+            let rule: AuditRule = (try? Leaf.decode(leaf)) == nil ? .leafFormat : .eventFormat
+            let message = rule == .leafFormat
+                ? "entry \(index) is not a Jejak leaf ({\"appended\":…,\"envelope\":…})"
+                : "entry \(index) does not decode: \(error.message)"
+            return CheckedEntry(index: index, leafHash: hash, entry: nil,
+                                failure: Finding(rule: rule.rawValue, message: message, index: index),
+                                signature: .deferred, stateless: nil)
+        }
+        let signature: CheckedEntry.Signature
+        if let key = keys[entry.signedEvent.keyHint] {
+            signature = entry.signedEvent.envelope.verifySignature(at: 0, with: key) ? .verified(key) : .invalid(key)
+        } else {
+            signature = .deferred
+        }
+        var stateless: ValidationFailure?
+        do { try validator.validate(entry.event) } catch { stateless = error }
+        return CheckedEntry(index: index, leafHash: hash, entry: entry, failure: nil, signature: signature,
+                            stateless: stateless)
+    }
+}
+
+/// Result slots written by the parallel stage.
+///
+/// `@unchecked Sendable`: each slot is written by exactly one `concurrentPerform` iteration
+/// (the iterations cover disjoint index ranges), and ``values`` is read only after
+/// `concurrentPerform` has returned, which happens-after every iteration.
+private final class Slots: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<CheckedEntry?>
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+    func set(_ k: Int, _ value: CheckedEntry) { storage[k] = value }
+    var values: [CheckedEntry] { storage.compactMap { $0 } }
+}
+
+/// A chunk read and checked on a background thread while the previous one is replayed.
+///
+/// `@unchecked Sendable`: ``result`` is written once on the background queue before
+/// `done.signal()`, and read only after `done.wait()` returns, which happens-after the signal.
+final class Prefetch: @unchecked Sendable {
+    private var result: Result<[CheckedEntry], LedgerError> = .success([])
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () throws(LedgerError) -> [CheckedEntry]) {
+        DispatchQueue.global().async {
+            do throws(LedgerError) { self.result = .success(try work()) } catch { self.result = .failure(error) }
+            self.done.signal()
+        }
+    }
+
+    func value() throws(LedgerError) -> [CheckedEntry] {
+        done.wait()
+        return try result.get()
+    }
+}

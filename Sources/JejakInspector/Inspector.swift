@@ -1,0 +1,425 @@
+import Dispatch
+import Foundation
+import Jejak
+import JejakCrypto
+import JejakProjections
+import JejakTlog
+
+/// The integrity audit of a ledger: proves, with pinpointed findings, that its history is
+/// intact — or says where it is not.
+///
+/// A full audit replays the log from genesis: every leaf hashed and the root of each stored
+/// checkpoint recomputed; each checkpoint's log signature and witness cosignatures checked
+/// against the policy; every event signature checked against the key the registry (replayed
+/// under the pinned authority key) had active at that entry; every event re-validated (schemas
+/// and domain rules, decided again from the log); ids unique, appended times in order; the
+/// derived indexes, Merkle nodes and registry records compared with the entries; a checkpoint
+/// held outside the ledger checked for consistency (rollback, truncation, fork); and the read
+/// models rebuilt and compared. It streams in chunks on all cores; memory stays bounded.
+///
+/// An incremental audit (``Options/since``) proves the log consistent with an earlier audited
+/// checkpoint and replays only the entries after it.
+///
+/// ```swift
+/// var options = Inspector.Options()
+/// options.validator = try DomainValidator.bundled()
+/// options.readModels = "/var/lib/jejak/read-models.sqlite"
+/// let report = try await Inspector(ledger: ledger, options: options).audit()
+/// print(report.verdict, report.findings.count)
+/// ```
+public struct Inspector: Sendable {
+    /// What to audit and how.
+    public struct Options: Sendable {
+        /// The trust policy (log key, witnesses, quorum); the ledger's own `policy` file if `nil`.
+        public var policy: TlogPolicy?
+        /// A signed checkpoint held outside the ledger (e.g. the last one the Inspektorat
+        /// cosigned), which the log must extend.
+        public var trusted: SignedCheckpoint?
+        /// An earlier audited checkpoint: audit only the entries after it (incremental).
+        public var since: SignedCheckpoint?
+        /// The validation hook whose rules are re-decided (the domain's, for KPU ledgers).
+        public var validator: any EventValidator = AcceptAllValidator()
+        /// A live read-model database to rebuild and compare, if any.
+        public var readModels: String?
+        /// The projections that built it.
+        public var projections: [any Projection] = ReadModels.builtIn()
+        /// Threads for the parallel checks (default: every core).
+        public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Entries read and checked per chunk.
+        public var chunkSize = 2048
+        /// Called after each chunk with the entries audited so far and the total.
+        public var progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)?
+
+        /// A full audit under the ledger's own policy, without domain rules or read models.
+        public init() {}
+    }
+
+    /// The ledger audited.
+    public let ledger: Ledger
+    /// The options.
+    public let options: Options
+
+    /// An inspector of `ledger` (open it read-only to audit while another process writes).
+    public init(ledger: Ledger, options: Options = Options()) {
+        self.ledger = ledger
+        self.options = options
+    }
+
+    /// Runs the audit.
+    ///
+    /// The log is audited up to its size when the audit starts; appends may go on meanwhile.
+    ///
+    /// - Returns: The report; findings do not throw.
+    /// - Throws: ``InspectorError`` when the audit cannot run (unreadable ledger, unusable
+    ///   policy or checkpoint, a read-model database that can't be rebuilt).
+    public func audit() async throws(InspectorError) -> AuditReport {
+        let started = Date()
+        let ledger = self.ledger, options = self.options
+        var (report, size) = try await withCheckedContinuation { (k: CheckedContinuation<Result<(AuditReport, UInt64), InspectorError>, Never>) in
+            // The log's replay is CPU-bound and synchronous: run it off the cooperative pool.
+            DispatchQueue.global().async {
+                do throws(InspectorError) {
+                    k.resume(returning: .success(try LogAudit(ledger: ledger, options: options).run()))
+                } catch {
+                    k.resume(returning: .failure(error))
+                }
+            }
+        }.get()
+        if let path = options.readModels {
+            let (tables, findings) = try await ReadModelAudit(ledger: ledger, live: path, projections: options.projections).compare(logSize: size)
+            report.readModelTables = tables
+            for f in findings {
+                report.findingCount += 1
+                if report.findings.count < AuditReport.maxFindings { report.findings.append(f) }
+            }
+        }
+        size = report.auditedTo
+        report.verdict = report.findingCount == 0 ? .clean : .findings
+        report.seconds = Date().timeIntervalSince(started)
+        report.startedAt = LedgerTime(millisecondsSinceEpoch: Int64(started.timeIntervalSince1970 * 1000)).rfc3339
+        return report
+    }
+}
+
+/// One run of the log part of an audit (everything but the read models).
+struct LogAudit {
+    let ledger: Ledger
+    let options: Inspector.Options
+
+    func run() throws(InspectorError) -> (AuditReport, UInt64) {
+        let policy = try resolvePolicy()
+        var findings = FindingSink()
+
+        // Checkpoint sizes first, then the log's size: a commit landing in between only adds
+        // entries, so any stored checkpoint beyond the size really is beyond the log.
+        let sizes: [UInt64], counts: StoredCounts
+        do {
+            sizes = try ledger.checkpointSizes()
+            counts = try ledger.storedCounts()
+        } catch { throw .ledger("the ledger cannot be read", error) }
+        let n = UInt64(counts.entries)
+        for s in sizes where s > n {
+            findings.add(.checkpointSize, "a checkpoint of size \(s) is stored, but the log holds only \(n) entries: entries were removed after it was signed",
+                         checkpointSize: s)
+        }
+
+        var start: UInt64 = 0
+        var mode = AuditReport.Mode.full
+        var replay: LogReplay
+        if let since = options.since {
+            mode = .incremental
+            start = since.checkpoint.size
+            guard start <= n else {
+                findings.add(.consistency, "the log holds \(n) entries, fewer than the \(start) of the earlier audited checkpoint: it was rolled back or truncated",
+                             checkpointSize: start)
+                return (report(mode: mode, from: start, to: n, replay: nil, findings: findings, policy: policy, checkpoint: nil,
+                               checkpoints: 0, witnessed: nil), n)
+            }
+            replay = try incrementalStart(since: since, size: n, policy: policy, findings: &findings)
+        } else {
+            let ledger = self.ledger
+            let cache = EntryCache(limit: 8192) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
+            replay = LogReplay(origin: ledger.origin, logKey: ledger.logKey, registry: Registry(authority: ledger.authority),
+                               frontier: MerkleFrontier(), lastAppended: nil, validator: options.validator, cache: cache)
+        }
+
+        // Which sizes need the replayed root: stored checkpoints and the trusted one.
+        var boundaries = sizes.filter { $0 > start && $0 <= n }
+        let trusted = options.trusted
+        if let t = trusted?.checkpoint.size, t > start, t <= n { boundaries.append(t) }
+        boundaries.sort()
+        let storedSizes = Set(sizes)
+        if n > start && !storedSizes.contains(n) {
+            findings.add(.checkpointSize, "the log's last commit (size \(n)) has no stored checkpoint", checkpointSize: n)
+        }
+
+        var checkpoints = 0
+        var witnessed: UInt64?
+        var trustedRoot: SHA256Digest?
+        if let t = trusted?.checkpoint.size, t == start { trustedRoot = replay.frontier.root }
+        var boundary = boundaries.startIndex
+
+        do throws(LedgerError) {
+            let checker = EntryChecker(validator: options.validator, workers: options.workers)
+            let chunkSize = options.chunkSize
+            let ledger = self.ledger, keys = replay.knownKeys
+            func prefetch(_ from: UInt64) -> Prefetch {
+                Prefetch { () throws(LedgerError) -> [CheckedEntry] in
+                    let leaves = try ledger.leaves(from: from, to: n, limit: chunkSize)
+                    return checker.check(leaves, keys: keys.snapshot)
+                }
+            }
+            var position = start
+            var next: Prefetch? = position < n ? prefetch(position) : nil
+            while let pending = next {
+                let chunk = try pending.value()
+                guard let last = chunk.last else { break }
+                position = last.index + 1
+                next = position < n ? prefetch(position) : nil
+
+                var done = chunk.startIndex
+                var replayed = ReplayedChunk()
+                while done < chunk.endIndex {
+                    // Up to the next checkpoint boundary inside the chunk.
+                    var end = chunk.endIndex
+                    if boundary < boundaries.endIndex, boundaries[boundary] <= position {
+                        end = Int(boundaries[boundary] - chunk[chunk.startIndex].index) + chunk.startIndex
+                    }
+                    let part = try replay.replay(chunk[done..<end])
+                    replayed.nodes += part.nodes
+                    replayed.ids += part.ids
+                    replayed.streams += part.streams
+                    done = end
+                    while boundary < boundaries.endIndex, boundaries[boundary] == replay.size {
+                        let s = boundaries[boundary]
+                        if storedSizes.contains(s) {
+                            checkpoints += 1
+                            if replay.checkCheckpoint(text: try ledger.storedCheckpointText(size: s), policy: policy) {
+                                witnessed = s
+                            }
+                        }
+                        if trusted?.checkpoint.size == s { trustedRoot = replay.frontier.root }
+                        boundary += 1
+                    }
+                }
+                try checkIndexes(replayed, into: &replay)
+                options.progress?(position - start, n - start)
+            }
+        } catch {
+            throw .ledger("the ledger could not be read during the audit", error)
+        }
+
+        if let trusted { checkTrusted(trusted, root: trustedRoot, size: n, policy: policy, findings: &findings) }
+        checkCounts(counts, size: n, findings: &findings)
+        do {
+            try checkRegistryRecords(replay.registry, size: n, findings: &findings)
+        } catch { throw .ledger("the registry records cannot be read", error) }
+        findings.merge(replay.findings)
+
+        let latest = n == 0 ? nil : try? ledger.storedCheckpointText(size: n)
+        return (report(mode: mode, from: start, to: n, replay: replay, findings: findings, policy: policy,
+                       checkpoint: latest ?? nil, checkpoints: checkpoints, witnessed: witnessed), n)
+    }
+
+    private func report(mode: AuditReport.Mode, from: UInt64, to: UInt64, replay: LogReplay?, findings: FindingSink,
+                        policy: TlogPolicy, checkpoint: String?, checkpoints: Int, witnessed: UInt64?) -> AuditReport {
+        AuditReport(verdict: findings.count == 0 ? .clean : .findings, mode: mode, origin: ledger.origin,
+                    auditedFrom: from, auditedTo: to, checkpoint: checkpoint, checkpointsChecked: checkpoints,
+                    witnessedSize: witnessed, quorum: policy.quorum, signaturesVerified: replay?.signaturesVerified ?? 0,
+                    trustedSize: options.trusted?.checkpoint.size, readModelTables: nil, findings: findings.findings,
+                    findingCount: findings.count, units: replay?.unitStatistics ?? [], startedAt: "", seconds: 0)
+    }
+
+    private func resolvePolicy() throws(InspectorError) -> TlogPolicy {
+        let policy: TlogPolicy
+        if let p = options.policy { policy = p } else {
+            do { policy = try ledger.policy() } catch { throw .ledger("the ledger's policy cannot be read", error) }
+        }
+        guard policy.logs.contains(where: { $0.key == ledger.logKey }) else {
+            throw InspectorError(.input, "the policy does not list this ledger's log key \(ledger.logKey.hint); audit with the policy of \(ledger.origin)")
+        }
+        return policy
+    }
+
+    // MARK: Incremental start
+
+    /// The replay state as of an earlier audited checkpoint: its consistency with the latest
+    /// checkpoint proved, the registry replayed from the registry's own entries, the Merkle
+    /// frontier read from the stored nodes (and checked against the audited root).
+    private func incrementalStart(since: SignedCheckpoint, size n: UInt64, policy: TlogPolicy,
+                                  findings: inout FindingSink) throws(InspectorError) -> LogReplay {
+        let m = since.checkpoint.size
+        do { _ = try policy.verify(since) } catch where error.code == .quorumNotMet {
+            // An audited checkpoint needs the log's signature, not the witnesses'.
+        } catch {
+            throw InspectorError(.input, "the earlier audited checkpoint does not verify: \(error.message)")
+        }
+        guard since.checkpoint.origin == ledger.origin else {
+            throw InspectorError(.input, "the earlier audited checkpoint is for \(since.checkpoint.origin), not \(ledger.origin)")
+        }
+        let ledger = self.ledger
+        let cache = EntryCache(limit: 8192) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
+        do throws(LedgerError) {
+            // Append-only since the audited checkpoint.
+            if let latestText = try ledger.storedCheckpointText(size: n), let latest = try? SignedCheckpoint(parsing: latestText) {
+                do {
+                    if m == 0 {
+                        // Everything extends the empty tree.
+                    } else if m == n {
+                        guard latest.checkpoint.rootHash == since.checkpoint.rootHash else {
+                            throw ProofError(.rootMismatch, "the roots differ at the same size")
+                        }
+                    } else {
+                        let proof = try ledger.consistencyProof(from: m, to: n)
+                        try ConsistencyProof.verify(oldSize: m, newSize: n, oldRoot: since.checkpoint.rootHash,
+                                                    newRoot: latest.checkpoint.rootHash, proof: proof)
+                    }
+                } catch {
+                    findings.add(.consistency, "the latest checkpoint (size \(n)) is not consistent with the earlier audited checkpoint of size \(m): \(error)",
+                                 checkpointSize: n)
+                }
+            }
+            // The Merkle frontier at m, from the stored nodes.
+            var coordinates: [(level: Int, index: UInt64)] = []
+            var position: UInt64 = 0
+            for level in stride(from: 63, through: 0, by: -1) where m & (UInt64(1) << UInt64(level)) != 0 {
+                coordinates.append((level, position >> UInt64(level)))
+                position += UInt64(1) << UInt64(level)
+            }
+            let hashes = try ledger.storedNodes(coordinates)
+            var frontier = MerkleFrontier()
+            if hashes.allSatisfy({ $0 != nil }), let f = try? MerkleFrontier(size: m, hashes: hashes.compactMap { $0 }) {
+                frontier = f
+            }
+            if frontier.size != m || frontier.root != since.checkpoint.rootHash {
+                findings.add(.merkleNode, "the stored Merkle nodes of the first \(m) entries do not give the audited root \(since.checkpoint.rootHash)",
+                             checkpointSize: m)
+                throw LedgerError(.corruptStore, "the stored Merkle state disagrees with the audited checkpoint; run a full audit")
+            }
+            // The registry as of m, replayed from its own entries.
+            var registry = Registry(authority: ledger.authority)
+            let stored = try ledger.storedRegistry()
+            var registryIndexes: Set<UInt64> = m > 0 ? [0] : []
+            for u in stored.units.values where u.registeredAt < m { registryIndexes.insert(u.registeredAt) }
+            for k in stored.keys.values {
+                if k.addedAt < m { registryIndexes.insert(k.addedAt) }
+                if let r = k.revokedAt, r < m { registryIndexes.insert(r) }
+            }
+            for i in registryIndexes.sorted() {
+                let e = try ledger.entry(at: i)
+                guard e.signedEvent.envelope.verifySignature(at: 0, with: ledger.authority) else {
+                    findings.add(.registryRecords, "the registry record names entry \(i), which is not signed by the registry authority",
+                                 index: i, eventID: e.event.id)
+                    continue
+                }
+                do { try registry.apply(e.event, at: i) } catch {
+                    findings.add(.registryRecords, "the registry entry \(i) does not replay: \(error.message)", index: i, eventID: e.event.id)
+                }
+            }
+            let lastAppended = m > 0 ? try ledger.entry(at: m - 1).appended : nil
+            let priorStream = { (subject: String) throws(LedgerError) -> [UInt64] in
+                var out: [UInt64] = []
+                for (_, e) in try ledger.stream(subject, limit: .max) where e.index < m {
+                    cache.put(e)
+                    out.append(e.index)
+                }
+                return out
+            }
+            return LogReplay(origin: ledger.origin, logKey: ledger.logKey, registry: registry, frontier: frontier,
+                             lastAppended: lastAppended, validator: options.validator, cache: cache, priorStream: priorStream)
+        } catch {
+            throw .ledger("the incremental audit cannot start from size \(m)", error)
+        }
+    }
+
+    // MARK: Checks against the ledger's own storage
+
+    private func checkIndexes(_ chunk: ReplayedChunk, into replay: inout LogReplay) throws(LedgerError) {
+        let ids = try ledger.storedIDRecords(chunk.ids.map(\.id))
+        for (record, (id, index)) in zip(ids, chunk.ids) where record != .entry(index) {
+            let what = switch record {
+            case .missing: "has no record"
+            case .damaged: "has a damaged record"
+            case .entry(let other): "points to entry \(other)"
+            }
+            replay.addFinding(Finding(rule: AuditRule.idIndex.rawValue,
+                                      message: "the ids index for \"\(id)\" (entry \(index)) \(what)", index: index, eventID: id))
+        }
+        let streams = try ledger.storedStreamRecords(chunk.streams.map { ($0.subject, $0.version) })
+        for (record, s) in zip(streams, chunk.streams) where record != .entry(s.index) {
+            let what = switch record {
+            case .missing: "is missing"
+            case .damaged: "is damaged"
+            case .entry(let other): "points to entry \(other)"
+            }
+            replay.addFinding(Finding(rule: AuditRule.streamIndex.rawValue,
+                                      message: "version \(s.version) of the stream \(s.subject) is entry \(s.index), but its index record \(what)",
+                                      index: s.index))
+        }
+        let stored = try ledger.storedNodes(chunk.nodes.map { ($0.level, $0.index) })
+        for (hash, node) in zip(stored, chunk.nodes) where hash != node.hash {
+            let first = node.index << UInt64(node.level), count = UInt64(1) << UInt64(node.level)
+            let what = hash == nil ? "is missing" : "differs from the hash of the entries"
+            replay.addFinding(Finding(rule: AuditRule.merkleNode.rawValue,
+                                      message: node.level == 0
+                                        ? "the stored leaf hash of entry \(first) \(what)"
+                                        : "the stored Merkle node over entries \(first)..<\(first + count) (level \(node.level)) \(what)",
+                                      index: first))
+        }
+    }
+
+    private func checkCounts(_ counts: StoredCounts, size n: UInt64, findings: inout FindingSink) {
+        if UInt64(counts.ids) != n {
+            findings.add(.idIndex, "the ids index holds \(counts.ids) records for \(n) entries")
+        }
+        if UInt64(counts.streams) != n {
+            findings.add(.streamIndex, "the streams index holds \(counts.streams) records for \(n) entries")
+        }
+        let nodes = 2 * n - UInt64(n.nonzeroBitCount)
+        if UInt64(counts.nodes) != nodes {
+            findings.add(.merkleNode, "\(counts.nodes) Merkle nodes are stored; a log of \(n) entries has \(nodes)")
+        }
+    }
+
+    private func checkRegistryRecords(_ replayed: Registry, size n: UInt64, findings: inout FindingSink) throws(LedgerError) {
+        let stored: Registry
+        do { stored = try ledger.storedRegistry() } catch where error.code == .corruptStore {
+            findings.add(.registryRecords, error.message)
+            return
+        }
+        for (id, unit) in stored.units where unit.registeredAt < n && replayed.units[id] != unit {
+            findings.add(.registryRecords, "the stored record of unit \(id) does not match the log", index: unit.registeredAt)
+        }
+        for (id, unit) in replayed.units where stored.units[id] != unit {
+            findings.add(.registryRecords, "the unit \(id), registered at entry \(unit.registeredAt), has no matching stored record",
+                         index: unit.registeredAt)
+        }
+        for (hint, key) in stored.keys where key.addedAt < n {
+            var asOfN = key
+            if let r = key.revokedAt, r >= n { asOfN.revokedAt = nil }
+            if replayed.keys[hint] != asOfN {
+                findings.add(.registryRecords, "the stored record of key \(hint) does not match the log", index: key.addedAt)
+            }
+        }
+        for (hint, key) in replayed.keys {
+            var s = stored.keys[hint]
+            if let r = s?.revokedAt, r >= n { s?.revokedAt = nil }
+            if s != key {
+                findings.add(.registryRecords, "the key \(hint), added at entry \(key.addedAt), has no matching stored record",
+                             index: key.addedAt)
+            }
+        }
+    }
+
+    private func checkTrusted(_ trusted: SignedCheckpoint, root: SHA256Digest?, size n: UInt64, policy: TlogPolicy,
+                              findings: inout FindingSink) {
+        let t = trusted.checkpoint
+        if t.size > n {
+            findings.add(.consistency, "the trusted checkpoint has \(t.size) entries but the log only \(n): the log was rolled back or truncated (entries \(n)..<\(t.size) are gone)",
+                         index: n, checkpointSize: t.size)
+        } else if let root, root != t.rootHash {
+            findings.add(.consistency, "the log's first \(t.size) entries give root \(root), not the root \(t.rootHash) of the trusted checkpoint: history was rewritten or forked",
+                         checkpointSize: t.size)
+        }
+    }
+}

@@ -135,7 +135,11 @@ struct LogAudit {
                 return (report(mode: mode, from: start, to: n, replay: nil, findings: findings, policy: policy, checkpoint: nil,
                                checkpoints: 0, witnessed: nil), n)
             }
-            replay = try incrementalStart(since: since, size: n, policy: policy, findings: &findings)
+            guard let r = try incrementalStart(since: since, size: n, policy: policy, findings: &findings) else {
+                return (report(mode: mode, from: start, to: n, replay: nil, findings: findings, policy: policy, checkpoint: nil,
+                               checkpoints: 0, witnessed: nil), n)
+            }
+            replay = r
         } else {
             let ledger = self.ledger
             let cache = EntryCache(limit: 8192) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
@@ -245,9 +249,11 @@ struct LogAudit {
 
     /// The replay state as of an earlier audited checkpoint: its consistency with the latest
     /// checkpoint proved, the registry replayed from the registry's own entries, the Merkle
-    /// frontier read from the stored nodes (and checked against the audited root).
+    /// frontier read from the stored nodes (and checked against the audited root). `nil` when
+    /// the stored state contradicts the audited checkpoint (a finding says so; only a full audit
+    /// can then locate the damage).
     private func incrementalStart(since: SignedCheckpoint, size n: UInt64, policy: TlogPolicy,
-                                  findings: inout FindingSink) throws(InspectorError) -> LogReplay {
+                                  findings: inout FindingSink) throws(InspectorError) -> LogReplay? {
         let m = since.checkpoint.size
         do { _ = try policy.verify(since) } catch where error.code == .quorumNotMet {
             // An audited checkpoint needs the log's signature, not the witnesses'.
@@ -292,9 +298,9 @@ struct LogAudit {
                 frontier = f
             }
             if frontier.size != m || frontier.root != since.checkpoint.rootHash {
-                findings.add(.merkleNode, "the stored Merkle nodes of the first \(m) entries do not give the audited root \(since.checkpoint.rootHash)",
+                findings.add(.consistency, "the stored Merkle nodes of the first \(m) entries do not give the root \(since.checkpoint.rootHash) of the earlier audited checkpoint: entries before \(m) were changed; run a full audit to locate them",
                              checkpointSize: m)
-                throw LedgerError(.corruptStore, "the stored Merkle state disagrees with the audited checkpoint; run a full audit")
+                return nil
             }
             // The registry as of m, replayed from its own entries.
             var registry = Registry(authority: ledger.authority)

@@ -22,6 +22,7 @@ struct JejakCommand: AsyncParsableCommand {
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self, BenchCommand.self,
             ProjectCommand.self, QueryCommand.self,
+            ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
         ])
 }
 

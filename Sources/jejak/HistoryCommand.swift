@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Jejak
+import JejakJSON
+import JejakTlog
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show an exchange's complete history, each event with its receipt verified.",
+        discussion: """
+            SUBJECT is a stream, e.g. exchange/2026-000123. For each of its events, in order: \
+            its version in the stream, its entry index, type, source unit, signer key, the time \
+            the ledger appended it, and whether it verifies: its receipt against the latest \
+            checkpoint checks out under the ledger's policy (log signature, witness quorum, \
+            inclusion proof), and its signature verifies with the unit key the registry had \
+            active at that entry. Exit code 1 if any event does not verify.
+
+            Example:
+              jejak history exchange/2026-000123
+              jejak history exchange/2026-000123 --json
+            """)
+
+    @OptionGroup var ledgerOption: LedgerOption
+    @Argument(help: ArgumentHelp("The stream (subject), e.g. exchange/2026-000123.", valueName: "subject"))
+    var subject: String
+    @Flag(help: "Print JSON Lines, one event per line, with its receipt.")
+    var json = false
+
+    func run() throws {
+        let ledger = try ledgerOption.open(readOnly: true)
+        let policy = try attempt { try ledger.policy() }
+        let registry = try attempt { try ledger.registry() }
+        let checkpoint = try attempt { try ledger.latestCheckpoint() }.checkpoint
+        var version: UInt64 = 1
+        var failures = 0
+        while true {
+            let page = try attempt { try ledger.stream(subject, fromVersion: version, limit: 1000) }
+            guard let last = page.last else { break }
+            if version == 1 && !json {
+                print("History of \(subject), receipts against the checkpoint of size \(checkpoint.size):")
+            }
+            for (v, entry) in page {
+                let receipt = try attempt { try ledger.receipt(index: entry.index, checkpointSize: checkpoint.size) }
+                let problem = Self.check(entry, receipt: receipt, policy: policy, registry: registry)
+                if problem != nil { failures += 1 }
+                emit(version: v, entry: entry, receipt: receipt, problem: problem)
+            }
+            version = last.version + 1
+        }
+        guard version > 1 else {
+            throw CLIFailure(description: "the log has no events of the stream \"\(subject)\" [notFound]")
+        }
+        if failures > 0 {
+            throw CLIFailure(description: "\(failures) of \(version - 1) events of \(subject) do not verify")
+        }
+    }
+
+    /// Why the entry does not verify, or `nil` when it does.
+    static func check(_ entry: LogEntry, receipt: Receipt, policy: TlogPolicy, registry: Registry) -> String? {
+        do {
+            try receipt.verify(entry.signedEvent, policy: policy)
+        } catch {
+            return "receipt: \(VerifyReceiptCommand.reason(error))"
+        }
+        let event = entry.event
+        do {
+            let key = try registry.signingKey(source: event.source, hint: entry.signedEvent.keyHint, at: entry.index)
+            guard entry.signedEvent.envelope.verifySignature(at: 0, with: key) else {
+                return "signature: it does not verify with \(key.hint) [badSignature]"
+            }
+        } catch {
+            return "signature: \(error.message) [\(error.code)]"
+        }
+        return nil
+    }
+
+    func emit(version: UInt64, entry: LogEntry, receipt: Receipt, problem: String?) {
+        let event = entry.event
+        if json {
+            print(jsonLine(["version": .number(JSONNumber(Int64(version))), "index": .number(JSONNumber(Int64(entry.index))),
+                            "id": .string(event.id), "type": .string(event.type), "source": .string(event.source),
+                            "keyid": .string(entry.signedEvent.keyHint), "appended": .string(entry.appended.rfc3339),
+                            "verified": .bool(problem == nil), "problem": problem.map { .string($0) } ?? .null,
+                            "receipt": .string(receipt.serialized)]))
+            return
+        }
+        print("v\(version)  \(entry.index)  \(event.type)  \(event.source)  \(entry.signedEvent.keyHint)  "
+              + "\(entry.appended.rfc3339)  " + (problem.map { "NOT VERIFIED: \($0)" } ?? "verified"))
+    }
+}

@@ -33,6 +33,11 @@ public final class Ledger: Sendable {
     public struct Options: Sendable {
         /// Open without writing (no writer lock, no log key needed).
         public var readOnly = false
+        /// With ``readOnly``: open the store writable only to attach witness cosignatures
+        /// (``Ledger/addCosignatures(_:)``) and edit the policy (``Ledger/addWitness(name:key:)``),
+        /// while another process may hold the writer lock. Takes no writer lock, needs no log
+        /// key, and still refuses appends.
+        public var cosigning = false
         /// Wait for each commit to reach the disk before returning receipts. Default `true`;
         /// turn off only for throwaway ledgers.
         public var durable = true
@@ -157,7 +162,7 @@ public final class Ledger: Sendable {
         self.directory = dir
         self.options = options
         self.lock = Mutex(options.readOnly ? nil : try WriterLock(path: dir.writerLock))
-        let store = try LedgerStore(path: dir.store, readOnly: options.readOnly, durable: options.durable)
+        let store = try LedgerStore(path: dir.store, readOnly: options.readOnly && !options.cosigning, durable: options.durable)
         self.store = store
         guard try store.metaValue("format") == LedgerStore.format,
               let origin = try store.metaValue("origin"),
@@ -360,11 +365,15 @@ public final class Ledger: Sendable {
         return try store.loadRegistry(authority: authority)
     }
 
-    /// The latest signed checkpoint.
+    /// The latest signed checkpoint, with the witness cosignatures stored with it so far.
     ///
     /// - Throws: ``LedgerError/Code/notFound`` for an empty read-only ledger; ``LedgerError/Code/corruptStore``.
     public func latestCheckpoint() throws(LedgerError) -> SignedCheckpoint {
-        if let writer { return writer.published.withLock { $0.checkpoint } }
+        if let writer {
+            let published = writer.published.withLock { $0.checkpoint }
+            // Witnesses (of this process or another) add their cosignatures to the stored note.
+            return try checkpoint(size: published.checkpoint.size) ?? published
+        }
         return try Self.latestStoredCheckpoint(store)
     }
 

@@ -23,6 +23,7 @@ struct JejakCommand: AsyncParsableCommand {
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self, BenchCommand.self,
             ProjectCommand.self, QueryCommand.self,
             ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
+            WitnessCommand.self,
         ])
 }
 

@@ -146,23 +146,31 @@ extension Ledger {
     }
 
     /// Writes the hash tiles and entry bundles of the tree of `size` leaves that are not yet
-    /// in the directory. Files whose content the checkpoint of size `previous` already covers
-    /// are kept unread; other existing files are kept only when their bytes are the same.
+    /// in the directory. The tiles that were already full at the size `previous` of the
+    /// directory's checkpoint are not looked at (the checkpoint was written after them); of the
+    /// others, a file is kept when the checkpoint covers its content and it exists, or when it
+    /// holds exactly the bytes to write. So an incremental export costs in proportion to what
+    /// is new, not to the log.
     private func writeTiles(_ size: UInt64, previous: UInt64, into writer: inout ExportWriter) throws(LedgerError) {
         func needed(_ tile: Tile) -> Bool {
             guard writer.log.exists(tile.path) else { return true }
             if let end = tile.endIndex, end <= previous { return false }
             return true
         }
+        let width = UInt64(Tile.fullWidth)
         // Level 0 and the entry bundles together: each entry is checked against its leaf hash.
-        for tile in Tiles.entryBundles(treeSize: size) {
+        let firstBundle = previous / width
+        writer.kept += 2 * Int(firstBundle)
+        var index = firstBundle
+        while let tile = Tiles.entryBundle(index: index, treeSize: size) {
+            index += 1
             let hashTile = try Self.tile { () throws(TileError) in try Tile(level: 0, index: tile.index, width: tile.width) }
             let writeBundle = needed(tile), writeHashes = needed(hashTile)
             guard writeBundle || writeHashes else {
                 writer.kept += 2
                 continue
             }
-            let first = tile.index * UInt64(Tile.fullWidth)
+            let first = tile.index * width
             let leaves = try self.leaves(from: first, to: first + UInt64(tile.width), limit: tile.width)
             let hashes = try storedNodes(level: 0, from: first, count: tile.width)
             guard leaves.count == tile.width else {
@@ -183,14 +191,19 @@ extension Ledger {
                 writer.kept += 1
             }
         }
-        for tile in Tiles.hashTiles(treeSize: size) {
-            guard case .hashes(let level) = tile.kind, level > 0 else { continue }
-            guard needed(tile) else {
-                writer.kept += 1
-                continue
+        for level in Tiles.levels(treeSize: size).dropFirst() {
+            let firstTile = Tiles.hashCount(level: level, treeSize: previous) / width
+            writer.kept += Int(firstTile)
+            var index = firstTile
+            while let tile = Tiles.hashTile(level: level, index: index, treeSize: size) {
+                index += 1
+                guard needed(tile) else {
+                    writer.kept += 1
+                    continue
+                }
+                let hashes = try storedNodes(level: 8 * level, from: tile.index * width, count: tile.width)
+                try writer.putIfChanged(Tiles.encodeHashTile(hashes), to: tile.path)
             }
-            let hashes = try storedNodes(level: 8 * level, from: tile.index * UInt64(Tile.fullWidth), count: tile.width)
-            try writer.putIfChanged(Tiles.encodeHashTile(hashes), to: tile.path)
         }
     }
 

@@ -104,6 +104,7 @@ func inode(_ path: String) throws -> UInt64 {
         #expect(again.written.isEmpty)
         #expect(again.previousSize == firstSize)
         #expect(again.bytes == 0)
+        #expect(again.kept == first.filesWritten, "every file of the first export is kept")
 
         // 200 more entries: 802 = 3 full tiles and 002.p/34 at level 0.
         for _ in 0..<4 {

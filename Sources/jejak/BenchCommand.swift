@@ -18,12 +18,18 @@ struct BenchCommand: AsyncParsableCommand {
             directory: pre-signed ~600-byte events appended by many concurrent publishers, and one \
             publisher appending one event per call. Each figure is printed beside its limit, as a ratio.
 
+            With --inspect, it measures the integrity audit on a ledger of synthetic exchange \
+            events (domain rules on): a full audit beside the Ed25519 verification limit measured \
+            just before it, then an incremental audit of 1,000 new entries, and the peak \
+            anonymous memory (the heap; the mapped ledger file is not counted).
+
             With --projections, it measures instead the catch-up of the read models (`jejak \
             project`) from scratch over synthetic exchange events in a non-durable ledger.
 
             Examples:
               jejak bench --events 20000 --publishers 64
               jejak bench --projections --projection-events 100000
+              jejak bench --inspect --inspect-events 1000000
             """)
 
     @Option(help: ArgumentHelp("Events for the concurrent run.", valueName: "n"))
@@ -42,6 +48,10 @@ struct BenchCommand: AsyncParsableCommand {
     var projections = false
     @Option(help: ArgumentHelp("Events for the --projections run.", valueName: "n"))
     var projectionEvents = 100_000
+    @Flag(help: "Measure only the integrity audit (jejak inspect): full audit rate against the Ed25519 verification limit, incremental audit of 1,000 new entries, memory.")
+    var inspect = false
+    @Option(help: ArgumentHelp("Entries for the --inspect run.", valueName: "n"))
+    var inspectEvents = 100_000
 
     func run() async throws {
         let base = dir ?? (NSTemporaryDirectory() + "jejak-bench-" + UUID().uuidString)
@@ -49,6 +59,28 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         log("machine: \(cores) cores")
+        if inspect {
+            let f = try await inspectFigures(base: base, events: inspectEvents)
+            if json {
+                print(jsonLine(["cores": .number(JSONNumber(Int64(cores))), "entries": .number(JSONNumber(Int64(f.entries))),
+                                "ed25519VerifyPerSecond": .number(JSONNumber(f.verifyRate) ?? JSONNumber(0)),
+                                "fullAuditPerSecond": .number(JSONNumber(f.fullPerSecond) ?? JSONNumber(0)),
+                                "fullAuditRatioToVerify": .number(JSONNumber(f.fullPerSecond / f.verifyRate) ?? JSONNumber(0)),
+                                "fullAuditFindings": .number(JSONNumber(Int64(f.fullFindings))),
+                                "incrementalAuditSeconds": .number(JSONNumber(f.incrementalSeconds) ?? JSONNumber(0)),
+                                "incrementalAuditEntries": .number(JSONNumber(Int64(f.incrementalEntries))),
+                                "peakAnonymousMB": .number(JSONNumber(f.peakAnonymousMB) ?? JSONNumber(0))]))
+            } else {
+                print("inspect: \(f.entries) entries (synthetic exchanges, domain rules on), \(f.fullFindings) findings")
+                print(String(format: "full audit                 %9.0f entries/s = %.2f × Ed25519 verify rate %.0f/s (target ≥ 0.80)",
+                             f.fullPerSecond, f.fullPerSecond / f.verifyRate, f.verifyRate))
+                print(String(format: "incremental audit          %9.3f s for %llu new entries, %d findings (target < 0.2 s)",
+                             f.incrementalSeconds, f.incrementalEntries, f.incrementalFindings))
+                print(String(format: "memory                     %9.0f MiB peak anonymous (%.0f before the audits; target < 150 MB)",
+                             f.peakAnonymousMB, f.baselineAnonymousMB))
+            }
+            return
+        }
         if projections {
             let f = try await projectionFigures(base: base, events: projectionEvents)
             if json {

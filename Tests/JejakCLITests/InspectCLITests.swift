@@ -1,0 +1,47 @@
+import Foundation
+import JejakCrypto
+import JejakTlog
+import Testing
+
+@Suite(.serialized) struct InspectCLITests {
+    @Test func inspectReportsIntactWithExitZeroFindingsWithOneAndCannotRunWithTwo() throws {
+        let w = try WorkDir()
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        for (id, name) in [("biro-keuangan", "Biro Keuangan"), ("biro-perencanaan", "Biro Perencanaan")] {
+            r = try jejak(["unit", "register", id, "--name", name, "--role", "biro"], ledger: ledger, in: w.path)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        r = try jejak(["project", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+
+        r = try jejak(["inspect", "--db", "rm.sqlite", "--report", "audit.html", "--save-checkpoint", "audited.cp"],
+                      ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Verdict: INTACT"))
+        let html = try String(contentsOfFile: w.path + "/audit.html", encoding: .utf8)
+        #expect(html.contains("Intact: no findings.") && html.contains("entry-signature"))
+        let audited = try SignedCheckpoint(parsing: try String(contentsOfFile: w.path + "/audited.cp", encoding: .utf8))
+        #expect(audited.checkpoint.size == 3)
+
+        r = try jejak(["unit", "register", "biro-umum", "--name", "Biro Umum", "--role", "biro"], ledger: ledger, in: w.path)
+        r = try jejak(["inspect", "--since", "audited.cp", "--json"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(json?["mode"] as? String == "incremental")
+        #expect(json?["auditedFrom"] as? Int == 3 && json?["auditedTo"] as? Int == 4)
+
+        // A checkpoint the log was once signed at, larger than the log: a rollback, exit 1.
+        let logKey = try KeyFile.read(from: ledger + "/log.key")
+        let future = try SignedCheckpoint.sign(Checkpoint(origin: "cli.jejak.local/ledger", size: 9, rootHash: Merkle.emptyRoot), with: logKey)
+        try future.serialized.write(toFile: w.path + "/future.cp", atomically: true, encoding: .utf8)
+        r = try jejak(["inspect", "--trusted", "future.cp"], ledger: ledger, in: w.path)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("NOT INTACT") && r.stdout.contains("[consistency]"))
+
+        r = try jejak(["inspect", "--since", "missing.cp"], ledger: ledger, in: w.path)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot read missing.cp"))
+    }
+}

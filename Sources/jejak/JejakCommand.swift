@@ -23,7 +23,7 @@ struct JejakCommand: AsyncParsableCommand {
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self, BenchCommand.self,
             ProjectCommand.self, QueryCommand.self,
             ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
-            WitnessCommand.self, InspectCommand.self, VerifyCommand.self,
+            WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
         ])
 }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Jejak
 import JejakCrypto
 import JejakTlog
@@ -51,7 +52,7 @@ struct EntryChecker: Sendable {
     func check(_ leaves: [(index: UInt64, leaf: [UInt8])], keys: [String: VerifierKey]) -> [CheckedEntry] {
         let slots = Slots(count: leaves.count)
         let parts = max(1, min(workers, leaves.count / 32))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        onThreads(parts) { part in
             let lower = leaves.count * part / parts, upper = leaves.count * (part + 1) / parts
             for k in lower..<upper {
                 slots.set(k, checkOne(leaves[k].index, leaves[k].leaf, keys: keys))
@@ -115,14 +116,37 @@ final class Prefetch: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     init(_ work: @escaping @Sendable () throws(LedgerError) -> [CheckedEntry]) {
-        DispatchQueue.global().async {
+        let thread = Thread {
             do throws(LedgerError) { self.result = .success(try work()) } catch { self.result = .failure(error) }
             self.done.signal()
         }
+        thread.start()
     }
 
     func value() throws(LedgerError) -> [CheckedEntry] {
         done.wait()
         return try result.get()
     }
+}
+
+/// Runs `body(0..<count)` on `count` threads of their own (the caller's thread runs part 0)
+/// and returns when all are done.
+///
+/// Dedicated threads rather than Dispatch's pool: the audit's sequential stage occupies a thread
+/// of its own at the same time, and a pool as wide as the cores would then leave a core idle.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+        body(0)
+        return
+    }
+    let done = DispatchSemaphore(value: 0)
+    for part in 1..<count {
+        let thread = Thread {
+            body(part)
+            done.signal()
+        }
+        thread.start()
+    }
+    body(0)
+    for _ in 1..<count { done.wait() }
 }

@@ -72,7 +72,7 @@ public struct ExportVerifier: Sendable {
         }
 
         let n = cp.size
-        let cache = EntryCache(limit: 8192) { (i: UInt64) throws(LedgerError) -> LogEntry in
+        let cache = EntryCache(limit: 2048) { (i: UInt64) throws(LedgerError) -> LogEntry in
             let width = UInt64(Tile.fullWidth)
             do {
                 let bundle = try log.entryBundle(index: i / width, treeSize: n)
@@ -85,7 +85,8 @@ public struct ExportVerifier: Sendable {
             }
         }
         var replay = LogReplay(origin: cp.origin, logKey: logKey, registry: Registry(authority: authority),
-                               frontier: MerkleFrontier(), lastAppended: nil, validator: validator, cache: cache)
+                               frontier: MerkleFrontier(), lastAppended: nil, validator: validator, cache: cache,
+                               trackIDs: true)
         let checker = EntryChecker(validator: validator, workers: workers)
         let keys = replay.knownKeys
         // One entry bundle at a time: a missing or damaged bundle is then located exactly.

@@ -76,14 +76,16 @@ public struct Inspector: Sendable {
         let started = Date()
         let ledger = self.ledger, options = self.options
         var (report, size) = try await withCheckedContinuation { (k: CheckedContinuation<Result<(AuditReport, UInt64), InspectorError>, Never>) in
-            // The log's replay is CPU-bound and synchronous: run it off the cooperative pool.
-            DispatchQueue.global().async {
+            // The log's replay is CPU-bound and synchronous: run it on a thread of its own, off
+            // the cooperative pool.
+            let thread = Thread {
                 do throws(InspectorError) {
                     k.resume(returning: .success(try LogAudit(ledger: ledger, options: options).run()))
                 } catch {
                     k.resume(returning: .failure(error))
                 }
             }
+            thread.start()
         }.get()
         if let path = options.readModels {
             let (tables, findings) = try await ReadModelAudit(ledger: ledger, live: path, projections: options.projections).compare(logSize: size)
@@ -142,9 +144,10 @@ struct LogAudit {
             replay = r
         } else {
             let ledger = self.ledger
-            let cache = EntryCache(limit: 8192) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
+            let cache = EntryCache(limit: 2048) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
             replay = LogReplay(origin: ledger.origin, logKey: ledger.logKey, registry: Registry(authority: ledger.authority),
-                               frontier: MerkleFrontier(), lastAppended: nil, validator: options.validator, cache: cache)
+                               frontier: MerkleFrontier(), lastAppended: nil, validator: options.validator, cache: cache,
+                               trackIDs: false)
         }
 
         // Which sizes need the replayed root: stored checkpoints and the trusted one.
@@ -264,7 +267,7 @@ struct LogAudit {
             throw InspectorError(.input, "the earlier audited checkpoint is for \(since.checkpoint.origin), not \(ledger.origin)")
         }
         let ledger = self.ledger
-        let cache = EntryCache(limit: 8192) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
+        let cache = EntryCache(limit: 2048) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
         do throws(LedgerError) {
             // Append-only since the audited checkpoint.
             if let latestText = try ledger.storedCheckpointText(size: n), let latest = try? SignedCheckpoint(parsing: latestText) {
@@ -332,7 +335,8 @@ struct LogAudit {
                 return out
             }
             return LogReplay(origin: ledger.origin, logKey: ledger.logKey, registry: registry, frontier: frontier,
-                             lastAppended: lastAppended, validator: options.validator, cache: cache, priorStream: priorStream)
+                             lastAppended: lastAppended, validator: options.validator, cache: cache, trackIDs: false,
+                             priorStream: priorStream)
         } catch {
             throw .ledger("the incremental audit cannot start from size \(m)", error)
         }
@@ -343,6 +347,13 @@ struct LogAudit {
     private func checkIndexes(_ chunk: ReplayedChunk, into replay: inout LogReplay) throws(LedgerError) {
         let ids = try ledger.storedIDRecords(chunk.ids.map(\.id))
         for (record, (id, index)) in zip(ids, chunk.ids) where record != .entry(index) {
+            // The index names another entry: if that one holds the same id, the log repeats it.
+            if case .entry(let other) = record, let e = try? ledger.entry(at: other), e.event.id == id {
+                replay.addFinding(Finding(rule: AuditRule.duplicateEventID.rawValue,
+                                          message: "entries \(min(index, other)) and \(max(index, other)) hold the same event id \"\(id)\"",
+                                          index: max(index, other), eventID: id))
+                continue
+            }
             let what = switch record {
             case .missing: "has no record"
             case .damaged: "has a damaged record"

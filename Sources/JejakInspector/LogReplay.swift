@@ -68,9 +68,26 @@ struct LogReplay {
     private(set) var lastAppended: LedgerTime?
     private(set) var findings = FindingSink()
     private(set) var signaturesVerified = 0
-    private var streams: [String: [UInt64]] = [:]
+    /// Each stream's last entry and length, by the subject's hash (a collision, which would
+    /// merge two streams' histories, is detected when the history is read: see ``history(of:hash:)``).
+    private var heads: [Int: StreamHead] = [:]
+    /// For each entry replayed (from ``base``), the previous entry of its stream, or `.max`:
+    /// the streams' histories as one flat array (8 bytes an entry) instead of a list per stream.
+    private var previous: [UInt64] = []
+    /// The size the replay started at.
+    private let base: UInt64
+    /// Entries before ``base`` of the streams met since (an incremental audit).
+    private var prior: [Int: [UInt64]] = [:]
+    /// Whether to track event ids for uniqueness (a ledger's audit relies on its `ids` index
+    /// instead, which it checks entry by entry).
+    private let trackIDs: Bool
     /// Event ids seen, by hash → entry index (a hit is confirmed by comparing the ids).
     private var idHashes: [Int: UInt64] = [:]
+
+    struct StreamHead {
+        var last: UInt64
+        var count: UInt64
+    }
     private var units: [String: UnitTally] = [:]
 
     struct UnitTally {
@@ -80,8 +97,10 @@ struct LogReplay {
     }
 
     init(origin: String, logKey: VerifierKey, registry: Registry, frontier: MerkleFrontier,
-         lastAppended: LedgerTime?, validator: any EventValidator, cache: EntryCache,
+         lastAppended: LedgerTime?, validator: any EventValidator, cache: EntryCache, trackIDs: Bool,
          priorStream: @escaping (String) throws(LedgerError) -> [UInt64] = { _ in [] }) {
+        self.base = frontier.size
+        self.trackIDs = trackIDs
         self.origin = origin
         self.logKey = logKey
         self.registry = registry
@@ -117,6 +136,7 @@ struct LogReplay {
         for checked in chunk {
             out.nodes += frontier.append(leafHash: checked.leafHash)
             guard let entry = checked.entry else {
+                previous.append(.max)
                 if let f = checked.failure { findings.add(f) }
                 continue
             }
@@ -176,20 +196,21 @@ struct LogReplay {
         }
 
         // Ids unique.
-        let h = id.hashValue
-        if let earlier = idHashes[h] {
-            if let e = try? cache.entry(at: earlier), e.event.id == id {
-                add(.duplicateEventID, "entry \(index) repeats the event id \"\(id)\" of entry \(earlier)")
+        if trackIDs {
+            let h = id.hashValue
+            if let earlier = idHashes[h] {
+                if let e = try? cache.entry(at: earlier), e.event.id == id {
+                    add(.duplicateEventID, "entry \(index) repeats the event id \"\(id)\" of entry \(earlier)")
+                }
+            } else {
+                idHashes[h] = index
             }
-        } else {
-            idHashes[h] = index
         }
         out.ids.append((id, index))
 
         // The stream and its rules.
         let subject = event.subject
-        var earlier: [UInt64]
-        if let known = streams[subject] { earlier = known } else { earlier = try priorStream(subject) }
+        let earlier = try history(of: subject, hash: subject.hashValue)
         if let f = checked.stateless {
             add(.domainRule, "entry \(index) breaks the rule \(f.rule): \(f.message)")
         } else {
@@ -204,9 +225,34 @@ struct LogReplay {
                 add(.domainRule, "entry \(index) breaks the rule \(error.rule): \(error.message)")
             }
         }
-        earlier.append(index)
-        streams[subject] = earlier
-        out.streams.append((subject, UInt64(earlier.count), index))
+        let h = subject.hashValue
+        previous.append(heads[h]?.last ?? .max)
+        heads[h] = StreamHead(last: index, count: UInt64(earlier.count) + 1)
+        out.streams.append((subject, UInt64(earlier.count) + 1, index))
+    }
+
+    /// The indexes of the earlier entries of stream `subject`, oldest first.
+    private mutating func history(of subject: String, hash h: Int) throws(LedgerError) -> [UInt64] {
+        var chain: [UInt64] = []
+        if let head = heads[h] {
+            var i = head.last
+            while i != .max, i >= base {
+                chain.append(i)
+                i = previous[Int(i - base)]
+            }
+            chain.reverse()
+            // Two subjects with one hash would share a chain: keep the subject's own entries.
+            if let first = chain.first, let e = try? cache.entry(at: first), e.event.subject != subject {
+                var own: [UInt64] = []
+                for i in chain where try cache.entry(at: i).event.subject == subject { own.append(i) }
+                chain = own
+            }
+        }
+        if base > 0 {
+            if prior[h] == nil { prior[h] = try priorStream(subject) }
+            return (prior[h] ?? []) + chain
+        }
+        return chain
     }
 
     private func checkGenesis(_ entry: LogEntry, add: (AuditRule, String) -> Void) {

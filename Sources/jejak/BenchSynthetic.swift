@@ -41,7 +41,18 @@ struct SyntheticExchanges: Sendable {
     /// `firstExchange`, in batches of 2,000, four batches in flight.
     func append(_ events: Int, firstExchange: Int, to ledger: Ledger) async throws {
         let signed = try sign(events, firstExchange: firstExchange)
-        let batches = stride(from: 0, to: signed.count, by: 2000).map { Array(signed[$0..<min($0 + 2000, signed.count)]) }
+        // Batches in flight together commit in any order: cut them between exchanges, so each
+        // exchange's events stay in one batch, in order.
+        var batches: [[SignedEvent]] = []
+        var current: [SignedEvent] = []
+        for e in signed {
+            if current.count >= 2000, current.last?.event.subject != e.event.subject {
+                batches.append(current)
+                current = []
+            }
+            current.append(e)
+        }
+        if !current.isEmpty { batches.append(current) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func add() {

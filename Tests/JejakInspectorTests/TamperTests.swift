@@ -252,6 +252,22 @@ struct TamperTests {
         #expect(firstBadCheckpoint(report) == 101)
     }
 
+    @Test func aRepeatedEventIsFoundAsADuplicateID() async throws {
+        let copy = try await LedgerCopy.make()
+        defer { copy.cleanUp() }
+        var size: UInt64 = 0
+        try copy.tamper { txn, s in
+            var leaves = try allLeaves(txn, s)
+            size = UInt64(leaves.count)
+            let last = try #require(leaves.last)
+            leaves.append(try leaf(like: last, envelope: try LogEntry(index: 200, leaf: leaves[200]).signedEvent.jsonBytes))
+            try rewriteLog(leaves, txn, s)
+        }
+        let report = try await copy.audit()
+        let dup = try #require(report.findings.first { $0.rule == AuditRule.duplicateEventID.rawValue })
+        #expect(dup.index == size && dup.message.contains("entries 200 and \(size)"))
+    }
+
     // MARK: Helpers
 
     /// The smallest checkpoint size with a root finding.

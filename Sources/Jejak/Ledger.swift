@@ -24,9 +24,10 @@ import Synchronization
 /// _ = try await ledger.append(try authority.addKey(unitKey.verifierKey))
 ///
 /// let publisher = UnitPublisher(key: unitKey, ledger: ledger)
-/// let receipt = try await publisher.publish(type: "id.go.kpu.jejak.exchange.requested.v1",
-///                                           subject: "exchange/2026-000123", data: ["title": "…"])
-/// try receipt.verify(publisher.lastSigned!, policy: ledger.policy())
+/// let signed = try publisher.sign(type: "id.go.kpu.jejak.exchange.requested.v1",
+///                                 subject: "exchange/2026-000123", data: ["title": "…"])
+/// let receipt = try await ledger.append(signed, expecting: .noStream)
+/// try receipt.verify(signed, policy: ledger.policy())
 /// ```
 public final class Ledger: Sendable {
     /// How a ledger is opened.

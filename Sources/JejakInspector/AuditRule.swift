@@ -60,7 +60,7 @@ public enum AuditRule: String, CaseIterable, Codable, Sendable {
         case .checkpointFormat: "every stored checkpoint parses"
         case .checkpointSignature: "every stored checkpoint is signed by the log key"
         case .cosignature: "every witness cosignature verifies"
-        case .checkpointRoot: "every stored checkpoint's root is the root of the entries"
+        case .checkpointRoot: "every stored checkpoint's root is the root of the entries (so consecutive checkpoints are consistent)"
         case .checkpointSize: "no checkpoint names a size beyond the log; the last commit has one"
         case .consistency: "the log extends every trusted checkpoint (no rollback, truncation or fork)"
         case .readModel: "the read models equal a rebuild from the log"

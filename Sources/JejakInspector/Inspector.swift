@@ -116,7 +116,7 @@ struct LogAudit {
         // entries, so any stored checkpoint beyond the size really is beyond the log.
         let sizes: [UInt64], counts: StoredCounts
         do {
-            sizes = try ledger.checkpointSizes()
+            sizes = try ledger.checkpointSizes(from: options.since?.checkpoint.size ?? 0)
             counts = try ledger.storedCounts()
         } catch { throw .ledger("the ledger cannot be read", error) }
         let n = UInt64(counts.entries)

@@ -46,7 +46,7 @@ public struct ExportSummary: Hashable, Sendable {
 extension Ledger {
     /// Writes the log, as of the stored checkpoint of tree size `size` (default: the latest),
     /// into `directory` as a C2SP tlog-tiles tree that any static web server can serve and any
-    /// tlog-tiles client (or ``TiledLog``) can read:
+    /// tlog-tiles client (or `TiledLog` of JejakTlog) can read:
     ///
     /// - `checkpoint`: the stored signed note verbatim, with the witness cosignatures stored so far;
     /// - `tile/<L>/<N>[.p/<W>]`: the hash tiles, from the stored Merkle nodes (the tile at level

@@ -25,7 +25,13 @@ public struct UnitPublisher: Sendable {
 
     /// Builds and signs an event from this unit, without appending it.
     ///
-    /// - Parameter id: The event id (the idempotency key); a random one if `nil`.
+    /// - Parameters:
+    ///   - type: The event type, e.g. `id.go.kpu.jejak.exchange.requested.v1`.
+    ///   - subject: The stream, e.g. `exchange/2026-000123`.
+    ///   - dataschema: The schema of `data`; the type's default (``defaultSchema(for:)``) if `nil`.
+    ///   - data: The event's data.
+    ///   - id: The event id (the idempotency key); a random one if `nil`.
+    ///   - time: The event's `time` attribute (the publisher's claim; the ledger stamps its own).
     /// - Throws: ``LedgerError/Code/malformedEvent`` for unacceptable attributes.
     public func sign(type: String, subject: String, dataschema: String? = nil, data: JSONValue,
                      id: String? = nil, time: LedgerTime = .now()) throws(LedgerError) -> SignedEvent {
@@ -58,7 +64,7 @@ public struct UnitPublisher: Sendable {
 }
 
 /// The registry authority's API: builds the signed registry events that register units and add
-/// and revoke their keys. Append them with ``Ledger/append(_:expecting:)``.
+/// and revoke their keys. Append them with `Ledger.append(_:expecting:)`.
 ///
 /// Registry event ids are derived from their content (`registry/<unit>/registered`,
 /// `registry/<unit>/key-added/<key hint>`, …), so the same change can't be recorded twice.

@@ -236,7 +236,7 @@ public final class Witness: Sendable {
 
     /// Cosigns the ledger's latest checkpoint (see ``cosign(checkpoint:proof:)``), taking the
     /// consistency proof from the ledger, and with `attach` stores the cosignature with the
-    /// ledger's checkpoint (``Ledger/addCosignatures(_:)``).
+    /// ledger's checkpoint (`Ledger.addCosignatures(_:)`).
     ///
     /// On first use the witness trusts the log key that the ledger's policy lists for its origin
     /// and checks the checkpoint's root against the root the ledger recomputes from its stored

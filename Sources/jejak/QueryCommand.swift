@@ -72,6 +72,10 @@ struct QueryExchanges: AsyncParsableCommand {
         discussion: """
             An exchange is overdue when it waits for its provider (status requested or rejected) \
             and its due date is before the as-of date (default: today in WIB, UTC+07:00).
+
+            Examples:
+              jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31
+              jejak query exchanges --db rm.sqlite --unit biro-keuangan --status delivered --format json
             """)
 
     @OptionGroup var options: QueryOptions
@@ -114,7 +118,13 @@ struct QueryExchanges: AsyncParsableCommand {
 }
 
 struct QueryTimeline: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "timeline", abstract: "The events of one exchange, in order.")
+    static let configuration = CommandConfiguration(
+        commandName: "timeline", abstract: "The events of one exchange, in order.",
+        discussion: """
+            Examples:
+              jejak query timeline exchange/2026-000123 --db rm.sqlite
+              jejak query timeline exchange/2026-000123 --db rm.sqlite --format json
+            """)
 
     @OptionGroup var options: QueryOptions
     @Argument(help: ArgumentHelp("The exchange's stream, e.g. exchange/2026-0001.", valueName: "exchange"))
@@ -129,7 +139,13 @@ struct QueryTimeline: AsyncParsableCommand {
 }
 
 struct QueryUnits: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "units", abstract: "The registered units and their keys.")
+    static let configuration = CommandConfiguration(
+        commandName: "units", abstract: "The registered units and their keys.",
+        discussion: """
+            Examples:
+              jejak query units --db rm.sqlite
+              jejak query units --db rm.sqlite --format csv
+            """)
 
     @OptionGroup var options: QueryOptions
 
@@ -144,7 +160,13 @@ struct QueryUnits: AsyncParsableCommand {
 }
 
 struct QueryActivity: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "activity", abstract: "Events per unit per month (WIB).")
+    static let configuration = CommandConfiguration(
+        commandName: "activity", abstract: "Events per unit per month (WIB).",
+        discussion: """
+            Examples:
+              jejak query activity --db rm.sqlite
+              jejak query activity --db rm.sqlite --unit biro-keuangan --format json
+            """)
 
     @OptionGroup var options: QueryOptions
     @Option(help: ArgumentHelp("Only this unit.", valueName: "unit"))
@@ -160,7 +182,12 @@ struct QueryActivity: AsyncParsableCommand {
 
 struct QueryAudits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audits", abstract: "Audits, one line per finding with the status of its follow-ups.")
+        commandName: "audits", abstract: "Audits, one line per finding with the status of its follow-ups.",
+        discussion: """
+            Examples:
+              jejak query audits --db rm.sqlite
+              jejak query audits --db rm.sqlite --format json
+            """)
 
     @OptionGroup var options: QueryOptions
 

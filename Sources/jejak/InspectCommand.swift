@@ -61,17 +61,7 @@ struct InspectCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.summary())
-        }
-        if let path = self.report {
-            try writeFile(report.html, to: path)
-            if !json { print("Report: \(path)") }
-        }
+        try emit(report, json: json, summary: report.summary(), html: self.report)
         if let path = saveCheckpoint, let text = report.checkpoint {
             try writeFile(text, to: path)
             if !json { print("Audited checkpoint saved to \(path) (use it with --since next time).") }
@@ -100,6 +90,21 @@ struct InspectCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure(description: error.description)
         }
+    }
+}
+
+/// Prints an audit report (as JSON, or as `summary`) and writes its HTML page to `html`.
+func emit(_ report: AuditReport, json: Bool, summary: String, html: String?) throws {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+        print(summary)
+    }
+    if let html {
+        try writeFile(report.html, to: html)
+        if !json { print("Report: \(html)") }
     }
 }
 

@@ -61,14 +61,8 @@ struct VerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-        } else {
-            print(result.summary().replacingOccurrences(of: "Full audit of", with: "Export of"))
-        }
-        if let path = report { try writeFile(result.html, to: path) }
+        try emit(result, json: json, summary: result.summary().replacingOccurrences(of: "Full audit of", with: "Export of"),
+                 html: report)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }

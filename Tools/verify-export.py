@@ -5,7 +5,7 @@
 
 This program shares no code with Jejak: it uses the Python 3 standard library only (hashlib,
 base64, json) and an Ed25519 verifier transcribed from the reference code of RFC 8032 §6, so an
-auditor who reads it (about 500 lines) needs to trust neither the Jejak binary nor its Swift
+auditor who reads it (about 640 lines) needs to trust neither the Jejak binary nor its Swift
 sources. It checks, in order:
 
  1. the checkpoint (`EXPORT_DIR/checkpoint`): a C2SP signed note whose text is a tlog-checkpoint;

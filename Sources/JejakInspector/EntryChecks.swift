@@ -51,11 +51,17 @@ struct EntryChecker: Sendable {
     /// Checks `leaves` (consecutive entries) with the keys known at the start.
     func check(_ leaves: [(index: UInt64, leaf: [UInt8])], keys: [String: VerifierKey]) -> [CheckedEntry] {
         let slots = Slots(count: leaves.count)
-        let parts = max(1, min(workers, leaves.count / 32))
-        onThreads(parts) { part in
-            let lower = leaves.count * part / parts, upper = leaves.count * (part + 1) / parts
-            for k in lower..<upper {
-                slots.set(k, checkOne(leaves[k].index, leaves[k].leaf, keys: keys))
+        // Threads take small slices from a shared counter until none is left, so none idles
+        // while another still has a long share (the replay's own thread competes for the cores).
+        let next = Atomic<Int>(0)
+        let slice = 32
+        onThreads(max(1, min(workers, leaves.count / slice))) { _ in
+            while true {
+                let lower = next.add(slice, ordering: .relaxed).oldValue
+                guard lower < leaves.count else { return }
+                for k in lower..<min(lower + slice, leaves.count) {
+                    slots.set(k, checkOne(leaves[k].index, leaves[k].leaf, keys: keys))
+                }
             }
         }
         return slots.values

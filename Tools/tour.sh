@@ -2,13 +2,18 @@
 # A five-minute tour of Jejak on a fresh ledger: create it, register a unit and its key,
 # publish a signed event, read the log, check the receipt and the proofs.
 # Usage: bash Tools/tour.sh [DIR]   (default: ./tour-ledger, replaced if it exists)
+# JEJAK_BIN=path/to/jejak skips the release build and uses that binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir="${1:-$PWD/tour-ledger}"
-echo "== building jejak (release)"
-swift build -c release --product jejak >/dev/null
-jejak="$(swift build -c release --show-bin-path)/jejak"
+if [ -n "${JEJAK_BIN:-}" ]; then
+  jejak="$JEJAK_BIN"    # a jejak binary already built (the tests use their own)
+else
+  echo "== building jejak (release)"
+  swift build -c release --product jejak >/dev/null
+  jejak="$(swift build -c release --show-bin-path)/jejak"
+fi
 rm -rf "$dir"
 mkdir -p "$dir"
 export JEJAK_LEDGER="$dir/ledger"
@@ -45,4 +50,21 @@ step "the latest checkpoint, signed by the log key" "$jejak" checkpoint
 step "the inclusion proof of entry 4, and the consistency proof from size 2 to 5" "$jejak" prove inclusion 4
 "$jejak" prove consistency 2 5
 step "the units and their keys" "$jejak" unit list
-printf '\nThe ledger is in %s; the receipt in %s.\n' "$JEJAK_LEDGER" "$dir/req.tlog-proof"
+step "anyone checks the receipt offline, with the event and the trust policy only" \
+  "$jejak" verify-receipt "$dir/req.tlog-proof" --event "$dir/req.dsse.json" --policy "$JEJAK_LEDGER/policy"
+step "the exchange's history: each event with its signer, ledger time and verified receipt" \
+  "$jejak" history exchange/2026-000123
+step "the Inspektorat becomes the witness: its key, and the policy now requires its cosignature" \
+  "$jejak" witness init --state "$dir/inspektorat" --name inspektorat.tour/witness --ledger "$JEJAK_LEDGER"
+step "it cosigns the latest checkpoint after checking it extends the last one it cosigned" \
+  "$jejak" witness cosign --state "$dir/inspektorat"
+step "the checkpoint now carries the cosignature line" "$jejak" checkpoint
+step "read models (SQLite), then a question" "$jejak" project --db "$dir/read-models.sqlite"
+"$jejak" query exchanges --db "$dir/read-models.sqlite" --as-of 2026-12-31
+step "a full integrity audit, the read models rebuilt and compared; an HTML report" \
+  "$jejak" inspect --db "$dir/read-models.sqlite" --report "$dir/audit.html" --save-checkpoint "$dir/audited.checkpoint"
+step "export the log as C2SP tlog-tiles, for any static web server" "$jejak" export --out "$dir/export"
+step "an auditor verifies the export offline, pinning the policy and the authority's key" \
+  "$jejak" verify "$dir/export" --policy "$JEJAK_LEDGER/policy" --authority "$JEJAK_LEDGER/authority.vkey"
+printf '\nThe ledger is in %s; the receipt in %s; the audit report in %s; the export in %s.\n' \
+  "$JEJAK_LEDGER" "$dir/req.tlog-proof" "$dir/audit.html" "$dir/export"

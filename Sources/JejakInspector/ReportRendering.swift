@@ -86,7 +86,8 @@ extension AuditReport {
     public func summary(maxFindings: Int = 20) -> String {
         var lines: [String] = []
         let range = auditedTo > auditedFrom ? "entries \(auditedFrom)–\(auditedTo - 1)" : "no new entries"
-        lines.append("\(mode == .full ? "Full" : "Incremental") audit of \(origin): \(range) (log size \(auditedTo)), \(checkpointsChecked) checkpoints, \(signaturesVerified) signatures.")
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        lines.append("\(mode == .full ? "Full" : "Incremental") audit of \(origin): \(range) (log size \(auditedTo)), \(count(checkpointsChecked, "checkpoint")), \(count(signaturesVerified, "signature")).")
         lines.append("Witnessed up to: \(witnessedSize.map { "size \($0)" } ?? "none") (quorum \(quorum)).")
         if let t = trustedSize { lines.append("Trusted checkpoint: size \(t).") }
         if let r = readModelTables { lines.append("Read models: \(r) tables compared with a rebuild from the log.") }

@@ -408,8 +408,23 @@ public struct ScenarioRunner: Sendable {
     public struct Options: Sendable {
         /// Append the events of different streams concurrently (each stream in order), so the
         /// ledger's writer commits many appends together. Default `false`: one event at a time,
-        /// in the scenario's time order, so the log order is the scenario's.
+        /// in the scenario's time order, so the log order is the scenario's. See also
+        /// ``concurrentUnits``, which takes precedence.
         public var concurrent = false
+        /// Publish as the units would: one task per unit appends that unit's events in scenario
+        /// order, concurrently with the other units, so the ledger's writer commits the appends
+        /// of several units together. Causality across units is kept: an event waits until its
+        /// stream holds every event before it (a delivery waits for the request it answers, an
+        /// acknowledgement for the delivery). With a ``clock``, an event also waits until every
+        /// event of an earlier replay day (see ``replayDayOffset``) is appended, and each unit
+        /// advances the clock to its event's `time` before appending it: an entry's `appended`
+        /// then lies between its own `time` and the end of that day, so everything dated from it
+        /// (lateness, overdue, activity per month) falls on the day a sequential replay gives.
+        /// Default `false`; takes precedence over ``concurrent``.
+        public var concurrentUnits = false
+        /// With ``concurrentUnits`` and a ``clock``: the UTC offset, in seconds, of the calendar
+        /// days that bound the replay's concurrency. WIB (UTC+07:00, the read models' zone) by default.
+        public var replayDayOffset = 7 * 3600
         /// The most streams appended at the same time when ``concurrent`` is set.
         public var maxConcurrentStreams = 64
         /// The `time` of the registry events; `nil` for the time of the run.
@@ -419,10 +434,14 @@ public struct ScenarioRunner: Sendable {
         /// each entry's `appended` with the time the scenario says it happened (a replay of the
         /// scenario's year, rather than of the moment it runs). The registry events are stamped with
         /// ``registrationTime`` or, if `nil`, the clock's time when the run starts. With a clock the
-        /// events are appended one at a time in time order: ``concurrent`` is ignored. `nil` by default.
+        /// events are appended one at a time in time order (``concurrent`` is ignored), or by
+        /// day with ``concurrentUnits``. `nil` by default.
         public var clock: ScenarioClock?
+        /// Called once the units and their keys are registered, before the first scenario event,
+        /// with the number of registry events appended, on the task running ``ScenarioRunner/run(ledger:authority:options:)``.
+        public var registered: (@Sendable (_ registryEvents: Int) -> Void)?
         /// Called after events are appended with the number appended so far and the total
-        /// (per event, or per stream when concurrent), on the task running ``ScenarioRunner/run(ledger:authority:options:)``.
+        /// (per event, or per stream when ``concurrent``), on the task running ``ScenarioRunner/run(ledger:authority:options:)``.
         public var progress: (@Sendable (_ appended: Int, _ total: Int) -> Void)?
 
         /// The defaults: one event at a time, registry events stamped with the time of the run.
@@ -514,11 +533,14 @@ public struct ScenarioRunner: Sendable {
         } catch {
             throw DomainError(.seedInvalid, "the ledger refused to register the seed units: \(Self.explain(error))")
         }
+        options.registered?(registry.count)
 
         let total = scenario.events.count
         var indexes: [String: UInt64] = [:]
         indexes.reserveCapacity(total)
-        if options.concurrent && options.clock == nil {
+        if options.concurrentUnits {
+            indexes = try await publishByUnit(keys: keys, ledger: ledger, options: options)
+        } else if options.concurrent && options.clock == nil {
             let streams = scenario.streams
             let limit = max(1, options.maxConcurrentStreams)
             var failure: DomainError?
@@ -575,6 +597,55 @@ public struct ScenarioRunner: Sendable {
                               indexes: indexes, logSize: size, elapsed: clock.now - start)
     }
 
+    /// Publishes with one task per unit (``Options/concurrentUnits``); returns each event's log index by id.
+    private func publishByUnit(keys: [String: SignerKey], ledger: Ledger, options: Options) async throws(DomainError) -> [String: UInt64] {
+        let events = scenario.events
+        let total = events.count
+        var indexes: [String: UInt64] = [:]
+        indexes.reserveCapacity(total)
+        guard total > 0 else { return indexes }
+        let plan = try UnitPublishingPlan(events: events, dayOffset: options.clock == nil ? nil : options.replayDayOffset)
+        let gate = PublishingGate(plan: plan)
+        let clock = options.clock
+        var failure: DomainError?
+        let (completions, completed) = AsyncStream<Result<(String, UInt64), DomainError>>.makeStream()
+        await withTaskGroup(of: Void.self) { group in
+            for positions in plan.byUnit {
+                group.addTask {
+                    for p in positions {
+                        let event = events[p]
+                        do throws(DomainError) {
+                            try await gate.waitForTurn(of: p)
+                            if let clock, let instant = plan.instants[p] { clock.advance(to: instant) }
+                            let index = try await Self.append(event, version: plan.versions[p], keys: keys, ledger: ledger)
+                            await gate.appended(p)
+                            completed.yield(.success((event.id, index)))
+                        } catch {
+                            // A failure of another unit resumes every waiter with it: report only the first.
+                            if await gate.fail(error) { completed.yield(.failure(error)) }
+                            return
+                        }
+                    }
+                }
+            }
+            var done = 0
+            for await completion in completions {
+                switch completion {
+                case .success(let (id, index)):
+                    indexes[id] = index
+                    done += 1
+                    options.progress?(done, total)
+                case .failure(let error):
+                    failure = error
+                }
+                if failure != nil || done == total { break }
+            }
+            completed.finish()
+        }
+        if let failure { throw failure }
+        return indexes
+    }
+
     /// Appends one stream's events in order; the result lists (event id, log index).
     private static func append(stream events: [SeedEvent], keys: [String: SignerKey], ledger: Ledger) async -> Result<[(String, UInt64)], DomainError> {
         var appended: [(String, UInt64)] = []
@@ -608,6 +679,118 @@ public struct ScenarioRunner: Sendable {
         var text = error.code.name
         if let rule = error.rule { text += " [\(rule)]" }
         return text + ": " + error.message
+    }
+}
+
+/// What ``ScenarioRunner/Options/concurrentUnits`` needs to know of each event, by scenario position.
+private struct UnitPublishingPlan: Sendable {
+    /// Each unit's event positions, in scenario order.
+    let byUnit: [[Int]]
+    /// Each event's subject.
+    let subjects: [String]
+    /// Each event's stream version before it (the events of its stream before it).
+    let versions: [UInt64]
+    /// Each event's instant (only with a replay clock).
+    let instants: [LedgerTime?]
+    /// Each event's replay day: the day of its instant, never less than the day of an event
+    /// before it, so that waiting for earlier days never waits for a later event. All 0 without a clock.
+    let days: [Int]
+
+    init(events: [SeedEvent], dayOffset: Int?) throws(DomainError) {
+        var units: [String: Int] = [:]
+        var byUnit: [[Int]] = []
+        var streamLengths: [String: UInt64] = [:]
+        var subjects: [String] = [], versions: [UInt64] = [], instants: [LedgerTime?] = [], days: [Int] = []
+        var day = Int.min
+        for (p, event) in events.enumerated() {
+            if let u = units[event.source] { byUnit[u].append(p) } else {
+                units[event.source] = byUnit.count
+                byUnit.append([p])
+            }
+            subjects.append(event.subject)
+            versions.append(streamLengths[event.subject, default: 0])
+            streamLengths[event.subject, default: 0] += 1
+            if let dayOffset {
+                guard let instant = ScenarioClock.instant(of: event.time) else {
+                    throw DomainError(.seedInvalid, "the scenario event \(event.id) has a time that is not RFC 3339: \(event.time)")
+                }
+                let local = instant.millisecondsSinceEpoch + Int64(dayOffset) * 1000
+                var localDay = local / 86_400_000
+                if local % 86_400_000 < 0 { localDay -= 1 }
+                day = max(day, Int(localDay))
+                instants.append(instant)
+                days.append(day)
+            } else {
+                instants.append(nil)
+                days.append(0)
+            }
+        }
+        self.byUnit = byUnit
+        self.subjects = subjects
+        self.versions = versions
+        self.instants = instants
+        self.days = days
+    }
+}
+
+/// Lets each unit's task append its next event only when the events it depends on are in the
+/// log: its stream's earlier events and, with a replay clock, every event of an earlier day.
+///
+/// Every dependency of an event is an event earlier in the scenario, and each unit appends its
+/// events in scenario order, so the earliest event not yet appended can always go: no deadlock.
+private actor PublishingGate {
+    private let plan: UnitPublishingPlan
+    /// The events appended so far, per stream.
+    private var streamLengths: [String: UInt64] = [:]
+    /// The events not yet appended, per day (days are 0-based from the first event's).
+    private var pendingPerDay: [Int]
+    private let firstDay: Int
+    /// The earliest day with an event not yet appended.
+    private var openDay: Int
+    private var waiting: [Int: CheckedContinuation<DomainError?, Never>] = [:]
+    private var failure: DomainError?
+
+    init(plan: UnitPublishingPlan) {
+        self.plan = plan
+        let first = plan.days.first ?? 0
+        var pending = Array(repeating: 0, count: (plan.days.last ?? first) - first + 1)
+        for day in plan.days { pending[day - first] += 1 }
+        firstDay = first
+        openDay = first
+        pendingPerDay = pending
+    }
+
+    private func mayGo(_ p: Int) -> Bool {
+        streamLengths[plan.subjects[p], default: 0] == plan.versions[p] && plan.days[p] <= openDay
+    }
+
+    /// Returns when the event at position `p` may be appended.
+    ///
+    /// - Throws: the first failure of any unit (see ``fail(_:)``).
+    func waitForTurn(of p: Int) async throws(DomainError) {
+        if let failure { throw failure }
+        if mayGo(p) { return }
+        if let error = await withCheckedContinuation({ waiting[p] = $0 }) { throw error }
+    }
+
+    /// Records that the event at position `p` is in the log, and lets go the events that waited for it.
+    func appended(_ p: Int) {
+        streamLengths[plan.subjects[p], default: 0] += 1
+        pendingPerDay[plan.days[p] - firstDay] -= 1
+        while openDay - firstDay < pendingPerDay.count - 1 && pendingPerDay[openDay - firstDay] == 0 { openDay += 1 }
+        for (q, continuation) in waiting where mayGo(q) {
+            waiting[q] = nil
+            continuation.resume(returning: nil)
+        }
+    }
+
+    /// Records a unit's failure and ends every wait with it; `true` for the first failure.
+    func fail(_ error: DomainError) -> Bool {
+        guard failure == nil else { return false }
+        failure = error
+        for continuation in waiting.values { continuation.resume(returning: error) }
+        waiting = [:]
+        return true
     }
 }
 

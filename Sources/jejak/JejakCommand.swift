@@ -24,6 +24,7 @@ struct JejakCommand: AsyncParsableCommand {
             ProjectCommand.self, QueryCommand.self,
             ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
+            DemoCommand.self,
         ])
 }
 

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import JejakDomain
+import JejakInspector
+import Synchronization
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Make a complete demo from seeds/: a ledger, the units and a year of their exchanges, read models, the Inspektorat's cosignature, an audit and an export.",
+        discussion: """
+            In DIR, from the seeds (units, categories and the fiscal-year scenario): creates a \
+            durable ledger (log and authority keys generated); makes the Inspektorat's witness key \
+            and requires its cosignature in the policy; registers the units, each with a generated \
+            key (written to DIR/unit-keys); publishes the scenario, every unit signing its own \
+            events and publishing concurrently with the others, on the scenario's calendar; builds \
+            the read models (SQLite) and checks their counts against the numbers the scenario \
+            states; has the Inspektorat cosign the latest checkpoint; runs a full integrity audit \
+            comparing the read models (HTML report); and exports the cosigned checkpoint as a C2SP \
+            tlog-tiles tree. It ends with a summary and the commands to try next.
+
+            DIR is replaced if it holds an earlier demo, and refused if it holds anything else. \
+            Progress goes to standard error; the summary to standard output.
+
+            Examples:
+              jejak demo
+              jejak demo --dir /tmp/kpu-demo --json
+
+            Exit codes: 0 done and intact; 1 a step failed (counts that differ from the \
+            scenario's, or audit findings, included).
+            """)
+
+    @Option(help: ArgumentHelp("The demo's directory.", valueName: "dir"))
+    var dir = "jejak-demo"
+    @Option(help: ArgumentHelp("The seeds directory (default: the nearest seeds/ above the current directory).", valueName: "dir"))
+    var seeds: String?
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func run() async throws {
+        guard let seedsDirectory = seeds ?? ScenarioRunner.locateSeeds() else {
+            throw CLIFailure(description: "no seeds/scenario.json in the current directory or above it; pass --seeds DIR")
+        }
+        var options = Demo.Options(directory: dir, seedsDirectory: seedsDirectory)
+        let lines = ProgressLines(interactive: isatty(2) == 1)
+        options.progress = { lines.show($0) }
+        let demo = Demo(options: options)
+        note("jejak demo: \(display(demo.files.directory)), from \(display(seedsDirectory))")
+        let summary: Demo.Summary
+        do throws(InspectorError) { summary = try await demo.run() } catch {
+            lines.endLine()
+            throw CLIFailure(description: error.description)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(render(summary))
+        }
+    }
+
+    private func render(_ s: Demo.Summary) -> String {
+        let f = s.files
+        let status = { (name: String) in s.exchangesByStatus[name] ?? 0 }
+        let open = status("requested") + status("delivered") + status("rejected")
+        let overdue = s.overdue.prefix(4).joined(separator: ", ") + (s.overdue.count > 4 ? ", …" : "")
+        let example = s.overdue.first ?? "exchange/\(s.fiscalYear)-0001"
+        let db = display(f.readModels), ledger = display(f.ledger)
+        return """
+
+            The demo is ready in \(display(f.directory)) (\(String(format: "%.1f", s.seconds)) s).
+
+              log            \(s.origin): \(s.logSize) entries (genesis, \(s.registryEvents) registry events, \(s.scenarioEvents) scenario events in \(s.commits) commits)
+              units          \(s.units), each publishing with its own key
+              exchanges      \(s.exchanges) requested: \(status("acknowledged")) acknowledged (\(s.late) late), \(status("declined")) declined, \(status("withdrawn")) withdrawn, \(open) open (\(status("requested")) unanswered, \(status("delivered")) awaiting acknowledgement, \(status("rejected")) rejected)
+                             \(s.distributions) distributions without a request
+              overdue        \(s.overdue.count) as of \(s.asOf)\(s.overdue.isEmpty ? "" : ": " + overdue)
+              audit findings \(s.findings) recorded by the Inspektorat in \(s.audits) audit\(s.audits == 1 ? "" : "s"), \(s.openFindings) open (no follow-up)
+              integrity      \(s.auditVerdict == "clean" ? "INTACT" : "NOT INTACT") — \(s.auditFindings) findings (\(s.signaturesVerified) signatures, \(s.checkpointsChecked) checkpoints, \(s.readModelTables) read-model tables compared); cosigned by the Inspektorat at size \(s.witnessedSize)
+              checked        \(s.checked.count) counts match the numbers the scenario states
+
+            Files
+              ledger         \(ledger)  (policy, authority.vkey; authority.key stays here for the demo)
+              unit keys      \(display(f.unitKeys))/<unit>.key
+              witness        \(display(f.witness))  (the Inspektorat's key and last cosigned checkpoint)
+              read models    \(db)
+              audit report   \(display(f.report))
+              cosigned       \(display(f.witnessedCheckpoint))
+              export         \(display(f.export))  (C2SP tlog-tiles, \(s.exportFiles) files)
+
+            Next
+              jejak query exchanges --db \(db) --overdue --as-of \(s.asOf)
+              jejak query timeline \(example) --db \(db)
+              jejak query audits --db \(db)
+              jejak log --ledger \(ledger) --stream \(example)
+              jejak inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db)
+              jejak verify \(display(f.export)) --policy \(display(f.policy)) --authority \(display(f.authority))
+            """
+    }
+}
+
+/// A path relative to the current directory when it lies below it.
+private func display(_ path: String) -> String {
+    let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+    let full = URL(fileURLWithPath: path).standardizedFileURL.path
+    return full.hasPrefix(cwd + "/") ? String(full.dropFirst(cwd.count + 1)) : full
+}
+
+/// The demo's progress on standard error: one line per step; on a terminal the running step
+/// stays on screen, with the events published so far.
+private final class ProgressLines: Sendable {
+    private let interactive: Bool
+    /// Whether a line without its newline is on screen, and when it was last redrawn.
+    private let state = Mutex<(open: Bool, drawn: ContinuousClock.Instant?)>((false, nil))
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func show(_ progress: Demo.Progress) {
+        let count = Demo.Step.allCases.count
+        switch progress {
+        case .started(let step):
+            guard interactive else { return }
+            state.withLock { $0 = (true, nil) }
+            write("[\(step.rawValue + 1)/\(count)] \(step.title)…")
+        case .published(let done, let total):
+            guard interactive else { return }
+            let due = state.withLock { s in
+                if let d = s.drawn, ContinuousClock.now - d < .milliseconds(100), done < total { return false }
+                s.drawn = ContinuousClock.now
+                return true
+            }
+            if due { write("\r\u{1B}[K[\(Demo.Step.publish.rawValue + 1)/\(count)] \(Demo.Step.publish.title)… \(done)/\(total)") }
+        case .finished(let step, let detail, let elapsed):
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.withLock { $0.open = false }
+            write((interactive ? "\r\u{1B}[K" : "")
+                  + "[\(step.rawValue + 1)/\(count)] \(step.title): \(detail) (\(String(format: "%.2f", seconds)) s)\n")
+        }
+    }
+
+    /// Ends a line left open, before an error is printed.
+    func endLine() {
+        if state.withLock({ s in defer { s.open = false }; return s.open }) { write("\n") }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -204,7 +204,7 @@ public struct Demo: Sendable {
             let t0 = ContinuousClock.now
             let (result, detail) = try await body()
             let elapsed = ContinuousClock.now - t0
-            times["\(step)"] = seconds(elapsed)
+            times["\(step)"] = Self.seconds(elapsed)
             options.progress?(.finished(step, detail, elapsed))
             return result
         }
@@ -252,7 +252,8 @@ public struct Demo: Sendable {
         }
         let commitsBefore = try checkpointCount(ledger)
         options.progress?(.started(.units))
-        let unitsStarted = Mutex(ContinuousClock.now)
+        // The registration's time, and when publishing began (the runner does both in one run).
+        let registration = Mutex<(seconds: Double, publishing: ContinuousClock.Instant)>((0, ContinuousClock.now))
         var runOptions = ScenarioRunner.Options()
         runOptions.concurrentUnits = true
         runOptions.clock = clock
@@ -260,9 +261,9 @@ public struct Demo: Sendable {
         let unitCount = runner.units.units.count
         runOptions.registered = { n in
             let now = ContinuousClock.now
-            let elapsed = unitsStarted.withLock { t in
-                defer { t = now }
-                return now - t
+            let elapsed = registration.withLock { r in
+                defer { r = (Self.seconds(now - r.publishing), now) }
+                return now - r.publishing
             }
             progress?(.finished(.units, "\(unitCount) units, \(n) registry events", elapsed))
             progress?(.started(.publish))
@@ -272,13 +273,13 @@ public struct Demo: Sendable {
         do { report = try await runner.run(ledger: ledger, authority: authority, options: runOptions) } catch {
             throw InspectorError(.ledger, "the scenario could not be published: \(error.message)")
         }
-        let publishEnded = ContinuousClock.now
-        let publishStarted = unitsStarted.withLock { $0 }
+        let (unitsSeconds, publishStarted) = registration.withLock { $0 }
+        let published = ContinuousClock.now - publishStarted
         let commits = try checkpointCount(ledger) - commitsBefore - 1
-        times["\(Step.units)"] = 0
-        times["\(Step.publish)"] = seconds(publishEnded - publishStarted)
-        progress?(.finished(.publish, "\(report.events) events in \(report.streams) streams by \(Set(scenario.events.map(\.source)).count) units, \(commits) commits",
-                            publishEnded - publishStarted))
+        times["\(Step.units)"] = unitsSeconds
+        times["\(Step.publish)"] = Self.seconds(published)
+        let publishers = Set(scenario.events.map(\.source)).count
+        progress?(.finished(.publish, "\(report.events) events in \(report.streams) streams by \(publishers) units, \(commits) commits", published))
         try writeUnitKeys(report.keys)
 
         // 5. The read models, checked against the scenario.
@@ -348,7 +349,7 @@ public struct Demo: Sendable {
             auditFindings: audit.findingCount, signaturesVerified: audit.signaturesVerified,
             checkpointsChecked: audit.checkpointsChecked, readModelTables: audit.readModelTables ?? 0,
             exportFiles: exported.filesWritten, exportBytes: exported.bytes, stepSeconds: times,
-            seconds: seconds(ContinuousClock.now - started), files: files)
+            seconds: Self.seconds(ContinuousClock.now - started), files: files)
     }
 
     // MARK: Steps' parts
@@ -419,7 +420,7 @@ public struct Demo: Sendable {
         return checked
     }
 
-    private func seconds(_ d: Duration) -> Double {
+    private static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -57,14 +57,23 @@ step "the exchange's history: each event with its signer, ledger time and verifi
 step "the Inspektorat becomes the witness: its key, and the policy now requires its cosignature" \
   "$jejak" witness init --state "$dir/inspektorat" --name inspektorat.tour/witness --ledger "$JEJAK_LEDGER"
 step "it cosigns the latest checkpoint after checking it extends the last one it cosigned" \
-  "$jejak" witness cosign --state "$dir/inspektorat"
+  "$jejak" witness cosign --state "$dir/inspektorat" --out "$dir/witnessed.checkpoint"
 step "the checkpoint now carries the cosignature line" "$jejak" checkpoint
 step "read models (SQLite), then a question" "$jejak" project --db "$dir/read-models.sqlite"
 "$jejak" query exchanges --db "$dir/read-models.sqlite" --as-of 2026-12-31
-step "a full integrity audit, the read models rebuilt and compared; an HTML report" \
-  "$jejak" inspect --db "$dir/read-models.sqlite" --report "$dir/audit.html" --save-checkpoint "$dir/audited.checkpoint"
+step "a full integrity audit against the witnessed checkpoint, the read models rebuilt and compared; an HTML report" \
+  "$jejak" inspect --db "$dir/read-models.sqlite" --trusted "$dir/witnessed.checkpoint" --report "$dir/audit.html" \
+  --save-checkpoint "$dir/audited.checkpoint"
+step "an incremental audit: consistency with the audited checkpoint proved, only new entries replayed" \
+  "$jejak" inspect --since "$dir/audited.checkpoint"
+step "time travel: every read model as it stood after entry 3" \
+  "$jejak" replay --until 3 --db "$dir/as-of-3.sqlite"
 step "export the log as C2SP tlog-tiles, for any static web server" "$jejak" export --out "$dir/export"
 step "an auditor verifies the export offline, pinning the policy and the authority's key" \
   "$jejak" verify "$dir/export" --policy "$JEJAK_LEDGER/policy" --authority "$JEJAK_LEDGER/authority.vkey"
+if command -v python3 >/dev/null; then
+  step "the same, with Python's standard library alone (no Jejak code)" \
+    python3 Tools/verify-export.py "$dir/export" --policy "$JEJAK_LEDGER/policy" --authority "$JEJAK_LEDGER/authority.vkey"
+fi
 printf '\nThe ledger is in %s; the receipt in %s; the audit report in %s; the export in %s.\n' \
   "$JEJAK_LEDGER" "$dir/req.tlog-proof" "$dir/audit.html" "$dir/export"

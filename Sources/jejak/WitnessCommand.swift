@@ -64,8 +64,13 @@ struct WitnessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cosign the ledger's latest checkpoint and attach the cosignature to it.",
             discussion: """
-                Example:
+                Examples:
                   jejak witness cosign --state /var/lib/inspektorat --ledger /var/lib/jejak
+                  jejak witness cosign --state /var/lib/inspektorat --out witnessed.checkpoint
+
+                With --out, the cosigned checkpoint is also written to a file: keep it outside the \
+                ledger and audit with `jejak inspect --trusted FILE`, which catches a rollback, \
+                truncation or fork of the ledger after it.
 
                 Works while another process writes the ledger. Prints the size and root cosigned; \
                 a refusal is one sentence naming the rule (exit code 1), and the witness's state is \
@@ -75,6 +80,8 @@ struct WitnessCommand: ParsableCommand {
         @OptionGroup var stateOption: StateOption
         @OptionGroup var ledgerOption: LedgerOption
 
+        @Option(help: ArgumentHelp("Also write the cosigned checkpoint to this file (for `jejak inspect --trusted`).", valueName: "file"))
+        var out: String?
         @Flag(help: "Print the result as one JSON object.")
         var json = false
 
@@ -82,6 +89,7 @@ struct WitnessCommand: ParsableCommand {
             let witness = try witnessing { try Witness(stateDirectory: stateOption.state) }
             let ledger = try openForCosigning(try ledgerOption.path())
             let cosigned = try witnessing { try witness.cosign(ledger: ledger) }
+            if let out { try writeFile(cosigned.serialized, to: out) }
             let cp = cosigned.checkpoint
             let timestamp = cosigned.note.signatures.first { $0.matches(witness.key) }
                 .flatMap { witness.key.cosignatureTimestamp($0.signature) } ?? 0

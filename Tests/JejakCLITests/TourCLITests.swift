@@ -20,7 +20,8 @@ import Testing
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(text)")
-        #expect(text.components(separatedBy: "Verdict: INTACT").count == 3, "the audit and the export's verification are clean")
+        #expect(text.components(separatedBy: "Verdict: INTACT").count == 4, "the full and incremental audits and the export's verification are clean")
+        #expect(text.contains("\nVERIFIED\n"), "the independent Python verifier agrees")
         #expect(text.contains("valid"), "the receipt verifies offline")
         #expect(text.contains("— inspektorat.tour/witness "), "the checkpoint carries the witness's cosignature")
     }

@@ -97,9 +97,25 @@ public final class Ledger: Sendable {
         guard !dir.exists else {
             throw LedgerError(.ledgerDirectory, "\(path) already holds a ledger")
         }
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+        let createdDirectory = mkdir(path, 0o700) == 0
+        if !createdDirectory && errno != EEXIST {
             throw LedgerError(.ledgerDirectory, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
+        // A failure (a full disk, a read-only directory) removes what this call wrote, so that
+        // nothing half-created is left behind to block the next attempt.
+        var written: [String] = []
+        do throws(LedgerError) {
+            return try await create(dir, origin: origin, logKey: logKey, authorityKey: authorityKey,
+                                    options: options, written: &written)
+        } catch {
+            for file in written.reversed() { _ = file == dir.store ? rmdir(file) : unlink(file) }
+            if createdDirectory { _ = rmdir(path) }
+            throw error
+        }
+    }
+
+    private static func create(_ dir: LedgerDirectory, origin: String, logKey: SignerKey?, authorityKey: SignerKey?,
+                               options: Options, written: inout [String]) async throws(LedgerError) -> Ledger {
         let log: SignerKey, auth: SignerKey
         do throws(CryptoError) {
             if let logKey { log = logKey } else { log = try SignerKey.generate(name: origin) }
@@ -115,22 +131,36 @@ public final class Ledger: Sendable {
         }
         do {
             try KeyFile.write(log, to: dir.logKey)
-            if authorityKey == nil { try KeyFile.write(auth, to: dir.authorityKey) }
+            written.append(dir.logKey)
+            if authorityKey == nil {
+                try KeyFile.write(auth, to: dir.authorityKey)
+                written.append(dir.authorityKey)
+            }
         } catch {
             throw LedgerError(.keyFile, error.message)
         }
-        try LedgerDirectory.writeText(log.verifierKey.description + "\n", to: dir.logVerifierKey)
-        try LedgerDirectory.writeText(auth.verifierKey.description + "\n", to: dir.authorityVerifierKey)
-        try LedgerDirectory.writeText(Self.policyText(log: log.verifierKey, witnesses: []), to: dir.policy)
+        for (text, file) in [(log.verifierKey.description + "\n", dir.logVerifierKey),
+                             (auth.verifierKey.description + "\n", dir.authorityVerifierKey),
+                             (Self.policyText(log: log.verifierKey, witnesses: []), dir.policy)] {
+            written.append(file)
+            try LedgerDirectory.writeText(text, to: file)
+        }
 
+        // The store did not exist (the caller checked), so its files are this call's.
+        written += [dir.store, dir.store + "/lock.mdb", dir.store + "/data.mdb", dir.writerLock]
         try initializeStore(dir, origin: origin, log: log.verifierKey, authority: auth.verifierKey, durable: options.durable)
-        let ledger = try Ledger(opening: path, options: options)
-        let genesis = try CloudEvent.make(
-            id: "genesis", source: auth.name, type: RegistryEvent.genesis, subject: RegistryEvent.genesisSubject,
-            dataschema: RegistryEvent.schema(of: RegistryEvent.genesis),
-            data: ["origin": .string(origin), "log": .string(log.verifierKey.description),
-                   "authority": .string(auth.verifierKey.description)])
-        _ = try await ledger.append(SignedEvent.sign(genesis, with: auth), expecting: .noStream)
+        let ledger = try Ledger(opening: dir.path, options: options)
+        do throws(LedgerError) {
+            let genesis = try CloudEvent.make(
+                id: "genesis", source: auth.name, type: RegistryEvent.genesis, subject: RegistryEvent.genesisSubject,
+                dataschema: RegistryEvent.schema(of: RegistryEvent.genesis),
+                data: ["origin": .string(origin), "log": .string(log.verifierKey.description),
+                       "authority": .string(auth.verifierKey.description)])
+            _ = try await ledger.append(SignedEvent.sign(genesis, with: auth), expecting: .noStream)
+        } catch {
+            ledger.close()
+            throw error
+        }
         return ledger
     }
 

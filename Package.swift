@@ -109,6 +109,8 @@ let package = Package(
                            "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak` binary as a separate process.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),
+        // Seeded mutation fuzzing of every parser of untrusted input (JEJAK_FUZZ_SECONDS for long runs).
+        .testTarget(name: "JejakFuzzTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

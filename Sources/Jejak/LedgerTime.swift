@@ -157,7 +157,7 @@ enum RFC3339 {
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         // Days from civil (H. Hinnant).
         let y = month <= 2 ? year - 1 : year
-        let era = y / 400
+        let era = (y >= 0 ? y : y - 399) / 400  // floor division: year 0's January and February have y = -1
         let yoe = y - era * 400
         let mp = month > 2 ? month - 3 : month + 9
         let doy = (153 * mp + 2) / 5 + day - 1

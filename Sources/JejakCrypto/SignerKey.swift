@@ -83,21 +83,21 @@ public struct SignerKey: Sendable, CustomStringConvertible, CustomDebugStringCon
         let claimedID = try KeyName.parseKeyID(rest[(plus1 + 1)..<plus2])
 
         guard var decoded = StrictBase64.decode(UnsafeBufferPointer(rebasing: rest[(plus2 + 1)...])) else {
-            throw CryptoError(.invalidEncoding, "the key part of private key \(String(reflecting: name)) is not valid base64")
+            throw CryptoError(.invalidEncoding, "the key part of private key \(quoted(name)) is not valid base64")
         }
         defer { Secret.wipe(&decoded) }
         guard let first = decoded.first else {
-            throw CryptoError(.invalidLength, "private key \(String(reflecting: name)) has no key material")
+            throw CryptoError(.invalidLength, "private key \(quoted(name)) has no key material")
         }
         guard let type = SignatureType(rawValue: first) else {
             throw CryptoError(
                 .unsupportedKeyType,
-                "private key \(String(reflecting: name)) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
+                "private key \(quoted(name)) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
         }
         guard decoded.count == 1 + Ed25519PrivateKey.seedByteCount else {
             throw CryptoError(
                 .invalidLength,
-                "private key \(String(reflecting: name)) has \(decoded.count - 1) bytes of key material; an Ed25519 seed is 32")
+                "private key \(quoted(name)) has \(decoded.count - 1) bytes of key material; an Ed25519 seed is 32")
         }
         let privateKey = try decoded.withUnsafeBytes { raw in
             Result { () throws(CryptoError) -> Ed25519PrivateKey in
@@ -108,7 +108,7 @@ public struct SignerKey: Sendable, CustomStringConvertible, CustomDebugStringCon
         guard key.keyID == claimedID else {
             throw CryptoError(
                 .keyIDMismatch,
-                "private key \(name)+\(KeyName.hex(claimedID)) has the wrong key id; its public key gives \(key.verifierKey.keyIDHex)")
+                "private key \(cut(name))+\(KeyName.hex(claimedID)) has the wrong key id; its public key gives \(key.verifierKey.keyIDHex)")
         }
         return key
     }

@@ -124,31 +124,31 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
         try KeyName.validate(name)
         let claimedID = try KeyName.parseKeyID(parts[1].utf8)
         guard let decoded = StrictBase64.decode(parts[2]) else {
-            throw CryptoError(.invalidEncoding, "the key part of vkey \(String(reflecting: name)) is not valid base64")
+            throw CryptoError(.invalidEncoding, "the key part of vkey \(quoted(name)) is not valid base64")
         }
         let (type, publicKey) = try Self.typeAndKey(decoded, name: name)
         try self.init(name: name, type: type, publicKey: publicKey)
         guard keyID == claimedID else {
             throw CryptoError(
                 .keyIDMismatch,
-                "vkey \(name)+\(KeyName.hex(claimedID)) has the wrong key id; its key gives \(keyIDHex)")
+                "vkey \(cut(name))+\(KeyName.hex(claimedID)) has the wrong key id; its key gives \(keyIDHex)")
         }
     }
 
     /// Splits decoded key material into its type byte and 32-byte key.
     static func typeAndKey(_ decoded: [UInt8], name: String) throws(CryptoError) -> (SignatureType, Ed25519PublicKey) {
         guard let first = decoded.first else {
-            throw CryptoError(.invalidLength, "vkey \(String(reflecting: name)) has no key material")
+            throw CryptoError(.invalidLength, "vkey \(quoted(name)) has no key material")
         }
         guard let type = SignatureType(rawValue: first) else {
             throw CryptoError(
                 .unsupportedKeyType,
-                "vkey \(String(reflecting: name)) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
+                "vkey \(quoted(name)) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
         }
         guard decoded.count == 1 + Ed25519PublicKey.byteCount else {
             throw CryptoError(
                 .invalidLength,
-                "vkey \(String(reflecting: name)) has \(decoded.count - 1) bytes of key material; an Ed25519 key is 32")
+                "vkey \(quoted(name)) has \(decoded.count - 1) bytes of key material; an Ed25519 key is 32")
         }
         return (type, try Ed25519PublicKey(bytes: decoded[1...]))
     }
@@ -229,4 +229,15 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
         let timestamp = ByteUtil.readUInt64(signature.prefix(8))
         return timestamp <= Self.maxCosignatureTimestamp ? timestamp : nil
     }
+}
+
+/// A key name quoted for an error message, cut to 100 characters: names come from untrusted
+/// input (notes, policies, vkeys) and are not length-limited, and a message stays one short line.
+func quoted(_ name: String) -> String {
+    name.count > 100 ? String(reflecting: String(name.prefix(100))) + "…" : String(reflecting: name)
+}
+
+/// A key name cut to 100 characters for an error message (see ``quoted(_:)``).
+func cut(_ name: String) -> String {
+    name.count > 100 ? String(name.prefix(100)) + "…" : name
 }

@@ -262,7 +262,7 @@ public struct TlogPolicy: Hashable, Sendable {
         let origin = checkpoint.checkpoint.origin
         let originLogs = logs.filter { $0.key.name == origin }
         guard !originLogs.isEmpty else {
-            throw PolicyError(.unknownOrigin, "no log of the policy has the origin \(String(reflecting: origin))")
+            throw PolicyError(.unknownOrigin, "no log of the policy has the origin \(String(reflecting: String(origin.prefix(100))))\(origin.count > 100 ? "…" : "")")
         }
         let text = Array(note.text.utf8)
 

@@ -25,6 +25,7 @@ struct JejakCommand: AsyncParsableCommand {
             ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             DemoCommand.self,
+            StressCommand.self,
         ])
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JejakCrypto
 import JejakJSON
 import JejakStorage
@@ -340,6 +345,13 @@ extension LedgerError {
     static func storage(_ error: any Error) -> LedgerError {
         if let e = error as? LedgerError { return e }
         if let e = error as? LMDBError {
+            // Say plainly what a refused write means (LMDB reports a short write as EIO).
+            if [ENOSPC, EFBIG, EDQUOT, EIO].contains(e.code) {
+                return LedgerError(.storage, "the ledger's store could not be written, so nothing of this write was kept: the disk is full or a file size limit was reached, or the disk failed (\(e))")
+            }
+            if [EROFS, EACCES, EPERM].contains(e.code) {
+                return LedgerError(.storage, "the ledger's store is not writable: the file system is read-only or its permissions forbid writing (\(e))")
+            }
             return LedgerError(.storage, "the ledger's LMDB store failed: \(e)")
         }
         return LedgerError(.storage, "the ledger's store failed: \(error)")

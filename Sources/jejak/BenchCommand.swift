@@ -8,179 +8,243 @@ import JejakJSON
 import JejakStorage
 import Synchronization
 
+/// When the process began measuring (for the progress lines).
+let benchStart = DispatchTime.now().uptimeNanoseconds
+
+/// The sections of `jejak bench`, in the order they run.
+enum BenchSection: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case limits, append, size, proofs, projections, audit
+
+    /// Whether the section works on the large ledger.
+    var needsLargeLedger: Bool { [.size, .proofs, .projections, .audit].contains(self) }
+}
+
+/// How big each measurement is, per mode.
+struct BenchSizes: Sendable {
+    var verifySeconds: Double
+    var rawSingleCommits: Int
+    var rawBatchCommits: Int
+    var singleEvents: Int
+    var batchEvents: Int
+    var concurrentEvents: Int
+    var largeEntries: Int
+    var auditRuns: Int
+    var projectionRuns: Int
+    var proofSamples: Int
+    var openRuns: Int
+    /// The longest each append run and each raw LMDB limit may take (it stops early, and its
+    /// rate counts what it did), so that a slow disk does not stretch the run.
+    var runSeconds: Double
+
+    static let full = BenchSizes(verifySeconds: 1.5, rawSingleCommits: 5000, rawBatchCommits: 100, singleEvents: 5000,
+                                 batchEvents: 30_000, concurrentEvents: 40_000, largeEntries: 1_000_000, auditRuns: 1,
+                                 projectionRuns: 1, proofSamples: 20_000, openRuns: 5, runSeconds: 4)
+    static let quick = BenchSizes(verifySeconds: 0.5, rawSingleCommits: 1000, rawBatchCommits: 20, singleEvents: 1000,
+                                  batchEvents: 6000, concurrentEvents: 8000, largeEntries: 20_000, auditRuns: 1,
+                                  projectionRuns: 3, proofSamples: 5000, openRuns: 5, runSeconds: 1)
+    static let smoke = BenchSizes(verifySeconds: 0.1, rawSingleCommits: 20, rawBatchCommits: 2, singleEvents: 20,
+                                  batchEvents: 200, concurrentEvents: 640, largeEntries: 1000, auditRuns: 1,
+                                  projectionRuns: 1, proofSamples: 100, openRuns: 1, runSeconds: 0.2)
+}
+
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure append throughput and latency against this machine's limits, measured in the same run.",
+        abstract: "Measure throughput and latency against this machine's limits, measured in the same run, in one table.",
         discussion: """
-            Limits measured first: Ed25519 verifications per second on all cores, and raw LMDB \
-            durable single-put commits per second. Then, on a fresh durable ledger in a temporary \
-            directory: pre-signed ~600-byte events appended by many concurrent publishers, and one \
-            publisher appending one event per call. Each figure is printed beside its limit, as a ratio.
+            Every figure stands beside its limit, measured in the same run, as a ratio, with its \
+            target:
 
-            With --inspect, it measures the integrity audit on a ledger of synthetic exchange \
-            events (domain rules on): a full audit beside the Ed25519 verification limit measured \
-            just before it, then an incremental audit of 1,000 new entries, and the peak \
-            anonymous memory (the heap; the mapped ledger file is not counted).
+              limits       Ed25519 verifications per second on all cores and on one (libsodium); \
+            raw LMDB durable commits of entries of the same size, one per commit and 1,000 per commit.
+              append       pre-signed exchange events (KPU domain rules on, durable) appended by \
+            one publisher one event per call, in batches of 100, and by 64 concurrent publishers; \
+            p50/p99 latency; the signing rate, measured apart.
+              size         disk bytes per entry and open time of the large ledger.
+              proofs       inclusion and consistency proofs at the large ledger's size (p50).
+              projections  catch-up of the read models (jejak project) over the large ledger.
+              audit        full audit (jejak inspect) of the large ledger beside the verification \
+            limit; incremental audit of 1,000 new entries; memory.
 
-            With --projections, it measures instead the catch-up of the read models (`jejak \
-            project`) from scratch over synthetic exchange events in a non-durable ledger.
+            The large ledger (synthetic exchanges, built non-durably in big batches) has 1,000,000 \
+            entries; --quick uses 20,000 (the table says so) and finishes within a minute; --smoke \
+            uses 1,000 and tiny runs, to check that every section works (its figures mean nothing).
 
             Examples:
-              jejak bench --events 20000 --publishers 64
-              jejak bench --projections --projection-events 100000
-              jejak bench --inspect --inspect-events 1000000
+              jejak bench                          # the full run, under 10 minutes
+              jejak bench --quick --json
+              jejak bench --only append --only proofs
+              jejak bench --only audit --entries 200000
             """)
 
-    @Option(help: ArgumentHelp("Events for the concurrent run.", valueName: "n"))
-    var events = 20_000
+    @Flag(help: "Small sizes (a 20,000-entry large ledger), within a minute.")
+    var quick = false
+    @Flag(help: "Tiny sizes, only to check that every section runs (for tests); the figures mean nothing.")
+    var smoke = false
+    @Option(name: .customLong("only"), parsing: .singleValue,
+            help: ArgumentHelp("Run only this section (repeatable).", valueName: "section"))
+    var only: [BenchSection] = []
+    @Option(help: ArgumentHelp("Entries of the large ledger (default 1,000,000; 20,000 with --quick).", valueName: "n"))
+    var entries: Int?
     @Option(help: ArgumentHelp("Concurrent publishers.", valueName: "n"))
     var publishers = 64
-    @Option(help: ArgumentHelp("Appends for the single-publisher run.", valueName: "n"))
-    var single = 300
-    @Option(help: ArgumentHelp("Where to create the throwaway ledger (default: a temp directory).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where to create the throwaway ledgers (default: a temp directory).", valueName: "dir"))
     var dir: String?
     @Flag(help: "Print the results as one JSON object.")
     var json = false
-    @Flag(help: "Skip fsync (MDB_NOSYNC), to see the CPU costs alone. The figures are then not the durable targets.")
+    @Flag(help: "Print the table in Markdown.")
+    var markdown = false
+    @Flag(help: "Skip fsync (MDB_NOSYNC) in the append section and its LMDB limits, to see the CPU costs alone. The figures are then not the durable targets.")
     var noSync = false
-    @Flag(help: "Measure only the catch-up throughput of the read models (jejak project), over synthetic exchange events.")
-    var projections = false
-    @Option(help: ArgumentHelp("Events for the --projections run.", valueName: "n"))
-    var projectionEvents = 100_000
-    @Flag(help: "Measure only the integrity audit (jejak inspect): full audit rate against the Ed25519 verification limit, incremental audit of 1,000 new entries, memory.")
-    var inspect = false
-    @Option(help: ArgumentHelp("Entries for the --inspect run.", valueName: "n"))
-    var inspectEvents = 100_000
+
+    func validate() throws {
+        guard !(quick && smoke) else { throw ValidationError("Choose --quick or --smoke, not both.") }
+        guard !(json && markdown) else { throw ValidationError("Choose --json or --markdown, not both.") }
+        guard publishers > 0 else { throw ValidationError("--publishers must be at least 1.") }
+        if let entries, entries < 100 { throw ValidationError("--entries must be at least 100.") }
+    }
 
     func run() async throws {
+        let started = benchStart
+        var sizes = smoke ? BenchSizes.smoke : quick ? BenchSizes.quick : BenchSizes.full
+        if let entries { sizes.largeEntries = entries }
+        let sections = Set(only.isEmpty ? BenchSection.allCases : only)
         let base = dir ?? (NSTemporaryDirectory() + "jejak-bench-" + UUID().uuidString)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        log("machine: \(cores) cores")
-        if inspect {
-            let f = try await inspectFigures(base: base, events: inspectEvents)
-            if json {
-                print(jsonLine(["cores": .number(JSONNumber(Int64(cores))), "entries": .number(JSONNumber(Int64(f.entries))),
-                                "ed25519VerifyPerSecond": .number(JSONNumber(f.verifyRate) ?? JSONNumber(0)),
-                                "fullAuditPerSecond": .number(JSONNumber(f.fullPerSecond) ?? JSONNumber(0)),
-                                "fullAuditRatioToVerify": .number(JSONNumber(f.fullPerSecond / f.verifyRate) ?? JSONNumber(0)),
-                                "fullAuditFindings": .number(JSONNumber(Int64(f.fullFindings))),
-                                "incrementalAuditSeconds": .number(JSONNumber(f.incrementalSeconds) ?? JSONNumber(0)),
-                                "incrementalAuditEntries": .number(JSONNumber(Int64(f.incrementalEntries))),
-                                "peakAnonymousMB": .number(JSONNumber(f.peakAnonymousMB) ?? JSONNumber(0))]))
-            } else {
-                print("inspect: \(f.entries) entries (synthetic exchanges, domain rules on), \(f.fullFindings) findings")
-                print(String(format: "full audit                 %9.0f entries/s = %.2f × Ed25519 verify rate %.0f/s (target ≥ 0.80)",
-                             f.fullPerSecond, f.fullPerSecond / f.verifyRate, f.verifyRate))
-                print(String(format: "incremental audit          %9.3f s for %llu new entries, %d findings (target < 0.2 s)",
-                             f.incrementalSeconds, f.incrementalEntries, f.incrementalFindings))
-                print(String(format: "memory                     %9.0f MiB peak anonymous (%.0f before the audits; target < 150 MB)",
-                             f.peakAnonymousMB, f.baselineAnonymousMB))
+        let machine = BenchReport.machine()
+        var report = BenchReport(date: Date(), cores: cores, cpu: machine.cpu, memoryGiB: machine.memoryGiB,
+                                 kernel: machine.kernel, mode: smoke ? "smoke" : quick ? "quick" : "full",
+                                 largeEntries: sizes.largeEntries, durable: !noSync)
+        log("jejak bench: \(report.mode) run, \(cores) cores, sections: "
+            + BenchSection.allCases.filter(sections.contains).map(\.rawValue).joined(separator: ", "))
+        let synthetic = try SyntheticExchanges()
+
+        // Limits, measured first; the LMDB limits use entries of the synthetic events' size.
+        var verifyAll = 0.0, verifyOne = 0.0, rawSingle = 0.0, rawBatch = 0.0
+        let sampleLeafBytes = try synthetic.sign(1700, firstExchange: 0)
+        let entryBytes = sampleLeafBytes.leafBytes / max(1, sampleLeafBytes.events.count)
+        if !sections.isDisjoint(with: [.limits, .append]) {
+            log("limits: Ed25519 verification, all cores and one…")
+            verifyAll = Self.ed25519VerifyRate(threads: cores, seconds: sizes.verifySeconds)
+            verifyOne = Self.ed25519VerifyRate(threads: 1, seconds: sizes.verifySeconds)
+            log("limits: raw LMDB commits of \(entryBytes)-byte entries…")
+            rawSingle = try Self.rawLMDBCommitRate(path: base + "/raw-single", entryBytes: entryBytes, perCommit: 1,
+                                                   commits: sizes.rawSingleCommits, seconds: sizes.runSeconds, durable: !noSync)
+            rawBatch = try Self.rawLMDBCommitRate(path: base + "/raw-batch", entryBytes: entryBytes, perCommit: 1000,
+                                                  commits: sizes.rawBatchCommits, seconds: sizes.runSeconds, durable: !noSync)
+            let sync = noSync ? "non-durable" : "durable"
+            report.rows += [
+                BenchRow(section: "limits", key: "limits.ed25519VerifyAllCores", name: "Ed25519 verify, \(cores) cores (libsodium)",
+                         value: verifyAll, unit: "/s"),
+                BenchRow(section: "limits", key: "limits.ed25519VerifyOneCore", name: "Ed25519 verify, 1 core", value: verifyOne, unit: "/s"),
+                BenchRow(section: "limits", key: "limits.lmdbSingleCommits", name: "raw LMDB \(sync) commits, 1 × \(entryBytes) B entry each",
+                         value: rawSingle, unit: "/s"),
+                BenchRow(section: "limits", key: "limits.lmdbBatchCommitEntries", name: "raw LMDB \(sync) commits, 1,000 entries each",
+                         value: rawBatch, unit: "entries/s"),
+            ]
+        }
+
+        if sections.contains(.append) || sections.contains(.audit) {
+            report.notes.append("the limit of each append and audit figure is measured just before and just after its run (their mean), as the machine may be shared; the limits rows are measured first")
+        }
+        if sections.contains(.append) {
+            let f = try await appendFigures(base: base, sizes: sizes, synthetic: synthetic)
+            let batchLimit = min(f.batchVerifyLimit, rawBatch)
+            report.rows += [
+                BenchRow(section: "append", key: "append.single", name: "1 publisher, 1 event per call", value: f.single.perSecond,
+                         unit: "events/s", limitName: "raw LMDB single commits", limit: f.singleLimit, target: .ratioAtLeast(0.8)),
+                BenchRow(section: "append", key: "append.singleP50Ms", name: "1 publisher: latency p50", value: f.single.percentileMs(0.5), unit: "ms"),
+                BenchRow(section: "append", key: "append.singleP99Ms", name: "1 publisher: latency p99", value: f.single.percentileMs(0.99), unit: "ms"),
+                BenchRow(section: "append", key: "append.batch100", name: "1 publisher, batches of 100", value: f.batches.perSecond,
+                         unit: "events/s", limitName: f.batchVerifyLimit <= rawBatch ? "Ed25519 verify 1 core" : "raw LMDB 1,000/commit",
+                         limit: batchLimit),
+                BenchRow(section: "append", key: "append.batch100P99Ms", name: "batches of 100: latency p99 per call",
+                         value: f.batches.percentileMs(0.99), unit: "ms"),
+                BenchRow(section: "append", key: "append.concurrent", name: "\(publishers) publishers, 1 event per call",
+                         value: f.concurrent.perSecond, unit: "events/s", limitName: "Ed25519 verify \(cores) cores",
+                         limit: f.concurrentLimit, target: .ratioAtLeast(0.8),
+                         note: String(format: "%.0f events per commit", Double(f.concurrent.events) / Double(max(1, f.commitsConcurrent)))),
+                BenchRow(section: "append", key: "append.concurrentP50Ms", name: "\(publishers) publishers: latency p50",
+                         value: f.concurrent.percentileMs(0.5), unit: "ms"),
+                BenchRow(section: "append", key: "append.concurrentP99Ms", name: "\(publishers) publishers: latency p99",
+                         value: f.concurrent.percentileMs(0.99), unit: "ms"),
+                BenchRow(section: "append", key: "append.signing", name: "signing events (not in the figures above), \(cores) cores",
+                         value: f.signPerSecond, unit: "events/s"),
+                BenchRow(section: "append", key: "append.schemaValidationUs", name: "schema validation of a typical event's data",
+                         value: try Self.schemaValidationMicros(), unit: "µs"),
+                BenchRow(section: "append", key: "append.eventBytes", name: "mean event size (CloudEvent JSON)", value: f.eventBytes, unit: "B",
+                         note: String(format: "leaf %.0f B", f.leafBytes)),
+            ]
+        }
+
+        if sections.contains(where: \.needsLargeLedger) {
+            let large = try await buildLargeLedger(base: base, entries: sizes.largeEntries, synthetic: synthetic)
+            report.notes.append(String(format: "large ledger: %@ synthetic exchange events (mean leaf %.0f B) built non-durably in batches of about 2,000 in %.0f s%@",
+                                       BenchRow.format(Double(large.entries), ""), large.leafBytes, large.buildSeconds,
+                                       sizes.largeEntries < 1_000_000 ? "; the targets are set at 1,000,000 entries" : ""))
+            if sections.contains(.size) {
+                let f = try sizeFigures(large, runs: sizes.openRuns)
+                report.rows += [
+                    BenchRow(section: "size", key: "size.diskBytesPerEntry", name: "disk per entry", value: f.diskBytesPerEntry, unit: "B",
+                             limitName: "leaf", limit: large.leafBytes, target: .ratioAtMost(1.3, plus: 100)),
+                    BenchRow(section: "size", key: "size.openMs", name: "open for writing (median)", value: f.openWritableMs, unit: "ms",
+                             target: .atMost(50)),
+                    BenchRow(section: "size", key: "size.openReadOnlyMs", name: "open read-only (median)", value: f.openReadOnlyMs, unit: "ms"),
+                ]
+                report.notes.append(String(format: "each commit also stores its signed checkpoint (%.0f B here); the large ledger has %d commits, a ledger of one event per commit has one per entry",
+                                           f.checkpointBytes, f.commits))
             }
-            return
-        }
-        if projections {
-            let f = try await projectionFigures(base: base, events: projectionEvents)
-            if json {
-                print(jsonLine(["cores": .number(JSONNumber(Int64(cores))), "projectionEvents": .number(JSONNumber(Int64(f.events))),
-                                "exchangeCatchUpPerSecond": .number(JSONNumber(f.exchangesPerSecond) ?? JSONNumber(0)),
-                                "allReadModelsCatchUpPerSecond": .number(JSONNumber(f.allPerSecond) ?? JSONNumber(0)),
-                                "readAndDecodePerSecond": .number(JSONNumber(f.readPerSecond) ?? JSONNumber(0))]))
-            } else {
-                print("read models: \(f.events) log entries (synthetic exchanges)")
-                print(String(format: "read and decode entries    %9.0f entries/s (the ledger's side alone)", f.readPerSecond))
-                print(String(format: "exchange read models       %9.0f events/s caught up, median of 3 (target ≥ 100,000)", f.exchangesPerSecond))
-                print(String(format: "all built-in read models   %9.0f events/s caught up, median of 3", f.allPerSecond))
+            var options = Ledger.Options()
+            options.durable = false
+            let ledger = try attempt { try Ledger(opening: large.path, options: options) }
+            defer { ledger.close() }
+            if sections.contains(.proofs) {
+                log("proofs: \(sizes.proofSamples) inclusion and consistency proofs…")
+                let f = try proofFigures(ledger, samples: sizes.proofSamples)
+                report.rows += [
+                    BenchRow(section: "proofs", key: "proofs.inclusionP50Us", name: "inclusion proof p50", value: f.inclusionP50, unit: "µs",
+                             target: .atMost(20), note: String(format: "p99 %.1f µs", f.inclusionP99)),
+                    BenchRow(section: "proofs", key: "proofs.consistencyP50Us", name: "consistency proof p50", value: f.consistencyP50, unit: "µs",
+                             target: .atMost(20), note: String(format: "p99 %.1f µs", f.consistencyP99)),
+                ]
             }
-            return
-        }
-
-        let verifyRate = Self.ed25519VerifyRate(threads: cores, seconds: 1.5)
-        log(String(format: "limit: Ed25519 verify, all cores      %10.0f /s", verifyRate))
-        let lmdbRate = try Self.rawLMDBCommitRate(path: base + "/raw", commits: single)
-        log(String(format: "limit: LMDB durable single commits   %10.0f /s", lmdbRate))
-
-        var options = Ledger.Options()
-        options.durable = !noSync
-        let ledger = try await attempt {
-            try await Ledger.create(at: base + "/ledger", origin: "bench.jejak.local/ledger", options: options)
-        }
-        let authority = RegistryAuthority(key: try readKey(ledger.directory.authorityKey))
-        let unitKey = try SignerKey.generate(name: "biro-bench")
-        _ = try await attempt {
-            try await ledger.append([try authority.registerUnit("biro-bench", name: "Biro Bench", role: .biro),
-                                     try authority.addKey(unitKey.verifierKey)])
-        }
-        let publisher = UnitPublisher(key: unitKey, ledger: ledger)
-        let padding = String(repeating: "x", count: 240)
-        func signed(_ i: Int) throws -> SignedEvent {
-            try publisher.sign(type: "id.go.kpu.jejak.bench.noted.v1", subject: "bench/\(i % 1000)",
-                               data: ["seq": .number(JSONNumber(Int64(i))), "note": .string(padding)], id: "bench-\(i)")
-        }
-        log("pre-signing \(events + single) events…")
-        var presigned: [SignedEvent] = []
-        presigned.reserveCapacity(events + single)
-        for i in 0..<(events + single) { presigned.append(try attempt { try signed(i) }) }
-        let eventBytes = presigned[0].event.bytes.count
-        let envelopeBytes = presigned[0].jsonBytes.count
-
-        // Many concurrent publishers, one event per call each.
-        let concurrent = Array(presigned[0..<events])
-        let perPublisher = (events + publishers - 1) / publishers
-        let started = DispatchTime.now().uptimeNanoseconds
-        let latencies: [UInt64] = try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for p in 0..<publishers {
-                let slice = concurrent[min(p * perPublisher, events)..<min((p + 1) * perPublisher, events)]
-                group.addTask {
-                    var own: [UInt64] = []
-                    own.reserveCapacity(slice.count)
-                    for e in slice {
-                        let t0 = DispatchTime.now().uptimeNanoseconds
-                        _ = try await ledger.append(e)
-                        own.append(DispatchTime.now().uptimeNanoseconds - t0)
-                    }
-                    return own
-                }
+            if sections.contains(.projections) {
+                let f = try await projectionFigures(ledger, base: base, runs: sizes.projectionRuns)
+                report.rows += [
+                    BenchRow(section: "projections", key: "projections.exchanges", name: "exchange read models, catch-up",
+                             value: f.exchangesPerSecond, unit: "events/s", target: .atLeast(100_000),
+                             note: sizes.projectionRuns > 1 ? "median of \(sizes.projectionRuns)" : nil),
+                    BenchRow(section: "projections", key: "projections.all", name: "all built-in read models, catch-up",
+                             value: f.allPerSecond, unit: "events/s"),
+                    BenchRow(section: "projections", key: "projections.readDecode", name: "read and decode entries (the ledger's side)",
+                             value: f.readPerSecond, unit: "events/s", note: "first \(BenchRow.format(Double(f.readEntries), "")) entries"),
+                ]
             }
-            var all: [UInt64] = []
-            for try await l in group { all += l }
-            return all
+            if sections.contains(.audit) {
+                let f = try await inspectFigures(ledger, nextExchange: large.nextExchange, runs: sizes.auditRuns,
+                                                 verifySeconds: sizes.verifySeconds, synthetic: synthetic)
+                report.rows += [
+                    BenchRow(section: "audit", key: "audit.full", name: "full audit, domain rules on", value: f.fullPerSecond,
+                             unit: "events/s", limitName: "Ed25519 verify \(cores) cores", limit: f.verifyRate, target: .ratioAtLeast(0.8),
+                             note: f.fullFindings == 0 ? nil : "\(f.fullFindings) findings"),
+                    BenchRow(section: "audit", key: "audit.incrementalSeconds", name: "incremental audit of \(f.incrementalEntries) new entries",
+                             value: f.incrementalSeconds, unit: "s", target: .atMost(0.2),
+                             note: f.incrementalFindings == 0 ? nil : "\(f.incrementalFindings) findings"),
+                    BenchRow(section: "audit", key: "audit.peakMemoryMiB", name: "audit memory, peak anonymous", value: f.peakAnonymousMB,
+                             unit: "MiB", target: .atMost(150), note: String(format: "%.0f MiB before", f.baselineAnonymousMB)),
+                ]
+            }
         }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let concurrentRate = Double(events) / elapsed
-        let sorted = latencies.sorted()
-        func pct(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6 }
-        let checkpoints = try attempt { try ledger.checkpointSizes() }.count
 
-        // One publisher, one event per call.
-        let t1 = DispatchTime.now().uptimeNanoseconds
-        for e in presigned[events...] { _ = try await attempt { try await ledger.append(e) } }
-        let singleRate = Double(single) / (Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)
-        ledger.close()
-
-        let schemaMicros = try Self.schemaValidationMicros()
-
-        let results: [(String, Double)] = [
-            ("cores", Double(cores)), ("ed25519VerifyPerSecond", verifyRate), ("lmdbCommitsPerSecond", lmdbRate),
-            ("eventBytes", Double(eventBytes)), ("envelopeBytes", Double(envelopeBytes)),
-            ("publishers", Double(publishers)), ("events", Double(events)),
-            ("concurrentAppendsPerSecond", concurrentRate), ("concurrentRatioToVerify", concurrentRate / verifyRate),
-            ("latencyP50Ms", pct(0.50)), ("latencyP99Ms", pct(0.99)), ("commits", Double(checkpoints)),
-            ("singleAppendsPerSecond", singleRate), ("singleRatioToLMDB", singleRate / lmdbRate),
-            ("schemaValidationMicroseconds", schemaMicros),
-        ]
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if json {
-            print(jsonLine(.object(JSONObject(members: results.map { (key: $0.0, value: .number(JSONNumber($0.1) ?? JSONNumber(0))) }) ?? JSONObject())))
-            return
+            print(report.json)
+        } else {
+            if !smoke { log("") }
+            print(markdown ? report.markdown : report.text, terminator: "")
         }
-        print("")
-        print("event: \(eventBytes) bytes, envelope \(envelopeBytes) bytes; \(publishers) publishers, \(events) events, \(checkpoints) commits")
-        print(String(format: "concurrent durable append  %9.0f events/s  = %.2f × Ed25519 verify rate (target ≥ 0.80)", concurrentRate, concurrentRate / verifyRate))
-        print(String(format: "append latency             p50 %.2f ms, p99 %.2f ms (target p99 < 10 ms)", pct(0.5), pct(0.99)))
-        print(String(format: "single publisher           %9.0f appends/s = %.2f × raw LMDB commit rate (target ≥ 0.80)", singleRate, singleRate / lmdbRate))
-        print(String(format: "schema validation          %9.2f µs per typical event's data (target ~10 µs)", schemaMicros))
     }
 
     /// Microseconds to validate a typical event's `data` (a delivery of two items) against its schema.
@@ -201,7 +265,13 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func log(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        Self.logLine(s)
+    }
+
+    /// Writes `s` to standard error, after the seconds since the run began.
+    static func logLine(_ s: String) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - benchStart) / 1e9
+        FileHandle.standardError.write(Data((String(format: "[%6.1f s] ", seconds) + s + "\n").utf8))
     }
 
     /// Verifications per second of one Ed25519 signature over ~700 bytes, on `threads` threads.
@@ -224,15 +294,30 @@ struct BenchCommand: AsyncParsableCommand {
         return Double(total.withLock { $0 }) / elapsed
     }
 
-    /// Durable commits per second of one 700-byte put each, on a raw LMDB environment.
-    static func rawLMDBCommitRate(path: String, commits: Int) throws -> Double {
-        let env = try Environment(path: path, databases: ["bench"])
-        let db = try env.database("bench")
-        let value = [UInt8](repeating: 0x61, count: 700)
+    /// Entries per second written by `commits` commits of `perCommit` puts of `entryBytes` each
+    /// (or as many as fit in `seconds`), on a raw LMDB environment (durable: one fsync per commit).
+    static func rawLMDBCommitRate(path: String, entryBytes: Int, perCommit: Int, commits: Int, seconds: Double,
+                                  durable: Bool) throws -> Double {
+        var options = Environment.Options()
+        options.durable = durable
+        let env = try attempt { try Environment(path: path, databases: ["bench"], options: options) }
+        let db = try attempt { try env.database("bench") }
+        let value = [UInt8](repeating: 0x61, count: entryBytes)
+        var key: UInt64 = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        for i in 0..<commits {
-            try env.write { txn in try txn.put(db, key: BigEndian.bytes(UInt64(i)), value: value, options: .append) }
+        let deadline = start + UInt64(seconds * 1e9)
+        var done = 0
+        while done < commits, done == 0 || DispatchTime.now().uptimeNanoseconds < deadline {
+            done += 1
+            try attempt {
+                try env.write { txn in
+                    for _ in 0..<perCommit {
+                        try txn.put(db, key: BigEndian.bytes(key), value: value, options: .append)
+                        key += 1
+                    }
+                }
+            }
         }
-        return Double(commits) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return rate(done * perCommit, since: start)
     }
 }

@@ -6,7 +6,7 @@ import JejakInspector
 import JejakTlog
 import Synchronization
 
-/// The inspector part of `jejak bench`: full and incremental audits, and their memory.
+/// The audit part of `jejak bench`: full and incremental audits (`jejak inspect`), and their memory.
 extension BenchCommand {
     struct InspectFigures {
         var entries: UInt64
@@ -20,14 +20,12 @@ extension BenchCommand {
         var baselineAnonymousMB: Double
     }
 
-    /// Builds a non-durable ledger of `events` synthetic exchange events, measures the
-    /// Ed25519 verification limit, times a full audit (domain rules on, median of `runs`), then
-    /// appends 1,000 more events and times an incremental audit of them.
-    func inspectFigures(base: String, events: Int) async throws -> InspectFigures {
-        let synthetic = try SyntheticExchanges()
-        log("inspect: building a ledger of \(events) synthetic exchange events…")
-        let ledger = try await synthetic.ledger(at: base + "/inspect-ledger", events: events)
-        defer { ledger.close() }
+    /// Times a full audit of `ledger` (domain rules on, median of `runs`), each beside the
+    /// Ed25519 verification limit measured just before and just after it (their mean, as the
+    /// machine is shared); then appends 1,000 more exchange events (numbered from
+    /// `nextExchange`) and times an incremental audit of them (median of three).
+    func inspectFigures(_ ledger: Ledger, nextExchange: Int, runs: Int, verifySeconds: Double,
+                        synthetic: SyntheticExchanges) async throws -> InspectFigures {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let validator = try domainValidator()
 
@@ -43,21 +41,23 @@ extension BenchCommand {
             let now = Self.anonymousMemoryMB()
             peak.withLock { $0 = max($0, now) }
         }
-        log("inspect: full audits…")
         var rates: [Double] = []
         var verifyRates: [Double] = []
         var report: AuditReport?
-        for _ in 0..<3 {
-            verifyRates.append(Self.ed25519VerifyRate(threads: cores, seconds: 1.0))
+        for run in 1...runs {
+            log("audit: full audit \(run) of \(runs)…")
+            let before = Self.ed25519VerifyRate(threads: cores, seconds: verifySeconds)
             let r = try await attempt { try await Inspector(ledger: ledger, options: options).audit() }
+            let after = Self.ed25519VerifyRate(threads: cores, seconds: verifySeconds)
             rates.append(Double(r.auditedTo) / r.seconds)
+            verifyRates.append((before + after) / 2)
             report = r
-            log(String(format: "inspect: full audit %.0f entries/s (verify limit %.0f/s)", rates.last ?? 0, verifyRates.last ?? 0))
+            log(String(format: "audit: %.0f entries/s (verify limit %.0f/s before, %.0f/s after)", rates.last ?? 0, before, after))
         }
         guard let full = report, let text = full.checkpoint else { throw CLIFailure(description: "the audit produced no checkpoint") }
 
         let since = try attempt { try SignedCheckpoint(parsing: text) }
-        try await synthetic.append(1000, firstExchange: SyntheticExchanges.exchanges(spannedBy: events), to: ledger)
+        try await synthetic.append(1000, firstExchange: nextExchange, to: ledger)
         var incremental = options
         incremental.since = since
         var incrementalTimes: [Double] = []
@@ -67,8 +67,8 @@ extension BenchCommand {
             incrementalTimes.append(r.seconds)
             incrementalReport = r
         }
-        return InspectFigures(entries: full.auditedTo, verifyRate: verifyRates.sorted()[1], fullPerSecond: rates.sorted()[1],
-                              fullFindings: full.findingCount, incrementalSeconds: incrementalTimes.sorted()[1],
+        return InspectFigures(entries: full.auditedTo, verifyRate: Self.median(verifyRates), fullPerSecond: Self.median(rates),
+                              fullFindings: full.findingCount, incrementalSeconds: Self.median(incrementalTimes),
                               incrementalEntries: (incrementalReport?.auditedTo ?? 0) - (incrementalReport?.auditedFrom ?? 0),
                               incrementalFindings: incrementalReport?.findingCount ?? -1,
                               peakAnonymousMB: peak.withLock { $0 }, baselineAnonymousMB: baseline)

@@ -8,20 +8,33 @@ import Synchronization
 
 /// Synthetic exchange traffic for `jejak bench`: two units requesting, delivering, rejecting,
 /// redelivering and acknowledging, all valid under the KPU domain's schemas and rules.
+///
+/// Exchange `x` has five events when `x` is a multiple of 5 (requested, delivered, rejected,
+/// delivered, acknowledged) and three otherwise (requested, delivered, acknowledged), so the
+/// events of exchanges `0..<n` are always the same sequence however they are cut into chunks.
 struct SyntheticExchanges: Sendable {
     let requester: SignerKey
     let provider: SignerKey
+
+    /// Signed events with their total leaf bytes.
+    struct Signed: Sendable {
+        var events: [SignedEvent]
+        /// The exchange after the last one begun.
+        var nextExchange: Int
+        /// The sum of the leaves these events make (envelope JSON plus the leaf's own bytes).
+        var leafBytes: Int
+    }
 
     init() throws {
         requester = try SignerKey.generate(name: "biro-perencanaan")
         provider = try SignerKey.generate(name: "biro-keuangan")
     }
 
-    /// A non-durable ledger at `path` with the two units registered and `events` exchange
-    /// events appended.
-    func ledger(at path: String, events: Int) async throws -> Ledger {
+    /// A new ledger at `path` with the two units and their keys registered.
+    func ledger(at path: String, durable: Bool, validator: (any EventValidator)? = nil) async throws -> Ledger {
         var options = Ledger.Options()
-        options.durable = false
+        options.durable = durable
+        if let validator { options.validator = validator }
         let ledger = try await attempt {
             try await Ledger.create(at: path, origin: "bench.jejak.local/synthetic", options: options)
         }
@@ -33,16 +46,32 @@ struct SyntheticExchanges: Sendable {
                 try authority.addKey(requester.verifierKey), try authority.addKey(provider.verifierKey),
             ])
         }
-        try await append(events, firstExchange: 0, to: ledger)
         return ledger
     }
 
-    /// Signs (on all cores) and appends `events` events of new exchanges numbered from
-    /// `firstExchange`, in batches of 2,000, four batches in flight.
-    func append(_ events: Int, firstExchange: Int, to ledger: Ledger) async throws {
-        let signed = try sign(events, firstExchange: firstExchange)
-        // Batches in flight together commit in any order: cut them between exchanges, so each
-        // exchange's events stay in one batch, in order.
+    /// Signs (on all cores) and appends `events` events of exchanges numbered from
+    /// `firstExchange`, in chunks of `chunk` events signed together, each appended in batches of
+    /// 2,000 with four batches in flight. Returns the signed chunks' totals (no events).
+    @discardableResult
+    func append(_ events: Int, firstExchange: Int, to ledger: Ledger, chunk: Int = 50_000,
+                progress: (@Sendable (Int) -> Void)? = nil) async throws -> Signed {
+        var done = 0, next = firstExchange, leafBytes = 0
+        while done < events {
+            // Whole exchanges per chunk (but the last), so each chunk continues the sequence.
+            let signed = try sign(min(chunk, events - done), firstExchange: next, wholeExchanges: events - done > chunk)
+            try await Self.appendInBatches(signed.events, to: ledger)
+            done += signed.events.count
+            next = signed.nextExchange
+            leafBytes += signed.leafBytes
+            progress?(done)
+        }
+        return Signed(events: [], nextExchange: next, leafBytes: leafBytes)
+    }
+
+    /// Appends `signed` in batches of about 2,000, four in flight. Batches in flight together
+    /// commit in any order, so they are cut between exchanges: each exchange's events stay in
+    /// one batch, in order.
+    static func appendInBatches(_ signed: [SignedEvent], to ledger: Ledger) async throws {
         var batches: [[SignedEvent]] = []
         var current: [SignedEvent] = []
         for e in signed {
@@ -66,16 +95,16 @@ struct SyntheticExchanges: Sendable {
         }
     }
 
-    /// Each exchange: requested, delivered, acknowledged; every fifth one rejected and
-    /// delivered again first.
-    func sign(_ events: Int, firstExchange: Int) throws -> [SignedEvent] {
+    /// Signs `events` events of exchanges numbered from `firstExchange`, in order, on all
+    /// cores. With `wholeExchanges`, the count is rounded up to end with a whole exchange.
+    func sign(_ events: Int, firstExchange: Int, wholeExchanges: Bool = false) throws -> Signed {
         struct Plan: Sendable { let exchange: Int; let step: Int; let of: Int }
         var plan: [Plan] = []
-        plan.reserveCapacity(events)
+        plan.reserveCapacity(events + 4)
         var x = firstExchange
         while plan.count < events {
             let steps = x % 5 == 0 ? 5 : 3
-            for s in 0..<steps where plan.count < events { plan.append(Plan(exchange: x, step: s, of: steps)) }
+            for s in 0..<steps where wholeExchanges || plan.count < events { plan.append(Plan(exchange: x, step: s, of: steps)) }
             x += 1
         }
         let item: JSONValue = ["name": "rekap-anggaran.pdf", "mediaType": "application/pdf", "size": 482_113,
@@ -88,10 +117,17 @@ struct SyntheticExchanges: Sendable {
             case (0, _):
                 kind = (.exchangeRequested, requester, [
                     "provider": "biro-keuangan", "category": "anggaran", "title": .string("Rekap anggaran \(p.exchange)"),
-                    "purpose": "Laporan", "legalBasis": "UU 17/2003", "dueDate": "2026-06-30", "classification": "terbatas"])
-            case (1, _), (3, 5): kind = (.exchangeDelivered, provider, ["items": [item, item]])
-            case (2, 5): kind = (.exchangeRejected, requester, ["reason": "Berkas belum ditandatangani."])
-            default: kind = (.exchangeAcknowledged, requester, [:])
+                    "purpose": "Penyusunan laporan kinerja triwulan dan evaluasi realisasi anggaran unit kerja",
+                    "legalBasis": "UU 17/2003", "dueDate": "2026-06-30", "classification": "terbatas"])
+            case (1, _), (3, 5):
+                kind = (.exchangeDelivered, provider, [
+                    "items": [item, item], "note": "Data sesuai permintaan; berkas ditandatangani kepala biro."])
+            case (2, 5):
+                kind = (.exchangeRejected, requester, [
+                    "reason": "Berkas belum ditandatangani kepala biro dan rincian per satuan kerja belum lengkap."])
+            default:
+                kind = (.exchangeAcknowledged, requester, [
+                    "note": "Diterima lengkap dan sesuai dengan permintaan; terima kasih atas penyerahan tepat waktu."])
             }
             let event = try CloudEvent.make(id: "\(subject)/\(p.step)", source: kind.1.name, type: kind.0.rawValue,
                                             subject: subject, dataschema: kind.0.schemaID, data: kind.2)
@@ -99,21 +135,27 @@ struct SyntheticExchanges: Sendable {
         }
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let chunk = (plan.count + cores - 1) / cores
-        let signedChunks = Mutex<[Int: [SignedEvent]]>([:])
+        let signedChunks = Mutex<[Int: ([SignedEvent], Int)]>([:])
         let failure = Mutex<String?>(nil)
         let frozen = plan
         DispatchQueue.concurrentPerform(iterations: cores) { c in
             var out: [SignedEvent] = []
+            var bytes = 0
             for p in frozen[min(c * chunk, frozen.count)..<min((c + 1) * chunk, frozen.count)] {
-                do { out.append(try sign(p)) } catch { failure.withLock { $0 = "\(error)" } }
+                do {
+                    let e = try sign(p)
+                    bytes += e.jsonBytes.count + Leaf.overhead
+                    out.append(e)
+                } catch { failure.withLock { $0 = "\(error)" } }
             }
-            signedChunks.withLock { $0[c] = out }
+            signedChunks.withLock { $0[c] = (out, bytes) }
         }
         if let failure = failure.withLock({ $0 }) { throw CLIFailure(description: "the benchmark's events could not be made: \(failure)") }
-        return (0..<cores).flatMap { c in signedChunks.withLock { $0[c] ?? [] } }
+        let parts = (0..<cores).map { c in signedChunks.withLock { $0[c] ?? ([], 0) } }
+        return Signed(events: parts.flatMap(\.0), nextExchange: x, leafBytes: parts.reduce(0) { $0 + $1.1 })
     }
 
-    /// The exchanges `events` events starting at exchange 0 span (for numbering later ones).
+    /// The exchanges that `events` events starting at exchange 0 span (for numbering later ones).
     static func exchanges(spannedBy events: Int) -> Int {
         var x = 0, n = 0
         while n < events {

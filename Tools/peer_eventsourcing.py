@@ -6,7 +6,8 @@ delivered and acknowledged, every fifth one rejected and delivered again first, 
 data (about 550 bytes per event as JSON). Three runs, each in a new SQLite file:
 
   one per save   one event per `save()`, one after another (a durable commit each), the events
-                 made in advance (as Jejak's are signed in advance)
+                 made in advance (as Jejak's are signed in advance); beside its limit, raw
+                 durable SQLite commits of one row each, measured just before and after it
   100 per save   100 events per `save()`
   full replay    every stored event read back through the notification log, decoded into its
                  domain event and folded into an in-memory status per exchange
@@ -189,6 +190,26 @@ def replay(path: str, events: int) -> dict[str, float]:
             "storedStateBytes": state_bytes, "diskBytesPerEntry": disk / max(1, read)}
 
 
+def raw_sqlite_commits(path: str, row_bytes: int, seconds: float) -> float:
+    """The limit beside one per save: commits per second of one row each on a raw SQLite file
+    in the same mode (WAL, synchronous=FULL), measured in the same run."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+    value = b"a" * row_bytes
+    commits = 0
+    start = time.perf_counter()
+    while commits < 20_000 and (commits == 0 or time.perf_counter() - start < seconds):
+        db.execute("BEGIN")
+        db.execute("INSERT INTO t (v) VALUES (?)", (value,))
+        db.execute("COMMIT")
+        commits += 1
+    rate = commits / (time.perf_counter() - start)
+    db.close()
+    return rate
+
+
 def sqlite_settings(path: str) -> str:
     app = new_app(path)
     with app.recorder.datastore.transaction(commit=False) as c:
@@ -215,8 +236,10 @@ def main() -> int:
         t0 = time.perf_counter()
         events = make_events(50_000 if not args.quick else 10_000)
         making = len(events) / (time.perf_counter() - t0)
-        print("peer: one event per save…", file=sys.stderr)
+        print("peer: one event per save, between two runs of its limit…", file=sys.stderr)
+        before = raw_sqlite_commits(os.path.join(tmp, "raw-before.sqlite"), 610, seconds / 2)
         one = timed_saves(os.path.join(tmp, "one.sqlite"), events, 1, seconds)
+        one["limit"] = (before + raw_sqlite_commits(os.path.join(tmp, "raw-after.sqlite"), 610, seconds / 2)) / 2
         settings = sqlite_settings(os.path.join(tmp, "one.sqlite"))
         print("peer: 100 events per save…", file=sys.stderr)
         hundred = timed_saves(os.path.join(tmp, "hundred.sqlite"), events, 100, seconds)
@@ -250,12 +273,23 @@ def print_table(peer: dict[str, Any], jejak: dict[str, Any] | None) -> None:
     def jv(key: str) -> float | None:
         return j.get(key)
 
+    def row(key: str) -> dict[str, Any]:
+        return next((r for r in (jejak or {}).get("rows", []) if r.get("key") == key), {})
+
+    def jv_limit(key: str) -> float | None:
+        return row(key).get("limit")
+
+    def ratio_of(key: str) -> float | None:
+        return row(key).get("ratio")
+
     def ratio(a: float | None, b: float | None) -> str:
         return f"{a / b:.2f}" if a and b else ""
 
     one, hundred, full = peer["onePerSave"], peer["hundredPerSave"], peer["replay"]
     rows = [
         ("one event per call / save", jv("append.single"), one["perSecond"], "events/s"),
+        ("  its limit: raw durable commits of one row", jv_limit("append.single"), one["limit"], "/s"),
+        ("  ratio to that limit", ratio_of("append.single"), one["perSecond"] / one["limit"], ""),
         ("  latency p50", jv("append.singleP50Ms"), one["p50Ms"], "ms"),
         ("  latency p99", jv("append.singleP99Ms"), one["p99Ms"], "ms"),
         ("100 events per call / save", jv("append.batch100"), hundred["perSecond"], "events/s"),

@@ -94,6 +94,8 @@ struct BenchCommand: AsyncParsableCommand {
     var json = false
     @Flag(help: "Print the table in Markdown.")
     var markdown = false
+    @Option(help: ArgumentHelp("Also write the results as JSON to this file (beside the table).", valueName: "file"))
+    var jsonOut: String?
     @Flag(help: "Skip fsync (MDB_NOSYNC) in the append section and its LMDB limits, to see the CPU costs alone. The figures are then not the durable targets.")
     var noSync = false
 
@@ -239,6 +241,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if let jsonOut { try writeFile(report.json + "\n", to: jsonOut) }
         if json {
             print(report.json)
         } else {

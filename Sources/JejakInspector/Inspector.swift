@@ -75,7 +75,7 @@ public struct Inspector: Sendable {
     public func audit() async throws(InspectorError) -> AuditReport {
         let started = Date()
         let ledger = self.ledger, options = self.options
-        var (report, size) = try await withCheckedContinuation { (k: CheckedContinuation<Result<(AuditReport, UInt64), InspectorError>, Never>) in
+        let (audited, _) = try await withCheckedContinuation { (k: CheckedContinuation<Result<(AuditReport, UInt64), InspectorError>, Never>) in
             // The log's replay is CPU-bound and synchronous: run it on a thread of its own, off
             // the cooperative pool.
             let thread = Thread {
@@ -87,15 +87,15 @@ public struct Inspector: Sendable {
             }
             thread.start()
         }.get()
+        var report = audited
         if let path = options.readModels {
-            let (tables, findings) = try await ReadModelAudit(ledger: ledger, live: path, projections: options.projections).compare(logSize: size)
+            let (tables, findings) = try await ReadModelAudit(ledger: ledger, live: path, projections: options.projections).compare()
             report.readModelTables = tables
             for f in findings {
                 report.findingCount += 1
                 if report.findings.count < AuditReport.maxFindings { report.findings.append(f) }
             }
         }
-        size = report.auditedTo
         report.verdict = report.findingCount == 0 ? .clean : .findings
         report.seconds = Date().timeIntervalSince(started)
         report.startedAt = LedgerTime(millisecondsSinceEpoch: Int64(started.timeIntervalSince1970 * 1000)).rfc3339
@@ -113,11 +113,17 @@ struct LogAudit {
         var findings = FindingSink()
 
         // Checkpoint sizes first, then the log's size: a commit landing in between only adds
-        // entries, so any stored checkpoint beyond the size really is beyond the log.
+        // entries, so any stored checkpoint beyond the size really is beyond the log. Such a
+        // commit stored its checkpoint with its entries: the sizes stored since the first read,
+        // up to the log's size, are read again, so its last commit is not taken for one
+        // without a checkpoint (an audit beside a writing process).
         let sizes: [UInt64], counts: StoredCounts
         do {
-            sizes = try ledger.checkpointSizes(from: options.since?.checkpoint.size ?? 0)
+            let from = options.since?.checkpoint.size ?? 0
+            let first = try ledger.checkpointSizes(from: from)
             counts = try ledger.storedCounts()
+            sizes = first + (try ledger.checkpointSizes(from: first.last.map { $0 + 1 } ?? from))
+                .filter { $0 <= UInt64(counts.entries) }
         } catch { throw .ledger("the ledger cannot be read", error) }
         let n = UInt64(counts.entries)
         for s in sizes where s > n {

@@ -16,9 +16,9 @@ public struct InspectorError: Error, Hashable, Sendable, CustomStringConvertible
         public static let input = Code("input")
         /// A read-model database could not be opened, rebuilt or compared.
         public static let readModels = Code("readModels")
-        /// A report could not be written.
+        /// A report, export or key file could not be written.
         public static let report = Code("report")
-        /// The witness refused a checkpoint.
+        /// The witness could not be set up, or refused to cosign (the demo).
         public static let witness = Code("witness")
     }
 

@@ -15,7 +15,7 @@ struct ReadModelAudit {
     static let maxRowsPerTable = 20
 
     /// - Returns: The number of tables compared and the findings.
-    func compare(logSize: UInt64) async throws(InspectorError) -> (Int, [Finding]) {
+    func compare() async throws(InspectorError) -> (Int, [Finding]) {
         guard FileManager.default.fileExists(atPath: live) else {
             throw InspectorError(.readModels, "there is no read-model database at \(live); build one with `jejak project --db \(live)`")
         }

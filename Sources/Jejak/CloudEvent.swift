@@ -80,7 +80,7 @@ public struct CloudEvent: Hashable, Sendable {
         subject = try string("subject", key: true)
         time = try string("time")
         guard RFC3339.parse(time) != nil else {
-            throw LedgerError(.malformedEvent, "\"time\" is not an RFC 3339 date-time: \(time)")
+            throw LedgerError(.malformedEvent, "\"time\" is not an RFC 3339 date-time: \(quoted(time))")
         }
         guard try string("datacontenttype") == Self.jsonContentType else {
             throw LedgerError(.malformedEvent, "\"datacontenttype\" must be \"\(Self.jsonContentType)\"")
@@ -97,7 +97,7 @@ public struct CloudEvent: Hashable, Sendable {
                 throw LedgerError(.malformedEvent, "\"data_base64\" is not accepted: Jejak events carry JSON \"data\"")
             default:
                 guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }) else {
-                    throw LedgerError(.malformedEvent, "the attribute name \"\(name)\" is not lowercase letters and digits")
+                    throw LedgerError(.malformedEvent, "the attribute name \(quoted(name)) is not lowercase letters and digits")
                 }
                 switch v {
                 case .string, .number, .bool: continue
@@ -133,4 +133,10 @@ public struct CloudEvent: Hashable, Sendable {
         }
         return try CloudEvent(bytes: JSONWriter.bytes(.object(object)))
     }
+}
+
+/// A value from an event or envelope quoted for an error message, cut to 100 characters, so that
+/// a message stays one short line however long the refused input.
+func quoted(_ value: String) -> String {
+    value.count > 100 ? String(reflecting: String(value.prefix(100))) + "…" : String(reflecting: value)
 }

@@ -83,8 +83,10 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
     ///
     /// - Returns: `nil` for anything else (other offsets, other fraction lengths, invalid dates).
     public init?(rfc3339 text: String) {
-        guard let parts = RFC3339.parse(text), parts.offsetMinutes == 0, parts.fractionDigits == 3,
-              text.utf8.last == UInt8(ascii: "Z") else { return nil }
+        let utf8 = text.utf8
+        guard utf8.count == Self.encodedLength, utf8[utf8.index(utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T"),
+              utf8.last == UInt8(ascii: "Z"),
+              let parts = RFC3339.parse(text), parts.offsetMinutes == 0, parts.fractionDigits == 3 else { return nil }
         self.millisecondsSinceEpoch = parts.millisecondsSinceEpoch
     }
 

@@ -23,7 +23,7 @@ public struct SignedEvent: Hashable, Sendable {
     public init(envelope: DSSEEnvelope) throws(LedgerError) {
         guard envelope.payloadType == CloudEvent.payloadType else {
             throw LedgerError(.unsupportedPayloadType,
-                              "the envelope's payloadType is \"\(envelope.payloadType)\", not \"\(CloudEvent.payloadType)\"")
+                              "the envelope's payloadType is \(quoted(envelope.payloadType)), not \"\(CloudEvent.payloadType)\"")
         }
         guard envelope.signatures.count == 1 else {
             throw LedgerError(.signatureCount, "the envelope must carry exactly one signature, it has \(envelope.signatures.count)")

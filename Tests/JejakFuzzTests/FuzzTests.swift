@@ -327,6 +327,9 @@ struct Parsers {
         }
         check("leaf") {
             let entry = try LogEntry(index: 3, leaf: bytes)
+            // The envelope inside may be any valid DSSE JSON (DSSE parsing is lenient); when it is
+            // in the ledger's compact form, the whole leaf must be the ledger's form too.
+            guard try Leaf.decode(bytes).envelopeJSON == entry.signedEvent.jsonBytes else { return nil }
             return Leaf.encode(appended: entry.appended, envelopeJSON: entry.signedEvent.jsonBytes) == bytes
                 ? nil : "a leaf did not re-encode to its bytes"
         }
@@ -525,6 +528,8 @@ final class Watchdog: Sendable {
             ("lone surrogate", Array("\"\\ud800\"".utf8)),
             ("overlong NUL", [0x22, 0xC0, 0x80, 0x22]),
             ("BOM", [0xEF, 0xBB, 0xBF] + seeds.envelopeBytes),
+            ("lowercase t in a leaf", Array(String(decoding: seeds.leaf, as: UTF8.self)
+                .replacingOccurrences(of: "T00:00:00.123Z", with: "t00:00:00.123Z").utf8)),
             ("oversize leaf", Leaf.encode(appended: .now(), envelopeJSON: Array(repeating: 0x20, count: 70_000))),
             ("oversize payload", DSSEEnvelope.sign(payload: Array(repeating: 0x41, count: 300_000),
                                                    payloadType: CloudEvent.payloadType, with: [seeds.unitKey]).jsonBytes()),

@@ -102,7 +102,7 @@ struct StressCommand: AsyncParsableCommand {
             let ledger = try ledgerOption.open(readOnly: false)
             defer { ledger.close() }
             let out = try Journal(path: journal)
-            out.line("S \(run)")
+            try out.line("S \(run)")
             let run = self.run, exchanges = self.exchanges
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for task in 0..<tasks {
@@ -112,14 +112,16 @@ struct StressCommand: AsyncParsableCommand {
                             let batch = "\(run)-\(task)-\(seq)"
                             let events = try StressCommand.exchange(batch, steps: seq % 5 == 4 ? 5 : 3,
                                                                     requester: requester, provider: provider)
-                            out.line("B \(batch) \(events.count)")
+                            // The intent first: a batch is appended only once it is announced.
+                            try out.line("B \(batch) \(events.count)")
+                            let receipts: [Receipt]
                             do throws(LedgerError) {
-                                let receipts = try await ledger.append(events, expecting: .noStream)
-                                out.line(receipts.map { "R \($0.eventID) \($0.index)" }.joined(separator: "\n"))
+                                receipts = try await ledger.append(events, expecting: .noStream)
                             } catch {
-                                out.line("F \(batch) \(error.message)")
+                                try? out.line("F \(batch) \(error.message)")
                                 throw describe(error)
                             }
+                            try out.line(receipts.map { "R \($0.eventID) \($0.index)" }.joined(separator: "\n"))
                             seq += 1
                         }
                     }
@@ -250,8 +252,15 @@ final class Journal: Sendable {
 
     deinit { close(fd) }
 
-    func line(_ text: String) {
+    /// Appends `text` and a newline.
+    ///
+    /// - Throws: ``CLIFailure`` when the line was not written whole (a full disk): a batch must
+    ///   not be appended unless its intent is in the journal.
+    func line(_ text: String) throws {
         let bytes = Array((text + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            throw CLIFailure(description: "the journal could not be written: \(String(cString: strerror(errno)))")
+        }
     }
 }

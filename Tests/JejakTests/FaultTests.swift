@@ -233,7 +233,7 @@ import Glibc
         let files = FileManager.default.enumerator(atPath: parent.path + "/export")?.compactMap { $0 as? String } ?? []
         for file in files {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: parent.path + "/export/" + file, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: parent.path + "/export/" + file, isDirectory: &isDir)
             if isDir.boolValue || file == "checkpoint" { continue }
             #expect(throws: Never.self, "\(file)") { _ = try Tile(path: file) }
         }

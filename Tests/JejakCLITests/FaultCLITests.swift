@@ -10,6 +10,10 @@ import Glibc
 /// writes, and private keys in output. After each, the error is typed and one sentence, the
 /// journal of what was acknowledged holds, and `jejak inspect` finds nothing.
 @Suite(.serialized) struct FaultCLITests {
+    /// Whether the tests (and so the `jejak` binary) run under ThreadSanitizer, whose runtime
+    /// itself dies under a file-size limit ("nested bug in the same thread").
+    static let underThreadSanitizer = dlsym(nil, "__tsan_init") != nil
+
     /// A ledger with the stress units registered, in a work directory.
     struct Setup {
         let w: WorkDir
@@ -56,7 +60,8 @@ import Glibc
         r.stderr.split(separator: "\n").last { $0.hasPrefix("Error: ") }.map(String.init) ?? ""
     }
 
-    @Test func aFileSizeLimitRefusesTheCommitAndLosesNothingAcknowledged() throws {
+    @Test(.disabled(if: underThreadSanitizer, "ThreadSanitizer's runtime dies under a file-size limit"))
+    func aFileSizeLimitRefusesTheCommitAndLosesNothingAcknowledged() throws {
         let s = try Setup()
         // The limit is hit while appends go on: the binary is not killed by SIGXFSZ, the commit
         // fails whole with EFBIG, and the publisher exits with one sentence.
@@ -104,7 +109,8 @@ import Glibc
         }
     }
 
-    @Test func initOnAFullDiskLeavesNothingHalfCreated() throws {
+    @Test(.disabled(if: underThreadSanitizer, "ThreadSanitizer's runtime dies under a file-size limit"))
+    func initOnAFullDiskLeavesNothingHalfCreated() throws {
         let w = try WorkDir()
         for limit in [4, 40] {
             let dir = w.path + "/ledger-\(limit)"

@@ -133,7 +133,7 @@ import Glibc
         try await expectReopensClean(f, key)
     }
 
-    @Test func keyFilesAreCreatedOwnerOnlyWhateverTheUmask() async throws {
+    @Test func keyFilesAreCreatedOwnerOnlyWhateverTheUmaskAndKeysNeverPrint() async throws {
         let old = umask(0)
         defer { umask(old) }
         let dir = TempDir()
@@ -151,6 +151,14 @@ import Glibc
         let path = dir.path + "/unit.key"
         try KeyFile.write(key, to: path)
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
+
+        // Printing, interpolating or dumping a key never shows its secret.
+        let secret = String(key.privateKeyString().split(separator: "+").last ?? "")
+        var dumped = ""
+        dump(key, to: &dumped)
+        for text in [String(describing: key), String(reflecting: key), "\(key)", dumped, "\([key])"] {
+            #expect(!text.contains(secret) && !text.contains("PRIVATE"), "\(text)")
+        }
     }
 
     @Test func aSecondWriterIsRefusedUntilTheFirstCloses() async throws {

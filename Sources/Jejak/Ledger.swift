@@ -97,16 +97,34 @@ public final class Ledger: Sendable {
         guard !dir.exists else {
             throw LedgerError(.ledgerDirectory, "\(path) already holds a ledger")
         }
+        // A creation that was killed left its marker: what it wrote is removed and creation
+        // starts over (only the files a creation writes; nothing else in the directory).
+        if dir.isHalfCreated {
+            for file in dir.createdFiles.reversed() { _ = file == dir.store ? rmdir(file) : unlink(file) }
+        }
         let createdDirectory = mkdir(path, 0o700) == 0
         if !createdDirectory && errno != EEXIST {
             throw LedgerError(.ledgerDirectory, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         // A failure (a full disk, a read-only directory) removes what this call wrote, so that
-        // nothing half-created is left behind to block the next attempt.
+        // nothing half-created is left behind to block the next attempt; a kill, which removes
+        // nothing, leaves the marker, which the next attempt sees.
         var written: [String] = []
         do throws(LedgerError) {
-            return try await create(dir, origin: origin, logKey: logKey, authorityKey: authorityKey,
-                                    options: options, written: &written)
+            try LedgerDirectory.writeText("jejak init has not finished creating this ledger\n", to: dir.incompleteMarker)
+            written.append(dir.incompleteMarker)
+            LedgerDirectory.syncDirectory(path)
+            let ledger = try await create(dir, origin: origin, logKey: logKey, authorityKey: authorityKey,
+                                          options: options, written: &written)
+            // The genesis entry is durable; the marker's removal makes the ledger whole. The
+            // directory is synced so that the removal cannot be undone by a power loss.
+            guard unlink(dir.incompleteMarker) == 0 else {
+                let reason = String(cString: strerror(errno))
+                ledger.close()
+                throw LedgerError(.ledgerDirectory, "cannot remove \(dir.incompleteMarker): \(reason)")
+            }
+            LedgerDirectory.syncDirectory(path)
+            return ledger
         } catch {
             for file in written.reversed() { _ = file == dir.store ? rmdir(file) : unlink(file) }
             if createdDirectory { _ = rmdir(path) }
@@ -149,7 +167,7 @@ public final class Ledger: Sendable {
         // The store did not exist (the caller checked), so its files are this call's.
         written += [dir.store, dir.store + "/lock.mdb", dir.store + "/data.mdb", dir.writerLock]
         try initializeStore(dir, origin: origin, log: log.verifierKey, authority: auth.verifierKey, durable: options.durable)
-        let ledger = try Ledger(opening: dir.path, options: options)
+        let ledger = try Ledger(opening: dir.path, options: options, creating: true)
         do throws(LedgerError) {
             let genesis = try CloudEvent.make(
                 id: "genesis", source: auth.name, type: RegistryEvent.genesis, subject: RegistryEvent.genesisSubject,
@@ -185,9 +203,17 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError`` with ``LedgerError/Code/ledgerDirectory`` (no ledger there),
     ///   ``LedgerError/Code/ledgerBusy`` (another process writes), ``LedgerError/Code/keyFile``
     ///   (the log key is missing, insecure or not the ledger's), ``LedgerError/Code/corruptStore``.
-    public init(opening path: String, options: Options = Options()) throws(LedgerError) {
+    public convenience init(opening path: String, options: Options = Options()) throws(LedgerError) {
+        try self.init(opening: path, options: options, creating: false)
+    }
+
+    /// Opens a ledger; `creating` opens the one `create` is making (its marker is present).
+    init(opening path: String, options: Options, creating: Bool) throws(LedgerError) {
         let dir = LedgerDirectory(path: path)
-        guard dir.exists else {
+        guard creating || !dir.isHalfCreated else {
+            throw LedgerError(.ledgerDirectory, "\(path) holds a ledger whose creation was interrupted; run `jejak init \(path) --origin ORIGIN` again to start over")
+        }
+        guard dir.exists || (creating && access(dir.store + "/data.mdb", F_OK) == 0) else {
             throw LedgerError(.ledgerDirectory, "\(path) holds no ledger; create one with `jejak init \(path) --origin ORIGIN`")
         }
         self.directory = dir

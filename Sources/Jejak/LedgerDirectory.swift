@@ -17,6 +17,7 @@ import JejakCrypto
 ///   authority.vkey  the registry authority's public key, pinned in the genesis entry
 ///   policy          a C2SP tlog-policy file for verifiers (log key, witnesses, quorum)
 ///   writer.lock     held (flock) by the one process that writes
+///   init.incomplete present only while `jejak init` creates the ledger
 /// ```
 public struct LedgerDirectory: Hashable, Sendable {
     /// The directory.
@@ -42,8 +43,30 @@ public struct LedgerDirectory: Hashable, Sendable {
     /// The writer lock file.
     public var writerLock: String { path + "/writer.lock" }
 
-    /// Whether the directory holds a ledger store.
-    public var exists: Bool { access(store + "/data.mdb", F_OK) == 0 }
+    /// The marker that `Ledger.create` writes first and removes last: while it is present, the
+    /// directory holds a ledger whose creation did not finish (a crash or a kill during `init`).
+    public var incompleteMarker: String { path + "/init.incomplete" }
+
+    /// Whether the directory holds a ledger store whose creation finished.
+    public var exists: Bool { access(store + "/data.mdb", F_OK) == 0 && !isHalfCreated }
+
+    /// Whether a creation of a ledger here was interrupted (the marker is still present).
+    public var isHalfCreated: Bool { access(incompleteMarker, F_OK) == 0 }
+
+    /// The files `Ledger.create` writes, in the order it writes them (the store directory
+    /// before the files in it).
+    var createdFiles: [String] {
+        [incompleteMarker, logKey, authorityKey, logVerifierKey, authorityVerifierKey, policy,
+         store, store + "/lock.mdb", store + "/data.mdb", writerLock]
+    }
+
+    /// Flushes the directory's entries (a created or removed file's name) to the disk.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
 
     static func writeText(_ text: String, to path: String, mode: mode_t = 0o644) throws(LedgerError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)

@@ -134,6 +134,8 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
         case EINVAL: "EINVAL"
         case EBUSY: "EBUSY"
         case EROFS: "EROFS"
+        case EFBIG: "EFBIG"
+        case EDQUOT: "EDQUOT"
         default: "errno \(code)"
         }
     }

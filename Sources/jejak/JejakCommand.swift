@@ -27,6 +27,13 @@ struct JejakCommand: AsyncParsableCommand {
             DemoCommand.self,
             StressCommand.self,
         ])
+
+    /// Runs the command. A write past the file-size limit (`ulimit -f`) then fails with EFBIG,
+    /// reported as a refused write, instead of SIGXFSZ killing the process mid-way.
+    static func main() async {
+        signal(SIGXFSZ, SIG_IGN)
+        await main(nil)
+    }
 }
 
 /// `--ledger DIR`, defaulting to `$JEJAK_LEDGER`.

@@ -133,6 +133,37 @@ import Glibc
         }
     }
 
+    @Test func initKilledAtAnyMomentLeavesALedgerOrOneTheNextInitStartsOver() throws {
+        // SIGKILL at spread moments of `jejak init` (keys, store, genesis, the marker's
+        // removal): afterwards the directory is either a whole ledger that audits clean, or
+        // one that every command refuses as interrupted and a second `jejak init` replaces.
+        let w = try WorkDir()
+        for (trial, delay) in [0, 5, 10, 20, 30, 45, 60, 80, 110, 150, 200, 300].enumerated() {
+            let dir = w.path + "/ledger-\(trial)"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: jejakBinary)
+            p.arguments = ["init", dir, "--origin", "killed.jejak.local/ledger"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(useconds_t(delay * 1000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let log = try jejak(["log"], ledger: dir, in: w.path)
+            if log.status == 0 {
+                let audit = try jejak(["inspect", "--quiet"], ledger: dir, in: w.path)
+                #expect(audit.status == 0, "trial \(trial): \(audit.stdout)\(audit.stderr)")
+                continue
+            }
+            let interrupted = log.stderr.contains("creation was interrupted")
+            #expect(interrupted || log.stderr.contains("holds no ledger"), "trial \(trial): \(log.stderr)")
+            let again = try jejak(["init", dir, "--origin", "killed.jejak.local/ledger"], in: w.path)
+            #expect(again.status == 0, "trial \(trial): \(again.stderr)")
+            let audit = try jejak(["inspect", "--quiet"], ledger: dir, in: w.path)
+            #expect(audit.status == 0, "trial \(trial): \(audit.stdout)\(audit.stderr)")
+        }
+    }
+
     @Test func aReadOnlyDirectoryRefusesWritersAndServesReaders() throws {
         let s = try Setup()
         try s.expectWritable("before")

@@ -214,6 +214,46 @@ import Glibc
         ledger.close()
     }
 
+    @Test func aCreationKilledHalfWayIsRefusedAndStartedOverByTheNextOne() async throws {
+        // A kill leaves the marker `Ledger.create` writes first and removes last. Two moments:
+        // after the log key (no store yet), and after the genesis entry (a whole store).
+        let parent = TempDir()
+        try FileManager.default.createDirectory(atPath: parent.path, withIntermediateDirectories: false)
+        let origin = "killed.jejak.local/ledger"
+        for moment in ["after the log key", "before the marker's removal"] {
+            let dir = LedgerDirectory(path: parent.path + "/\(moment.count)")
+            let first = try await Ledger.create(at: dir.path, origin: origin)
+            first.close()
+            let oldKey = bytes(dir.logKey)
+            #expect(FileManager.default.createFile(atPath: dir.incompleteMarker, contents: Data("x".utf8)))
+            if moment == "after the log key" {
+                for file in [dir.store + "/data.mdb", dir.store + "/lock.mdb", dir.writerLock, dir.policy,
+                             dir.logVerifierKey, dir.authorityVerifierKey, dir.authorityKey] {
+                    try FileManager.default.removeItem(atPath: file)
+                }
+                try FileManager.default.removeItem(atPath: dir.store)
+            }
+            #expect(dir.isHalfCreated && !dir.exists, "\(moment)")
+            for readOnly in [false, true] {
+                do {
+                    var options = Ledger.Options()
+                    options.readOnly = readOnly
+                    _ = try Ledger(opening: dir.path, options: options)
+                    Issue.record("a half-created ledger opened (\(moment), read-only \(readOnly))")
+                } catch {
+                    #expect(error.code == .ledgerDirectory)
+                    #expect(error.message.contains("creation was interrupted") && error.message.contains("jejak init"), "\(error)")
+                }
+            }
+            let again = try await Ledger.create(at: dir.path, origin: origin)
+            #expect(try again.size() == 1, "\(moment)")
+            #expect(!dir.isHalfCreated && dir.exists)
+            #expect(bytes(dir.logKey) != oldKey, "the interrupted creation's key was kept")
+            again.close()
+            _ = try Ledger(opening: dir.path).close()
+        }
+    }
+
     @Test func namesFromEventsAndExportsNeverBecomePaths() async throws {
         // Hostile tile paths are refused by the parser (exports are read only through it).
         for path in ["../checkpoint", "/etc/passwd", "tile/../../etc/passwd", "tile/0/../000", "tile/entries/000/../../x",

@@ -63,7 +63,9 @@ public struct CloudEvent: Hashable, Sendable {
             guard case .string(let s) = v, !s.isEmpty else {
                 throw LedgerError(.malformedEvent, "the attribute \"\(name)\" must be a non-empty string")
             }
-            if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            // C0 controls and DEL are single bytes in UTF-8 (no multi-byte sequence holds one).
+            var utf8 = s
+            if utf8.withUTF8({ $0.contains(where: { $0 < 0x20 || $0 == 0x7f }) }) {
                 throw LedgerError(.malformedEvent, "the attribute \"\(name)\" contains a control character")
             }
             if key && s.utf8.count > Self.maxKeyLength {

@@ -34,6 +34,12 @@ public enum Leaf {
     /// - Throws: ``LedgerError/Code/corruptStore`` when the bytes are not a leaf Jejak writes.
     public static func decode(_ leaf: some Collection<UInt8>) throws(LedgerError) -> (appended: LedgerTime, envelopeJSON: [UInt8]) {
         let bytes = Array(leaf)
+        let (time, envelope) = try split(bytes)
+        return (time, Array(bytes[envelope]))
+    }
+
+    /// The `appended` time of a leaf and where its envelope's bytes are (no copy).
+    static func split(_ bytes: [UInt8]) throws(LedgerError) -> (appended: LedgerTime, envelope: Range<Int>) {
         let timeStart = prefix.count, timeEnd = prefix.count + LedgerTime.encodedLength
         guard bytes.count > overhead, bytes.count <= maxBytes,
               bytes[..<timeStart].elementsEqual(prefix),
@@ -43,7 +49,7 @@ public enum Leaf {
         else {
             throw LedgerError(.corruptStore, "a stored entry is not a Jejak leaf")
         }
-        return (time, Array(bytes[(timeEnd + middle.count)..<(bytes.count - 1)]))
+        return (time, (timeEnd + middle.count)..<(bytes.count - 1))
     }
 }
 
@@ -75,12 +81,12 @@ public struct LogEntry: Hashable, Sendable {
     ///
     /// - Throws: ``LedgerError/Code/corruptStore`` when it does not decode.
     public init(index: UInt64, leaf: [UInt8]) throws(LedgerError) {
-        let (appended, envelopeJSON) = try Leaf.decode(leaf)
+        let (appended, envelope) = try Leaf.split(leaf)
         self.index = index
         self.leaf = leaf
         self.appended = appended
         do {
-            self.signedEvent = try SignedEvent(json: envelopeJSON)
+            self.signedEvent = try SignedEvent(json: leaf[envelope])
         } catch {
             throw LedgerError(.corruptStore, "entry \(index) holds an envelope that does not decode: \(error.message)")
         }

@@ -36,6 +36,11 @@ public struct SignedEvent: Hashable, Sendable {
     ///
     /// - Throws: ``LedgerError/Code/malformedEnvelope``, then as ``init(envelope:)``.
     public init(json: [UInt8]) throws(LedgerError) {
+        try self.init(json: json[...])
+    }
+
+    /// Parses the JSON form of a DSSE envelope held in part of a larger buffer (a stored leaf).
+    init(json: ArraySlice<UInt8>) throws(LedgerError) {
         let envelope: DSSEEnvelope
         do { envelope = try DSSEEnvelope(json: json) } catch {
             throw LedgerError(.malformedEnvelope, "the DSSE envelope is malformed: \(error.message)")

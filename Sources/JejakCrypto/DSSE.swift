@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JejakJSON
 
 /// One signature of a DSSE envelope.
@@ -101,6 +106,17 @@ public struct DSSEEnvelope: Hashable, Sendable {
     ///   are not strict JSON, not an object, a required member is missing or has the wrong JSON
     ///   type, or `payload` or a `sig` is not base64.
     public init(json: some Collection<UInt8>) throws(CryptoError) {
+        // The form ``jsonBytes()`` writes (every stored leaf) is read by a direct scan; anything
+        // else, including every malformed input, goes through the JSON parser.
+        if let envelope = ByteUtil.withContiguous(json, { Self.compactForm($0) }) {
+            self = envelope
+            return
+        }
+        try self.init(parsingJSON: json)
+    }
+
+    /// Parses with the general JSON parser (any member order, whitespace, escapes).
+    init(parsingJSON json: some Collection<UInt8>) throws(CryptoError) {
         let raw = try Self.parseJSON(json)
         guard let payload = StrictBase64.decode(raw.payload, mode: .lenient) else {
             throw CryptoError(.malformedEnvelope, "the DSSE payload is not valid base64")
@@ -114,6 +130,61 @@ public struct DSSEEnvelope: Hashable, Sendable {
             signatures.append(DSSESignature(keyid: s.keyid, sig: sig))
         }
         self.init(payloadType: raw.payloadType, payload: payload, signatures: signatures)
+    }
+
+    /// The envelope in exactly the compact form of ``jsonBytes()`` (strings without escapes or
+    /// control characters, canonical padded base64), or `nil` for anything else — which the
+    /// JSON parser then reads, so that this changes only the speed, never the outcome.
+    static func compactForm(_ json: UnsafeRawBufferPointer) -> DSSEEnvelope? {
+        let bytes = json.bindMemory(to: UInt8.self)
+        var at = 0
+        func expect(_ literal: StaticString) -> Bool {
+            let n = literal.utf8CodeUnitCount
+            guard at + n <= bytes.count else { return false }
+            let p = literal.utf8Start
+            for k in 0..<n where bytes[at + k] != p[k] { return false }
+            at += n
+            return true
+        }
+        /// The bytes up to the next `"`: a string with no escape or control character.
+        func stringBytes() -> Range<Int>? {
+            let start = at
+            while at < bytes.count {
+                let c = bytes[at]
+                if c == UInt8(ascii: "\"") { at += 1; return start..<(at - 1) }
+                if c < 0x20 || c == UInt8(ascii: "\\") { return nil }
+                at += 1
+            }
+            return nil
+        }
+        func text() -> String? {
+            guard let range = stringBytes() else { return nil }
+            return String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+        func base64() -> [UInt8]? {
+            // Up to the next quote (memchr); an escape or a control character before it is not
+            // base64, so the decoder refuses it and the parser takes over.
+            guard at < bytes.count, let base = bytes.baseAddress,
+                  let quote = memchr(base + at, Int32(UInt8(ascii: "\"")), bytes.count - at) else { return nil }
+            let end = base.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+            let start = at
+            at = end + 1
+            return StrictBase64.decode(UnsafeBufferPointer(rebasing: bytes[start..<end]), mode: .standard)
+        }
+        guard expect(#"{"payloadType":""#), let payloadType = text(),
+              expect(#","payload":""#), let payload = base64(),
+              expect(#","signatures":["#) else { return nil }
+        var signatures: [DSSESignature] = []
+        if !expect("]") {
+            repeat {
+                guard expect(#"{"keyid":""#), let keyid = text(), expect(#","sig":""#), let sig = base64(),
+                      expect(#"}"#) else { return nil }
+                signatures.append(DSSESignature(keyid: keyid, sig: sig))
+            } while expect(",")
+            guard expect("]") else { return nil }
+        }
+        guard expect("}"), at == bytes.count else { return nil }
+        return DSSEEnvelope(payloadType: payloadType, payload: payload, signatures: signatures)
     }
 
     /// The envelope's members as text, before base64 decoding. The only place that knows which

@@ -18,18 +18,19 @@ enum StrictBase64 {
 
     private static let invalid: UInt8 = 0xFF
 
-    @inline(__always)
-    private static func value(_ c: UInt8, _ mode: Mode) -> UInt8 {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return c &- UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return c &- UInt8(ascii: "a") &+ 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0") &+ 52
-        case UInt8(ascii: "+"): return 62
-        case UInt8(ascii: "/"): return 63
-        case UInt8(ascii: "-"): return mode == .lenient ? 62 : invalid
-        case UInt8(ascii: "_"): return mode == .lenient ? 63 : invalid
-        default: return invalid
+    /// The 6-bit value of each byte in the standard alphabet (`invalid` for the others).
+    private static let standardValues: [UInt8] = values(lenient: false)
+    /// The same, with the URL-safe `-` and `_` also accepted (for ``Mode/lenient``).
+    private static let lenientValues: [UInt8] = values(lenient: true)
+
+    private static func values(lenient: Bool) -> [UInt8] {
+        var table = [UInt8](repeating: invalid, count: 256)
+        for (value, c) in alphabet.enumerated() { table[Int(c)] = UInt8(value) }
+        if lenient {
+            table[Int(UInt8(ascii: "-"))] = 62
+            table[Int(UInt8(ascii: "_"))] = 63
         }
+        return table
     }
 
     /// Decodes `input`, or returns `nil` for anything that is not a canonical encoding in `mode`.
@@ -49,37 +50,41 @@ enum StrictBase64 {
 
         let outCount = n / 4 * 3 + (tail == 0 ? 0 : tail - 1)
         var ok = true
-        let out = [UInt8](unsafeUninitializedCapacity: outCount) { buf, initialized in
-            var i = 0, o = 0
-            while i + 4 <= n {
-                let a = value(input[i], mode), b = value(input[i + 1], mode)
-                let c = value(input[i + 2], mode), d = value(input[i + 3], mode)
-                if (a | b | c | d) & 0xC0 != 0 { ok = false; break }
-                buf[o] = a << 2 | b >> 4
-                buf[o + 1] = b << 4 | c >> 2
-                buf[o + 2] = c << 6 | d
-                i += 4
-                o += 3
-            }
-            if ok, tail >= 2 {
-                let a = value(input[i], mode), b = value(input[i + 1], mode)
-                let c = tail == 3 ? value(input[i + 2], mode) : 0
-                if (a | b | c) & 0xC0 != 0 {
-                    ok = false
-                } else if tail == 2 {
-                    buf[o] = a << 2 | b >> 4
-                    o += 1
-                    if b & 0x0F != 0 { ok = false }
-                } else {
-                    buf[o] = a << 2 | b >> 4
-                    buf[o + 1] = b << 4 | c >> 2
-                    o += 2
-                    if c & 0x03 != 0 { ok = false }
+        let table = mode == .standard ? standardValues : lenientValues
+        let out = table.withUnsafeBufferPointer { values in
+            [UInt8](unsafeUninitializedCapacity: outCount) { buf, initialized in
+                @inline(__always) func value(_ i: Int) -> UInt32 { UInt32(values[Int(input[i])]) }
+                var i = 0, o = 0
+                while i + 4 <= n {
+                    let a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3)
+                    // An invalid byte's value (0xFF) has the top bits a 6-bit value lacks.
+                    if (a | b | c | d) & 0xC0 != 0 { ok = false; break }
+                    let v = a << 18 | b << 12 | c << 6 | d
+                    buf[o] = UInt8(truncatingIfNeeded: v >> 16)
+                    buf[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    buf[o + 2] = UInt8(truncatingIfNeeded: v)
+                    i += 4
+                    o += 3
                 }
+                if ok, tail >= 2 {
+                    let a = value(i), b = value(i + 1), c = tail == 3 ? value(i + 2) : 0
+                    if (a | b | c) & 0xC0 != 0 {
+                        ok = false
+                    } else if tail == 2 {
+                        buf[o] = UInt8(truncatingIfNeeded: a << 2 | b >> 4)
+                        o += 1
+                        if b & 0x0F != 0 { ok = false }
+                    } else {
+                        buf[o] = UInt8(truncatingIfNeeded: a << 2 | b >> 4)
+                        buf[o + 1] = UInt8(truncatingIfNeeded: b << 4 | c >> 2)
+                        o += 2
+                        if c & 0x03 != 0 { ok = false }
+                    }
+                }
+                // Initialise every byte even on failure, so the array is always well-formed.
+                while o < outCount { buf[o] = 0; o += 1 }
+                initialized = outCount
             }
-            // Initialise every byte even on failure, so the array is always well-formed.
-            while o < outCount { buf[o] = 0; o += 1 }
-            initialized = outCount
         }
         return ok ? out : nil
     }

@@ -103,66 +103,91 @@ public struct ExchangesProjection: Projection {
 
     /// Applies an exchange event; other entries are ignored.
     public func apply(_ entry: LogEntry, in db: Database) throws {
-        try apply(batch: [entry][...], in: db)
+        try apply(batch: [entry][...], prepared: nil, in: db)
+    }
+
+    /// Folds the batch's exchange events into the exchanges they touch; see
+    /// ``apply(batch:prepared:in:)``.
+    public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
+        try apply(batch: entries, prepared: nil, in: db)
+    }
+
+    /// Extracts from each exchange event the values of its rows (names, times, the opening row
+    /// of a request or distribution, the items as JSON), so that the transaction only folds and
+    /// writes them.
+    public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? {
+        PreparedExchanges(firstIndex: entries.first?.index ?? 0, events: entries.map { PreparedExchangeEvent($0) })
     }
 
     /// Folds the batch's exchange events into the exchanges they touch (each loaded at most
-    /// once), appends the timeline rows, then writes each changed exchange once.
-    public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
-        var touched: [String: ExchangeRow] = [:]
-        var order: [String] = []
+    /// once), appends the timeline rows, then writes each changed exchange once. `prepared` is
+    /// what ``prepare(batch:)`` made of a batch holding these entries; entries it does not cover
+    /// are prepared here.
+    public func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws {
+        let prepared = prepared as? PreparedExchanges
+        // The touched rows, folded in place (a row is never copied in and out of a dictionary).
+        var rows: [ExchangeRow] = []
+        var slots: [String: Int] = [:]
         var insertEvent = RowWriter(try db.cachedStatement(sql: """
             INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """), in: db)
         for position in entries.indices {
-            guard let (type, shortName) = Self.types[entries[position].signedEvent.event.type],
-                  entries[position].signedEvent.event.subject.hasPrefix("exchange/") else { continue }
-            let entry = entries[position]
-            let e = entry.signedEvent.event
+            let index = entries[position].index
+            let event: PreparedExchangeEvent
+            if let prepared, index >= prepared.firstIndex, index - prepared.firstIndex < UInt64(prepared.events.count) {
+                guard let e = prepared.events[Int(index - prepared.firstIndex)] else { continue }
+                event = e
+            } else {
+                guard let e = PreparedExchangeEvent(entries[position]) else { continue }
+                event = e
+            }
             do {
-                let index = Int64(entry.index), at = entry.appended.rfc3339, data = e.data
-                var row: ExchangeRow
-                var detail: String?
-                if type == .exchangeRequested || type == .exchangeDistributed {
-                    row = ExchangeRow(opening: e, type: type, index: index, at: at)
-                    detail = data["purpose"]?.stringValue ?? data["note"]?.stringValue
+                let slot: Int
+                if let opening = event.opening {
+                    if let known = slots[event.subject] {
+                        slot = known
+                        rows[slot] = opening
+                    } else {
+                        slot = rows.count
+                        rows.append(opening)
+                        slots[event.subject] = slot
+                    }
                 } else {
-                    if let known = touched[e.subject] {
-                        row = known
+                    if let known = slots[event.subject] {
+                        slot = known
                     } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
-                                                            arguments: [e.subject]) {
-                        row = ExchangeRow(row: stored)
+                                                            arguments: [event.subject]) {
+                        slot = rows.count
+                        rows.append(ExchangeRow(row: stored))
+                        slots[event.subject] = slot
                     } else {
                         continue  // The ledger's rules refuse this; nothing to attach it to.
                     }
-                    row.fold(type, event: e, index: index, at: at, timeZone: timeZone)
-                    detail = data["reason"]?.stringValue ?? data["note"]?.stringValue
+                    rows[slot].fold(event.type, time: event.time, index: Int64(index), at: event.at, timeZone: timeZone)
                 }
-                if touched.updateValue(row, forKey: e.subject) == nil { order.append(e.subject) }
-                insertEvent.add(index)
-                insertEvent.add(e.subject)
-                insertEvent.add(row.events)
-                insertEvent.add(e.id)
-                insertEvent.add(shortName)
-                insertEvent.add(e.source)
-                insertEvent.add(e.time)
-                insertEvent.add(at)
-                insertEvent.add(detail)
-                insertEvent.add(data["items"].map { JSONWriter.string($0) })
+                insertEvent.add(Int64(index))
+                insertEvent.add(event.subject)
+                insertEvent.add(rows[slot].events)
+                insertEvent.add(event.id)
+                insertEvent.add(event.shortName)
+                insertEvent.add(event.source)
+                insertEvent.add(event.time)
+                insertEvent.add(event.at)
+                insertEvent.add(event.detail)
+                insertEvent.add(event.items)
                 try insertEvent.run()
             } catch {
-                throw FailedEntry(index: entry.index, eventID: e.id, underlying: error)
+                throw FailedEntry(index: index, eventID: event.id, underlying: error)
             }
         }
-        guard !order.isEmpty else { return }
+        guard !rows.isEmpty else { return }
         var upsert = RowWriter(try db.cachedStatement(sql: """
             INSERT INTO exchanges (\(ExchangeRow.columns.joined(separator: ", ")))
             VALUES (\(ExchangeRow.columns.map { _ in "?" }.joined(separator: ", ")))
             ON CONFLICT (id) DO UPDATE SET \(ExchangeRow.mutableColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             """), in: db)
-        for id in order {
-            guard let row = touched[id] else { continue }
+        for row in rows {
             row.bind(to: &upsert)
             try upsert.run()
         }
@@ -171,9 +196,12 @@ public struct ExchangesProjection: Projection {
     /// Sets `overdue` on the open exchanges waiting for their provider whose due date is before
     /// the date (in ``timeZone``) of the batch's last `appended` time.
     public func didApplyBatch(through entry: LogEntry, in db: Database) throws {
+        // Only the rows whose flag changes are written (an open exchange stays open for weeks).
+        let today = timeZone.date(of: entry.appended)
         try db.cachedStatement(sql: """
-            UPDATE exchanges SET overdue = (status IN ('requested', 'rejected') AND due_date < ?) WHERE open = 1
-            """).execute(arguments: [timeZone.date(of: entry.appended)])
+            UPDATE exchanges SET overdue = (status IN ('requested', 'rejected') AND due_date < ?1)
+            WHERE open = 1 AND overdue IS NOT (status IN ('requested', 'rejected') AND due_date < ?1)
+            """).execute(arguments: [today])
     }
 }
 
@@ -189,6 +217,54 @@ extension DomainEventType {
         let name = rawValue.dropFirst(Self.prefix.count)
         let parts = name.split(separator: ".")
         return parts.count >= 2 ? String(parts[1]) : String(name)
+    }
+}
+
+/// What ``ExchangesProjection/prepare(batch:)`` makes of a batch: by entry, from `firstIndex`.
+struct PreparedExchanges: Sendable {
+    let firstIndex: UInt64
+    /// `nil` for an entry that is not an exchange event.
+    let events: [PreparedExchangeEvent?]
+}
+
+/// The values an exchange event gives its rows, extracted before the transaction.
+struct PreparedExchangeEvent: Sendable {
+    let type: DomainEventType
+    /// `requested`, `delivered`, …
+    let shortName: String
+    let subject: String
+    let id: String
+    let source: String
+    /// The event's own `time`.
+    let time: String
+    /// The ledger's `appended` time (RFC 3339).
+    let at: String
+    let detail: String?
+    /// `data.items` as compact JSON.
+    let items: String?
+    /// The row a request or a distribution opens (`nil` for the events that follow).
+    let opening: ExchangeRow?
+
+    /// The exchange event in `entry`, or `nil` for any other entry.
+    init?(_ entry: LogEntry) {
+        let e = entry.signedEvent.event
+        guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
+        let data = e.data
+        self.type = type
+        self.shortName = shortName
+        subject = e.subject
+        id = e.id
+        source = e.source
+        time = e.time
+        at = entry.appended.rfc3339
+        if type == .exchangeRequested || type == .exchangeDistributed {
+            opening = ExchangeRow(opening: e, type: type, index: Int64(entry.index), at: at)
+            detail = data["purpose"]?.stringValue ?? data["note"]?.stringValue
+        } else {
+            opening = nil
+            detail = data["reason"]?.stringValue ?? data["note"]?.stringValue
+        }
+        items = data["items"].map { JSONWriter.string($0) }
     }
 }
 
@@ -276,7 +352,7 @@ struct ExchangeRow {
     }
 
     /// The row after one more event (not a request or distribution).
-    mutating func fold(_ type: DomainEventType, event e: CloudEvent, index: Int64, at: String, timeZone: ReadModelTimeZone) {
+    mutating func fold(_ type: DomainEventType, time: String, index: Int64, at: String, timeZone: ReadModelTimeZone) {
         lastIndex = index
         eventIndexes = String(eventIndexes.dropLast()) + ",\(index)]"
         events += 1
@@ -285,7 +361,7 @@ struct ExchangeRow {
             status = ExchangesProjection.Status.delivered.rawValue
             deliveries += 1
             deliveredAt = at
-            deliveredTime = e.time
+            deliveredTime = time
             overdue = false
         case .exchangeRejected:
             status = ExchangesProjection.Status.rejected.rawValue
@@ -295,7 +371,7 @@ struct ExchangeRow {
             case .exchangeAcknowledged:
                 status = ExchangesProjection.Status.acknowledged.rawValue
                 acknowledgedAt = at
-                acknowledgedTime = e.time
+                acknowledgedTime = time
                 if let dueDate, let deliveredAt, let delivered = LedgerTime(rfc3339: deliveredAt) {
                     late = timeZone.date(of: delivered) > dueDate
                 }
@@ -305,7 +381,7 @@ struct ExchangeRow {
             open = false
             overdue = false
             closedAt = at
-            closedTime = e.time
+            closedTime = time
         default:
             break
         }

@@ -41,6 +41,17 @@ public protocol Projection: Sendable {
     /// Called once per batch, after the batch's last entry, in the same transaction: for
     /// derived values that depend on the log's time rather than on one entry (e.g. overdue flags).
     func didApplyBatch(through entry: LogEntry, in db: Database) throws
+    /// Work on a batch that needs no database — extracting and formatting the values of its rows
+    /// — done before the batch's transaction, off the database's thread, so that while one batch
+    /// is written the next is prepared. The runner hands the result to
+    /// ``apply(batch:prepared:in:)``. The default prepares nothing (`nil`).
+    ///
+    /// The result covers `entries` whole; the runner may then apply only a suffix of them (a
+    /// projection that is ahead of the others).
+    func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)?
+    /// Applies consecutive log entries with what ``prepare(batch:)`` made of a batch that holds
+    /// them (or `nil`). The default ignores `prepared` and calls ``apply(batch:in:)``.
+    func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws
 }
 
 extension Projection {
@@ -55,6 +66,14 @@ extension Projection {
 
     /// Does nothing.
     public func didApplyBatch(through entry: LogEntry, in db: Database) throws {}
+
+    /// Prepares nothing.
+    public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? { nil }
+
+    /// Calls ``apply(batch:in:)``.
+    public func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws {
+        try apply(batch: entries, in: db)
+    }
 }
 
 /// The time zone the read models use for calendar dates derived from `appended` times (due

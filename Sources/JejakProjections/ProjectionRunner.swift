@@ -200,19 +200,36 @@ public final class ProjectionRunner: Service, Sendable {
         let target = min(size, limit ?? size)
         let ledger = self.ledger, batchSize = options.batchSize
         var from = positions.withLock { $0.min() ?? target }
-        // Read (and decode) the next batch while the current one is applied.
-        func read(_ start: UInt64) -> Task<[LogEntry], any Error> {
-            Task.detached { try ledger.entries(from: start, to: target, limit: batchSize) }
+        // Read (and decode) the next two batches while the current one is applied, so that the
+        // reader keeps working while SQLite waits for the disk (a WAL checkpoint's fsync).
+        let projections = self.projections
+        func read(_ start: UInt64) -> Task<PreparedBatch, any Error>? {
+            guard start < target, !Task.isCancelled else { return nil }
+            return Task.detached {
+                let entries = try ledger.entries(from: start, to: target, limit: batchSize)
+                return PreparedBatch(entries: entries, prepared: projections.map { $0.prepare(batch: entries[...]) })
+            }
         }
-        var next: Task<[LogEntry], any Error>? = from < target ? read(from) : nil
-        while let pending = next {
-            let batch: [LogEntry]
-            do { batch = try await pending.value } catch {
+        var pending: [Task<PreparedBatch, any Error>] = []
+        var requested = from
+        func readAhead() {
+            while pending.count < 2, let task = read(requested) {
+                pending.append(task)
+                requested = min(target, requested + UInt64(batchSize))
+            }
+        }
+        defer { for task in pending { task.cancel() } }
+        readAhead()
+        while !pending.isEmpty {
+            let batch: PreparedBatch
+            do { batch = try await pending.removeFirst().value } catch {
                 throw ProjectionError(.ledger, "entries from \(from) cannot be read: \(ProjectionError.explain(error))")
             }
-            guard let last = batch.last else { break }
+            guard let last = batch.entries.last, batch.entries.first?.index == from else {
+                throw ProjectionError(.ledger, "the entries read from \(from) are not the ones asked for")
+            }
             from = last.index + 1
-            next = from < target && !Task.isCancelled ? read(from) : nil
+            readAhead()
             try await apply(batch, logSize: target)
         }
         return status(logSize: target)
@@ -254,18 +271,30 @@ public final class ProjectionRunner: Service, Sendable {
                 }
             }
             if batch.count >= options.batchSize || entry.index + 1 >= knownSize {
-                try await apply(batch, logSize: max(knownSize, entry.index + 1))
+                try await apply(prepare(batch), logSize: max(knownSize, entry.index + 1))
                 batch.removeAll(keepingCapacity: true)
             }
         }
         if !batch.isEmpty, let last = batch.last {
-            try await apply(batch, logSize: last.index + 1)
+            try await apply(prepare(batch), logSize: last.index + 1)
         }
+    }
+
+    /// A batch of consecutive entries with what each projection prepared of it.
+    private struct PreparedBatch: Sendable {
+        var entries: [LogEntry]
+        /// By projection, in the order of ``ProjectionRunner/projections``.
+        var prepared: [(any Sendable)?]
+    }
+
+    private func prepare(_ entries: [LogEntry]) -> PreparedBatch {
+        PreparedBatch(entries: entries, prepared: projections.map { $0.prepare(batch: entries[...]) })
     }
 
     /// Applies `batch` (consecutive entries) to every projection that has not seen them, and
     /// moves their checkpoints, in one transaction.
-    private func apply(_ batch: [LogEntry], logSize: UInt64) async throws(ProjectionError) {
+    private func apply(_ prepared: PreparedBatch, logSize: UInt64) async throws(ProjectionError) {
+        let batch = prepared.entries
         guard let first = batch.first, let last = batch.last else { return }
         guard last.index - first.index + 1 == UInt64(batch.count) else {
             throw ProjectionError(.ledger, "the entries read from \(first.index) are not consecutive")
@@ -278,7 +307,7 @@ public final class ProjectionRunner: Service, Sendable {
                 var after = before
                 for (k, p) in projections.enumerated() where after[k] >= first.index && after[k] <= last.index {
                     let slice = batch[Int(after[k] - first.index)...]
-                    do { try p.apply(batch: slice, in: db) } catch {
+                    do { try p.apply(batch: slice, prepared: prepared.prepared[k], in: db) } catch {
                         let failed = (error as? FailedEntry).map { " at entry \($0.index) (event \($0.eventID))" } ?? ""
                         let cause = (error as? FailedEntry)?.underlying ?? error
                         throw ProjectionError(.apply, "the projection \(p.name) failed\(failed) in the batch \(slice.startIndex + Int(first.index))–\(last.index): \(ProjectionError.explain(cause))")

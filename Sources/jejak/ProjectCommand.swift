@@ -21,6 +21,7 @@ struct ProjectCommand: AsyncParsableCommand {
             Examples:
               jejak project --db read-models.sqlite
               jejak project --db read-models.sqlite --follow
+              jejak project --db exchanges.sqlite --only exchanges
 
             Progress (each projection's position and lag, the entries it is behind the log) goes \
             to standard error at most once a second; the final positions go to standard output.
@@ -33,9 +34,17 @@ struct ProjectCommand: AsyncParsableCommand {
     var follow = false
     @Option(help: ArgumentHelp("The most entries per transaction.", valueName: "n"))
     var batchSize = 4096
+    @Option(name: .customLong("only"), parsing: .singleValue, help: ArgumentHelp(
+        "Build only this read model (repeatable): exchanges, units, activity or audits. The others in the file are left as they are.",
+        valueName: "name"))
+    var only: [String] = []
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive.") }
+        let names = ReadModels.builtIn().map(\.name)
+        for name in only where !names.contains(name) {
+            throw ValidationError("There is no read model \"\(name)\"; choose from \(names.joined(separator: ", ")).")
+        }
     }
 
     func run() async throws {
@@ -54,7 +63,9 @@ struct ProjectCommand: AsyncParsableCommand {
             if due { note(statuses.map { "\($0.name) at \($0.position), lag \($0.lag)" }.joined(separator: "; ")) }
         }
         let runner = try attempt {
-            try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn(), options: options)
+            try ProjectionRunner(ledger: ledger, database: database,
+                                 projections: ReadModels.builtIn().filter { only.isEmpty || only.contains($0.name) },
+                                 options: options)
         }
         for s in try attempt({ try runner.status() }) {
             note("\(s.name) v\(s.version): at \(s.position), \(s.lag) behind")

@@ -44,6 +44,15 @@ import Testing
         r = try jejak(["query", "timeline", "exchange/2026-000001", "--db", "rm.sqlite"], in: w.path)
         #expect(r.status == 0 && r.stdout.contains("requested"), "\(r.stderr)")
 
+        // --only builds the named read models alone; an unknown name is a usage error.
+        r = try jejak(["project", "--db", "only.sqlite", "--only", "exchanges"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "exchanges v2: applied through 5, lag 0\n", "\(r.stdout)")
+        r = try jejak(["query", "exchanges", "--db", "only.sqlite", "--format", "csv"], in: w.path)
+        #expect(r.stdout.split(separator: "\n").count == 2, "\(r.stdout)")
+        r = try jejak(["project", "--db", "only.sqlite", "--only", "ledgers"], ledger: ledger, in: w.path)
+        #expect(r.status == 64 && r.stderr.contains("no read model \"ledgers\""), "\(r.stderr)")
+
         r = try jejak(["query", "exchanges", "--db", "missing.sqlite"], in: w.path)
         #expect(r.status == 1 && r.stderr.contains("jejak project"))
         r = try jejak(["query", "exchanges", "--db", "rm.sqlite", "--status", "lost"], in: w.path)

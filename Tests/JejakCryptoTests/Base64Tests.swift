@@ -31,4 +31,21 @@ struct Base64Tests {
         #expect(StrictBase64.decode("QUI=") == [0x41, 0x42])
         #expect(StrictBase64.decode("-_8=", mode: .lenient) == [0xfb, 0xff])
     }
+
+    @Test func refusesEveryByteOutsideTheAlphabetAtEveryPositionOfAQuad() {
+        let standard = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let lenient = standard.union("-_".utf8)
+        for byte in UInt8.min...UInt8.max {
+            for position in 0..<4 {
+                // "QUJD" decodes to "ABC"; replace one of its bytes, then put it mid-input.
+                var quad = Array("QUJD".utf8)
+                quad[position] = byte
+                let input = Array("QUJD".utf8) + quad + Array("QUJD".utf8)
+                let decoded = input.withUnsafeBufferPointer { StrictBase64.decode($0) }
+                let decodedLenient = input.withUnsafeBufferPointer { StrictBase64.decode($0, mode: .lenient) }
+                #expect((decoded != nil) == standard.contains(byte), "byte \(byte) at \(position)")
+                #expect((decodedLenient != nil) == lenient.contains(byte), "byte \(byte) at \(position), lenient")
+            }
+        }
+    }
 }

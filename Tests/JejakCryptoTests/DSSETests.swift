@@ -1,6 +1,7 @@
 import Foundation
-import JejakCrypto
 import Testing
+
+@testable import JejakCrypto
 
 @Suite("DSSE envelopes")
 struct DSSETests {
@@ -159,5 +160,53 @@ struct DSSETests {
         for json in cases {
             expectCode(.malformedEnvelope, json) { () throws(CryptoError) in try DSSEEnvelope(json: Array(json.utf8)) }
         }
+    }
+
+    /// `init(json:)` reads the compact form with a direct scan and everything else with the JSON
+    /// parser: both must give the same outcome for every input, compact, escaped or damaged.
+    @Test func theCompactScanAgreesWithTheJSONParserOnEveryInput() throws {
+        let unit = try SignerKey.generate(name: "kpu.go.id/biro-umum")
+        let other = try SignerKey.generate(name: "kpu.go.id/pusdatin")
+        var envelopes: [DSSEEnvelope] = []
+        for payload in ["", "x", #"{"specversion":"1.0","id":"é-1"}"#] {
+            let signed = DSSEEnvelope.sign(payload: Array(payload.utf8), payloadType: "application/cloudevents+json",
+                                           with: [unit, other])
+            envelopes.append(signed)
+            envelopes.append(DSSEEnvelope(payloadType: "tipe \"é\"\n", payload: signed.payload, signatures: []))
+            envelopes.append(DSSEEnvelope(payloadType: "t", payload: signed.payload,
+                                          signatures: [DSSESignature(keyid: "", sig: []), DSSESignature(keyid: "ké\u{1}y", sig: [1, 2])]))
+        }
+        func outcome(_ bytes: [UInt8], general: Bool) -> String {
+            do {
+                let e = general ? try DSSEEnvelope(parsingJSON: bytes) : try DSSEEnvelope(json: bytes)
+                return "\(e.payloadType.utf8.map { $0 })|\(e.payload)|\(e.signatures.map { "\($0.keyid.utf8.map { $0 }):\($0.sig)" })"
+            } catch {
+                return "error \(error.code)"
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        var scanned = 0
+        for envelope in envelopes {
+            let compact = envelope.jsonBytes()
+            if DSSEEnvelope.compactForm(compact.withUnsafeBytes { $0 }) != nil { scanned += 1 }
+            #expect(outcome(compact, general: false) == outcome(compact, general: true))
+            #expect(try DSSEEnvelope(json: compact) == envelope)
+            var inputs: [[UInt8]] = [Array(compact.dropLast()), compact + [0x20], Array(compact.dropFirst())]
+            for _ in 0..<300 {
+                var damaged = compact
+                let at = Int.random(in: 0..<damaged.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: damaged[at] = UInt8.random(in: 0...255, using: &generator)
+                case 1: damaged.remove(at: at)
+                default: damaged.insert([0x22, 0x5C, 0x2D, 0x5F, 0x3D, 0x20, 0x00, 0xC3, 0x7D].randomElement(using: &generator) ?? 0, at: at)
+                }
+                inputs.append(damaged)
+            }
+            for input in inputs {
+                #expect(outcome(input, general: false) == outcome(input, general: true), "\(String(decoding: input, as: UTF8.self))")
+            }
+        }
+        // The unescaped ones took the scan (escaped strings and control characters fall back).
+        #expect(scanned == 3)
     }
 }

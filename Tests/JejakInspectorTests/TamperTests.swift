@@ -191,7 +191,7 @@ struct TamperTests {
             try db.execute(sql: "DELETE FROM units WHERE id = (SELECT id FROM units ORDER BY id LIMIT 1)")
             return id
         }
-        try await db.close()
+        try db.close()
         let report = try await copy.audit { $0.readModels = path }
         let exchange = try #require(report.findings.first { $0.table == "exchanges" })
         #expect(exchange.rule == AuditRule.readModel.rawValue)
@@ -289,5 +289,5 @@ func buildReadModels(_ copy: LedgerCopy, _ path: String) async throws {
     let db = try ReadModelDatabase.openForWriting(path: path)
     let runner = try ProjectionRunner(ledger: ledger, database: db, projections: ReadModels.builtIn())
     try await runner.catchUp()
-    try await db.close()
+    try db.close()
 }

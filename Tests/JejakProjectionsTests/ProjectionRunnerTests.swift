@@ -182,6 +182,31 @@ import Testing
         #expect(after == unchanged)
     }
 
+    @Test func aProjectionAheadOfAnotherAppliesOnlyThePartOfAPreparedBatchItHasNotSeen() async throws {
+        let fixture = try await ScenarioLedger.make()
+        defer { fixture.cleanUp() }
+        var options = ProjectionRunner.Options()
+        options.batchSize = 300
+        // The exchanges first, to the middle of a batch; then the units join from the first entry,
+        // so the batch 300–599 is prepared whole and the exchanges apply it from 450 on.
+        let staggered = try ReadModelDatabase.openForWriting(path: fixture.directory.file("staggered.sqlite"))
+        try await ProjectionRunner(ledger: fixture.ledger, database: staggered, projections: [ExchangesProjection()],
+                                   options: options).catchUp(until: 450)
+        let both: [any Projection] = [UnitsProjection(), ExchangesProjection()]
+        let runner = try ProjectionRunner(ledger: fixture.ledger, database: staggered, projections: both, options: options)
+        #expect(try runner.status().map(\.position) == [0, 450])
+        try await runner.catchUp()
+
+        let fresh = try ReadModelDatabase.openForWriting(path: fixture.directory.file("fresh.sqlite"))
+        try await ProjectionRunner(ledger: fixture.ledger, database: fresh, projections: both).catchUp()
+        let a = try dump(staggered), b = try dump(fresh)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for table in b.keys.sorted() {
+            #expect(a[table] == b[table], "table \(table)")
+        }
+        #expect((b["exchange_events"] ?? []).count > 450)
+    }
+
     @Test func aLiveFollowerSeesANewCommitPromptlyAndStopsOnGracefulShutdown() async throws {
         let fixture = try await ScenarioLedger.make()
         defer { fixture.cleanUp() }

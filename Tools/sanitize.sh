@@ -43,4 +43,5 @@ else
     swift test --sanitize=thread --scratch-path "$scratch" || status=$?
   python3 Tools/sanitizers/check-tsan.py "$reports/tsan" || status=1
 fi
+if [ "$status" = 0 ]; then echo "sanitize.sh $kind: passed"; else echo "sanitize.sh $kind: FAILED"; fi
 exit "$status"

@@ -38,7 +38,7 @@ struct BenchSizes: Sendable {
 
     static let full = BenchSizes(verifySeconds: 1.5, rawSingleCommits: 5000, rawBatchCommits: 100, singleEvents: 5000,
                                  batchEvents: 30_000, concurrentEvents: 40_000, largeEntries: 1_000_000, auditRuns: 1,
-                                 projectionRuns: 1, proofSamples: 20_000, openRuns: 5, runSeconds: 4)
+                                 projectionRuns: 3, proofSamples: 20_000, openRuns: 5, runSeconds: 4)
     static let quick = BenchSizes(verifySeconds: 0.5, rawSingleCommits: 1000, rawBatchCommits: 20, singleEvents: 1000,
                                   batchEvents: 6000, concurrentEvents: 8000, largeEntries: 20_000, auditRuns: 1,
                                   projectionRuns: 3, proofSamples: 5000, openRuns: 5, runSeconds: 1)

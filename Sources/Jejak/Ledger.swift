@@ -100,7 +100,7 @@ public final class Ledger: Sendable {
         // A creation that was killed left its marker: what it wrote is removed and creation
         // starts over (only the files a creation writes; nothing else in the directory).
         if dir.isHalfCreated {
-            for file in dir.createdFiles.reversed() { _ = file == dir.store ? rmdir(file) : unlink(file) }
+            dir.remove(dir.createdFiles)
         }
         let createdDirectory = mkdir(path, 0o700) == 0
         if !createdDirectory && errno != EEXIST {
@@ -126,7 +126,7 @@ public final class Ledger: Sendable {
             LedgerDirectory.syncDirectory(path)
             return ledger
         } catch {
-            for file in written.reversed() { _ = file == dir.store ? rmdir(file) : unlink(file) }
+            dir.remove(written)
             if createdDirectory { _ = rmdir(path) }
             throw error
         }
@@ -213,7 +213,7 @@ public final class Ledger: Sendable {
         guard creating || !dir.isHalfCreated else {
             throw LedgerError(.ledgerDirectory, "\(path) holds a ledger whose creation was interrupted; run `jejak init \(path) --origin ORIGIN` again to start over")
         }
-        guard dir.exists || (creating && access(dir.store + "/data.mdb", F_OK) == 0) else {
+        guard dir.exists || (creating && dir.hasStore) else {
             throw LedgerError(.ledgerDirectory, "\(path) holds no ledger; create one with `jejak init \(path) --origin ORIGIN`")
         }
         self.directory = dir

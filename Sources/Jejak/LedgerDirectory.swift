@@ -48,7 +48,10 @@ public struct LedgerDirectory: Hashable, Sendable {
     public var incompleteMarker: String { path + "/init.incomplete" }
 
     /// Whether the directory holds a ledger store whose creation finished.
-    public var exists: Bool { access(store + "/data.mdb", F_OK) == 0 && !isHalfCreated }
+    public var exists: Bool { hasStore && !isHalfCreated }
+
+    /// Whether the directory holds a store, finished or not.
+    var hasStore: Bool { access(store + "/data.mdb", F_OK) == 0 }
 
     /// Whether a creation of a ledger here was interrupted (the marker is still present).
     public var isHalfCreated: Bool { access(incompleteMarker, F_OK) == 0 }
@@ -58,6 +61,12 @@ public struct LedgerDirectory: Hashable, Sendable {
     var createdFiles: [String] {
         [incompleteMarker, logKey, authorityKey, logVerifierKey, authorityVerifierKey, policy,
          store, store + "/lock.mdb", store + "/data.mdb", writerLock]
+    }
+
+    /// Removes `files` (among ``createdFiles``), the last first: the store's files before the
+    /// store directory. A file that is not there is skipped.
+    func remove(_ files: [String]) {
+        for file in files.reversed() { _ = file == store ? rmdir(file) : unlink(file) }
     }
 
     /// Flushes the directory's entries (a created or removed file's name) to the disk.

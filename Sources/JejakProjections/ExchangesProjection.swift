@@ -132,16 +132,14 @@ public struct ExchangesProjection: Projection {
             INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """), in: db)
+        func add(_ row: ExchangeRow, for subject: String) -> Int {
+            rows.append(row)
+            slots[subject] = rows.count - 1
+            return rows.count - 1
+        }
         for position in entries.indices {
             let index = entries[position].index
-            let event: PreparedExchangeEvent
-            if let prepared, index >= prepared.firstIndex, index - prepared.firstIndex < UInt64(prepared.events.count) {
-                guard let e = prepared.events[Int(index - prepared.firstIndex)] else { continue }
-                event = e
-            } else {
-                guard let e = PreparedExchangeEvent(entries[position]) else { continue }
-                event = e
-            }
+            guard let event = PreparedExchanges.event(entries[position], from: prepared) else { continue }
             do {
                 let slot: Int
                 if let opening = event.opening {
@@ -149,18 +147,14 @@ public struct ExchangesProjection: Projection {
                         slot = known
                         rows[slot] = opening
                     } else {
-                        slot = rows.count
-                        rows.append(opening)
-                        slots[event.subject] = slot
+                        slot = add(opening, for: event.subject)
                     }
                 } else {
                     if let known = slots[event.subject] {
                         slot = known
                     } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
                                                             arguments: [event.subject]) {
-                        slot = rows.count
-                        rows.append(ExchangeRow(row: stored))
-                        slots[event.subject] = slot
+                        slot = add(ExchangeRow(row: stored), for: event.subject)
                     } else {
                         continue  // The ledger's rules refuse this; nothing to attach it to.
                     }
@@ -225,6 +219,14 @@ struct PreparedExchanges: Sendable {
     let firstIndex: UInt64
     /// `nil` for an entry that is not an exchange event.
     let events: [PreparedExchangeEvent?]
+
+    /// The exchange event in `entry` as `prepared` holds it, or extracted now if `prepared`
+    /// does not cover the entry; `nil` for an entry that is not an exchange event.
+    static func event(_ entry: LogEntry, from prepared: PreparedExchanges?) -> PreparedExchangeEvent? {
+        guard let prepared, entry.index >= prepared.firstIndex,
+              entry.index - prepared.firstIndex < UInt64(prepared.events.count) else { return PreparedExchangeEvent(entry) }
+        return prepared.events[Int(entry.index - prepared.firstIndex)]
+    }
 }
 
 /// The values an exchange event gives its rows, extracted before the transaction.

@@ -202,12 +202,12 @@ public final class ProjectionRunner: Service, Sendable {
         var from = positions.withLock { $0.min() ?? target }
         // Read (and decode) the next two batches while the current one is applied, so that the
         // reader keeps working while SQLite waits for the disk (a WAL checkpoint's fsync).
-        let projections = self.projections
+        let projections = self.projections, readPositions = positions.withLock { $0 }
         func read(_ start: UInt64) -> Task<PreparedBatch, any Error>? {
             guard start < target, !Task.isCancelled else { return nil }
             return Task.detached {
                 let entries = try ledger.entries(from: start, to: target, limit: batchSize)
-                return PreparedBatch(entries: entries, prepared: projections.map { $0.prepare(batch: entries[...]) })
+                return PreparedBatch(entries, projections: projections, positions: readPositions)
             }
         }
         var pending: [Task<PreparedBatch, any Error>] = []
@@ -285,10 +285,21 @@ public final class ProjectionRunner: Service, Sendable {
         var entries: [LogEntry]
         /// By projection, in the order of ``ProjectionRunner/projections``.
         var prepared: [(any Sendable)?]
+
+        /// Lets each projection prepare the part of `entries` it will apply: from its position
+        /// on (positions only grow, so a projection never applies less than that); nothing for
+        /// one already past the batch.
+        init(_ entries: [LogEntry], projections: [any Projection], positions: [UInt64]) {
+            self.entries = entries
+            let first = entries.first?.index ?? 0, end = first + UInt64(entries.count)
+            prepared = zip(projections, positions).map { p, position in
+                position < end ? p.prepare(batch: entries[Int(max(position, first) - first)...]) : nil
+            }
+        }
     }
 
     private func prepare(_ entries: [LogEntry]) -> PreparedBatch {
-        PreparedBatch(entries: entries, prepared: projections.map { $0.prepare(batch: entries[...]) })
+        PreparedBatch(entries, projections: projections, positions: positions.withLock { $0 })
     }
 
     /// Applies `batch` (consecutive entries) to every projection that has not seen them, and

@@ -1,4 +1,5 @@
 import JejakJSON
+import Synchronization
 
 /// A CloudEvents 1.0 event in JSON structured mode, as Jejak requires it, together with the
 /// exact bytes it was parsed from (what the publisher signed, and what the log stores).
@@ -26,8 +27,6 @@ public struct CloudEvent: Hashable, Sendable {
 
     /// The exact bytes of the event.
     public let bytes: [UInt8]
-    /// The parsed event object (attributes and `data`).
-    public let object: JSONObject
 
     /// `id`: unique in the ledger, chosen by the publisher.
     public let id: String
@@ -41,23 +40,79 @@ public struct CloudEvent: Hashable, Sendable {
     public let time: String
     /// `dataschema`: the id of the JSON Schema of `data`.
     public let dataschema: String
-    /// `data`: the event's payload.
+    /// Where the value of `data` lies in ``bytes``.
+    public let dataRange: Range<Int>
+    /// The members of `data` when it is an object (`nil` otherwise), with where each value lies
+    /// in ``bytes``: a reader that needs a few of them parses those alone.
+    ///
+    /// ```swift
+    /// let title = event.dataMembers?.first { $0.name == "title" }.flatMap { member in
+    ///     event.bytes.withUnsafeBytes { try? JSONParser.parseString(UnsafeRawBufferPointer(rebasing: $0[member.value])) }
+    /// }
+    /// ```
+    public let dataMembers: [JSONParser.SkimmedMember]?
+
+    /// The parsed event object, built on first use (a reader that needs a few members of
+    /// `data` reads them from ``dataBytes`` and never builds the rest).
+    private let parsed: ParsedObject
+
+    /// The parsed event object (attributes and `data`), built from ``bytes`` on first use and
+    /// kept.
+    public var object: JSONObject { parsed.object(of: bytes) }
+    /// `data`: the event's payload (see ``object``).
     public var data: JSONValue { object["data"] ?? .null }
+    /// The exact bytes of the value of `data` (a JSON document, checked when the event was
+    /// read): for readers that skim it (``JSONParser/skimObject(_:maximumDepth:)``) rather than
+    /// build all of it.
+    public var dataBytes: ArraySlice<UInt8> { bytes[dataRange] }
 
     /// Parses and checks an event.
+    ///
+    /// The whole document is checked (strict JSON, every attribute); the attributes are read
+    /// at once, the tree of `data` when ``object`` or ``data`` is first asked for.
     ///
     /// - Throws: ``LedgerError`` with code ``LedgerError/Code/malformedEvent`` naming the first
     ///   attribute that is missing or wrong.
     public init(bytes: [UInt8]) throws(LedgerError) {
-        let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch {
+        // One pass over the top level: the attributes' values are parsed (they are short), `data`
+        // is checked and located.
+        var specversion, id, source, type, subject, time, datacontenttype, dataschema: JSONValue?
+        var dataRange: Range<Int>?
+        var extensionError: LedgerError?
+        var dataMembers: [JSONParser.SkimmedMember]?
+        let skimmed = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONError) in
+                // Standard attributes must be strings: anything else stands as `null` below.
+                func text(_ value: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
+                    try JSONParser.parseString(value).map { .string($0) } ?? .null
+                }
+                let (members, expanded) = try JSONParser.skimObject(buffer, expanding: "data")
+                dataMembers = expanded
+                for member in members {
+                    let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])
+                    switch member.name {
+                    case "data": dataRange = member.value
+                    case "specversion": specversion = try text(value)
+                    case "id": id = try text(value)
+                    case "source": source = try text(value)
+                    case "type": type = try text(value)
+                    case "subject": subject = try text(value)
+                    case "time": time = try text(value)
+                    case "datacontenttype": datacontenttype = try text(value)
+                    case "dataschema": dataschema = try text(value)
+                    default:
+                        guard extensionError == nil else { continue }
+                        extensionError = Self.checkExtension(member.name, try JSONParser.parse(value))
+                    }
+                }
+            }
+        }
+        if case .failure(let error) = skimmed {
+            if error.code == .notAnObject { throw LedgerError(.malformedEvent, "the event must be a JSON object") }
             throw LedgerError(.malformedEvent, "the event is not valid JSON: \(error.message) at byte \(error.offset)")
         }
-        guard case .object(let object) = value else {
-            throw LedgerError(.malformedEvent, "the event must be a JSON object")
-        }
-        func string(_ name: String, key: Bool = false) throws(LedgerError) -> String {
-            guard let v = object[name] else {
+        func string(_ v: JSONValue?, _ name: String, key: Bool = false) throws(LedgerError) -> String {
+            guard let v else {
                 throw LedgerError(.malformedEvent, "the required attribute \"\(name)\" is missing")
             }
             guard case .string(let s) = v, !s.isEmpty else {
@@ -73,44 +128,50 @@ public struct CloudEvent: Hashable, Sendable {
             }
             return s
         }
-        guard try string("specversion") == "1.0" else {
+        guard try string(specversion, "specversion") == "1.0" else {
             throw LedgerError(.malformedEvent, "\"specversion\" must be \"1.0\"")
         }
-        id = try string("id", key: true)
-        source = try string("source", key: true)
-        type = try string("type")
-        subject = try string("subject", key: true)
-        time = try string("time")
-        guard RFC3339.parse(time) != nil else {
-            throw LedgerError(.malformedEvent, "\"time\" is not an RFC 3339 date-time: \(quoted(time))")
+        self.id = try string(id, "id", key: true)
+        self.source = try string(source, "source", key: true)
+        self.type = try string(type, "type")
+        self.subject = try string(subject, "subject", key: true)
+        self.time = try string(time, "time")
+        guard RFC3339.parse(self.time) != nil else {
+            throw LedgerError(.malformedEvent, "\"time\" is not an RFC 3339 date-time: \(quoted(self.time))")
         }
-        guard try string("datacontenttype") == Self.jsonContentType else {
+        guard try string(datacontenttype, "datacontenttype") == Self.jsonContentType else {
             throw LedgerError(.malformedEvent, "\"datacontenttype\" must be \"\(Self.jsonContentType)\"")
         }
-        dataschema = try string("dataschema")
-        guard object.contains(key: "data") else {
+        self.dataschema = try string(dataschema, "dataschema")
+        guard let dataRange else {
             throw LedgerError(.malformedEvent, "the required attribute \"data\" is missing")
         }
-        for (name, v) in object {
-            switch name {
-            case "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data":
-                continue
-            case "data_base64":
-                throw LedgerError(.malformedEvent, "\"data_base64\" is not accepted: Jejak events carry JSON \"data\"")
-            default:
-                guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }) else {
-                    throw LedgerError(.malformedEvent, "the attribute name \(quoted(name)) is not lowercase letters and digits")
-                }
-                switch v {
-                case .string, .number, .bool: continue
-                default:
-                    throw LedgerError(.malformedEvent, "the extension attribute \"\(name)\" must be a string, number or boolean")
-                }
-            }
-        }
+        if let extensionError { throw extensionError }
         self.bytes = bytes
-        self.object = object
+        self.dataRange = dataRange
+        self.dataMembers = dataMembers
+        self.parsed = ParsedObject()
     }
+
+    /// Why the extension attribute `name` with `value` is refused, or `nil` if it is accepted.
+    private static func checkExtension(_ name: String, _ value: JSONValue) -> LedgerError? {
+        if name == "data_base64" {
+            return LedgerError(.malformedEvent, "\"data_base64\" is not accepted: Jejak events carry JSON \"data\"")
+        }
+        guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }) else {
+            return LedgerError(.malformedEvent, "the attribute name \(quoted(name)) is not lowercase letters and digits")
+        }
+        switch value {
+        case .string, .number, .bool: return nil
+        default: return LedgerError(.malformedEvent, "the extension attribute \"\(name)\" must be a string, number or boolean")
+        }
+    }
+
+    /// Events are equal when their bytes are (every other property is read from them).
+    public static func == (lhs: CloudEvent, rhs: CloudEvent) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// Hashes the bytes.
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 
     /// Builds an event and serialises it compactly with the attributes in a fixed order
     /// (`specversion`, `id`, `source`, `type`, `subject`, `time`, `datacontenttype`,
@@ -141,4 +202,20 @@ public struct CloudEvent: Hashable, Sendable {
 /// a message stays one short line however long the refused input.
 func quoted(_ value: String) -> String {
     value.count > 100 ? String(reflecting: String(value.prefix(100))) + "…" : String(reflecting: value)
+}
+
+/// The event object parsed from an event's bytes on first use, shared by the copies of the
+/// event.
+private final class ParsedObject: Sendable {
+    private let cache = Mutex<JSONObject?>(nil)
+
+    /// The object in `bytes` (the event's, checked when the event was read), parsed once.
+    func object(of bytes: [UInt8]) -> JSONObject {
+        if let object = cache.withLock({ $0 }) { return object }
+        // The bytes passed the strict checks of `CloudEvent.init(bytes:)`, which accept exactly
+        // what the parser accepts, and were an object there.
+        let object = (try? JSONParser.parse(bytes))?.objectValue ?? JSONObject()
+        cache.withLock { $0 = object }
+        return object
+    }
 }

@@ -21,6 +21,9 @@ public struct JSONError: Error, Hashable, Sendable, CustomStringConvertible {
         case trailingData
         /// Arrays and objects are nested deeper than the parser's depth limit.
         case tooDeep
+        /// The input is valid JSON but not an object, where an object was asked for
+        /// (``JSONParser/skimObject(_:maximumDepth:)``).
+        case notAnObject
     }
 
     /// What went wrong.

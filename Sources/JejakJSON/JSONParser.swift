@@ -95,6 +95,11 @@ struct RawParser: ~Copyable {
     let maximumDepth: Int
     var i = 0
     var depth = 0
+    /// Set by the skimmer (``skipValue()``) when it meets member names it does not compare
+    /// (escaped, or too many in one object): only a full parse can then rule out duplicates.
+    var undecided = false
+    /// The member names of the objects being skimmed, innermost last.
+    var skimmedKeys: [SkimmedKey] = []
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []
     /// Elements of the arrays being parsed, innermost last (so each array is allocated once, at
@@ -172,14 +177,47 @@ struct RawParser: ~Copyable {
 
     mutating func parseNumber() throws(JSONError) -> JSONNumber {
         let start = i
-        let end = scanNumber(p, start, count)
+        try skipNumber()
+        return JSONNumber(uncheckedText: makeString(start, i))
+    }
+
+    /// Checks the number at the cursor and moves past it.
+    mutating func skipNumber() throws(JSONError) {
+        let end = scanNumber(p, i, count)
         guard end >= 0 else {
             let offset = -1 - end
             let what = offset < count ? describe(p[offset]) : "end of input"
             throw fail(.invalidNumber, offset, "invalid number: unexpected \(what)")
         }
         i = end
-        return JSONNumber(uncheckedText: makeString(start, end))
+    }
+
+    /// After a value of an array (`closing` is `]`) or an object (`}`): consumes a comma and
+    /// returns `true` (another value follows), or consumes `closing` and returns `false`.
+    @inline(__always)
+    mutating func next(closing: UInt8) throws(JSONError) -> Bool {
+        skipWhitespace()
+        let expected = closing == UInt8(ascii: "]") ? "',' or ']'" : "',' or '}'"
+        guard i < count else { throw unexpected(expected) }
+        let c = p[i]
+        if c == UInt8(ascii: ",") || c == closing {
+            i += 1
+            return c == UInt8(ascii: ",")
+        }
+        throw unexpected(expected)
+    }
+
+    /// Enters the array or object at the cursor (whose closing bracket is `closing`); returns
+    /// `true`, having left it again, if it is empty.
+    @inline(__always)
+    mutating func enter(closing: UInt8) throws(JSONError) -> Bool {
+        try enter()
+        i += 1  // '[' or '{'
+        skipWhitespace()
+        guard i < count && p[i] == closing else { return false }
+        i += 1
+        depth -= 1
+        return true
     }
 
     mutating func enter() throws(JSONError) {
@@ -190,40 +228,19 @@ struct RawParser: ~Copyable {
     }
 
     mutating func parseArray() throws(JSONError) -> [JSONValue] {
-        try enter()
-        i += 1  // '['
-        skipWhitespace()
-        if i < count && p[i] == UInt8(ascii: "]") {
-            i += 1
-            depth -= 1
-            return []
-        }
+        if try enter(closing: UInt8(ascii: "]")) { return [] }
         let base = elementStack.count
         while true {
             elementStack.push(try parseValue())
-            skipWhitespace()
-            guard i < count else { throw unexpected("',' or ']'") }
-            let c = p[i]
-            i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "]") { break }
-            i -= 1
-            throw unexpected("',' or ']'")
+            if try !next(closing: UInt8(ascii: "]")) { break }
         }
         depth -= 1
         return elementStack.pop(from: base)
     }
 
     mutating func parseObject() throws(JSONError) -> JSONObject {
-        try enter()
-        i += 1  // '{'
+        if try enter(closing: UInt8(ascii: "}")) { return JSONObject(uncheckedStorage: [], index: nil) }
         var index: [UTF8Key: Int]?
-        skipWhitespace()
-        if i < count && p[i] == UInt8(ascii: "}") {
-            i += 1
-            depth -= 1
-            return JSONObject(uncheckedStorage: [], index: nil)
-        }
         let base = memberStack.count
         while true {
             skipWhitespace()
@@ -255,14 +272,7 @@ struct RawParser: ~Copyable {
             let value = try parseValue()
             memberStack.push(JSONObject.Member(key: key, value: value))
             printStack.push(print)
-            skipWhitespace()
-            guard i < count else { throw unexpected("',' or '}'") }
-            let c = p[i]
-            i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { break }
-            i -= 1
-            throw unexpected("',' or '}'")
+            if try !next(closing: UInt8(ascii: "}")) { break }
         }
         depth -= 1
         printStack.truncate(to: base)
@@ -479,19 +489,18 @@ struct RawParser: ~Copyable {
 }
 
 /// A growable stack that hands out its top elements as an exactly sized array by moving them
-/// (no reference-count traffic, one allocation per array).
+/// (no reference-count traffic, one allocation per array). It allocates on its first push, so a
+/// parser of a scalar allocates nothing.
 struct MoveStack<Element>: ~Copyable {
-    private var base: UnsafeMutablePointer<Element>
-    private var capacity: Int
+    private var base: UnsafeMutablePointer<Element>?
+    private var capacity = 0
     /// The number of elements on the stack.
     private(set) var count = 0
 
-    init() {
-        capacity = 16
-        base = .allocate(capacity: capacity)
-    }
+    init() {}
 
     deinit {
+        guard let base else { return }
         base.deinitialize(count: count)
         base.deallocate()
     }
@@ -499,34 +508,40 @@ struct MoveStack<Element>: ~Copyable {
     @inline(__always)
     mutating func push(_ element: consuming Element) {
         if count == capacity { grow() }
+        guard let base else { return }  // `grow()` has allocated
         (base + count).initialize(to: element)
         count += 1
     }
 
     private mutating func grow() {
-        let newCapacity = capacity * 2
+        let newCapacity = max(16, capacity * 2)
         let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        newBase.moveInitialize(from: base, count: count)
-        base.deallocate()
+        if let base {
+            newBase.moveInitialize(from: base, count: count)
+            base.deallocate()
+        }
         base = newBase
         capacity = newCapacity
     }
 
-    /// The element at `position`.
+    /// The element at `position` (below ``count``).
     @inline(__always)
     subscript(position: Int) -> Element {
-        base[position]
+        precondition(position < count, "MoveStack index out of range")
+        return base.unsafelyUnwrapped[position]  // count > 0: allocated
     }
 
     /// Removes (and destroys) the elements from `start` up.
     @inline(__always)
     mutating func truncate(to start: Int) {
+        guard let base, start < count else { return }
         (base + start).deinitialize(count: count - start)
         count = start
     }
 
     /// Removes the elements from `start` up and returns them as an array, in order.
     mutating func pop(from start: Int) -> [Element] {
+        guard let base, start < count else { return [] }
         // `reserveCapacity` + `append` is specialized for `Element`, unlike
         // `init(unsafeUninitializedCapacity:)`, which looks its storage class up at run time.
         var array: [Element] = []
@@ -543,7 +558,7 @@ extension MoveStack where Element == JSONObject.Member {
     /// The member name at `position`.
     @inline(__always)
     func key(at position: Int) -> String {
-        base[position].key
+        self[position].key
     }
 
     /// Whether a member from `start` up is named `key` (compared by UTF-8 bytes), using the
@@ -553,7 +568,7 @@ extension MoveStack where Element == JSONObject.Member {
         _ key: String, print: KeyPrint, prints: borrowing MoveStack<KeyPrint>, from start: Int
     ) -> Bool {
         for position in start..<count where prints[position] == print {
-            if print.isExact || utf8Equal(base[position].key, key) { return true }
+            if print.isExact || utf8Equal(self[position].key, key) { return true }
         }
         return false
     }

@@ -114,17 +114,23 @@ public struct ExchangesProjection: Projection {
 
     /// Extracts from each exchange event the values of its rows (names, times, the opening row
     /// of a request or distribution, the items as JSON), so that the transaction only folds and
-    /// writes them.
+    /// writes them; the timeline rows' texts go into one buffer, bound to SQLite without copies.
     public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? {
-        PreparedExchanges(firstIndex: entries.first?.index ?? 0, events: entries.map { PreparedExchangeEvent($0) })
+        PreparedExchanges(entries)
     }
 
     /// Folds the batch's exchange events into the exchanges they touch (each loaded at most
     /// once), appends the timeline rows, then writes each changed exchange once. `prepared` is
-    /// what ``prepare(batch:)`` made of a batch holding these entries; entries it does not cover
-    /// are prepared here.
+    /// what ``prepare(batch:)`` made of a batch holding these entries; if it does not hold them
+    /// all, they are prepared here.
     public func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws {
-        let prepared = prepared as? PreparedExchanges
+        guard let first = entries.first?.index, let last = entries.last?.index else { return }
+        let batch: PreparedExchanges
+        if let prepared = prepared as? PreparedExchanges, prepared.covers(first...last) {
+            batch = prepared
+        } else {
+            batch = PreparedExchanges(entries)
+        }
         // The touched rows, folded in place (a row is never copied in and out of a dictionary).
         var rows: [ExchangeRow] = []
         var slots: [String: Int] = [:]
@@ -137,42 +143,46 @@ public struct ExchangesProjection: Projection {
             slots[subject] = rows.count - 1
             return rows.count - 1
         }
-        for position in entries.indices {
-            let index = entries[position].index
-            guard let event = PreparedExchanges.event(entries[position], from: prepared) else { continue }
-            do {
-                let slot: Int
-                if let opening = event.opening {
-                    if let known = slots[event.subject] {
-                        slot = known
-                        rows[slot] = opening
+        try batch.texts.withUnsafeBufferPointer { texts in
+            let events = batch.events
+            for k in events.indices where events[k].index >= first && events[k].index <= last {
+                let index = events[k].index
+                do {
+                    let slot: Int
+                    if let opening = events[k].opening {
+                        if let known = slots[events[k].subject] {
+                            slot = known
+                            rows[slot] = opening
+                        } else {
+                            slot = add(opening, for: events[k].subject)
+                        }
                     } else {
-                        slot = add(opening, for: event.subject)
+                        if let known = slots[events[k].subject] {
+                            slot = known
+                        } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
+                                                                arguments: [events[k].subject]) {
+                            slot = add(ExchangeRow(row: stored), for: events[k].subject)
+                        } else {
+                            continue  // The ledger's rules refuse this; nothing to attach it to.
+                        }
+                        rows[slot].fold(events[k].type, time: events[k].time, index: Int64(index), at: events[k].at,
+                                        timeZone: timeZone)
                     }
-                } else {
-                    if let known = slots[event.subject] {
-                        slot = known
-                    } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
-                                                            arguments: [event.subject]) {
-                        slot = add(ExchangeRow(row: stored), for: event.subject)
-                    } else {
-                        continue  // The ledger's rules refuse this; nothing to attach it to.
-                    }
-                    rows[slot].fold(event.type, time: event.time, index: Int64(index), at: event.at, timeZone: timeZone)
+                    let row = events[k].row
+                    insertEvent.add(Int64(index))
+                    insertEvent.add(row.subject, in: texts)
+                    insertEvent.add(rows[slot].events)
+                    insertEvent.add(row.id, in: texts)
+                    insertEvent.add(row.shortName, in: texts)
+                    insertEvent.add(row.source, in: texts)
+                    insertEvent.add(row.time, in: texts)
+                    insertEvent.add(row.at, in: texts)
+                    insertEvent.add(row.detail, in: texts)
+                    insertEvent.add(row.items, in: texts)
+                    try insertEvent.run()
+                } catch {
+                    throw FailedEntry(index: index, eventID: batch.texts.string(events[k].row.id) ?? "", underlying: error)
                 }
-                insertEvent.add(Int64(index))
-                insertEvent.add(event.subject)
-                insertEvent.add(rows[slot].events)
-                insertEvent.add(event.id)
-                insertEvent.add(event.shortName)
-                insertEvent.add(event.source)
-                insertEvent.add(event.time)
-                insertEvent.add(event.at)
-                insertEvent.add(event.detail)
-                insertEvent.add(event.items)
-                try insertEvent.run()
-            } catch {
-                throw FailedEntry(index: index, eventID: event.id, underlying: error)
             }
         }
         guard !rows.isEmpty else { return }
@@ -214,59 +224,113 @@ extension DomainEventType {
     }
 }
 
-/// What ``ExchangesProjection/prepare(batch:)`` makes of a batch: by entry, from `firstIndex`.
+/// What ``ExchangesProjection/prepare(batch:)`` makes of a batch: its exchange events, in log
+/// order, and the texts of their timeline rows.
 struct PreparedExchanges: Sendable {
-    let firstIndex: UInt64
-    /// `nil` for an entry that is not an exchange event.
-    let events: [PreparedExchangeEvent?]
+    /// The log indexes the batch held.
+    let indexes: ClosedRange<UInt64>?
+    let events: [PreparedExchangeEvent]
+    /// The timeline rows' texts, one after the other.
+    let texts: TextArena
 
-    /// The exchange event in `entry` as `prepared` holds it, or extracted now if `prepared`
-    /// does not cover the entry; `nil` for an entry that is not an exchange event.
-    static func event(_ entry: LogEntry, from prepared: PreparedExchanges?) -> PreparedExchangeEvent? {
-        guard let prepared, entry.index >= prepared.firstIndex,
-              entry.index - prepared.firstIndex < UInt64(prepared.events.count) else { return PreparedExchangeEvent(entry) }
-        return prepared.events[Int(entry.index - prepared.firstIndex)]
+    init(_ entries: ArraySlice<LogEntry>) {
+        indexes = entries.first.flatMap { first in entries.last.map { first.index...$0.index } }
+        var texts = TextArena()
+        var events: [PreparedExchangeEvent] = []
+        events.reserveCapacity(entries.count)
+        for position in entries.indices {
+            if let event = PreparedExchangeEvent(entries[position], texts: &texts) { events.append(event) }
+        }
+        self.events = events
+        self.texts = texts
+    }
+
+    /// Whether the batch held every entry in `range`.
+    func covers(_ range: ClosedRange<UInt64>) -> Bool {
+        indexes.map { $0.lowerBound <= range.lowerBound && range.upperBound <= $0.upperBound } ?? false
     }
 }
 
 /// The values an exchange event gives its rows, extracted before the transaction.
 struct PreparedExchangeEvent: Sendable {
+    let index: UInt64
     let type: DomainEventType
-    /// `requested`, `delivered`, …
-    let shortName: String
     let subject: String
-    let id: String
-    let source: String
     /// The event's own `time`.
     let time: String
     /// The ledger's `appended` time (RFC 3339).
     let at: String
-    let detail: String?
-    /// `data.items` as compact JSON.
-    let items: String?
     /// The row a request or a distribution opens (`nil` for the events that follow).
     let opening: ExchangeRow?
+    /// The texts of the event's timeline row.
+    let row: TimelineTexts
 
-    /// The exchange event in `entry`, or `nil` for any other entry.
-    init?(_ entry: LogEntry) {
+    /// The texts of a row of `exchange_events`, in the batch's ``TextArena``.
+    struct TimelineTexts: Sendable {
+        var subject: TextArena.Text, id: TextArena.Text, shortName: TextArena.Text, source: TextArena.Text
+        var time: TextArena.Text, at: TextArena.Text, detail: TextArena.Text, items: TextArena.Text
+    }
+
+    /// The exchange event in `entry`, with its timeline texts added to `texts`; `nil` for any
+    /// other entry.
+    init?(_ entry: borrowing LogEntry, texts: inout TextArena) {
         let e = entry.signedEvent.event
         guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
-        let data = e.data
+        let data = ExchangeData(e)
+        index = entry.index
         self.type = type
-        self.shortName = shortName
         subject = e.subject
-        id = e.id
-        source = e.source
         time = e.time
         at = entry.appended.rfc3339
+        let detail: String?
         if type == .exchangeRequested || type == .exchangeDistributed {
-            opening = ExchangeRow(opening: e, type: type, index: Int64(entry.index), at: at)
-            detail = data["purpose"]?.stringValue ?? data["note"]?.stringValue
+            opening = ExchangeRow(opening: e, data: data, type: type, index: Int64(entry.index), at: at)
+            detail = data.purpose ?? data.note
         } else {
             opening = nil
-            detail = data["reason"]?.stringValue ?? data["note"]?.stringValue
+            detail = data.reason ?? data.note
         }
-        items = data["items"].map { JSONWriter.string($0) }
+        row = TimelineTexts(subject: texts.append(subject), id: texts.append(e.id), shortName: texts.append(shortName),
+                            source: texts.append(e.source), time: texts.append(time), at: texts.append(at),
+                            detail: texts.append(detail), items: texts.append(data.items))
+    }
+}
+
+/// The members of an exchange event's `data` that its rows use, read from the event's bytes
+/// without building the rest of `data` (``CloudEvent/dataBytes``): the same values as
+/// `data["title"]?.stringValue`, `data["items"].map(JSONWriter.string)` and so on.
+struct ExchangeData {
+    var purpose: String?, note: String?, reason: String?, provider: String?
+    var category: String?, title: String?, classification: String?, dueDate: String?
+    /// `items` and `recipients`, whatever their JSON type, in compact JSON.
+    var items: String?, recipients: String?
+
+    init(_ event: CloudEvent) {
+        // `data` that is not an object has none of these members.
+        guard let members = event.dataMembers else { return }
+        event.bytes.withUnsafeBytes { buffer in
+            for member in members {
+                let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])
+                switch member.name {
+                case "purpose": purpose = Self.string(value)
+                case "note": note = Self.string(value)
+                case "reason": reason = Self.string(value)
+                case "provider": provider = Self.string(value)
+                case "category": category = Self.string(value)
+                case "title": title = Self.string(value)
+                case "classification": classification = Self.string(value)
+                case "dueDate": dueDate = Self.string(value)
+                case "items": items = try? JSONWriter.compactString(of: value)
+                case "recipients": recipients = try? JSONWriter.compactString(of: value)
+                default: continue
+                }
+            }
+        }
+    }
+
+    /// The value in `bytes` if it is a JSON string.
+    private static func string(_ bytes: UnsafeRawBufferPointer) -> String? {
+        (try? JSONParser.parseString(bytes)) ?? nil
     }
 }
 
@@ -298,15 +362,27 @@ struct ExchangeRow {
 
     /// Binds the row's values in the order of ``columns``.
     func bind(to writer: inout RowWriter) {
-        for text in [id, kind, requester, provider] { writer.add(text) }
-        for text in [recipients, category, title, classification, dueDate] { writer.add(text) }
+        writer.add(id)
+        writer.add(kind)
+        writer.add(requester)
+        writer.add(provider)
+        writer.add(recipients)
+        writer.add(category)
+        writer.add(title)
+        writer.add(classification)
+        writer.add(dueDate)
         writer.add(status)
         writer.add(open)
         writer.add(deliveries)
         writer.add(rejections)
         writer.add(requestedAt)
         writer.add(requestedTime)
-        for text in [deliveredAt, deliveredTime, acknowledgedAt, acknowledgedTime, closedAt, closedTime] { writer.add(text) }
+        writer.add(deliveredAt)
+        writer.add(deliveredTime)
+        writer.add(acknowledgedAt)
+        writer.add(acknowledgedTime)
+        writer.add(closedAt)
+        writer.add(closedTime)
         writer.add(late)
         writer.add(overdue)
         writer.add(firstIndex)
@@ -316,17 +392,17 @@ struct ExchangeRow {
     }
 
     /// The row an opening event (a request or a distribution) creates.
-    init(opening e: CloudEvent, type: DomainEventType, index: Int64, at: String) {
-        let distribution = type == .exchangeDistributed, data = e.data
+    init(opening e: CloudEvent, data: ExchangeData, type: DomainEventType, index: Int64, at: String) {
+        let distribution = type == .exchangeDistributed
         id = e.subject
         kind = distribution ? "distribution" : "request"
         requester = e.source
-        provider = (distribution ? e.source : data["provider"]?.stringValue) ?? ""
-        recipients = distribution ? data["recipients"].map { JSONWriter.string($0) } : nil
-        category = data["category"]?.stringValue
-        title = data["title"]?.stringValue
-        classification = data["classification"]?.stringValue
-        dueDate = data["dueDate"]?.stringValue
+        provider = (distribution ? e.source : data.provider) ?? ""
+        recipients = distribution ? data.recipients : nil
+        category = data.category
+        title = data.title
+        classification = data.classification
+        dueDate = data.dueDate
         status = distribution ? ExchangesProjection.Status.distributed.rawValue : ExchangesProjection.Status.requested.rawValue
         open = !distribution
         deliveries = 0
@@ -356,7 +432,11 @@ struct ExchangeRow {
     /// The row after one more event (not a request or distribution).
     mutating func fold(_ type: DomainEventType, time: String, index: Int64, at: String, timeZone: ReadModelTimeZone) {
         lastIndex = index
-        eventIndexes = String(eventIndexes.dropLast()) + ",\(index)]"
+        // In place: "[5,6]" → "[5,6,7]".
+        if eventIndexes.last == "]" { eventIndexes.removeLast() }
+        eventIndexes.append(",")
+        eventIndexes.append(String(index))
+        eventIndexes.append("]")
         events += 1
         switch type {
         case .exchangeDelivered:

@@ -59,3 +59,55 @@ struct RowWriter {
         }
     }
 }
+
+extension RowWriter {
+    /// Binds the next parameter to `text` of the arena whose bytes are `texts`, or to `NULL`.
+    /// SQLite reads the bytes where they are (`SQLITE_STATIC`): `texts` must stay valid and
+    /// unchanged until ``run()`` has returned.
+    mutating func add(_ text: TextArena.Text, in texts: UnsafeBufferPointer<UInt8>) {
+        defer { next += 1 }
+        guard text.length >= 0, let base = texts.baseAddress, text.offset + text.length <= texts.count else {
+            sqlite3_bind_null(raw, next)
+            return
+        }
+        _ = UnsafeRawPointer(base + text.offset).withMemoryRebound(to: CChar.self, capacity: text.length) {
+            sqlite3_bind_text(raw, next, $0, Int32(text.length), nil)  // nil destructor: SQLITE_STATIC
+        }
+    }
+}
+
+/// The texts of a batch's rows in one buffer, so that a whole batch is bound to SQLite from one
+/// pointer, without a copy or a reference count per value.
+struct TextArena: Sendable {
+    /// A text of the arena, or `NULL`.
+    struct Text: Sendable {
+        /// Where the text's UTF-8 bytes start.
+        var offset: Int
+        /// How many bytes it has; -1 for `NULL`.
+        var length: Int
+
+        /// `NULL`.
+        static let null = Text(offset: 0, length: -1)
+    }
+
+    private var bytes: [UInt8] = []
+
+    /// Adds `text` (or `NULL`).
+    mutating func append(_ text: String?) -> Text {
+        guard let text else { return .null }
+        let offset = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        return Text(offset: offset, length: bytes.count - offset)
+    }
+
+    /// The text `text`, or `nil` for `NULL`.
+    func string(_ text: Text) -> String? {
+        guard text.length >= 0, text.offset + text.length <= bytes.count else { return nil }
+        return String(decoding: bytes[text.offset..<(text.offset + text.length)], as: UTF8.self)
+    }
+
+    /// Calls `body` with the arena's bytes.
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer(body)
+    }
+}

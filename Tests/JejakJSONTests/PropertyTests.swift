@@ -3,7 +3,7 @@ import Testing
 @testable import JejakJSON
 
 /// A small deterministic generator (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
 
     mutating func next() -> UInt64 {
@@ -29,7 +29,7 @@ private func randomString(_ rng: inout SplitMix64) -> String {
     return (0..<count).map { _ in stringPieces[Int.random(in: 0..<stringPieces.count, using: &rng)] }.joined()
 }
 
-private func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
+func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
     let choice = Int.random(in: 0..<(depth > 4 ? 5 : 7), using: &rng)
     switch choice {
     case 0: return .null
@@ -46,6 +46,18 @@ private func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
             object[randomString(&rng)] = randomValue(&rng, depth: depth + 1)
         }
         return .object(object)
+    }
+}
+
+/// Replaces, removes or inserts (bytes of `alphabet`) one to three bytes of `bytes`.
+func mutate(_ bytes: inout [UInt8], with alphabet: [UInt8], using rng: inout SplitMix64) {
+    for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+        let position = Int.random(in: 0..<bytes.count, using: &rng)
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0: bytes[position] = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
+        case 1: bytes.remove(at: position)
+        default: bytes.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)], at: position)
+        }
     }
 }
 
@@ -69,14 +81,7 @@ struct PropertyTests {
         var accepted = 0
         for _ in 0..<300 {
             var bytes = JSONWriter.bytes(randomValue(&rng, depth: 0))
-            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
-                let position = Int.random(in: 0..<bytes.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: bytes[position] = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)], at: position)
-                }
-            }
+            mutate(&bytes, with: alphabet, using: &rng)
             do {
                 let value = try JSONParser.parse(bytes)
                 accepted += 1

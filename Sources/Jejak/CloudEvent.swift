@@ -82,9 +82,10 @@ public struct CloudEvent: Hashable, Sendable {
         var dataMembers: [JSONParser.SkimmedMember]?
         let skimmed = bytes.withUnsafeBytes { buffer in
             Result { () throws(JSONError) in
-                // Standard attributes must be strings: anything else stands as `null` below.
-                func text(_ value: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
-                    try JSONParser.parseString(value).map { .string($0) } ?? .null
+                // Standard attributes must be strings: anything else stands as `null` below. Those
+                // that recur across events are shared rather than allocated for each.
+                func text(_ value: UnsafeRawBufferPointer, interning: Bool = false) throws(JSONError) -> JSONValue {
+                    try JSONParser.parseString(value, interning: interning).map { .string($0) } ?? .null
                 }
                 let (members, expanded) = try JSONParser.skimObject(buffer, expanding: "data")
                 dataMembers = expanded
@@ -92,14 +93,14 @@ public struct CloudEvent: Hashable, Sendable {
                     let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])
                     switch member.name {
                     case "data": dataRange = member.value
-                    case "specversion": specversion = try text(value)
+                    case "specversion": specversion = try text(value, interning: true)
                     case "id": id = try text(value)
-                    case "source": source = try text(value)
-                    case "type": type = try text(value)
+                    case "source": source = try text(value, interning: true)
+                    case "type": type = try text(value, interning: true)
                     case "subject": subject = try text(value)
                     case "time": time = try text(value)
-                    case "datacontenttype": datacontenttype = try text(value)
-                    case "dataschema": dataschema = try text(value)
+                    case "datacontenttype": datacontenttype = try text(value, interning: true)
+                    case "dataschema": dataschema = try text(value, interning: true)
                     default:
                         guard extensionError == nil else { continue }
                         extensionError = Self.checkExtension(member.name, try JSONParser.parse(value))

@@ -45,7 +45,7 @@ public enum Leaf {
               bytes[..<timeStart].elementsEqual(prefix),
               bytes[timeEnd..<(timeEnd + middle.count)].elementsEqual(middle),
               bytes.last == suffix[0],
-              let time = LedgerTime(rfc3339: String(decoding: bytes[timeStart..<timeEnd], as: UTF8.self))
+              let time = bytes.withUnsafeBufferPointer({ LedgerTime(rfc3339: UnsafeBufferPointer(rebasing: $0[timeStart..<timeEnd])) })
         else {
             throw LedgerError(.corruptStore, "a stored entry is not a Jejak leaf")
         }

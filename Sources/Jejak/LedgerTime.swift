@@ -83,10 +83,15 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
     ///
     /// - Returns: `nil` for anything else (other offsets, other fraction lengths, invalid dates).
     public init?(rfc3339 text: String) {
-        let utf8 = text.utf8
-        guard utf8.count == Self.encodedLength, utf8[utf8.index(utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T"),
-              utf8.last == UInt8(ascii: "Z"),
-              let parts = RFC3339.parse(text), parts.offsetMinutes == 0, parts.fractionDigits == 3 else { return nil }
+        var text = text
+        guard let time = text.withUTF8({ LedgerTime(rfc3339: $0) }) else { return nil }
+        self = time
+    }
+
+    /// The time written in the UTF-8 bytes `utf8` as ``rfc3339`` writes it.
+    init?(rfc3339 utf8: UnsafeBufferPointer<UInt8>) {
+        guard utf8.count == Self.encodedLength, utf8[10] == UInt8(ascii: "T"), utf8.last == UInt8(ascii: "Z"),
+              let parts = RFC3339.parse(bytes: utf8), parts.offsetMinutes == 0, parts.fractionDigits == 3 else { return nil }
         self.millisecondsSinceEpoch = parts.millisecondsSinceEpoch
     }
 
@@ -105,7 +110,12 @@ enum RFC3339 {
     }
 
     static func parse(_ text: String) -> Parts? {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// ``parse(_:)`` of the UTF-8 bytes of a text.
+    static func parse(bytes u: UnsafeBufferPointer<UInt8>) -> Parts? {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= u.count else { return nil }

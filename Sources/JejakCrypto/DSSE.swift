@@ -159,7 +159,8 @@ public struct DSSEEnvelope: Hashable, Sendable {
         }
         func text() -> String? {
             guard let range = stringBytes() else { return nil }
-            return String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            // The payload type and key ids recur in every envelope of a log: shared, not copied.
+            return StringInterner.shared.string(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
         }
         func base64() -> [UInt8]? {
             // Up to the next quote (memchr); an escape or a control character before it is not

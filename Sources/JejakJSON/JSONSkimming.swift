@@ -58,10 +58,15 @@ extension JSONParser {
     /// The string that `buffer` holds (one JSON string, with whitespace around it at most), or
     /// `nil` if it holds another JSON value.
     ///
+    /// - Parameters:
+    ///   - buffer: The document.
+    ///   - maximumDepth: The deepest nesting of arrays and objects accepted.
+    ///   - interning: Whether to share the string through ``StringInterner/shared`` (for
+    ///     values that recur across documents, such as an event's type).
     /// - Throws: the ``JSONError`` that ``parse(_:maximumDepth:)-(UnsafeRawBufferPointer,_)``
     ///   would throw.
     public static func parseString(
-        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth
+        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth, interning: Bool = false
     ) throws(JSONError) -> String? {
         guard let base = buffer.baseAddress, buffer.count > 1,
               base.load(as: UInt8.self) == UInt8(ascii: "\""),
@@ -70,7 +75,13 @@ extension JSONParser {
             return text
         }
         var parser = RawParser(p: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, maximumDepth: 1)
-        let text = try parser.parseString()
+        let text: String
+        if let end = try parser.scanString() {
+            let bytes = UnsafeBufferPointer(start: parser.p + 1, count: end - 1)
+            text = (interning ? StringInterner.shared.string(utf8: bytes) : nil) ?? parser.makeString(1, end)
+        } else {
+            text = String(decoding: parser.scratch, as: UTF8.self)
+        }
         guard parser.i == parser.count else { _ = try parse(buffer, maximumDepth: maximumDepth); return nil }
         return text
     }
@@ -221,8 +232,9 @@ extension RawParser {
     ) throws(JSONError) {
         if try enter(closing: UInt8(ascii: "}")) { return }
         // The names of this object, on a stack shared by the nested objects.
+        if skimmedKeys.capacity == 0 { skimmedKeys.reserveCapacity(4 * Self.skimmedMembersLimit) }
         let keysBase = skimmedKeys.count
-        defer { skimmedKeys.removeSubrange(keysBase...) }
+        defer { skimmedKeys.removeLast(skimmedKeys.count - keysBase) }
         while true {
             skipWhitespace()
             guard i < count, p[i] == UInt8(ascii: "\"") else { throw unexpected("a string (member name)") }
@@ -256,6 +268,7 @@ extension RawParser {
             let valueStart = i
             if let expand = name, let wanted = expandedName, i < count, p[i] == UInt8(ascii: "{"), expand == wanted {
                 var nested: [JSONParser.SkimmedMember]? = []
+                nested?.reserveCapacity(Self.skimmedMembersLimit)
                 var none: [JSONParser.SkimmedMember]? = nil
                 try skimObject(into: &nested, expanding: nil, into: &none)
                 expanded = nested

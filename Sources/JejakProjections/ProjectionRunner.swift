@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import Jejak
 import Logging
@@ -206,8 +207,17 @@ public final class ProjectionRunner: Service, Sendable {
         func read(_ start: UInt64) -> Task<PreparedBatch, any Error>? {
             guard start < target, !Task.isCancelled else { return nil }
             return Task.detached {
-                let entries = try ledger.entries(from: start, to: target, limit: batchSize)
-                return PreparedBatch(entries, projections: projections, positions: readPositions)
+                // On a Dispatch thread rather than the cooperative pool (one thread per core): a
+                // batch takes tens of milliseconds to decode, and would otherwise hold up the
+                // task that hands the previous batch to SQLite.
+                try await withCheckedThrowingContinuation { continuation in
+                    DispatchQueue.global(qos: .userInitiated).async {
+                        continuation.resume(with: Result {
+                            let entries = try ledger.entries(from: start, to: target, limit: batchSize)
+                            return PreparedBatch(entries, projections: projections, positions: readPositions)
+                        })
+                    }
+                }
             }
         }
         var pending: [Task<PreparedBatch, any Error>] = []
@@ -231,6 +241,9 @@ public final class ProjectionRunner: Service, Sendable {
             from = last.index + 1
             readAhead()
             try await apply(batch, logSize: target)
+            // Freeing a batch (thousands of decoded entries) takes milliseconds: on another
+            // thread, so that the next batch's transaction does not wait for it.
+            Self.free(consume batch)
         }
         return status(logSize: target)
     }
@@ -278,6 +291,12 @@ public final class ProjectionRunner: Service, Sendable {
         if !batch.isEmpty, let last = batch.last {
             try await apply(prepare(batch), logSize: last.index + 1)
         }
+    }
+
+    /// Drops `batch` on a Dispatch thread.
+    private static func free(_ batch: consuming PreparedBatch) {
+        let spent = batch
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(spent) {} }
     }
 
     /// A batch of consecutive entries with what each projection prepared of it.

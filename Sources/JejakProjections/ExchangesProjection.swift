@@ -238,8 +238,15 @@ struct PreparedExchanges: Sendable {
         var texts = TextArena()
         var events: [PreparedExchangeEvent] = []
         events.reserveCapacity(entries.count)
-        for position in entries.indices {
-            if let event = PreparedExchangeEvent(entries[position], texts: &texts) { events.append(event) }
+        // Through a buffer, so that no entry is copied (a copy retains a dozen buffers and strings).
+        entries.withUnsafeBufferPointer { entries in
+            for position in entries.indices {
+                let entry = entries.baseAddress.map { $0 + position }
+                if let entry, let event = PreparedExchangeEvent(entry.pointee, event: entry.pointee.signedEvent.event,
+                                                               texts: &texts) {
+                    events.append(event)
+                }
+            }
         }
         self.events = events
         self.texts = texts
@@ -273,8 +280,7 @@ struct PreparedExchangeEvent: Sendable {
 
     /// The exchange event in `entry`, with its timeline texts added to `texts`; `nil` for any
     /// other entry.
-    init?(_ entry: borrowing LogEntry, texts: inout TextArena) {
-        let e = entry.signedEvent.event
+    init?(_ entry: borrowing LogEntry, event e: borrowing CloudEvent, texts: inout TextArena) {
         guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
         let data = ExchangeData(e)
         index = entry.index
@@ -305,7 +311,7 @@ struct ExchangeData {
     /// `items` and `recipients`, whatever their JSON type, in compact JSON.
     var items: String?, recipients: String?
 
-    init(_ event: CloudEvent) {
+    init(_ event: borrowing CloudEvent) {
         // `data` that is not an object has none of these members.
         guard let members = event.dataMembers else { return }
         event.bytes.withUnsafeBytes { buffer in
@@ -392,7 +398,7 @@ struct ExchangeRow {
     }
 
     /// The row an opening event (a request or a distribution) creates.
-    init(opening e: CloudEvent, data: ExchangeData, type: DomainEventType, index: Int64, at: String) {
+    init(opening e: borrowing CloudEvent, data: ExchangeData, type: DomainEventType, index: Int64, at: String) {
         let distribution = type == .exchangeDistributed
         id = e.subject
         kind = distribution ? "distribution" : "request"

@@ -17,24 +17,23 @@ struct RowWriter {
         sqlite3_reset(raw)
     }
 
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    /// The texts of the row being bound, copied here one after the other and handed to SQLite
+    /// in place (`SQLITE_STATIC`) when the row runs: one copy into a reused buffer instead of an
+    /// allocation and a copy by SQLite for each text (`SQLITE_TRANSIENT`).
+    private var texts: [UInt8] = []
+    /// The parameters bound to `texts`: parameter number, offset, length.
+    private var pending: [(parameter: Int32, offset: Int, length: Int)] = []
 
     /// Binds the next parameter to a text or `NULL`.
     mutating func add(_ value: String?) {
         defer { next += 1 }
-        guard var text = value else {
+        guard let value else {
             sqlite3_bind_null(raw, next)
             return
         }
-        text.withUTF8 { utf8 in
-            if let base = utf8.baseAddress {
-                _ = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                    sqlite3_bind_text(raw, next, $0, Int32(utf8.count), Self.transient)
-                }
-            } else {
-                sqlite3_bind_text(raw, next, "", 0, Self.transient)
-            }
-        }
+        let offset = texts.count
+        texts.append(contentsOf: value.utf8)
+        pending.append((next, offset, texts.count - offset))
     }
 
     /// Binds the next parameter to an integer.
@@ -50,8 +49,24 @@ struct RowWriter {
 
     /// Runs the statement with the parameters bound, then resets it for the next row.
     mutating func run() throws {
-        let code = sqlite3_step(raw)
+        let raw = self.raw, pending = self.pending
+        let code = texts.withUnsafeBufferPointer { texts in
+            for text in pending {
+                if let base = texts.baseAddress {
+                    _ = UnsafeRawPointer(base + text.offset).withMemoryRebound(to: CChar.self, capacity: text.length) {
+                        sqlite3_bind_text(raw, text.parameter, $0, Int32(text.length), nil)  // SQLITE_STATIC
+                    }
+                } else {
+                    sqlite3_bind_text(raw, text.parameter, "", 0, nil)
+                }
+            }
+            return sqlite3_step(raw)
+        }
         sqlite3_reset(raw)
+        // No parameter may point into the buffers once this returns.
+        sqlite3_clear_bindings(raw)
+        texts.removeAll(keepingCapacity: true)
+        self.pending.removeAll(keepingCapacity: true)
         next = 1
         guard code == SQLITE_DONE else {
             let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "SQLite error \(code)"

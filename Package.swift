@@ -33,6 +33,8 @@ let package = Package(
 
         // SHA-256 with the x86 SHA extensions (JejakCrypto falls back to libsodium without them).
         .target(name: "CSHA256"),
+        // sqlite3_config, which Swift cannot call (variadic), for the process-wide SQLite setup.
+        .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         // JSON: a fast, order-preserving parser and compact writer over UTF-8 bytes.
         .target(name: "JejakJSON"),
         // JSON Schema draft 2020-12: compiled schemas, validation with JSON Pointer violations.
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "JejakProjections",
             dependencies: [
-                "Jejak", "JejakDomain", "JejakJSON",
+                "Jejak", "JejakDomain", "JejakJSON", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,6 +32,8 @@ struct JejakCommand: AsyncParsableCommand {
     /// reported as a refused write, instead of SIGXFSZ killing the process mid-way.
     static func main() async {
         signal(SIGXFSZ, SIG_IGN)
+        // Every SQLite connection here is GRDB's, used by one thread at a time.
+        ReadModelDatabase.configureProcessForSerializedConnections()
         await main(nil)
     }
 }

@@ -209,9 +209,11 @@ public final class ProjectionRunner: Service, Sendable {
             return Task.detached {
                 // On a Dispatch thread rather than the cooperative pool (one thread per core): a
                 // batch takes tens of milliseconds to decode, and would otherwise hold up the
-                // task that hands the previous batch to SQLite.
+                // task that hands the previous batch to SQLite. At utility priority (nice +2 on
+                // Linux), below GRDB's writer (userInitiated, nice -2), so that the transaction,
+                // the pipeline's critical path, keeps a core while two batches are decoded ahead.
                 try await withCheckedThrowingContinuation { continuation in
-                    DispatchQueue.global(qos: .userInitiated).async {
+                    DispatchQueue.global(qos: .utility).async {
                         continuation.resume(with: Result {
                             let entries = try ledger.entries(from: start, to: target, limit: batchSize)
                             return PreparedBatch(entries, projections: projections, positions: readPositions)
@@ -293,7 +295,8 @@ public final class ProjectionRunner: Service, Sendable {
         }
     }
 
-    /// Drops `batch` on a Dispatch thread.
+    /// Drops `batch` on a Dispatch thread, at the priority of decoding (a lower one could let
+    /// spent batches pile up in a busy process).
     private static func free(_ batch: consuming PreparedBatch) {
         let spent = batch
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(spent) {} }

@@ -55,12 +55,16 @@ public final class ProjectionRunner: Service, Sendable {
     public struct Options: Sendable {
         /// The most entries applied in one transaction.
         public var batchSize = 4096
+        /// How many batches a catch-up reads and decodes ahead of the one being applied (at
+        /// least 1): enough to keep decoding while SQLite waits for the disk. Each holds up to
+        /// ``batchSize`` decoded entries in memory.
+        public var readAhead = 4
         /// The logger.
         public var logger = Logger(label: "jejak.projections")
         /// Called after each committed batch with the projections' statuses.
         public var progress: (@Sendable ([ProjectionStatus]) -> Void)?
 
-        /// The defaults: batches of 4,096 entries.
+        /// The defaults: batches of 4,096 entries, four read ahead.
         public init() {}
     }
 
@@ -199,10 +203,10 @@ public final class ProjectionRunner: Service, Sendable {
             throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
         }
         let target = min(size, limit ?? size)
-        let ledger = self.ledger, batchSize = options.batchSize
+        let ledger = self.ledger, batchSize = options.batchSize, readAhead = max(1, options.readAhead)
         var from = positions.withLock { $0.min() ?? target }
-        // Read (and decode) the next two batches while the current one is applied, so that the
-        // reader keeps working while SQLite waits for the disk (a WAL checkpoint's fsync).
+        // Read (and decode) the next batches while the current one is applied, so that the
+        // readers keep working while SQLite waits for the disk (a WAL checkpoint's fsync).
         let projections = self.projections, readPositions = positions.withLock { $0 }
         func read(_ start: UInt64) -> Task<PreparedBatch, any Error>? {
             guard start < target, !Task.isCancelled else { return nil }
@@ -211,7 +215,7 @@ public final class ProjectionRunner: Service, Sendable {
                 // batch takes tens of milliseconds to decode, and would otherwise hold up the
                 // task that hands the previous batch to SQLite. At utility priority (nice +2 on
                 // Linux), below GRDB's writer (userInitiated, nice -2), so that the transaction,
-                // the pipeline's critical path, keeps a core while two batches are decoded ahead.
+                // the pipeline's critical path, keeps a core while the next batches are decoded.
                 try await withCheckedThrowingContinuation { continuation in
                     DispatchQueue.global(qos: .utility).async {
                         continuation.resume(with: Result {
@@ -224,14 +228,14 @@ public final class ProjectionRunner: Service, Sendable {
         }
         var pending: [Task<PreparedBatch, any Error>] = []
         var requested = from
-        func readAhead() {
-            while pending.count < 2, let task = read(requested) {
+        func readMore() {
+            while pending.count < readAhead, let task = read(requested) {
                 pending.append(task)
                 requested = min(target, requested + UInt64(batchSize))
             }
         }
         defer { for task in pending { task.cancel() } }
-        readAhead()
+        readMore()
         while !pending.isEmpty {
             let batch: PreparedBatch
             do { batch = try await pending.removeFirst().value } catch {
@@ -241,7 +245,7 @@ public final class ProjectionRunner: Service, Sendable {
                 throw ProjectionError(.ledger, "the entries read from \(from) are not the ones asked for")
             }
             from = last.index + 1
-            readAhead()
+            readMore()
             try await apply(batch, logSize: target)
             // Freeing a batch (thousands of decoded entries) takes milliseconds: on another
             // thread, so that the next batch's transaction does not wait for it.

@@ -207,6 +207,25 @@ import Testing
         #expect((b["exchange_events"] ?? []).count > 450)
     }
 
+    @Test func batchSizeAndReadAheadDoNotChangeTheRows() async throws {
+        let fixture = try await ScenarioLedger.make()
+        defer { fixture.cleanUp() }
+        var dumps: [[String: [String]]] = []
+        for (batchSize, readAhead) in [(4096, 4), (7, 1), (50, 9)] {
+            var options = ProjectionRunner.Options()
+            options.batchSize = batchSize
+            options.readAhead = readAhead
+            let db = try ReadModelDatabase.openForWriting(path: fixture.directory.file("rows-\(batchSize).sqlite"))
+            try await ProjectionRunner(ledger: fixture.ledger, database: db, projections: ReadModels.builtIn(),
+                                       options: options).catchUp()
+            var dump = try dump(db)
+            dump["projections"] = nil  // rebuilt_at differs
+            dumps.append(dump)
+        }
+        #expect(dumps[0] == dumps[1] && dumps[0] == dumps[2])
+        #expect((dumps[0]["exchange_events"] ?? []).count > 450)
+    }
+
     @Test func aLiveFollowerSeesANewCommitPromptlyAndStopsOnGracefulShutdown() async throws {
         let fixture = try await ScenarioLedger.make()
         defer { fixture.cleanUp() }

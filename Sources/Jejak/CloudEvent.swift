@@ -53,7 +53,7 @@ public struct CloudEvent: Hashable, Sendable {
     public let dataMembers: [JSONParser.SkimmedMember]?
 
     /// The parsed event object, built on first use (a reader that needs a few members of
-    /// `data` reads them from ``dataBytes`` and never builds the rest).
+    /// `data` reads them through ``dataMembers`` and never builds the rest).
     private let parsed: ParsedObject
 
     /// The parsed event object (attributes and `data`), built from ``bytes`` on first use and
@@ -61,10 +61,6 @@ public struct CloudEvent: Hashable, Sendable {
     public var object: JSONObject { parsed.object(of: bytes) }
     /// `data`: the event's payload (see ``object``).
     public var data: JSONValue { object["data"] ?? .null }
-    /// The exact bytes of the value of `data` (a JSON document, checked when the event was
-    /// read): for readers that skim it (``JSONParser/skimObject(_:maximumDepth:)``) rather than
-    /// build all of it.
-    public var dataBytes: ArraySlice<UInt8> { bytes[dataRange] }
 
     /// Parses and checks an event.
     ///

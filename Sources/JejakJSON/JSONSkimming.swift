@@ -39,7 +39,7 @@ extension JSONParser {
     public static func skimObject(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) -> [SkimmedMember] {
-        try skim(buffer, maximumDepth: maximumDepth, members: true)
+        try skim(buffer, maximumDepth: maximumDepth, members: true).members
     }
 
     /// The members of the object that `buffer` holds, as ``skimObject(_:maximumDepth:)`` gives
@@ -50,9 +50,7 @@ extension JSONParser {
     public static func skimObject(
         _ buffer: UnsafeRawBufferPointer, expanding name: String, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) -> (members: [SkimmedMember], expanded: [SkimmedMember]?) {
-        var expanded: [SkimmedMember]?
-        let members = try skim(buffer, maximumDepth: maximumDepth, members: true, expanding: name, into: &expanded)
-        return (members, expanded)
+        try skim(buffer, maximumDepth: maximumDepth, members: true, expanding: name)
     }
 
     /// The string that `buffer` holds (one JSON string, with whitespace around it at most), or
@@ -86,23 +84,18 @@ extension JSONParser {
         return text
     }
 
+    /// Checks the document in `buffer`; with `members`, skims it as an object (and the value of
+    /// its member `name`, if given and an object).
     private static func skim(
-        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int, members: Bool
-    ) throws(JSONError) -> [SkimmedMember] {
-        var none: [SkimmedMember]?
-        return try skim(buffer, maximumDepth: maximumDepth, members: members, expanding: nil, into: &none)
-    }
-
-    private static func skim(
-        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int, members: Bool,
-        expanding name: String?, into expanded: inout [SkimmedMember]?
-    ) throws(JSONError) -> [SkimmedMember] {
+        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int, members: Bool, expanding name: String? = nil
+    ) throws(JSONError) -> (members: [SkimmedMember], expanded: [SkimmedMember]?) {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             throw JSONError(code: .unexpectedEnd, offset: 0, message: "empty input")
         }
         var skimmer = RawParser(
             p: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, maximumDepth: maximumDepth)
         var result: [SkimmedMember] = []
+        var expanded: [SkimmedMember]?
         do throws(JSONError) {
             skimmer.skipWhitespace()
             if members {
@@ -126,7 +119,7 @@ extension JSONParser {
             // only the full parser can tell whether two names are equal.
             _ = try parse(buffer, maximumDepth: maximumDepth)
         }
-        return result
+        return (result, expanded)
     }
 }
 
@@ -155,10 +148,9 @@ extension JSONWriter {
     }
 }
 
-/// A skimmed member name: where its bytes lie, and their print.
+/// A skimmed member name: where its bytes start, and their print (which holds their length).
 struct SkimmedKey {
     var start: Int
-    var end: Int
     var print: KeyPrint
 }
 
@@ -242,8 +234,7 @@ extension RawParser {
             let start = i + 1
             var name: String?
             if let end = try scanString() {
-                let key = SkimmedKey(start: start, end: end,
-                                     print: KeyPrint(p + start, length: end - start, available: count - start))
+                let key = SkimmedKey(start: start, print: KeyPrint(p + start, length: end - start, available: count - start))
                 if !undecided {
                     if skimmedKeys.count - keysBase >= Self.skimmedMembersLimit {
                         undecided = true

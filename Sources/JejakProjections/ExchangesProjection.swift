@@ -238,14 +238,10 @@ struct PreparedExchanges: Sendable {
         var texts = TextArena()
         var events: [PreparedExchangeEvent] = []
         events.reserveCapacity(entries.count)
-        // Through a buffer, so that no entry is copied (a copy retains a dozen buffers and strings).
-        entries.withUnsafeBufferPointer { entries in
-            for position in entries.indices {
-                let entry = entries.baseAddress.map { $0 + position }
-                if let entry, let event = PreparedExchangeEvent(entry.pointee, event: entry.pointee.signedEvent.event,
-                                                               texts: &texts) {
-                    events.append(event)
-                }
+        for position in entries.indices {
+            if let event = PreparedExchangeEvent(entries[position], event: entries[position].signedEvent.event,
+                                                 texts: &texts) {
+                events.append(event)
             }
         }
         self.events = events
@@ -303,7 +299,7 @@ struct PreparedExchangeEvent: Sendable {
 }
 
 /// The members of an exchange event's `data` that its rows use, read from the event's bytes
-/// without building the rest of `data` (``CloudEvent/dataBytes``): the same values as
+/// without building the rest of `data` (``CloudEvent/dataMembers``): the same values as
 /// `data["title"]?.stringValue`, `data["items"].map(JSONWriter.string)` and so on.
 struct ExchangeData {
     var purpose: String?, note: String?, reason: String?, provider: String?

@@ -52,13 +52,7 @@ struct RowWriter {
         let raw = self.raw, pending = self.pending
         let code = texts.withUnsafeBufferPointer { texts in
             for text in pending {
-                if let base = texts.baseAddress {
-                    _ = UnsafeRawPointer(base + text.offset).withMemoryRebound(to: CChar.self, capacity: text.length) {
-                        sqlite3_bind_text(raw, text.parameter, $0, Int32(text.length), nil)  // SQLITE_STATIC
-                    }
-                } else {
-                    sqlite3_bind_text(raw, text.parameter, "", 0, nil)
-                }
+                Self.bindInPlace(raw, text.parameter, texts.baseAddress.map { $0 + text.offset }, length: text.length)
             }
             return sqlite3_step(raw)
         }
@@ -81,12 +75,24 @@ extension RowWriter {
     /// unchanged until ``run()`` has returned.
     mutating func add(_ text: TextArena.Text, in texts: UnsafeBufferPointer<UInt8>) {
         defer { next += 1 }
-        guard text.length >= 0, let base = texts.baseAddress, text.offset + text.length <= texts.count else {
+        guard text.length >= 0, text.offset + text.length <= texts.count else {
             sqlite3_bind_null(raw, next)
             return
         }
-        _ = UnsafeRawPointer(base + text.offset).withMemoryRebound(to: CChar.self, capacity: text.length) {
-            sqlite3_bind_text(raw, next, $0, Int32(text.length), nil)  // nil destructor: SQLITE_STATIC
+        Self.bindInPlace(raw, next, texts.baseAddress.map { $0 + text.offset }, length: text.length)
+    }
+
+    /// Binds `parameter` of `statement` to the `length` bytes at `bytes` (an empty text when
+    /// `bytes` is `nil`) without a copy (`SQLITE_STATIC`: a `nil` destructor): they must stay
+    /// valid and unchanged until the statement has run.
+    private static func bindInPlace(_ statement: SQLiteStatement, _ parameter: Int32, _ bytes: UnsafePointer<UInt8>?,
+                                    length: Int) {
+        guard let bytes else {
+            sqlite3_bind_text(statement, parameter, "", 0, nil)
+            return
+        }
+        _ = UnsafeRawPointer(bytes).withMemoryRebound(to: CChar.self, capacity: length) {
+            sqlite3_bind_text(statement, parameter, $0, Int32(length), nil)
         }
     }
 }

@@ -83,9 +83,7 @@ public struct CloudEvent: Hashable, Sendable {
                 func text(_ value: UnsafeRawBufferPointer, interning: Bool = false) throws(JSONError) -> JSONValue {
                     try JSONParser.parseString(value, interning: interning).map { .string($0) } ?? .null
                 }
-                let (members, expanded) = try JSONParser.skimObject(buffer, expanding: "data")
-                dataMembers = expanded
-                for member in members {
+                dataMembers = try JSONParser.skimObject(buffer, expanding: "data") { member throws(JSONError) in
                     let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])
                     switch member.name {
                     case "data": dataRange = member.value
@@ -98,7 +96,7 @@ public struct CloudEvent: Hashable, Sendable {
                     case "datacontenttype": datacontenttype = try text(value, interning: true)
                     case "dataschema": dataschema = try text(value, interning: true)
                     default:
-                        guard extensionError == nil else { continue }
+                        guard extensionError == nil else { return }
                         extensionError = Self.checkExtension(member.name, try JSONParser.parse(value))
                     }
                 }

@@ -98,8 +98,6 @@ struct RawParser: ~Copyable {
     /// Set by the skimmer (``skipValue()``) when it meets member names it does not compare
     /// (escaped, or too many in one object): only a full parse can then rule out duplicates.
     var undecided = false
-    /// The member names of the objects being skimmed, innermost last.
-    var skimmedKeys: [SkimmedKey] = []
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []
     /// Elements of the arrays being parsed, innermost last (so each array is allocated once, at

@@ -21,7 +21,7 @@ extension JSONParser {
     public static func validate(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) {
-        _ = try skim(buffer, maximumDepth: maximumDepth, members: false)
+        _ = try skim(buffer, maximumDepth: maximumDepth, asObject: false, members: { _ in })
     }
 
     /// The members of the object that `buffer` holds, in document order, with where each value
@@ -39,7 +39,9 @@ extension JSONParser {
     public static func skimObject(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) -> [SkimmedMember] {
-        try skim(buffer, maximumDepth: maximumDepth, members: true).members
+        var members: [SkimmedMember] = []
+        _ = try skim(buffer, maximumDepth: maximumDepth, asObject: true, members: { members.append($0) })
+        return members
     }
 
     /// The members of the object that `buffer` holds, as ``skimObject(_:maximumDepth:)`` gives
@@ -50,7 +52,36 @@ extension JSONParser {
     public static func skimObject(
         _ buffer: UnsafeRawBufferPointer, expanding name: String, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) -> (members: [SkimmedMember], expanded: [SkimmedMember]?) {
-        try skim(buffer, maximumDepth: maximumDepth, members: true, expanding: name)
+        var members: [SkimmedMember] = []
+        let expanded = try skim(
+            buffer, maximumDepth: maximumDepth, asObject: true, expanding: name, members: { members.append($0) })
+        return (members, expanded)
+    }
+
+    /// Skims the object that `buffer` holds as ``skimObject(_:expanding:maximumDepth:)`` does, but
+    /// hands each of its members to `body` as it is met, in document order, instead of
+    /// collecting them; returns the members of the value of its member `name` when that value is
+    /// an object. A reader that keeps none of the top-level members allocates nothing for them.
+    ///
+    /// `body` may see members of a document that turns out to be invalid further on: the call
+    /// then throws as ``skimObject(_:maximumDepth:)`` would (the document's own error first; an
+    /// error thrown by `body` only when the document is valid).
+    ///
+    /// ```swift
+    /// var type: String?
+    /// let data = try JSONParser.skimObject(buffer, expanding: "data") { member in
+    ///     if member.name == "type" {
+    ///         type = try JSONParser.parseString(UnsafeRawBufferPointer(rebasing: buffer[member.value]))
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// - Throws: as ``skimObject(_:maximumDepth:)``, or what `body` throws.
+    public static func skimObject(
+        _ buffer: UnsafeRawBufferPointer, expanding name: String, maximumDepth: Int = defaultMaximumDepth,
+        forEachMember body: (SkimmedMember) throws(JSONError) -> Void
+    ) throws(JSONError) -> [SkimmedMember]? {
+        try skim(buffer, maximumDepth: maximumDepth, asObject: true, expanding: name, members: body)
     }
 
     /// The string that `buffer` holds (one JSON string, with whitespace around it at most), or
@@ -66,40 +97,71 @@ extension JSONParser {
     public static func parseString(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth, interning: Bool = false
     ) throws(JSONError) -> String? {
-        guard let base = buffer.baseAddress, buffer.count > 1,
-              base.load(as: UInt8.self) == UInt8(ascii: "\""),
-              base.load(fromByteOffset: buffer.count - 1, as: UInt8.self) == UInt8(ascii: "\"") else {
-            guard case .string(let text) = try parse(buffer, maximumDepth: maximumDepth) else { return nil }
-            return text
+        try withString(buffer, maximumDepth: maximumDepth) { utf8, inDocument in
+            let bytes = utf8.assumingMemoryBound(to: UInt8.self)
+            return (interning && inDocument ? StringInterner.shared.string(utf8: bytes) : nil)
+                ?? String(unsafeUninitializedCapacity: bytes.count) { _ = $0.initialize(fromContentsOf: bytes); return bytes.count }
         }
-        var parser = RawParser(p: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, maximumDepth: 1)
-        let text: String
-        if let end = try parser.scanString() {
-            let bytes = UnsafeBufferPointer(start: parser.p + 1, count: end - 1)
-            text = (interning ? StringInterner.shared.string(utf8: bytes) : nil) ?? parser.makeString(1, end)
-        } else {
-            text = String(decoding: parser.scratch, as: UTF8.self)
-        }
-        guard parser.i == parser.count else { _ = try parse(buffer, maximumDepth: maximumDepth); return nil }
-        return text
     }
 
-    /// Checks the document in `buffer`; with `members`, skims it as an object (and the value of
-    /// its member `name`, if given and an object).
+    /// Calls `body` with the UTF-8 bytes of the string that `buffer` holds (one JSON string,
+    /// with whitespace around it at most) and returns its result, or returns `nil` if `buffer`
+    /// holds another JSON value. The bytes are valid UTF-8; they are the document's own
+    /// (`inDocument` is `true`) when the string has no escapes, otherwise a decoded copy that
+    /// lives only during the call.
+    ///
+    /// ```swift
+    /// let length = try JSONParser.withString(buffer) { utf8, _ in utf8.count }
+    /// ```
+    ///
+    /// - Throws: the ``JSONError`` that ``parse(_:maximumDepth:)-(UnsafeRawBufferPointer,_)``
+    ///   would throw.
+    public static func withString<R>(
+        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth,
+        _ body: (_ utf8: UnsafeRawBufferPointer, _ inDocument: Bool) -> R
+    ) throws(JSONError) -> R? {
+        // The string's quotes, inside any whitespace.
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+        var first = 0, last = buffer.count - 1
+        while first < buffer.count, isSpace(buffer[first]) { first += 1 }
+        while last > first, isSpace(buffer[last]) { last -= 1 }
+        guard let base = buffer.baseAddress, last > first,
+              buffer[first] == UInt8(ascii: "\""), buffer[last] == UInt8(ascii: "\"") else {
+            guard case .string(var text) = try parse(buffer, maximumDepth: maximumDepth) else { return nil }
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0), false) }
+        }
+        let start = base.assumingMemoryBound(to: UInt8.self) + first
+        var parser = RawParser(p: start, count: last - first + 1, maximumDepth: 1)
+        let end: Int?
+        do { end = try parser.scanString() } catch {
+            _ = try parse(buffer, maximumDepth: maximumDepth)  // the error, at its offset in `buffer`
+            throw error
+        }
+        // A quote at both ends can still hold more than one string (`"a" "b"`).
+        guard parser.i == parser.count else { _ = try parse(buffer, maximumDepth: maximumDepth); return nil }
+        if let end {
+            return body(UnsafeRawBufferPointer(start: start + 1, count: end - 1), true)
+        }
+        return parser.scratch.withUnsafeBytes { body($0, false) }
+    }
+
+    /// Checks the document in `buffer`; `asObject`, skims it as an object, handing each member
+    /// to `members` and returning the members of the value of its member `name`, if given and
+    /// an object.
     private static func skim(
-        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int, members: Bool, expanding name: String? = nil
-    ) throws(JSONError) -> (members: [SkimmedMember], expanded: [SkimmedMember]?) {
+        _ buffer: UnsafeRawBufferPointer, maximumDepth: Int, asObject: Bool, expanding name: String? = nil,
+        members: (SkimmedMember) throws(JSONError) -> Void
+    ) throws(JSONError) -> [SkimmedMember]? {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             throw JSONError(code: .unexpectedEnd, offset: 0, message: "empty input")
         }
         var skimmer = RawParser(
             p: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, maximumDepth: maximumDepth)
-        var result: [SkimmedMember] = []
         var expanded: [SkimmedMember]?
         do throws(JSONError) {
             skimmer.skipWhitespace()
-            if members {
-                result = try skimmer.skimTopObject(expanding: name, into: &expanded)
+            if asObject {
+                try skimmer.skimTopObject(expanding: name, into: &expanded, members: members)
             } else {
                 try skimmer.skipValue()
             }
@@ -119,7 +181,7 @@ extension JSONParser {
             // only the full parser can tell whether two names are equal.
             _ = try parse(buffer, maximumDepth: maximumDepth)
         }
-        return (result, expanded)
+        return expanded
     }
 }
 
@@ -130,21 +192,39 @@ extension JSONWriter {
     ///
     /// - Throws: ``JSONError`` if `buffer` is not a JSON document.
     public static func compactString(of buffer: UnsafeRawBufferPointer) throws(JSONError) -> String {
-        guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-            return string(try JSONParser.parse(buffer))
+        try withCompactForm(of: buffer) { String(decoding: $0.assumingMemoryBound(to: UInt8.self), as: UTF8.self) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of the compact form (``string(_:)``) of the JSON document
+    /// in `buffer`, and returns its result: `buffer` itself when it already is that form (no
+    /// whitespace outside strings, no escapes), otherwise the value parsed and written again, in
+    /// a copy that lives only during the call.
+    ///
+    /// ```swift
+    /// let compact = try JSONWriter.withCompactForm(of: buffer) { Array($0) }
+    /// ```
+    ///
+    /// - Throws: ``JSONError`` if `buffer` is not a JSON document.
+    public static func withCompactForm<R>(
+        of buffer: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
+    ) throws(JSONError) -> R {
+        func rewritten() throws(JSONError) -> R {
+            var text = string(try JSONParser.parse(buffer))
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
+        guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return try rewritten() }
         var inString = false
         for k in 0..<buffer.count {
             let c = base[k]
-            if c == UInt8(ascii: "\\") { return string(try JSONParser.parse(buffer)) }
+            if c == UInt8(ascii: "\\") { return try rewritten() }
             if c == UInt8(ascii: "\"") {
                 inString.toggle()
             } else if !inString && (c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09) {
-                return string(try JSONParser.parse(buffer))
+                return try rewritten()
             }
         }
         try JSONParser.validate(buffer)
-        return String(decoding: UnsafeBufferPointer(start: base, count: buffer.count), as: UTF8.self)
+        return body(buffer)
     }
 }
 
@@ -194,39 +274,36 @@ extension RawParser {
     }
 
     mutating func skipObject() throws(JSONError) {
-        var none: [JSONParser.SkimmedMember]? = nil, unused: [JSONParser.SkimmedMember]? = nil
-        try skimObject(into: &none, expanding: nil, into: &unused)
+        var unused: [JSONParser.SkimmedMember]? = nil
+        try skimObject(expanding: nil, into: &unused, naming: false, members: { _ in })
     }
 
-    /// Skims the object at the cursor (the document's top level) into its members, and the
-    /// object that is the value of its member `name` into `expanded`.
+    /// Skims the object at the cursor (the document's top level), handing its members to
+    /// `members`, and the object that is the value of its member `name` into `expanded`.
     mutating func skimTopObject(
-        expanding name: String?, into expanded: inout [JSONParser.SkimmedMember]?
-    ) throws(JSONError) -> [JSONParser.SkimmedMember] {
+        expanding name: String?, into expanded: inout [JSONParser.SkimmedMember]?,
+        members: (JSONParser.SkimmedMember) throws(JSONError) -> Void
+    ) throws(JSONError) {
         guard i < count, p[i] == UInt8(ascii: "{") else {
             // Not an object: an invalid value is reported as such, a valid one as the wrong kind.
             let start = i
             try skipValue()
             throw fail(.notAnObject, start, "expected an object")
         }
-        var members: [JSONParser.SkimmedMember]? = []
-        members?.reserveCapacity(16)
-        try skimObject(into: &members, expanding: name, into: &expanded)
-        return members ?? []
+        try skimObject(expanding: name, into: &expanded, naming: true, members: members)
     }
 
-    /// Skims the object at the cursor, appending each member's name and the bounds of its value
-    /// to `members` unless it is `nil`, checking names for duplicates as ``parseObject()`` does.
-    /// The value of the member `expandedName`, when an object, is skimmed into `expanded` likewise.
+    /// Skims the object at the cursor, checking names for duplicates as ``parseObject()`` does;
+    /// if `naming`, hands each member's name and the bounds of its value to `members`. The value
+    /// of the member `expandedName`, when an object, is skimmed into `expanded`.
     mutating func skimObject(
-        into members: inout [JSONParser.SkimmedMember]?,
-        expanding expandedName: String?, into expanded: inout [JSONParser.SkimmedMember]?
+        expanding expandedName: String?, into expanded: inout [JSONParser.SkimmedMember]?,
+        naming: Bool, members: (JSONParser.SkimmedMember) throws(JSONError) -> Void
     ) throws(JSONError) {
         if try enter(closing: UInt8(ascii: "}")) { return }
-        // The names of this object, on a stack shared by the nested objects.
-        if skimmedKeys.capacity == 0 { skimmedKeys.reserveCapacity(4 * Self.skimmedMembersLimit) }
-        let keysBase = skimmedKeys.count
-        defer { skimmedKeys.removeLast(skimmedKeys.count - keysBase) }
+        // The names of this object so far, in this call's frame (no allocation per document).
+        var keys = InlineArray<16, SkimmedKey>(repeating: SkimmedKey(start: 0, print: KeyPrint(length: 0, word0: 0, word1: 0)))
+        var keyCount = 0
         while true {
             skipWhitespace()
             guard i < count, p[i] == UInt8(ascii: "\"") else { throw unexpected("a string (member name)") }
@@ -236,21 +313,22 @@ extension RawParser {
             if let end = try scanString() {
                 let key = SkimmedKey(start: start, print: KeyPrint(p + start, length: end - start, available: count - start))
                 if !undecided {
-                    if skimmedKeys.count - keysBase >= Self.skimmedMembersLimit {
+                    if keyCount >= min(Self.skimmedMembersLimit, keys.count) {
                         undecided = true
                     } else {
-                        for other in skimmedKeys[keysBase...] where other.print == key.print {
-                            if key.print.isExact || bytesEqual(other.start, key.start, count: end - start) {
+                        for k in 0..<keyCount where keys[k].print == key.print {
+                            if key.print.isExact || bytesEqual(keys[k].start, key.start, count: end - start) {
                                 throw duplicate(makeString(start, end), keyOffset)
                             }
                         }
-                        skimmedKeys.append(key)
+                        keys[keyCount] = key
+                        keyCount += 1
                     }
                 }
-                if members != nil { name = makeString(start, end) }
+                if naming { name = makeString(start, end) }
             } else {
                 undecided = true  // an escaped name: only the full parser compares it with the others
-                if members != nil { name = String(decoding: scratch, as: UTF8.self) }
+                if naming { name = String(decoding: scratch, as: UTF8.self) }
             }
             skipWhitespace()
             guard i < count, p[i] == UInt8(ascii: ":") else { throw unexpected("':'") }
@@ -258,15 +336,15 @@ extension RawParser {
             skipWhitespace()
             let valueStart = i
             if let expand = name, let wanted = expandedName, i < count, p[i] == UInt8(ascii: "{"), expand == wanted {
-                var nested: [JSONParser.SkimmedMember]? = []
-                nested?.reserveCapacity(Self.skimmedMembersLimit)
+                var nested: [JSONParser.SkimmedMember] = []
+                nested.reserveCapacity(Self.skimmedMembersLimit)
                 var none: [JSONParser.SkimmedMember]? = nil
-                try skimObject(into: &nested, expanding: nil, into: &none)
+                try skimObject(expanding: nil, into: &none, naming: true, members: { nested.append($0) })
                 expanded = nested
             } else {
                 try skipValue()
             }
-            if let name { members?.append(JSONParser.SkimmedMember(name: name, value: valueStart..<i)) }
+            if let name { try members(JSONParser.SkimmedMember(name: name, value: valueStart..<i)) }
             if try !next(closing: UInt8(ascii: "}")) { break }
         }
         depth -= 1

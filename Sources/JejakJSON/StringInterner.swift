@@ -40,15 +40,39 @@ public final class StringInterner: Sendable {
         return made
     }
 
-    /// FNV-1a of the bytes, reduced to a slot.
+    /// A multiplicative hash of the bytes, eight at a time, reduced to a slot.
     private static func slot(of bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let raw = UnsafeRawBufferPointer(bytes)
+        var hash = UInt64(bytes.count) &* 0x9e37_79b9_7f4a_7c15
+        var k = 0
+        while k + 8 <= raw.count {
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0x100_0000_01b3
+            hash ^= hash >> 29
+            k += 8
+        }
+        while k < raw.count {
+            hash = (hash ^ UInt64(raw[k])) &* 0x100_0000_01b3
+            k += 1
+        }
         return Int(truncatingIfNeeded: hash ^ (hash >> 32)) & (slotCount - 1)
     }
 
     private static func equal(_ string: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var string = string
-        return string.withUTF8 { $0.count == bytes.count && $0.elementsEqual(bytes) }
+        return string.withUTF8 { utf8 in
+            guard utf8.count == bytes.count else { return false }
+            let a = UnsafeRawBufferPointer(utf8), b = UnsafeRawBufferPointer(bytes)
+            var k = 0
+            while k + 8 <= a.count {
+                guard a.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: k, as: UInt64.self) else { return false }
+                k += 8
+            }
+            while k < a.count {
+                guard a[k] == b[k] else { return false }
+                k += 1
+            }
+            return true
+        }
     }
 }

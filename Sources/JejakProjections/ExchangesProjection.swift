@@ -278,55 +278,61 @@ struct PreparedExchangeEvent: Sendable {
     /// other entry.
     init?(_ entry: borrowing LogEntry, event e: borrowing CloudEvent, texts: inout TextArena) {
         guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
-        let data = ExchangeData(e)
+        let opens = type == .exchangeRequested || type == .exchangeDistributed
+        let data = ExchangeData(e, opening: opens, texts: &texts)
         index = entry.index
         self.type = type
         subject = e.subject
         time = e.time
         at = entry.appended.rfc3339
-        let detail: String?
-        if type == .exchangeRequested || type == .exchangeDistributed {
-            opening = ExchangeRow(opening: e, data: data, type: type, index: Int64(entry.index), at: at)
-            detail = data.purpose ?? data.note
-        } else {
-            opening = nil
-            detail = data.reason ?? data.note
-        }
+        opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(entry.index), at: at) : nil
         row = TimelineTexts(subject: texts.append(subject), id: texts.append(e.id), shortName: texts.append(shortName),
                             source: texts.append(e.source), time: texts.append(time), at: texts.append(at),
-                            detail: texts.append(detail), items: texts.append(data.items))
+                            detail: data.detail, items: data.items)
     }
 }
 
 /// The members of an exchange event's `data` that its rows use, read from the event's bytes
 /// without building the rest of `data` (``CloudEvent/dataMembers``): the same values as
-/// `data["title"]?.stringValue`, `data["items"].map(JSONWriter.string)` and so on.
+/// `data["title"]?.stringValue`, `data["items"].map(JSONWriter.string)` and so on. The timeline's
+/// `detail` and `items` go straight from the event's bytes into the batch's ``TextArena``.
 struct ExchangeData {
-    var purpose: String?, note: String?, reason: String?, provider: String?
-    var category: String?, title: String?, classification: String?, dueDate: String?
-    /// `items` and `recipients`, whatever their JSON type, in compact JSON.
-    var items: String?, recipients: String?
+    var provider: String?, category: String?, title: String?, classification: String?, dueDate: String?
+    /// `recipients`, whatever its JSON type, in compact JSON.
+    var recipients: String?
+    /// The timeline's `detail`: `purpose` (of an opening event) or `reason` (of the others),
+    /// else `note`, when a string.
+    var detail = TextArena.Text.null
+    /// `items`, whatever its JSON type, in compact JSON.
+    var items = TextArena.Text.null
 
-    init(_ event: borrowing CloudEvent) {
+    init(_ event: borrowing CloudEvent, opening: Bool, texts: inout TextArena) {
         // `data` that is not an object has none of these members.
         guard let members = event.dataMembers else { return }
         event.bytes.withUnsafeBytes { buffer in
+            var detail: UnsafeRawBufferPointer?, note: UnsafeRawBufferPointer?
             for member in members {
                 let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])
                 switch member.name {
-                case "purpose": purpose = Self.string(value)
-                case "note": note = Self.string(value)
-                case "reason": reason = Self.string(value)
+                case "purpose" where opening, "reason" where !opening: detail = value
+                case "note": note = value
                 case "provider": provider = Self.string(value)
                 case "category": category = Self.string(value)
                 case "title": title = Self.string(value)
                 case "classification": classification = Self.string(value)
                 case "dueDate": dueDate = Self.string(value)
-                case "items": items = try? JSONWriter.compactString(of: value)
+                case "items":
+                    items = (try? JSONWriter.withCompactForm(of: value) { texts.append(utf8: $0) }) ?? .null
                 case "recipients": recipients = try? JSONWriter.compactString(of: value)
                 default: continue
                 }
             }
+            // As `purpose ?? note`: a member that is not a string counts as absent.
+            func text(_ value: UnsafeRawBufferPointer?) -> TextArena.Text? {
+                guard let value else { return nil }
+                return (try? JSONParser.withString(value) { utf8, _ in texts.append(utf8: utf8) }) ?? nil
+            }
+            self.detail = text(detail) ?? text(note) ?? .null
         }
     }
 

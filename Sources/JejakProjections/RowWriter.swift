@@ -121,6 +121,13 @@ struct TextArena: Sendable {
         return Text(offset: offset, length: bytes.count - offset)
     }
 
+    /// Adds the text whose UTF-8 bytes are `utf8`.
+    mutating func append(utf8: UnsafeRawBufferPointer) -> Text {
+        let offset = bytes.count
+        bytes.append(contentsOf: utf8)
+        return Text(offset: offset, length: utf8.count)
+    }
+
     /// The text `text`, or `nil` for `NULL`.
     func string(_ text: Text) -> String? {
         guard text.length >= 0, text.offset + text.length <= bytes.count else { return nil }

@@ -17,20 +17,42 @@ struct SkimmingTests {
                 try JSONParser.skimObject(buffer, maximumDepth: maximumDepth)
             }
             let string = Result { () throws(JSONError) -> String? in try JSONParser.parseString(buffer, maximumDepth: maximumDepth) }
+            let withString = Result { () throws(JSONError) -> (String, Bool)? in
+                try JSONParser.withString(buffer, maximumDepth: maximumDepth) { utf8, inDocument in
+                    (String(decoding: utf8, as: UTF8.self), inDocument)
+                }
+            }
+            var visited: [JSONParser.SkimmedMember] = []
+            let visiting = Result { () throws(JSONError) -> [JSONParser.SkimmedMember]? in
+                try JSONParser.skimObject(buffer, expanding: "a", maximumDepth: maximumDepth) { visited.append($0) }
+            }
             switch parsed {
             case .failure(let error):
                 #expect(throws: error, sourceLocation: sourceLocation) { try validated.get() }
                 #expect(throws: error, sourceLocation: sourceLocation) { try skimmed.get() }
                 #expect(throws: error, sourceLocation: sourceLocation) { try string.get() }
+                #expect(throws: error, sourceLocation: sourceLocation) { try withString.get() }
+                #expect(throws: error, sourceLocation: sourceLocation) { try visiting.get() }
                 return false
             case .success(let value):
                 #expect(throws: Never.self, sourceLocation: sourceLocation) { try validated.get() }
                 if case .string(let text) = value {
                     #expect((try? string.get()) == text, sourceLocation: sourceLocation)
+                    let direct = (try? withString.get()) ?? nil
+                    #expect(direct?.0 == text, sourceLocation: sourceLocation)
+                    // The document's own bytes exactly when the string has no escapes.
+                    #expect(direct?.1 == !bytes.contains(UInt8(ascii: "\\")), sourceLocation: sourceLocation)
                 } else {
                     #expect((try? string.get()) == .some(nil), sourceLocation: sourceLocation)
+                    if case .success(let result) = withString {
+                        #expect(result == nil, sourceLocation: sourceLocation)
+                    } else {
+                        Issue.record("withString refuses a valid document", sourceLocation: sourceLocation)
+                    }
                 }
                 #expect((try? JSONWriter.compactString(of: buffer)) == JSONWriter.string(value), sourceLocation: sourceLocation)
+                let compactBytes = try? JSONWriter.withCompactForm(of: buffer) { Array($0) }
+                #expect(compactBytes == JSONWriter.bytes(value), sourceLocation: sourceLocation)
                 guard case .object(let object) = value else {
                     let error = #expect(throws: JSONError.self, sourceLocation: sourceLocation) { try skimmed.get() }
                     #expect(error?.code == .notAnObject, sourceLocation: sourceLocation)
@@ -41,6 +63,11 @@ struct SkimmingTests {
                     return true
                 }
                 #expect(members.map(\.name) == object.map(\.key), sourceLocation: sourceLocation)
+                // Handed one by one, the same members in the same order, with the same expansion.
+                #expect(visited.map(\.name) == members.map(\.name), sourceLocation: sourceLocation)
+                #expect(visited.map(\.value) == members.map(\.value), sourceLocation: sourceLocation)
+                let expandedA = try? JSONParser.skimObject(buffer, expanding: "a").expanded
+                #expect((try? visiting.get())??.map(\.value) == expandedA?.map(\.value), sourceLocation: sourceLocation)
                 for (member, (_, expected)) in zip(members, object) {
                     let value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: buffer[member.value]))
                     #expect(value == expected, sourceLocation: sourceLocation)
@@ -101,6 +128,29 @@ struct SkimmingTests {
             let document = "{" + names.map { "\"\($0)\":[\($0.count)]" }.joined(separator: ",") + "}"
             #expect(agree(Array(document.utf8)) == !duplicate)
         }
+    }
+
+    /// A reader's own refusal surfaces only for a valid document: an invalid one fails with the
+    /// parser's error even if the reader refused one of its members first.
+    @Test func aMemberRefusedByTheReaderYieldsToTheDocumentsOwnError() throws {
+        let refusal = JSONError(code: .invalidString, offset: 0, message: "the reader refuses \"a\"")
+        func skim(_ text: String) throws(JSONError) {
+            var text = text
+            let result = text.withUTF8 { utf8 in
+                Result { () throws(JSONError) in
+                    _ = try JSONParser.skimObject(UnsafeRawBufferPointer(utf8), expanding: "data") { member throws(JSONError) in
+                        if member.name == "a" { throw refusal }
+                    }
+                }
+            }
+            try result.get()
+        }
+        #expect(throws: refusal) { try skim(#"{"a":1,"data":{"b":2}}"#) }
+        #expect(throws: Never.self) { try skim(#"{"b":1,"data":{"a":2}}"#) }
+        let invalid = #"{"a":1,"b":}"#
+        let expected = try #require(throws: JSONError.self) { _ = try JSONParser.parse(Array(invalid.utf8)) }
+        #expect(expected != refusal)
+        #expect(throws: expected) { try skim(invalid) }
     }
 
     @Test func depthLimitsAndEndsAreJudgedAlike() {

@@ -91,7 +91,7 @@ public struct CloudEvent: Hashable, Sendable {
                     case "id": id = try text(value)
                     case "source": source = try text(value, interning: true)
                     case "type": type = try text(value, interning: true)
-                    case "subject": subject = try text(value)
+                    case "subject": subject = try text(value, interning: true)  // every event of a stream has it
                     case "time": time = try text(value)
                     case "datacontenttype": datacontenttype = try text(value, interning: true)
                     case "dataschema": dataschema = try text(value, interning: true)

@@ -238,10 +238,14 @@ struct PreparedExchanges: Sendable {
         var texts = TextArena()
         var events: [PreparedExchangeEvent] = []
         events.reserveCapacity(entries.count)
-        for position in entries.indices {
-            if let event = PreparedExchangeEvent(entries[position], event: entries[position].signedEvent.event,
-                                                 texts: &texts) {
-                events.append(event)
+        // Through a buffer, and by parts: subscripting the slice, or passing the entry whole,
+        // copies each entry (a retain and a release for every reference it holds).
+        entries.withUnsafeBufferPointer { entries in
+            for position in entries.indices {
+                if let event = PreparedExchangeEvent(index: entries[position].index, appended: entries[position].appended,
+                                                     event: entries[position].signedEvent.event, texts: &texts) {
+                    events.append(event)
+                }
             }
         }
         self.events = events
@@ -274,18 +278,18 @@ struct PreparedExchangeEvent: Sendable {
         var time: TextArena.Text, at: TextArena.Text, detail: TextArena.Text, items: TextArena.Text
     }
 
-    /// The exchange event in `entry`, with its timeline texts added to `texts`; `nil` for any
-    /// other entry.
-    init?(_ entry: borrowing LogEntry, event e: borrowing CloudEvent, texts: inout TextArena) {
+    /// The exchange event `e` of the entry at `index`, appended at `appended`, with its timeline
+    /// texts added to `texts`; `nil` for any other event.
+    init?(index: UInt64, appended: LedgerTime, event e: borrowing CloudEvent, texts: inout TextArena) {
         guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
         let opens = type == .exchangeRequested || type == .exchangeDistributed
-        let data = ExchangeData(e, opening: opens, texts: &texts)
-        index = entry.index
+        let data = ExchangeData(members: e.dataMembers, of: e.bytes, opening: opens, texts: &texts)
+        self.index = index
         self.type = type
         subject = e.subject
         time = e.time
-        at = entry.appended.rfc3339
-        opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(entry.index), at: at) : nil
+        at = appended.rfc3339
+        opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(index), at: at) : nil
         row = TimelineTexts(subject: texts.append(subject), id: texts.append(e.id), shortName: texts.append(shortName),
                             source: texts.append(e.source), time: texts.append(time), at: texts.append(at),
                             detail: data.detail, items: data.items)
@@ -306,10 +310,11 @@ struct ExchangeData {
     /// `items`, whatever its JSON type, in compact JSON.
     var items = TextArena.Text.null
 
-    init(_ event: borrowing CloudEvent, opening: Bool, texts: inout TextArena) {
+    /// The members of an event's `data` (`members`, ``CloudEvent/dataMembers``) in its `bytes`.
+    init(members: [JSONParser.SkimmedMember]?, of bytes: [UInt8], opening: Bool, texts: inout TextArena) {
         // `data` that is not an object has none of these members.
-        guard let members = event.dataMembers else { return }
-        event.bytes.withUnsafeBytes { buffer in
+        guard let members else { return }
+        bytes.withUnsafeBytes { buffer in
             var detail: UnsafeRawBufferPointer?, note: UnsafeRawBufferPointer?
             for member in members {
                 let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])

@@ -35,9 +35,36 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// the append path and per row in the read models). Years outside 0000–9999 are written with
     /// as many digits as they need.
     public var rfc3339: String {
+        String(unsafeUninitializedCapacity: Self.maximumEncodedLength) { write(into: $0) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of ``rfc3339``, formatted on the stack (no `String`
+    /// is made), and returns its result.
+    ///
+    /// ```swift
+    /// t.withRFC3339 { buffer.append(contentsOf: $0) }
+    /// ```
+    ///
+    /// - Throws: what `body` throws.
+    public func withRFC3339<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maximumEncodedLength) { buffer throws(E) in
+            try body(UnsafeBufferPointer(rebasing: buffer[..<write(into: buffer)]))
+        }
+    }
+
+    /// The longest ``rfc3339``: a sign and 19 digits of year, and 20 bytes of the rest.
+    private static let maximumEncodedLength = 40
+
+    /// Writes ``rfc3339`` at the start of `out` (at least ``maximumEncodedLength`` bytes) and
+    /// returns its length.
+    private func write(into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        // Floor division without overflow: any stored value formats, even Int64.min.
         let ms = millisecondsSinceEpoch
-        var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
-        let msOfDay = ms - days * 86_400_000
+        var days = ms / 86_400_000, msOfDay = ms % 86_400_000
+        if msOfDay < 0 {
+            days -= 1
+            msOfDay += 86_400_000
+        }
         // Civil date from days since the epoch (H. Hinnant's algorithm).
         days += 719_468
         let era = (days >= 0 ? days : days - 146_096) / 146_097
@@ -49,32 +76,28 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         if month <= 2 { year += 1 }
-        // Years outside 0000–9999 need more than four digits (or a sign).
-        let wide = !(0...9999).contains(year)
-        let yearText = wide ? String(year) : ""
-        let yearWidth = wide ? yearText.utf8.count : 4
-        return String(unsafeUninitializedCapacity: yearWidth + 20) { out in
-            func put(_ v: Int64, _ at: Int, _ width: Int) {
-                var x = v
-                for i in stride(from: at + width - 1, through: at, by: -1) {
-                    out[i] = UInt8(ascii: "0") + UInt8(x % 10)
-                    x /= 10
-                }
+        func put(_ v: Int64, _ at: Int, _ width: Int) {
+            var x = v
+            for i in stride(from: at + width - 1, through: at, by: -1) {
+                out[i] = UInt8(ascii: "0") + UInt8(x % 10)
+                x /= 10
             }
-            if wide {
-                for (i, c) in yearText.utf8.enumerated() { out[i] = c }
-            } else {
-                put(year, 0, 4)
-            }
-            let t = yearWidth
-            out[t] = UInt8(ascii: "-"); put(month, t + 1, 2); out[t + 3] = UInt8(ascii: "-"); put(day, t + 4, 2)
-            out[t + 6] = UInt8(ascii: "T")
-            put(msOfDay / 3_600_000, t + 7, 2); out[t + 9] = UInt8(ascii: ":")
-            put(msOfDay / 60_000 % 60, t + 10, 2); out[t + 12] = UInt8(ascii: ":")
-            put(msOfDay / 1000 % 60, t + 13, 2); out[t + 15] = UInt8(ascii: ".")
-            put(msOfDay % 1000, t + 16, 3); out[t + 19] = UInt8(ascii: "Z")
-            return t + 20
         }
+        // Years outside 0000–9999 need more than four digits (or a sign).
+        var t = 4
+        if (0...9999).contains(year) {
+            put(year, 0, 4)
+        } else {
+            t = 0
+            for c in String(year).utf8 { out[t] = c; t += 1 }
+        }
+        out[t] = UInt8(ascii: "-"); put(month, t + 1, 2); out[t + 3] = UInt8(ascii: "-"); put(day, t + 4, 2)
+        out[t + 6] = UInt8(ascii: "T")
+        put(msOfDay / 3_600_000, t + 7, 2); out[t + 9] = UInt8(ascii: ":")
+        put(msOfDay / 60_000 % 60, t + 10, 2); out[t + 12] = UInt8(ascii: ":")
+        put(msOfDay / 1000 % 60, t + 13, 2); out[t + 15] = UInt8(ascii: ".")
+        put(msOfDay % 1000, t + 16, 3); out[t + 19] = UInt8(ascii: "Z")
+        return t + 20
     }
 
     public var description: String { rfc3339 }

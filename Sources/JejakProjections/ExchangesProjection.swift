@@ -265,8 +265,8 @@ struct PreparedExchangeEvent: Sendable {
     let subject: String
     /// The event's own `time`.
     let time: String
-    /// The ledger's `appended` time (RFC 3339).
-    let at: String
+    /// The ledger's `appended` time.
+    let at: LedgerTime
     /// The row a request or a distribution opens (`nil` for the events that follow).
     let opening: ExchangeRow?
     /// The texts of the event's timeline row.
@@ -288,8 +288,8 @@ struct PreparedExchangeEvent: Sendable {
         self.type = type
         subject = e.subject
         time = e.time
-        at = appended.rfc3339
-        opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(index), at: at) : nil
+        at = appended
+        opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(index), at: .time(at)) : nil
         row = TimelineTexts(subject: texts.append(subject), id: texts.append(e.id), shortName: texts.append(shortName),
                             source: texts.append(e.source), time: texts.append(time), at: texts.append(at),
                             detail: data.detail, items: data.items)
@@ -352,8 +352,8 @@ struct ExchangeRow {
     var id: String, kind: String, requester: String, provider: String, recipients: String?
     var category: String?, title: String?, classification: String?, dueDate: String?
     var status: String, open: Bool, deliveries: Int64, rejections: Int64
-    var requestedAt: String, requestedTime: String, deliveredAt: String?, deliveredTime: String?
-    var acknowledgedAt: String?, acknowledgedTime: String?, closedAt: String?, closedTime: String?
+    var requestedAt: AppendedTime, requestedTime: String, deliveredAt: AppendedTime?, deliveredTime: String?
+    var acknowledgedAt: AppendedTime?, acknowledgedTime: String?, closedAt: AppendedTime?, closedTime: String?
     var late: Bool, overdue: Bool, firstIndex: Int64, lastIndex: Int64, eventIndexes: String, events: Int64
 
     /// The columns of `exchanges`, in the order of ``arguments``.
@@ -405,7 +405,7 @@ struct ExchangeRow {
     }
 
     /// The row an opening event (a request or a distribution) creates.
-    init(opening e: borrowing CloudEvent, data: ExchangeData, type: DomainEventType, index: Int64, at: String) {
+    init(opening e: borrowing CloudEvent, data: ExchangeData, type: DomainEventType, index: Int64, at: AppendedTime) {
         let distribution = type == .exchangeDistributed
         id = e.subject
         kind = distribution ? "distribution" : "request"
@@ -436,14 +436,18 @@ struct ExchangeRow {
     init(row: Row) {
         id = row[0]; kind = row[1]; requester = row[2]; provider = row[3]; recipients = row[4]
         category = row[5]; title = row[6]; classification = row[7]; dueDate = row[8]; status = row[9]
-        open = row[10]; deliveries = row[11]; rejections = row[12]; requestedAt = row[13]; requestedTime = row[14]
-        deliveredAt = row[15]; deliveredTime = row[16]; acknowledgedAt = row[17]; acknowledgedTime = row[18]
-        closedAt = row[19]; closedTime = row[20]; late = row[21]; overdue = row[22]; firstIndex = row[23]
+        open = row[10]; deliveries = row[11]; rejections = row[12]; requestedAt = .stored(row[13]); requestedTime = row[14]
+        deliveredAt = (row[15] as String?).map(AppendedTime.stored); deliveredTime = row[16]
+        acknowledgedAt = (row[17] as String?).map(AppendedTime.stored); acknowledgedTime = row[18]
+        closedAt = (row[19] as String?).map(AppendedTime.stored); closedTime = row[20]
+        late = row[21]; overdue = row[22]; firstIndex = row[23]
         lastIndex = row[24]; eventIndexes = row[25]; events = row[26]
     }
 
     /// The row after one more event (not a request or distribution).
-    mutating func fold(_ type: DomainEventType, time: String, index: Int64, at: String, timeZone: ReadModelTimeZone) {
+    mutating func fold(_ type: DomainEventType, time: String, index: Int64, at appended: LedgerTime,
+                       timeZone: ReadModelTimeZone) {
+        let at = AppendedTime.time(appended)
         lastIndex = index
         // In place: "[5,6]" → "[5,6,7]".
         if eventIndexes.last == "]" { eventIndexes.removeLast() }
@@ -467,7 +471,7 @@ struct ExchangeRow {
                 status = ExchangesProjection.Status.acknowledged.rawValue
                 acknowledgedAt = at
                 acknowledgedTime = time
-                if let dueDate, let deliveredAt, let delivered = LedgerTime(rfc3339: deliveredAt) {
+                if let dueDate, let delivered = deliveredAt?.ledgerTime {
                     late = timeZone.date(of: delivered) > dueDate
                 }
             case .exchangeDeclined: status = ExchangesProjection.Status.declined.rawValue
@@ -479,6 +483,32 @@ struct ExchangeRow {
             closedTime = time
         default:
             break
+        }
+    }
+}
+
+/// A column of `exchanges` holding a ledger `appended` time: kept as a time and formatted only
+/// when the row is written, or, for a row read back from the file, the stored text as it is.
+enum AppendedTime {
+    case time(LedgerTime)
+    case stored(String)
+
+    /// The time (`nil` for stored text that is not an RFC 3339 ledger time).
+    var ledgerTime: LedgerTime? {
+        switch self {
+        case .time(let time): time
+        case .stored(let text): LedgerTime(rfc3339: text)
+        }
+    }
+}
+
+extension RowWriter {
+    /// Binds the next parameter to `time` (RFC 3339 text), or to `NULL`.
+    mutating func add(_ time: AppendedTime?) {
+        switch time {
+        case .time(let time): add(time)
+        case .stored(let text): add(text)
+        case nil: add(nil as String?)
         }
     }
 }

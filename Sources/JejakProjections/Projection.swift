@@ -103,7 +103,9 @@ public struct ReadModelTimeZone: Hashable, Sendable {
     }
 
     private func local(_ time: LedgerTime) -> String {
-        LedgerTime(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(offsetMinutes) * 60_000).rfc3339
+        // Saturating: a damaged entry's time at the end of the range must not trap.
+        let (shifted, overflow) = time.millisecondsSinceEpoch.addingReportingOverflow(Int64(offsetMinutes) * 60_000)
+        return LedgerTime(millisecondsSinceEpoch: overflow ? time.millisecondsSinceEpoch : shifted).rfc3339
     }
 }
 

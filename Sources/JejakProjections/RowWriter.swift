@@ -1,4 +1,5 @@
 import GRDB
+import Jejak
 import GRDBSQLite
 
 /// Binds and runs a prepared insert through the SQLite C API, for the rows a catch-up writes by
@@ -26,14 +27,27 @@ struct RowWriter {
 
     /// Binds the next parameter to a text or `NULL`.
     mutating func add(_ value: String?) {
-        defer { next += 1 }
-        guard let value else {
-            sqlite3_bind_null(raw, next)
-            return
-        }
+        guard let value else { return addNull() }
+        addText { $0.append(contentsOf: value.utf8) }
+    }
+
+    /// Binds the next parameter to a time, as RFC 3339 text (``LedgerTime/rfc3339``), or `NULL`.
+    mutating func add(_ time: LedgerTime?) {
+        guard let time else { return addNull() }
+        addText { texts in time.withRFC3339 { texts.append(contentsOf: $0) } }
+    }
+
+    /// Binds the next parameter to the text that `write` appends to ``texts``.
+    private mutating func addText(_ write: (inout [UInt8]) -> Void) {
         let offset = texts.count
-        texts.append(contentsOf: value.utf8)
+        write(&texts)
         pending.append((next, offset, texts.count - offset))
+        next += 1
+    }
+
+    private mutating func addNull() {
+        sqlite3_bind_null(raw, next)
+        next += 1
     }
 
     /// Binds the next parameter to an integer.
@@ -118,6 +132,13 @@ struct TextArena: Sendable {
         guard let text else { return .null }
         let offset = bytes.count
         bytes.append(contentsOf: text.utf8)
+        return Text(offset: offset, length: bytes.count - offset)
+    }
+
+    /// Adds `time` as RFC 3339 text (``LedgerTime/rfc3339``).
+    mutating func append(_ time: LedgerTime) -> Text {
+        let offset = bytes.count
+        time.withRFC3339 { bytes.append(contentsOf: $0) }
         return Text(offset: offset, length: bytes.count - offset)
     }
 

@@ -21,6 +21,17 @@ import Testing
         #expect(LedgerTime(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
         #expect(LedgerTime(millisecondsSinceEpoch: 951_782_400_000).rfc3339 == "2000-02-29T00:00:00.000Z")
         #expect(LedgerTime(millisecondsSinceEpoch: 253_402_300_800_000).rfc3339 == "10000-01-01T00:00:00.000Z")
+        // Formatted on the stack, the same bytes, also for years of more than four digits or
+        // before year 0.
+        for ms in times + [253_402_300_800_000, -62_167_219_200_001, .max, .min] {
+            let t = LedgerTime(millisecondsSinceEpoch: ms)
+            #expect(t.withRFC3339 { String(decoding: $0, as: UTF8.self) } == t.rfc3339, "\(ms)")
+        }
+        #expect(LedgerTime(millisecondsSinceEpoch: -62_167_219_200_001).rfc3339 == "-1-12-31T23:59:59.999Z")
+        // Any stored value formats (a damaged entry's time must not stop a reader).
+        #expect(LedgerTime(millisecondsSinceEpoch: .max).rfc3339 == "292278994-08-17T07:12:55.807Z")
+        #expect(LedgerTime(millisecondsSinceEpoch: .min).rfc3339 == "-292275055-05-16T16:47:04.192Z")
+        #expect(!ReadModelTimeZone.wib.date(of: LedgerTime(millisecondsSinceEpoch: .max)).isEmpty)
     }
 
     @Test func datesAndMonthsAreTakenInTheReadModelsZone() throws {

@@ -43,7 +43,8 @@ public struct CloudEvent: Hashable, Sendable {
     /// Where the value of `data` lies in ``bytes``.
     public let dataRange: Range<Int>
     /// The members of `data` when it is an object (`nil` otherwise), with where each value lies
-    /// in ``bytes``: a reader that needs a few of them parses those alone.
+    /// in ``bytes``: a reader that needs a few of them parses those alone. Each value was checked,
+    /// strictly, with the rest of the event.
     ///
     /// ```swift
     /// let title = event.dataMembers?.first { $0.name == "title" }.flatMap { member in

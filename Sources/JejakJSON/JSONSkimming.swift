@@ -208,6 +208,23 @@ extension JSONWriter {
     public static func withCompactForm<R>(
         of buffer: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
     ) throws(JSONError) -> R {
+        try withCompactForm(of: buffer, checked: false, body)
+    }
+
+    /// ``withCompactForm(of:_:)`` for a value that a strict pass of this package (such as
+    /// ``JSONParser/skimObject(_:expanding:maximumDepth:forEachMember:)``, whose member bounds
+    /// these are) has already accepted: compact input is not checked a second time.
+    ///
+    /// - Throws: ``JSONError`` if `buffer` needs rewriting and is not a JSON document.
+    package static func withCompactForm<R>(
+        ofChecked buffer: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
+    ) throws(JSONError) -> R {
+        try withCompactForm(of: buffer, checked: true, body)
+    }
+
+    private static func withCompactForm<R>(
+        of buffer: UnsafeRawBufferPointer, checked: Bool, _ body: (UnsafeRawBufferPointer) -> R
+    ) throws(JSONError) -> R {
         func rewritten() throws(JSONError) -> R {
             var text = string(try JSONParser.parse(buffer))
             return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
@@ -223,7 +240,7 @@ extension JSONWriter {
                 return try rewritten()
             }
         }
-        try JSONParser.validate(buffer)
+        if !checked { try JSONParser.validate(buffer) }
         return body(buffer)
     }
 }

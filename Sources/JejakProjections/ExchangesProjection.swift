@@ -327,7 +327,8 @@ struct ExchangeData {
                 case "classification": classification = Self.string(value)
                 case "dueDate": dueDate = Self.string(value)
                 case "items":
-                    items = (try? JSONWriter.withCompactForm(of: value) { texts.append(utf8: $0) }) ?? .null
+                    // Checked with the whole event when it was read: not again.
+                    items = (try? JSONWriter.withCompactForm(ofChecked: value) { texts.append(utf8: $0) }) ?? .null
                 case "recipients": recipients = try? JSONWriter.compactString(of: value)
                 default: continue
                 }

@@ -53,6 +53,8 @@ struct SkimmingTests {
                 #expect((try? JSONWriter.compactString(of: buffer)) == JSONWriter.string(value), sourceLocation: sourceLocation)
                 let compactBytes = try? JSONWriter.withCompactForm(of: buffer) { Array($0) }
                 #expect(compactBytes == JSONWriter.bytes(value), sourceLocation: sourceLocation)
+                let checkedBytes = try? JSONWriter.withCompactForm(ofChecked: buffer) { Array($0) }
+                #expect(checkedBytes == JSONWriter.bytes(value), sourceLocation: sourceLocation)
                 guard case .object(let object) = value else {
                     let error = #expect(throws: JSONError.self, sourceLocation: sourceLocation) { try skimmed.get() }
                     #expect(error?.code == .notAnObject, sourceLocation: sourceLocation)

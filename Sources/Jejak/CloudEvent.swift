@@ -86,17 +86,17 @@ public struct CloudEvent: Hashable, Sendable {
                 }
                 dataMembers = try JSONParser.skimObject(buffer, expanding: "data") { member throws(JSONError) in
                     let value = UnsafeRawBufferPointer(rebasing: buffer[member.value])
-                    switch member.name {
-                    case "data": dataRange = member.value
-                    case "specversion": specversion = try text(value, interning: true)
-                    case "id": id = try text(value)
-                    case "source": source = try text(value, interning: true)
-                    case "type": type = try text(value, interning: true)
-                    case "subject": subject = try text(value, interning: true)  // every event of a stream has it
-                    case "time": time = try text(value)
-                    case "datacontenttype": datacontenttype = try text(value, interning: true)
-                    case "dataschema": dataschema = try text(value, interning: true)
-                    default:
+                    switch Attribute(member.name) {
+                    case .data: dataRange = member.value
+                    case .specversion: specversion = try text(value, interning: true)
+                    case .id: id = try text(value)
+                    case .source: source = try text(value, interning: true)
+                    case .type: type = try text(value, interning: true)
+                    case .subject: subject = try text(value, interning: true)  // every event of a stream has it
+                    case .time: time = try text(value)
+                    case .datacontenttype: datacontenttype = try text(value, interning: true)
+                    case .dataschema: dataschema = try text(value, interning: true)
+                    case nil:
                         guard extensionError == nil else { return }
                         extensionError = Self.checkExtension(member.name, try JSONParser.parse(value))
                     }
@@ -147,6 +147,36 @@ public struct CloudEvent: Hashable, Sendable {
         self.dataRange = dataRange
         self.dataMembers = dataMembers
         self.parsed = ParsedObject()
+    }
+
+    /// The attributes `init(bytes:)` reads, told apart by their UTF-8 bytes: a `switch` over
+    /// `String` cases compares each name with every case in turn, Unicode-aware (for these
+    /// ASCII names, which no other text is canonically equivalent to, byte equality is the
+    /// same test).
+    private enum Attribute {
+        case data, specversion, id, source, type, subject, time, datacontenttype, dataschema
+
+        init?(_ name: String) {
+            var name = name
+            let found: Attribute? = name.withUTF8 { utf8 in
+                func equal(_ literal: StaticString) -> Bool {
+                    literal.utf8CodeUnitCount == utf8.count
+                        && UnsafeBufferPointer(start: literal.utf8Start, count: utf8.count).elementsEqual(utf8)
+                }
+                switch utf8.count {
+                case 2: return equal("id") ? .id : nil
+                case 4: return equal("data") ? .data : equal("type") ? .type : equal("time") ? .time : nil
+                case 6: return equal("source") ? .source : nil
+                case 7: return equal("subject") ? .subject : nil
+                case 10: return equal("dataschema") ? .dataschema : nil
+                case 11: return equal("specversion") ? .specversion : nil
+                case 15: return equal("datacontenttype") ? .datacontenttype : nil
+                default: return nil
+                }
+            }
+            guard let found else { return nil }
+            self = found
+        }
     }
 
     /// Why the extension attribute `name` with `value` is refused, or `nil` if it is accepted.

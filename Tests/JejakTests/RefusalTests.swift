@@ -100,6 +100,30 @@ import Testing
         _ = try await f.ledger.append(ok)
     }
 
+    /// Attributes are recognised by their text, however the JSON spells it; a name that only
+    /// looks like one (another case, a prefix, a longer name) is an extension.
+    @Test func attributeNamesAreReadByTheirText() throws {
+        let plain = try CloudEvent(bytes: eventJSON("biro-a"))
+        var escaped = String(decoding: eventJSON("biro-a"), as: UTF8.self)
+        for (name, spelled) in [("\"type\":", #""t\u0079pe":"#), ("\"id\":", #""\u0069d":"#),
+                                ("\"datacontenttype\":", #""datacontent\u0074ype":"#), ("\"data\":", #""dat\u0061":"#)] {
+            #expect(escaped.contains(name))
+            escaped = escaped.replacingOccurrences(of: name, with: spelled)
+        }
+        let event = try CloudEvent(bytes: Array(escaped.utf8))
+        #expect((event.id, event.type, event.source, event.subject, event.time, event.dataschema)
+            == (plain.id, plain.type, plain.source, plain.subject, plain.time, plain.dataschema))
+        #expect(event.data == plain.data)
+        for lookalike in ["Type", "ids", "subjec", "datacontenttypes"] {
+            let bytes = eventJSON("biro-a", set: [(lookalike, "x")])
+            if lookalike == lookalike.lowercased() {
+                #expect(try CloudEvent(bytes: bytes).object[lookalike] == "x", "\(lookalike)")
+            } else {
+                #expect(throws: LedgerError.self, "\(lookalike)") { try CloudEvent(bytes: bytes) }
+            }
+        }
+    }
+
     @Test func unknownSourcesKeysAndBadSignatures() async throws {
         let f = try await LedgerFixture.make()
         let key = try await f.unit("biro-a")

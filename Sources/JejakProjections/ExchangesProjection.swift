@@ -116,62 +116,57 @@ public struct ExchangesProjection: Projection {
     /// of a request or distribution, the items as JSON), so that the transaction only folds and
     /// writes them; the timeline rows' texts go into one buffer, bound to SQLite without copies.
     public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? {
-        PreparedExchanges(entries)
+        PreparedExchanges(entries, timeZone: timeZone)
     }
 
-    /// Folds the batch's exchange events into the exchanges they touch (each loaded at most
-    /// once), appends the timeline rows, then writes each changed exchange once. `prepared` is
-    /// what ``prepare(batch:)`` made of a batch holding these entries; if it does not hold them
-    /// all, they are prepared here.
+    /// Appends the batch's timeline rows and writes each exchange it touches once: those opened
+    /// in the batch come folded from ``prepare(batch:)``; the others are loaded (each at most
+    /// once) and folded here. `prepared` is what ``prepare(batch:)`` made of exactly these
+    /// entries; for anything else, they are prepared here.
     public func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws {
         guard let first = entries.first?.index, let last = entries.last?.index else { return }
         let batch: PreparedExchanges
-        if let prepared = prepared as? PreparedExchanges, prepared.covers(first...last) {
+        if let prepared = prepared as? PreparedExchanges, prepared.indexes == first...last {
             batch = prepared
         } else {
-            batch = PreparedExchanges(entries)
+            batch = PreparedExchanges(entries, timeZone: timeZone)
         }
-        // The touched rows, folded in place (a row is never copied in and out of a dictionary).
+        // The exchanges opened before the batch, loaded and folded in place (a row is never
+        // copied in and out of a dictionary).
         var rows: [ExchangeRow] = []
         var slots: [String: Int] = [:]
         var insertEvent = RowWriter(try db.cachedStatement(sql: """
             INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """), in: db)
-        func add(_ row: ExchangeRow, for subject: String) -> Int {
-            rows.append(row)
-            slots[subject] = rows.count - 1
-            return rows.count - 1
-        }
         try batch.texts.withUnsafeBufferPointer { texts in
             let events = batch.events
-            for k in events.indices where events[k].index >= first && events[k].index <= last {
+            for k in events.indices {
                 let index = events[k].index
                 do {
-                    let slot: Int
-                    if let opening = events[k].opening {
-                        if let known = slots[events[k].subject] {
-                            slot = known
-                            rows[slot] = opening
-                        } else {
-                            slot = add(opening, for: events[k].subject)
-                        }
+                    let seq: Int64
+                    if let prepared = events[k].seq {
+                        seq = prepared
                     } else {
+                        let slot: Int
                         if let known = slots[events[k].subject] {
                             slot = known
                         } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
                                                                 arguments: [events[k].subject]) {
-                            slot = add(ExchangeRow(row: stored), for: events[k].subject)
+                            rows.append(ExchangeRow(row: stored))
+                            slot = rows.count - 1
+                            slots[events[k].subject] = slot
                         } else {
                             continue  // The ledger's rules refuse this; nothing to attach it to.
                         }
                         rows[slot].fold(events[k].type, time: events[k].time, index: Int64(index), at: events[k].at,
                                         timeZone: timeZone)
+                        seq = rows[slot].events
                     }
                     let row = events[k].row
                     insertEvent.add(Int64(index))
                     insertEvent.add(row.subject, in: texts)
-                    insertEvent.add(rows[slot].events)
+                    insertEvent.add(seq)
                     insertEvent.add(row.id, in: texts)
                     insertEvent.add(row.shortName, in: texts)
                     insertEvent.add(row.source, in: texts)
@@ -185,14 +180,20 @@ public struct ExchangesProjection: Projection {
                 }
             }
         }
-        guard !rows.isEmpty else { return }
+        guard !rows.isEmpty || !batch.opened.isEmpty else { return }
         var upsert = RowWriter(try db.cachedStatement(sql: """
             INSERT INTO exchanges (\(ExchangeRow.columns.joined(separator: ", ")))
             VALUES (\(ExchangeRow.columns.map { _ in "?" }.joined(separator: ", ")))
             ON CONFLICT (id) DO UPDATE SET \(ExchangeRow.mutableColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             """), in: db)
+        // Loaded rows first: an exchange opened again in the batch (which the ledger's rules
+        // refuse) ends as its new opening made it.
         for row in rows {
             row.bind(to: &upsert)
+            try upsert.run()
+        }
+        for k in batch.opened.indices {
+            batch.opened[k].bind(to: &upsert)
             try upsert.run()
         }
     }
@@ -225,36 +226,55 @@ extension DomainEventType {
 }
 
 /// What ``ExchangesProjection/prepare(batch:)`` makes of a batch: its exchange events, in log
-/// order, and the texts of their timeline rows.
+/// order, the texts of their timeline rows, and the exchanges opened in the batch, folded
+/// through it.
 struct PreparedExchanges: Sendable {
     /// The log indexes the batch held.
     let indexes: ClosedRange<UInt64>?
     let events: [PreparedExchangeEvent]
     /// The timeline rows' texts, one after the other.
     let texts: TextArena
+    /// The rows of the exchanges opened (requested or distributed) in the batch, after all of
+    /// the batch's events.
+    let opened: [ExchangeRow]
 
-    init(_ entries: ArraySlice<LogEntry>) {
+    init(_ entries: ArraySlice<LogEntry>, timeZone: ReadModelTimeZone) {
         indexes = entries.first.flatMap { first in entries.last.map { first.index...$0.index } }
         var texts = TextArena()
         var events: [PreparedExchangeEvent] = []
         events.reserveCapacity(entries.count)
+        var opened: [ExchangeRow] = []
+        var slots: [String: Int] = [:]
         // Through a buffer, and by parts: subscripting the slice, or passing the entry whole,
         // copies each entry (a retain and a release for every reference it holds).
         entries.withUnsafeBufferPointer { entries in
             for position in entries.indices {
-                if let event = PreparedExchangeEvent(index: entries[position].index, appended: entries[position].appended,
-                                                     event: entries[position].signedEvent.event, texts: &texts) {
-                    events.append(event)
+                guard var event = PreparedExchangeEvent(index: entries[position].index,
+                                                        appended: entries[position].appended,
+                                                        event: entries[position].signedEvent.event, texts: &texts)
+                else { continue }
+                if let opening = event.opening {
+                    // A second opening of the same exchange (the ledger's rules refuse it)
+                    // starts the row again, as it would in the transaction.
+                    if let slot = slots[event.subject] {
+                        opened[slot] = opening
+                    } else {
+                        opened.append(opening)
+                        slots[event.subject] = opened.count - 1
+                    }
+                    event.seq = 1
+                    event.opening = nil
+                } else if let slot = slots[event.subject] {
+                    opened[slot].fold(event.type, time: event.time, index: Int64(event.index), at: event.at,
+                                      timeZone: timeZone)
+                    event.seq = opened[slot].events
                 }
+                events.append(event)
             }
         }
         self.events = events
         self.texts = texts
-    }
-
-    /// Whether the batch held every entry in `range`.
-    func covers(_ range: ClosedRange<UInt64>) -> Bool {
-        indexes.map { $0.lowerBound <= range.lowerBound && range.upperBound <= $0.upperBound } ?? false
+        self.opened = opened
     }
 }
 
@@ -267,8 +287,12 @@ struct PreparedExchangeEvent: Sendable {
     let time: String
     /// The ledger's `appended` time.
     let at: LedgerTime
-    /// The row a request or a distribution opens (`nil` for the events that follow).
-    let opening: ExchangeRow?
+    /// The row a request or a distribution opens (`nil` for the events that follow), until
+    /// ``PreparedExchanges`` takes it.
+    var opening: ExchangeRow?
+    /// The event's number in its exchange's timeline, when the batch opened the exchange
+    /// (otherwise the transaction counts on from the stored row).
+    var seq: Int64?
     /// The texts of the event's timeline row.
     let row: TimelineTexts
 

@@ -226,6 +226,34 @@ import Testing
         #expect((dumps[0]["exchange_events"] ?? []).count > 450)
     }
 
+    /// What `prepare` made of a batch (timeline texts, exchanges opened and folded in it) is used
+    /// only for exactly that batch: applied to part of it, the entries are prepared again.
+    @Test func aPreparedBatchServesOnlyItsOwnEntries() async throws {
+        let fixture = try await ScenarioLedger.make()
+        defer { fixture.cleanUp() }
+        let projection = ExchangesProjection()
+        let entries = try fixture.ledger.entries(from: 0, to: try fixture.ledger.size(), limit: .max)[...]
+        let middle = entries.startIndex + entries.count / 2
+        var dumps: [[String: [String]]] = []
+        for split in [false, true] {
+            let db = try ReadModelDatabase.openForWriting(path: fixture.directory.file("prepared-\(split).sqlite"))
+            try await db.write { db in
+                try projection.create(in: db)
+                if split {
+                    // The whole batch's preparation, offered for each half.
+                    let prepared = projection.prepare(batch: entries)
+                    try projection.apply(batch: entries[..<middle], prepared: prepared, in: db)
+                    try projection.apply(batch: entries[middle...], prepared: prepared, in: db)
+                } else {
+                    try projection.apply(batch: entries, prepared: projection.prepare(batch: entries), in: db)
+                }
+            }
+            dumps.append(try dump(db))
+        }
+        #expect(dumps[0] == dumps[1])
+        #expect((dumps[0]["exchange_events"] ?? []).count > 450)
+    }
+
     @Test func aLiveFollowerSeesANewCommitPromptlyAndStopsOnGracefulShutdown() async throws {
         let fixture = try await ScenarioLedger.make()
         defer { fixture.cleanUp() }

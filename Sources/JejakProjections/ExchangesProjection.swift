@@ -112,9 +112,11 @@ public struct ExchangesProjection: Projection {
         try apply(batch: entries, prepared: nil, in: db)
     }
 
-    /// Extracts from each exchange event the values of its rows (names, times, the opening row
-    /// of a request or distribution, the items as JSON), so that the transaction only folds and
-    /// writes them; the timeline rows' texts go into one buffer, bound to SQLite without copies.
+    /// Extracts from each exchange event the values of its rows (names, times, the items as
+    /// JSON) and folds the exchanges that the batch opens through the rest of the batch, so that
+    /// the transaction only folds the exchanges opened before it and writes; the timeline rows'
+    /// texts go into one buffer, bound to SQLite without copies. The result serves
+    /// ``apply(batch:prepared:in:)`` for exactly these entries.
     public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? {
         PreparedExchanges(entries, timeZone: timeZone)
     }

@@ -58,7 +58,7 @@ public struct LedgerTime: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// Writes ``rfc3339`` at the start of `out` (at least ``maximumEncodedLength`` bytes) and
     /// returns its length.
     private func write(into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        // Floor division without overflow: any stored value formats, even Int64.min.
+        // Floor division without overflow: any value formats, even Int64.min.
         let ms = millisecondsSinceEpoch
         var days = ms / 86_400_000, msOfDay = ms % 86_400_000
         if msOfDay < 0 {

@@ -136,7 +136,7 @@ public struct ExchangesProjection: Projection {
         // The exchanges opened before the batch, loaded and folded in place (a row is never
         // copied in and out of a dictionary).
         var rows: [ExchangeRow] = []
-        var slots: [String: Int] = [:]
+        var slots: [ExactText: Int] = [:]
         var insertEvent = RowWriter(try db.cachedStatement(sql: """
             INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -151,13 +151,13 @@ public struct ExchangesProjection: Projection {
                         seq = prepared
                     } else {
                         let slot: Int
-                        if let known = slots[events[k].subject] {
+                        if let known = slots[ExactText(events[k].subject)] {
                             slot = known
                         } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
                                                                 arguments: [events[k].subject]) {
                             rows.append(ExchangeRow(row: stored))
                             slot = rows.count - 1
-                            slots[events[k].subject] = slot
+                            slots[ExactText(events[k].subject)] = slot
                         } else {
                             continue  // The ledger's rules refuse this; nothing to attach it to.
                         }
@@ -246,7 +246,7 @@ struct PreparedExchanges: Sendable {
         var events: [PreparedExchangeEvent] = []
         events.reserveCapacity(entries.count)
         var opened: [ExchangeRow] = []
-        var slots: [String: Int] = [:]
+        var slots: [ExactText: Int] = [:]
         // Through a buffer, and by parts: subscripting the slice, or passing the entry whole,
         // copies each entry (a retain and a release for every reference it holds).
         entries.withUnsafeBufferPointer { entries in
@@ -258,15 +258,15 @@ struct PreparedExchanges: Sendable {
                 if let opening = event.opening {
                     // A second opening of the same exchange (the ledger's rules refuse it)
                     // starts the row again, as it would in the transaction.
-                    if let slot = slots[event.subject] {
+                    if let slot = slots[ExactText(event.subject)] {
                         opened[slot] = opening
                     } else {
                         opened.append(opening)
-                        slots[event.subject] = opened.count - 1
+                        slots[ExactText(event.subject)] = opened.count - 1
                     }
                     event.seq = 1
                     event.opening = nil
-                } else if let slot = slots[event.subject] {
+                } else if let slot = slots[ExactText(event.subject)] {
                     opened[slot].fold(event.type, time: event.time, index: Int64(event.index), at: event.at,
                                       timeZone: timeZone)
                     event.seq = opened[slot].events
@@ -520,12 +520,33 @@ enum AppendedTime {
     case time(LedgerTime)
     case stored(String)
 
-    /// The time (`nil` for stored text that is not an RFC 3339 ledger time).
+    /// The time (`nil` for stored text that is not an RFC 3339 ledger time). A leaf's time
+    /// always has a four-digit year, so its text is the 24-byte form whose first ten bytes are
+    /// its date.
     var ledgerTime: LedgerTime? {
         switch self {
         case .time(let time): time
         case .stored(let text): LedgerTime(rfc3339: text)
         }
+    }
+}
+
+/// A text compared and hashed by its UTF-8 bytes, as SQLite and the ledger compare stream names
+/// (`String`'s `==` takes canonically equivalent texts, "é" precomposed or not, as equal).
+struct ExactText: Hashable {
+    let text: String
+
+    init(_ text: String) {
+        self.text = text
+    }
+
+    static func == (lhs: ExactText, rhs: ExactText) -> Bool {
+        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 

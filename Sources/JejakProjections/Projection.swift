@@ -103,7 +103,7 @@ public struct ReadModelTimeZone: Hashable, Sendable {
     }
 
     private func local(_ time: LedgerTime) -> String {
-        // Saturating: a damaged entry's time at the end of the range must not trap.
+        // Any time must format (near the ends of Int64, without the shift) rather than trap.
         let (shifted, overflow) = time.millisecondsSinceEpoch.addingReportingOverflow(Int64(offsetMinutes) * 60_000)
         return LedgerTime(millisecondsSinceEpoch: overflow ? time.millisecondsSinceEpoch : shifted).rfc3339
     }

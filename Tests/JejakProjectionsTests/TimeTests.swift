@@ -28,7 +28,7 @@ import Testing
             #expect(t.withRFC3339 { String(decoding: $0, as: UTF8.self) } == t.rfc3339, "\(ms)")
         }
         #expect(LedgerTime(millisecondsSinceEpoch: -62_167_219_200_001).rfc3339 == "-1-12-31T23:59:59.999Z")
-        // Any stored value formats (a damaged entry's time must not stop a reader).
+        // Any value formats (times from a leaf have four-digit years, but the type takes any).
         #expect(LedgerTime(millisecondsSinceEpoch: .max).rfc3339 == "292278994-08-17T07:12:55.807Z")
         #expect(LedgerTime(millisecondsSinceEpoch: .min).rfc3339 == "-292275055-05-16T16:47:04.192Z")
         #expect(!ReadModelTimeZone.wib.date(of: LedgerTime(millisecondsSinceEpoch: .max)).isEmpty)

@@ -114,13 +114,15 @@ struct RawParser: ~Copyable {
         self.maximumDepth = maximumDepth
     }
 
+    /// Whether `c` is JSON whitespace (space, line feed, carriage return, tab).
+    @inline(__always)
+    static func isWhitespace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
+    }
+
     @inline(__always)
     mutating func skipWhitespace() {
-        while i < count {
-            let c = p[i]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
-            i += 1
-        }
+        while i < count, Self.isWhitespace(p[i]) { i += 1 }
     }
 
     @inline(__always)

@@ -121,10 +121,9 @@ extension JSONParser {
         _ body: (_ utf8: UnsafeRawBufferPointer, _ inDocument: Bool) -> R
     ) throws(JSONError) -> R? {
         // The string's quotes, inside any whitespace.
-        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
         var first = 0, last = buffer.count - 1
-        while first < buffer.count, isSpace(buffer[first]) { first += 1 }
-        while last > first, isSpace(buffer[last]) { last -= 1 }
+        while first < buffer.count, RawParser.isWhitespace(buffer[first]) { first += 1 }
+        while last > first, RawParser.isWhitespace(buffer[last]) { last -= 1 }
         guard let base = buffer.baseAddress, last > first,
               buffer[first] == UInt8(ascii: "\""), buffer[last] == UInt8(ascii: "\"") else {
             guard case .string(var text) = try parse(buffer, maximumDepth: maximumDepth) else { return nil }
@@ -236,7 +235,7 @@ extension JSONWriter {
             if c == UInt8(ascii: "\\") { return try rewritten() }
             if c == UInt8(ascii: "\"") {
                 inString.toggle()
-            } else if !inString && (c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09) {
+            } else if !inString && RawParser.isWhitespace(c) {
                 return try rewritten()
             }
         }

@@ -251,11 +251,12 @@ struct PreparedExchanges: Sendable {
         // copies each entry (a retain and a release for every reference it holds).
         entries.withUnsafeBufferPointer { entries in
             for position in entries.indices {
-                guard var event = PreparedExchangeEvent(index: entries[position].index,
-                                                        appended: entries[position].appended,
-                                                        event: entries[position].signedEvent.event, texts: &texts)
+                guard let (prepared, opening) = PreparedExchangeEvent.prepare(
+                    index: entries[position].index, appended: entries[position].appended,
+                    event: entries[position].signedEvent.event, texts: &texts)
                 else { continue }
-                if let opening = event.opening {
+                var event = prepared
+                if let opening {
                     // A second opening of the same exchange (the ledger's rules refuse it)
                     // starts the row again, as it would in the transaction.
                     if let slot = slots[ExactText(event.subject)] {
@@ -265,7 +266,6 @@ struct PreparedExchanges: Sendable {
                         slots[ExactText(event.subject)] = opened.count - 1
                     }
                     event.seq = 1
-                    event.opening = nil
                 } else if let slot = slots[ExactText(event.subject)] {
                     opened[slot].fold(event.type, time: event.time, index: Int64(event.index), at: event.at,
                                       timeZone: timeZone)
@@ -289,9 +289,6 @@ struct PreparedExchangeEvent: Sendable {
     let time: String
     /// The ledger's `appended` time.
     let at: LedgerTime
-    /// The row a request or a distribution opens (`nil` for the events that follow), until
-    /// ``PreparedExchanges`` takes it.
-    var opening: ExchangeRow?
     /// The event's number in its exchange's timeline, when the batch opened the exchange
     /// (otherwise the transaction counts on from the stored row).
     var seq: Int64?
@@ -305,20 +302,22 @@ struct PreparedExchangeEvent: Sendable {
     }
 
     /// The exchange event `e` of the entry at `index`, appended at `appended`, with its timeline
-    /// texts added to `texts`; `nil` for any other event.
-    init?(index: UInt64, appended: LedgerTime, event e: borrowing CloudEvent, texts: inout TextArena) {
+    /// texts added to `texts`, and the row it opens if it is a request or a distribution; `nil`
+    /// for any other event.
+    static func prepare(
+        index: UInt64, appended: LedgerTime, event e: borrowing CloudEvent, texts: inout TextArena
+    ) -> (event: PreparedExchangeEvent, opening: ExchangeRow?)? {
         guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
         let opens = type == .exchangeRequested || type == .exchangeDistributed
         let data = ExchangeData(members: e.dataMembers, of: e.bytes, opening: opens, texts: &texts)
-        self.index = index
-        self.type = type
-        subject = e.subject
-        time = e.time
-        at = appended
-        opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(index), at: .time(at)) : nil
-        row = TimelineTexts(subject: texts.append(subject), id: texts.append(e.id), shortName: texts.append(shortName),
-                            source: texts.append(e.source), time: texts.append(time), at: texts.append(at),
-                            detail: data.detail, items: data.items)
+        let row = TimelineTexts(subject: texts.append(e.subject), id: texts.append(e.id),
+                                shortName: texts.append(shortName), source: texts.append(e.source),
+                                time: texts.append(e.time), at: texts.append(appended),
+                                detail: data.detail, items: data.items)
+        let event = PreparedExchangeEvent(index: index, type: type, subject: e.subject, time: e.time, at: appended,
+                                          seq: nil, row: row)
+        let opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(index), at: .time(appended)) : nil
+        return (event, opening)
     }
 }
 

@@ -31,9 +31,8 @@ struct RowWriter {
         addText { $0.append(contentsOf: value.utf8) }
     }
 
-    /// Binds the next parameter to a time, as RFC 3339 text (``LedgerTime/rfc3339``), or `NULL`.
-    mutating func add(_ time: LedgerTime?) {
-        guard let time else { return addNull() }
+    /// Binds the next parameter to a time, as RFC 3339 text (``LedgerTime/rfc3339``).
+    mutating func add(_ time: LedgerTime) {
         addText { texts in time.withRFC3339 { texts.append(contentsOf: $0) } }
     }
 

@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "JejakCrypto", dependencies: ["CSodium", "CSHA256", "JejakJSON"]),
         // Transparency-log formats: RFC 9162 Merkle tree and proofs, checkpoints,
         // tlog-proof receipts, tlog-policy. Needs no storage, so offline verifiers use it alone.
-        .target(name: "JejakTlog", dependencies: ["JejakCrypto"]),
+        .target(name: "JejakTlog", dependencies: ["JejakCrypto", "JejakJSON"]),
         // The ledger core.
         .target(
             name: "Jejak",
@@ -88,18 +88,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Helpers shared by the test suites (no production code links it).
+        .target(name: "JejakTestSupport", path: "Tests/JejakTestSupport"),
         .testTarget(name: "JejakJSONTests", dependencies: ["JejakJSON"]),
         .testTarget(
             name: "JejakSchemaTests", dependencies: ["JejakSchema", "JejakJSON"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "JejakStorageTests", dependencies: ["JejakStorage"]),
         .testTarget(
-            name: "JejakCryptoTests", dependencies: ["JejakCrypto"],
+            name: "JejakCryptoTests", dependencies: ["JejakCrypto", "JejakTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage"]),
+        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage", "JejakTestSupport"]),
         .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "Jejak", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
         .testTarget(
             name: "JejakProjectionsTests",
@@ -110,9 +112,9 @@ let package = Package(
             dependencies: ["JejakInspector", "JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto", "JejakStorage",
                            "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak` binary as a separate process.
-        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog"]),
+        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
         // Seeded mutation fuzzing of every parser of untrusted input (JEJAK_FUZZ_SECONDS for long runs).
-        .testTarget(name: "JejakFuzzTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON"]),
+        .testTarget(name: "JejakFuzzTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JejakJSON
 import Synchronization
 
@@ -7,8 +12,10 @@ import Synchronization
 /// Required attributes: `specversion` (`"1.0"`), `id` (unique in the ledger: the idempotency
 /// key), `source` (the publishing unit's id), `type`, `subject` (the stream), `time` (RFC 3339),
 /// `datacontenttype` (`"application/json"`), `dataschema` and `data`. Extension attributes
-/// must have lowercase alphanumeric names and string, number or boolean values. `data_base64`
-/// is refused: Jejak events carry JSON data.
+/// must have lowercase alphanumeric names and string, number or boolean values (which ones an
+/// event type allows is the validation hook's decision: see ``extensionNames``). `data_base64`
+/// is refused: Jejak events carry JSON data. No text in an event may hold U+0000 (SQLite's tools
+/// and C strings end a text there, hiding the rest of it).
 ///
 /// ```swift
 /// let event = CloudEvent.make(id: "req-2026-000123", source: "biro-perencanaan",
@@ -40,6 +47,9 @@ public struct CloudEvent: Hashable, Sendable {
     public let time: String
     /// `dataschema`: the id of the JSON Schema of `data`.
     public let dataschema: String
+    /// The names of the extension attributes (every top-level member that is not a standard
+    /// attribute), in the order they appear.
+    public let extensionNames: [String]
     /// Where the value of `data` lies in ``bytes``.
     public let dataRange: Range<Int>
     /// The members of `data` when it is an object (`nil` otherwise), with where each value lies
@@ -76,6 +86,7 @@ public struct CloudEvent: Hashable, Sendable {
         var specversion, id, source, type, subject, time, datacontenttype, dataschema: JSONValue?
         var dataRange: Range<Int>?
         var extensionError: LedgerError?
+        var extensionNames: [String] = []
         var dataMembers: [JSONParser.SkimmedMember]?
         let skimmed = bytes.withUnsafeBytes { buffer in
             Result { () throws(JSONError) in
@@ -97,6 +108,7 @@ public struct CloudEvent: Hashable, Sendable {
                     case .datacontenttype: datacontenttype = try text(value, interning: true)
                     case .dataschema: dataschema = try text(value, interning: true)
                     case nil:
+                        extensionNames.append(member.name)
                         guard extensionError == nil else { return }
                         extensionError = Self.checkExtension(member.name, try JSONParser.parse(value))
                     }
@@ -143,6 +155,10 @@ public struct CloudEvent: Hashable, Sendable {
             throw LedgerError(.malformedEvent, "the required attribute \"data\" is missing")
         }
         if let extensionError { throw extensionError }
+        if let offset = Self.escapedNUL(in: bytes) {
+            throw LedgerError(.malformedEvent, "the event holds the character U+0000 (\\u0000 at byte \(offset)), which would hide the rest of its text from SQLite and C tools")
+        }
+        self.extensionNames = extensionNames
         self.bytes = bytes
         self.dataRange = dataRange
         self.dataMembers = dataMembers
@@ -176,6 +192,29 @@ public struct CloudEvent: Hashable, Sendable {
             }
             guard let found else { return nil }
             self = found
+        }
+    }
+
+    /// The offset of the first `\u0000` escape in `bytes` (a valid JSON document: a raw NUL
+    /// byte is not valid JSON, so an escape is the only way to write one), or `nil`.
+    static func escapedNUL(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { p -> Int? in
+            guard let base = p.baseAddress else { return nil }
+            var i = 0
+            let n = p.count
+            while i < n {
+                // Jump to the next backslash: most events have none.
+                guard let found = memchr(base + i, 0x5C, n - i) else { return nil }
+                let at = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+                // An escape is two characters; `\\` consumes the second backslash.
+                guard at + 1 < n else { return nil }
+                if p[at + 1] == UInt8(ascii: "u"), at + 5 < n,
+                   p[at + 2] == 0x30, p[at + 3] == 0x30, p[at + 4] == 0x30, p[at + 5] == 0x30 {
+                    return at
+                }
+                i = at + 2
+            }
+            return nil
         }
     }
 

@@ -141,10 +141,10 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(.keyFile, "the origin \"\(origin)\" is not a valid key name: \(error.message)")
         }
-        guard log.name == origin, log.type == .ed25519 else {
+        guard log.name.sameBytes(as: origin), log.type == .ed25519 else {
             throw LedgerError(.keyFile, "the log key must be an Ed25519 key named after the origin \"\(origin)\", not \(log.verifierKey.hint)")
         }
-        guard auth.type == .ed25519, auth.name != origin else {
+        guard auth.type == .ed25519, !auth.name.sameBytes(as: origin) else {
             throw LedgerError(.keyFile, "the authority key must be an Ed25519 key with a name other than the origin")
         }
         do {

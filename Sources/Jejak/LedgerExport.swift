@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import JejakCrypto
+import JejakJSON
 import JejakStorage
 import JejakTlog
 
@@ -92,7 +93,7 @@ extension Ledger {
             text = t
         }
         let checkpoint = try Self.parseCheckpoint(text).checkpoint
-        guard checkpoint.origin == origin, size == nil || checkpoint.size == size else {
+        guard checkpoint.origin.sameBytes(as: origin), size == nil || checkpoint.size == size else {
             throw LedgerError(.corruptStore, "the stored checkpoint of size \(size ?? checkpoint.size) is not this log's checkpoint of that size")
         }
         var writer = try ExportWriter(directory: directory)
@@ -108,7 +109,7 @@ extension Ledger {
             throw LedgerError(.corruptStore,
                               "the root recomputed from the exported tiles is not the root of the checkpoint of size \(checkpoint.size); the stored Merkle nodes are damaged")
         }
-        if previous?.text != text {
+        if !(previous?.text.sameBytes(as: text) ?? false) {
             sync()  // every tile is on disk before a checkpoint that refers to them
             try writer.put(Array(text.utf8), at: TiledLog.checkpointPath, durable: true)
         } else {
@@ -130,7 +131,7 @@ extension Ledger {
             throw LedgerError(.exportConflict, "\(log.directory) can't be exported into: \(error.message)")
         }
         let old = signed.checkpoint
-        guard old.origin == checkpoint.origin else {
+        guard old.origin.sameBytes(as: checkpoint.origin) else {
             throw LedgerError(.exportConflict,
                               "\(log.directory) holds an export of the log \"\(old.origin)\", not of \"\(checkpoint.origin)\"")
         }

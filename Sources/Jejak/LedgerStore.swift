@@ -75,7 +75,12 @@ final class LedgerStore: Sendable {
     }
 
     static func size(_ txn: borrowing ReadTransaction, _ store: LedgerStore) throws -> UInt64 {
-        try txn.withCursor(store.entries) { c in try c.last().map { try BigEndian.uint64(from: $0.key) + 1 } ?? 0 }
+        try txn.withCursor(store.entries) { c in
+            guard let last = try c.last() else { return 0 }
+            let index = try BigEndian.uint64(from: last.key)
+            guard index < .max else { throw LedgerError(.corruptStore, "the log's last entry has an impossible index") }
+            return index + 1
+        }
     }
 
     func metaValue(_ key: String) throws(LedgerError) -> String? {
@@ -129,16 +134,17 @@ final class LedgerStore: Sendable {
     }
 
     /// Looks up, in one snapshot, the entry indexes of the given event ids and the versions of
-    /// the given streams (absent ids are left out; absent streams are at version 0).
-    func lookup(ids wanted: some Sequence<String>, subjects: some Sequence<String>) throws(LedgerError) -> (ids: [String: UInt64], versions: [String: UInt64]) {
+    /// the given streams (absent ids are left out; absent streams are at version 0). Ids and
+    /// subjects are keyed by their bytes, as LMDB keys them.
+    func lookup(ids wanted: some Sequence<String>, subjects: some Sequence<ExactText>) throws(LedgerError) -> (ids: [ExactText: UInt64], versions: [ExactText: UInt64]) {
         try read { txn in
-            var found: [String: UInt64] = [:]
+            var found: [ExactText: UInt64] = [:]
             for id in wanted {
-                if let raw = try txn.get(ids, key: Array(id.utf8)) { found[id] = try Self.decodeIndex(raw) }
+                if let raw = try txn.get(ids, key: Array(id.utf8)) { found[ExactText(id)] = try Self.decodeIndex(raw) }
             }
-            var versions: [String: UInt64] = [:]
+            var versions: [ExactText: UInt64] = [:]
             try txn.withCursor(streams) { c in
-                for subject in subjects { versions[subject] = try Self.streamVersion(c, subject) }
+                for subject in subjects { versions[subject] = try Self.streamVersion(c, subject.string) }
             }
             return (found, versions)
         }
@@ -232,22 +238,27 @@ final class LedgerStore: Sendable {
             }
             return out
         }
-        var units: [String: Unit] = [:], keys: [String: UnitKey] = [:]
+        var units: [ExactText: Unit] = [:], keys: [ExactText: UnitKey] = [:]
         for r in records {
             let name = String(decoding: r.key, as: UTF8.self)
             guard case .object(let o)? = try? JSONParser.parse(r.value) else {
                 throw LedgerError(.corruptStore, "the registry record \(name) is damaged")
             }
-            if name.hasPrefix("u/"), case .string(let n)? = o["name"], case .string(let roleText)? = o["role"],
-               let role = UnitRole(rawValue: roleText), case .number(let at)? = o["at"], let atIndex = at.int64 {
-                let id = String(name.dropFirst(2))
-                units[id] = Unit(id: id, name: n, role: role, registeredAt: UInt64(atIndex))
-            } else if name.hasPrefix("k/"), case .string(let unit)? = o["unit"], case .string(let keyText)? = o["key"],
+            if name.hasBytePrefix("u/"), case .string(let n)? = o["name"], case .string(let roleText)? = o["role"],
+               let role = UnitRole(rawValue: roleText), case .number(let at)? = o["at"], let atIndex = at.int64.flatMap(UInt64.init(exactly:)) {
+                let id = String(decoding: r.key.dropFirst(2), as: UTF8.self)
+                units[ExactText(id)] = Unit(id: id, name: n, role: role, registeredAt: atIndex)
+            } else if name.hasBytePrefix("k/"), case .string(let unit)? = o["unit"], case .string(let keyText)? = o["key"],
                       let vkey = try? VerifierKey(parsing: keyText), case .number(let added)? = o["added"],
-                      let addedAt = added.int64 {
+                      let addedAt = added.int64.flatMap(UInt64.init(exactly:)) {
                 var revokedAt: UInt64?
-                if case .number(let r)? = o["revoked"], let v = r.int64 { revokedAt = UInt64(v) }
-                keys[vkey.hint] = UnitKey(unit: unit, vkey: vkey, addedAt: UInt64(addedAt), revokedAt: revokedAt)
+                if let r = o["revoked"] {
+                    guard case .number(let number) = r, let v = number.int64.flatMap(UInt64.init(exactly:)) else {
+                        throw LedgerError(.corruptStore, "the registry record \(name) is damaged")
+                    }
+                    revokedAt = v
+                }
+                keys[ExactText(vkey.hint)] = UnitKey(unit: unit, vkey: vkey, addedAt: addedAt, revokedAt: revokedAt)
             } else {
                 throw LedgerError(.corruptStore, "the registry record \(name) is damaged")
             }
@@ -260,7 +271,7 @@ final class LedgerStore: Sendable {
         for (id, unit) in registry.units where old.units[id] != unit {
             let v: JSONValue = ["name": .string(unit.name), "role": .string(unit.role.rawValue),
                                 "at": .number(JSONNumber(Int64(unit.registeredAt)))]
-            out.append((Array("u/\(id)".utf8), JSONWriter.bytes(v)))
+            out.append((Array("u/\(id.string)".utf8), JSONWriter.bytes(v)))
         }
         for (hint, key) in registry.keys where old.keys[hint] != key {
             var o: [(key: String, value: JSONValue)] = [
@@ -268,7 +279,7 @@ final class LedgerStore: Sendable {
                 ("added", .number(JSONNumber(Int64(key.addedAt)))),
             ]
             if let r = key.revokedAt { o.append(("revoked", .number(JSONNumber(Int64(r))))) }
-            out.append((Array("k/\(hint)".utf8), JSONWriter.bytes(.object(JSONObject(members: o) ?? JSONObject()))))
+            out.append((Array("k/\(hint.string)".utf8), JSONWriter.bytes(.object(JSONObject(members: o) ?? JSONObject()))))
         }
         return out
     }

@@ -1,5 +1,6 @@
 import Foundation
 import JejakCrypto
+import JejakJSON
 import JejakStorage
 import JejakTlog
 import Logging
@@ -148,17 +149,21 @@ final class LedgerWriter: @unchecked Sendable {
     // MARK: Sequencing
 
     /// The state of a batch being decided: the last commit plus the requests admitted so far.
+    ///
+    /// Ids and subjects are keyed by their bytes (`ExactText`), as the `ids` and `streams`
+    /// databases key them: two spellings that Swift's `String` deems equal are two events, or
+    /// two streams.
     struct Pending {
         var size: UInt64
         var registry: Registry
         /// Admitted events with their stream versions, in log order.
         var accepted: [(event: PreparedEvent, version: UInt64)] = []
         /// Event ids admitted in this batch → position in ``accepted``.
-        var ids: [String: Int] = [:]
+        var ids: [ExactText: Int] = [:]
         /// Stream versions after the events admitted in this batch.
-        var versions: [String: UInt64] = [:]
+        var versions: [ExactText: UInt64] = [:]
         /// Positions in ``accepted`` of each stream's events admitted in this batch.
-        var streams: [String: [Int]] = [:]
+        var streams: [ExactText: [Int]] = [:]
         /// Whether a registry event was admitted (then the registry's records are rewritten);
         /// stays set if that request is later rolled back, which only costs a comparison.
         var registryTouched = false
@@ -166,8 +171,8 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// What the last commit says about the ids and streams of a batch, read in one snapshot.
     struct Committed {
-        var ids: [String: UInt64]
-        var versions: [String: UInt64]
+        var ids: [ExactText: UInt64]
+        var versions: [ExactText: UInt64]
     }
 
     /// What a request got: its entries' indexes, and the `appended` time of new entries
@@ -185,7 +190,7 @@ final class LedgerWriter: @unchecked Sendable {
         let committed: Committed
         do {
             let events = jobs.flatMap(\.events).map(\.signed.event)
-            let found = try store.lookup(ids: events.map(\.id), subjects: Set(events.map(\.subject)))
+            let found = try store.lookup(ids: events.map(\.id), subjects: Set(events.map { ExactText($0.subject) }))
             committed = Committed(ids: found.ids, versions: found.versions)
         } catch {
             for job in jobs { job.continuation.resume(throwing: error) }
@@ -225,23 +230,23 @@ final class LedgerWriter: @unchecked Sendable {
         guard let first = events.first else {
             throw LedgerError(.emptyAppend, "an append needs at least one event")
         }
-        if expected != .any, let other = events.first(where: { $0.signed.event.subject != first.signed.event.subject }) {
+        if expected != .any, let other = events.first(where: { !$0.signed.event.subject.sameBytes(as: first.signed.event.subject) }) {
             throw LedgerError(.mixedStreams,
                               "an append with an expected version must stay in one stream, but it holds \"\(first.signed.event.subject)\" and \"\(other.signed.event.subject)\"")
         }
 
         // Idempotency: the same bytes again return the original entries.
-        var seen = Set<String>()
+        var seen = Set<ExactText>()
         var existing: [UInt64?] = []
         for (pos, e) in events.enumerated() {
             let id = e.signed.event.id
-            guard seen.insert(id).inserted else {
+            guard seen.insert(ExactText(id)).inserted else {
                 throw LedgerError(.duplicateInBatch, "the event id \"\(id)\" appears twice in this append").at(pos, id: id)
             }
             let stored: (index: UInt64, envelopeJSON: [UInt8])?
-            if let p = pending.ids[id] {
+            if let p = pending.ids[ExactText(id)] {
                 stored = (pending.size - UInt64(pending.accepted.count) + UInt64(p), pending.accepted[p].event.envelopeJSON)
-            } else if let index = committed.ids[id] {
+            } else if let index = committed.ids[ExactText(id)] {
                 stored = (index, try store.envelopeJSON(at: index) ?? [])
             } else {
                 stored = nil
@@ -268,7 +273,7 @@ final class LedgerWriter: @unchecked Sendable {
 
         if expected != .any {
             let subject = first.signed.event.subject
-            let current = pending.versions[subject] ?? committed.versions[subject] ?? 0
+            let current = pending.versions[ExactText(subject)] ?? committed.versions[ExactText(subject)] ?? 0
             let ok: Bool
             switch expected {
             case .any: ok = true
@@ -290,7 +295,7 @@ final class LedgerWriter: @unchecked Sendable {
         // Admit event by event into `pending`, remembering how to undo it.
         let registryBefore = pending.registry
         let sizeBefore = pending.size, acceptedBefore = pending.accepted.count
-        var versionsBefore: [String: UInt64?] = [:]
+        var versionsBefore: [ExactText: UInt64?] = [:]
         var indexes: [UInt64] = []
         do throws(LedgerError) {
             for (pos, e) in events.enumerated() {
@@ -302,7 +307,7 @@ final class LedgerWriter: @unchecked Sendable {
                 }
             }
         } catch {
-            for e in events { pending.ids.removeValue(forKey: e.signed.event.id) }
+            for e in events { pending.ids.removeValue(forKey: ExactText(e.signed.event.id)) }
             for (subject, old) in versionsBefore {
                 pending.versions[subject] = old
                 pending.streams[subject]?.removeAll { $0 >= acceptedBefore }
@@ -315,7 +320,7 @@ final class LedgerWriter: @unchecked Sendable {
         return indexes
     }
 
-    private func admitOne(_ e: PreparedEvent, committed: Committed, versionsBefore: inout [String: UInt64?],
+    private func admitOne(_ e: PreparedEvent, committed: Committed, versionsBefore: inout [ExactText: UInt64?],
                           into pending: inout Pending) throws(LedgerError) -> UInt64 {
         let event = e.signed.event
         let index = pending.size
@@ -325,15 +330,15 @@ final class LedgerWriter: @unchecked Sendable {
                 throw LedgerError(.badSignature, "the signature does not verify with the key \(key.hint)")
             }
         }
-        if RegistryEvent.types.contains(event.type) || event.source == pending.registry.authority.name {
+        if RegistryEvent.isRegistryType(event.type) || pending.registry.isAuthority(event.source) {
             try pending.registry.apply(event, at: index)
             pending.registryTouched = true
         }
-        let subject = event.subject
+        let subject = ExactText(event.subject)
         let current = pending.versions[subject] ?? committed.versions[subject] ?? 0
         try validate(event, version: current, pending: pending)
         if versionsBefore[subject] == nil { versionsBefore[subject] = .some(pending.versions[subject]) }
-        pending.ids[event.id] = pending.accepted.count
+        pending.ids[ExactText(event.id)] = pending.accepted.count
         pending.versions[subject] = current + 1
         pending.streams[subject, default: []].append(pending.accepted.count)
         pending.accepted.append((e, current + 1))
@@ -348,7 +353,7 @@ final class LedgerWriter: @unchecked Sendable {
     private func validate(_ event: CloudEvent, version: UInt64, pending: borrowing Pending) throws(LedgerError) {
         let subject = event.subject
         let store = self.store
-        let accepted = pending.accepted, positions = pending.streams[subject] ?? []
+        let accepted = pending.accepted, positions = pending.streams[ExactText(subject)] ?? []
         let batchStart = pending.size - UInt64(pending.accepted.count)
         let stream = StreamState(subject: subject, version: version) { () throws(LedgerError) -> [LogEntry] in
             var entries: [LogEntry] = []

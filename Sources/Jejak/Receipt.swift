@@ -65,6 +65,21 @@ public struct Receipt: Hashable, Sendable, CustomStringConvertible {
         return Leaf.encode(appended: appended, envelopeJSON: event.jsonBytes)
     }
 
+    /// Verifies the receipt for the signed event whose envelope is exactly `envelopeJSON` (the
+    /// bytes as a holder keeps them, as `jejak publish --event-out` writes them): the leaf is
+    /// rebuilt from those bytes, never from a re-serialisation, so bytes the log does not hold
+    /// do not verify.
+    ///
+    /// - Returns: The verified checkpoint (with the witnesses that cosigned it).
+    /// - Throws: as ``verify(_:policy:)``.
+    @discardableResult
+    public func verify(envelopeJSON: [UInt8], policy: TlogPolicy) throws -> VerifiedCheckpoint {
+        guard let appended else {
+            throw LedgerError(.invalidProofRequest, "the receipt has no `appended` time in its extra line")
+        }
+        return try proof.verify(leaf: Leaf.encode(appended: appended, envelopeJSON: envelopeJSON), policy: policy)
+    }
+
     /// Verifies the receipt for `event` against `policy`: the checkpoint is signed by a log of
     /// the policy under its origin, cosigned by a quorum of its witnesses, and the event's leaf
     /// is included in it.

@@ -17,7 +17,8 @@ public enum UnitRole: String, CaseIterable, Hashable, Sendable {
     case external
 }
 
-/// A registered unit.
+/// A registered unit. Units are equal when their fields are, texts compared by their bytes
+/// (see `ExactText`).
 public struct Unit: Hashable, Sendable {
     /// The unit id: the `source` of its events and the name of its keys.
     public var id: String
@@ -27,9 +28,19 @@ public struct Unit: Hashable, Sendable {
     public var role: UnitRole
     /// The log index of the event that registered it.
     public var registeredAt: UInt64
+
+    public static func == (a: Unit, b: Unit) -> Bool {
+        a.id.sameBytes(as: b.id) && a.name.sameBytes(as: b.name) && a.role == b.role && a.registeredAt == b.registeredAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(id))
+        hasher.combine(registeredAt)
+    }
 }
 
-/// A key of a unit, with the log indexes at which it was added and (perhaps) revoked.
+/// A key of a unit, with the log indexes at which it was added and (perhaps) revoked. Equal
+/// when their fields are, the unit id compared by its bytes.
 public struct UnitKey: Hashable, Sendable {
     /// The unit the key belongs to.
     public var unit: String
@@ -43,6 +54,16 @@ public struct UnitKey: Hashable, Sendable {
     /// Whether the key may sign the entry at `index`: added before it, and not revoked before it.
     public func isActive(at index: UInt64) -> Bool {
         addedAt < index && (revokedAt.map { index < $0 } ?? true)
+    }
+
+    public static func == (a: UnitKey, b: UnitKey) -> Bool {
+        a.unit.sameBytes(as: b.unit) && a.vkey == b.vkey && a.addedAt == b.addedAt && a.revokedAt == b.revokedAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(unit))
+        hasher.combine(vkey)
+        hasher.combine(addedAt)
     }
 }
 
@@ -58,13 +79,16 @@ public enum RegistryEvent {
     public static let keyRevoked = "id.go.kpu.jejak.registry.key-revoked.v1"
 
     /// The registry types (genesis included).
-    public static let types: Set<String> = [genesis, unitRegistered, keyAdded, keyRevoked]
+    public static let types: Set<ExactText> = [ExactText(genesis), ExactText(unitRegistered), ExactText(keyAdded), ExactText(keyRevoked)]
+
+    /// Whether `type` is one of the registry's types (bytes compared).
+    public static func isRegistryType(_ type: String) -> Bool { types.contains(ExactText(type)) }
 
     /// The default `dataschema` of an event type: `https://jejak.kpu.go.id/schemas/<type>.json`,
     /// with the `id.go.kpu.jejak.` prefix dropped (e.g. `registry.key-added.v1.json`).
     public static func schema(of type: String) -> String {
         let prefix = "id.go.kpu.jejak."
-        let name = type.hasPrefix(prefix) ? String(type.dropFirst(prefix.count)) : type
+        let name = type.hasBytePrefix(prefix) ? String(decoding: type.utf8.dropFirst(prefix.utf8.count), as: UTF8.self) : type
         return "https://jejak.kpu.go.id/schemas/\(name).json"
     }
 
@@ -89,29 +113,39 @@ public enum RegistryEvent {
 ///
 /// Whether a signature is acceptable is decided by the registry as it stood at that entry's
 /// index (``UnitKey/isActive(at:)``), so history stays verifiable after a key is revoked.
+/// Unit ids and key hints are compared by their bytes (`ExactText`), as the log's indexes are.
 public struct Registry: Hashable, Sendable {
     /// The registry authority's key, pinned out of band and recorded in the genesis entry.
     public let authority: VerifierKey
     /// Units by id.
-    public private(set) var units: [String: Unit] = [:]
+    public private(set) var units: [ExactText: Unit] = [:]
     /// Keys by their `<unit>+<key id>` hint (the DSSE `keyid`).
-    public private(set) var keys: [String: UnitKey] = [:]
+    public private(set) var keys: [ExactText: UnitKey] = [:]
 
     /// An empty registry under `authority`.
     public init(authority: VerifierKey) {
         self.authority = authority
     }
 
-    init(authority: VerifierKey, units: [String: Unit], keys: [String: UnitKey]) {
+    init(authority: VerifierKey, units: [ExactText: Unit], keys: [ExactText: UnitKey]) {
         self.authority = authority
         self.units = units
         self.keys = keys
     }
 
+    /// The unit registered as `id` (bytes compared), if any.
+    public func unit(_ id: String) -> Unit? { units[ExactText(id)] }
+
+    /// The key whose hint (`<unit>+<key id>`) is `hint` (bytes compared), if any.
+    public func key(hint: String) -> UnitKey? { keys[ExactText(hint)] }
+
     /// The keys of `unit`, oldest first.
     public func keys(of unit: String) -> [UnitKey] {
-        keys.values.filter { $0.unit == unit }.sorted { $0.addedAt < $1.addedAt }
+        keys.values.filter { $0.unit.sameBytes(as: unit) }.sorted { $0.addedAt < $1.addedAt }
     }
+
+    /// Whether `source` is the registry authority's name (bytes compared).
+    public func isAuthority(_ source: String) -> Bool { source.sameBytes(as: authority.name) }
 
     /// The key that must have signed an event from `source` with key id `hint`, to be sequenced
     /// at `index`.
@@ -120,16 +154,16 @@ public struct Registry: Hashable, Sendable {
     ///   the authority; ``LedgerError/Code/keyNotActive`` when `hint` is not a key of `source`
     ///   active at `index`.
     public func signingKey(source: String, hint: String, at index: UInt64) throws(LedgerError) -> VerifierKey {
-        if source == authority.name {
-            guard hint == authority.hint else {
+        if isAuthority(source) {
+            guard hint.sameBytes(as: authority.hint) else {
                 throw LedgerError(.keyNotActive, "the key \(hint) is not the registry authority's key \(authority.hint)")
             }
             return authority
         }
-        guard units[source] != nil else {
+        guard unit(source) != nil else {
             throw LedgerError(.unknownSource, "the source \"\(source)\" is not a registered unit")
         }
-        guard let key = keys[hint], key.unit == source else {
+        guard let key = key(hint: hint), key.unit.sameBytes(as: source) else {
             throw LedgerError(.keyNotActive, "the key \(hint) is not a key of unit \"\(source)\"")
         }
         guard key.isActive(at: index) else {
@@ -143,59 +177,72 @@ public struct Registry: Hashable, Sendable {
     ///
     /// - Throws: ``LedgerError/Code/registryRule`` naming the rule broken.
     public mutating func apply(_ event: CloudEvent, at index: UInt64) throws(LedgerError) {
-        let isRegistryType = RegistryEvent.types.contains(event.type)
-        let fromAuthority = event.source == authority.name
+        let isRegistryType = RegistryEvent.isRegistryType(event.type)
+        let fromAuthority = isAuthority(event.source)
         guard isRegistryType == fromAuthority else {
             throw LedgerError(.registryRule, fromAuthority
                 ? "the registry authority publishes registry events only, not \"\(event.type)\""
                 : "only the registry authority may publish \"\(event.type)\"")
         }
         guard isRegistryType else { return }
+        if let name = event.extensionNames.first {
+            throw LedgerError(.registryRule, "a registry event carries no extension attributes, and this one has \(quoted(name))")
+        }
         func field(_ name: String) throws(LedgerError) -> String {
             guard case .string(let s)? = event.data[name], !s.isEmpty else {
                 throw LedgerError(.registryRule, "the registry event's data needs a non-empty string \"\(name)\"")
             }
             return s
         }
-        switch event.type {
-        case RegistryEvent.genesis:
+        switch ExactText(event.type) {
+        case ExactText(RegistryEvent.genesis):
             guard index == 0 else {
                 throw LedgerError(.registryRule, "a genesis event may only be the first entry of the log")
             }
-            guard try field("authority") == authority.description else {
+            guard try field("authority").sameBytes(as: authority.description) else {
                 throw LedgerError(.registryRule, "the genesis event names another authority key than the pinned one")
             }
-        case RegistryEvent.unitRegistered:
+        case ExactText(RegistryEvent.unitRegistered):
             let id = try field("unit"), name = try field("name"), roleText = try field("role")
-            guard RegistryEvent.isValidUnitID(id), id != authority.name else {
+            guard RegistryEvent.isValidUnitID(id), !isAuthority(id) else {
                 throw LedgerError(.registryRule, "\"\(id)\" is not a valid unit id (1–64 of a-z 0-9 . _ / -)")
             }
             guard let role = UnitRole(rawValue: roleText) else {
                 throw LedgerError(.registryRule, "\"\(roleText)\" is not a role (\(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard units[id] == nil else {
+            guard unit(id) == nil else {
                 throw LedgerError(.registryRule, "the unit \"\(id)\" is already registered")
             }
             try checkSubject(event, unit: id)
-            units[id] = Unit(id: id, name: name, role: role, registeredAt: index)
-        case RegistryEvent.keyAdded:
+            units[ExactText(id)] = Unit(id: id, name: name, role: role, registeredAt: index)
+        case ExactText(RegistryEvent.keyAdded):
             let unit = try field("unit")
             let vkey = try parseKey(try field("key"))
-            guard units[unit] != nil else {
+            guard self.unit(unit) != nil else {
                 throw LedgerError(.registryRule, "a key cannot be added to \"\(unit)\": no such unit is registered")
             }
-            guard vkey.name == unit, vkey.type == .ed25519 else {
+            guard vkey.name.sameBytes(as: unit), vkey.type == .ed25519 else {
                 throw LedgerError(.registryRule, "a key of unit \"\(unit)\" must be an Ed25519 key named \"\(unit)\", not \(vkey.hint)")
             }
-            guard keys[vkey.hint] == nil else {
+            guard key(hint: vkey.hint) == nil else {
                 throw LedgerError(.registryRule, "the key \(vkey.hint) was already added (a revoked key cannot return)")
             }
+            // One raw key, one unit, once: the same public key under another name would let
+            // whoever holds it sign as two units, or bring a revoked key back.
+            if vkey.publicKey == authority.publicKey {
+                throw LedgerError(.registryRule, "the key \(vkey.hint) is the registry authority's own key; a unit needs a key of its own")
+            }
+            if let other = keys.values.first(where: { $0.vkey.publicKey == vkey.publicKey }) {
+                throw LedgerError(.registryRule, other.revokedAt == nil
+                    ? "the key \(vkey.hint) is the same public key as \(other.vkey.hint), already a key of unit \"\(other.unit)\"; each unit needs a key of its own"
+                    : "the key \(vkey.hint) is the same public key as \(other.vkey.hint), revoked at entry \(other.revokedAt ?? 0); a revoked key cannot return")
+            }
             try checkSubject(event, unit: unit)
-            keys[vkey.hint] = UnitKey(unit: unit, vkey: vkey, addedAt: index, revokedAt: nil)
-        case RegistryEvent.keyRevoked:
+            keys[ExactText(vkey.hint)] = UnitKey(unit: unit, vkey: vkey, addedAt: index, revokedAt: nil)
+        case ExactText(RegistryEvent.keyRevoked):
             let unit = try field("unit")
             let vkey = try parseKey(try field("key"))
-            guard var key = keys[vkey.hint], key.unit == unit, key.vkey == vkey else {
+            guard var key = key(hint: vkey.hint), key.unit.sameBytes(as: unit), key.vkey == vkey else {
                 throw LedgerError(.registryRule, "\(vkey.hint) is not a key of unit \"\(unit)\"")
             }
             guard key.revokedAt == nil else {
@@ -203,7 +250,7 @@ public struct Registry: Hashable, Sendable {
             }
             try checkSubject(event, unit: unit)
             key.revokedAt = index
-            keys[vkey.hint] = key
+            keys[ExactText(vkey.hint)] = key
         default:
             throw LedgerError(.registryRule, "unknown registry event type \"\(event.type)\"")
         }
@@ -216,7 +263,7 @@ public struct Registry: Hashable, Sendable {
     }
 
     private func checkSubject(_ event: CloudEvent, unit: String) throws(LedgerError) {
-        guard event.subject == RegistryEvent.subject(unit: unit) else {
+        guard event.subject.sameBytes(as: RegistryEvent.subject(unit: unit)) else {
             throw LedgerError(.registryRule, "a registry event about \"\(unit)\" belongs to the stream \"\(RegistryEvent.subject(unit: unit))\"")
         }
     }

@@ -104,7 +104,8 @@ public struct DSSEEnvelope: Hashable, Sendable {
     ///
     /// - Throws: ``CryptoError`` with code ``CryptoError/Code/malformedEnvelope`` when the bytes
     ///   are not strict JSON, not an object, a required member is missing or has the wrong JSON
-    ///   type, or `payload` or a `sig` is not base64.
+    ///   type, a member DSSE does not define is present (the envelope would not be stored as
+    ///   given), or `payload` or a `sig` is not base64.
     public init(json: some Collection<UInt8>) throws(CryptoError) {
         // The form ``jsonBytes()`` writes (every stored leaf) is read by a direct scan; anything
         // else, including every malformed input, goes through the JSON parser.
@@ -211,6 +212,15 @@ public struct DSSEEnvelope: Hashable, Sendable {
             }
             return s
         }
+        // DSSE lets consumers ignore members it does not define; the ledger would then store an
+        // envelope without them, and someone holding the published one could claim the log
+        // says what it never kept. So such an envelope is refused, never stripped.
+        func onlyDefined(_ o: JSONObject, _ names: Set<ExactText>, _ context: String) throws(CryptoError) {
+            if let extra = o.first(where: { !names.contains(ExactText($0.key)) }) {
+                throw CryptoError(.malformedEnvelope, "\(context) has the member \(String(reflecting: String(extra.key.prefix(40)))), which DSSE does not define; an envelope carries only what the log keeps")
+            }
+        }
+        try onlyDefined(object, ["payloadType", "payload", "signatures"], "the DSSE envelope")
         let payloadType = try string("payloadType", in: object, "the DSSE envelope")
         let payload = try string("payload", in: object, "the DSSE envelope")
         guard let sigsValue = object["signatures"] else {
@@ -225,6 +235,7 @@ public struct DSSEEnvelope: Hashable, Sendable {
             guard let o = s.objectValue else {
                 throw CryptoError(.malformedEnvelope, "DSSE signature \(i) must be an object, got \(s.typeName)")
             }
+            try onlyDefined(o, ["keyid", "sig"], "DSSE signature \(i)")
             let sig = try string("sig", in: o, "DSSE signature \(i)")
             var keyid = ""
             if let k = o["keyid"], !k.isNull {

@@ -11,12 +11,13 @@ enum KeyName {
         return true
     }
 
-    /// Throws unless `name` ``isValid(_:)``.
-    static func validate(_ name: String) throws(CryptoError) {
+    /// Throws unless `name` ``isValid(_:)``. With `quoting` false (a name read from a file,
+    /// which could be a secret given by mistake) the message does not repeat it.
+    static func validate(_ name: String, quoting: Bool = true) throws(CryptoError) {
         guard isValid(name) else {
+            let what = quoting ? "invalid key name \(String(reflecting: String(name.prefix(80))))" : "the key name (before the first '+') is invalid"
             throw CryptoError(
-                .invalidKeyName,
-                "invalid key name \(String(reflecting: String(name.prefix(80)))): a key name must be non-empty, without spaces, '+' or control characters")
+                .invalidKeyName, "\(what): a key name must be non-empty, without spaces, '+' or control characters")
         }
     }
 
@@ -39,9 +40,7 @@ enum KeyName {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
             default:
-                throw CryptoError(
-                    .invalidKeyID,
-                    "a key id is 8 lowercase hex digits: \(String(reflecting: String(decoding: hex, as: UTF8.self)))")
+                throw CryptoError(.invalidKeyID, "a key id is 8 lowercase hex digits, and this one has another character")
             }
             v = v << 4 | UInt32(d)
         }
@@ -116,12 +115,16 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
     ///   - ``CryptoError/Code/keyIDMismatch`` when the key id is not the one computed from the
     ///     name, type and key.
     public init(parsing text: String) throws(CryptoError) {
+        // Nothing of a text that does not parse is quoted: it could be a secret given by mistake.
+        if PrivateKeyText.appears(in: text) {
+            throw CryptoError(.malformedKey, "this is a private key, not a vkey (nothing of it is shown); give the public key, and keep the private one to its owner")
+        }
         let parts = KeyName.splitPlus(text[...], parts: 3)
         guard parts.count == 3 else {
             throw CryptoError(.malformedKey, "a vkey has the form <name>+<8 hex key id>+<base64 key>")
         }
         let name = String(parts[0])
-        try KeyName.validate(name)
+        try KeyName.validate(name, quoting: false)
         let claimedID = try KeyName.parseKeyID(parts[1].utf8)
         guard let decoded = StrictBase64.decode(parts[2]) else {
             throw CryptoError(.invalidEncoding, "the key part of vkey \(quoted(name)) is not valid base64")

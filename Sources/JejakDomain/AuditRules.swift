@@ -18,10 +18,10 @@ public enum AuditRules {
     public struct State: Hashable, Sendable {
         /// The unit audited.
         public var auditedUnit: String
-        /// The findings recorded, by id.
-        public var findings: Set<String> = []
+        /// The findings recorded, by id (bytes compared).
+        public var findings: Set<ExactText> = []
         /// The findings with at least one follow-up.
-        public var followedUp: Set<String> = []
+        public var followedUp: Set<ExactText> = []
         /// Whether the audit was closed.
         public var closed = false
 
@@ -31,8 +31,8 @@ public enum AuditRules {
             for e in events {
                 switch DomainEventType(rawValue: e.type) {
                 case .auditOpened?: state = State(auditedUnit: string(e.data["auditedUnit"]) ?? "")
-                case .auditFindingRecorded?: if let f = string(e.data["finding"]) { state?.findings.insert(f) }
-                case .auditFollowUpRecorded?: if let f = string(e.data["finding"]) { state?.followedUp.insert(f) }
+                case .auditFindingRecorded?: if let f = string(e.data["finding"]) { state?.findings.insert(ExactText(f)) }
+                case .auditFollowUpRecorded?: if let f = string(e.data["finding"]) { state?.followedUp.insert(ExactText(f)) }
                 case .auditClosed?: state?.closed = true
                 default: continue
                 }
@@ -49,7 +49,7 @@ public enum AuditRules {
         func fail(_ rule: String, _ message: String, field: String? = nil) -> ValidationFailure {
             ValidationFailure(rule: rule, message: message + " (stream \(subject))", field: field)
         }
-        if type != .auditFollowUpRecorded, registry.units[source]?.role != .inspektorat {
+        if type != .auditFollowUpRecorded, registry.unit(source)?.role != .inspektorat {
             throw fail("only-inspektorat", "only the Inspektorat may publish \(type.rawValue), not \(source)", field: "/source")
         }
         if type == .auditOpened {
@@ -57,7 +57,7 @@ public enum AuditRules {
                 throw fail("audit-exists", "\(subject) already holds \(stream.version) events; a new audit needs a new stream")
             }
             let audited = string(event.data["auditedUnit"]) ?? ""
-            guard registry.units[audited] != nil else {
+            guard registry.unit(audited) != nil else {
                 throw fail("audited-unit-registered", "the audited unit \"\(audited)\" is not registered", field: "/data/auditedUnit")
             }
             return
@@ -69,15 +69,15 @@ public enum AuditRules {
         let finding = string(event.data["finding"]) ?? ""
         switch type {
         case .auditFindingRecorded:
-            guard !state.findings.contains(finding) else {
+            guard !state.findings.contains(ExactText(finding)) else {
                 throw fail("finding-exists", "the finding \"\(finding)\" is already recorded", field: "/data/finding")
             }
         case .auditFollowUpRecorded:
-            guard source == state.auditedUnit else {
+            guard source.sameBytes(as: state.auditedUnit) else {
                 throw fail("only-audited-unit-follows-up", "only the audited unit \(state.auditedUnit) may record follow-ups, not \(source)",
                            field: "/source")
             }
-            guard state.findings.contains(finding) else {
+            guard state.findings.contains(ExactText(finding)) else {
                 throw fail("finding-not-found", "no finding \"\(finding)\" was recorded", field: "/data/finding")
             }
         default:

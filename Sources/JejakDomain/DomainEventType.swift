@@ -1,4 +1,5 @@
 import Jejak
+import JejakJSON
 
 /// Every event type of the KPU exchange domain, the ledger's own registry types included.
 ///
@@ -51,6 +52,11 @@ public enum DomainEventType: String, CaseIterable, Sendable {
 
     /// The area: `ledger`, `registry`, `exchange` or `audit`.
     public var area: String { String(rawValue.dropFirst(Self.prefix.count).prefix { $0 != "." }) }
+
+    /// The CloudEvents extension attributes an event of this type may carry (names compared by
+    /// their bytes). None of today's types declares one: what an event says belongs in its
+    /// `data`, where its schema checks it; a new version of a type may declare one here.
+    public var extensionAttributes: Set<ExactText> { [] }
 
     /// The subject prefix of this area's streams (`exchange/`, `audit/`), or `nil` for the
     /// ledger's own streams.

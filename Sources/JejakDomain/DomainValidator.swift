@@ -33,24 +33,29 @@ public struct DomainValidator: EventValidator {
         DomainValidator(catalog: try SchemaCatalog.bundled())
     }
 
-    /// Checks the type, `dataschema`, subject and the `data` schema.
+    /// Checks the type, `dataschema`, subject, extension attributes and the `data` schema.
     ///
     /// - Throws: ``ValidationFailure`` with rule `unknown-type`, `dataschema-mismatch`,
-    ///   `subject-area` or `schema`.
+    ///   `subject-area`, `extension-not-declared` or `schema`.
     public func validate(_ event: CloudEvent) throws(ValidationFailure) {
         guard let type = DomainEventType(rawValue: event.type) else {
             throw ValidationFailure(rule: "unknown-type", message: "\"\(event.type)\" is not a Jejak event type",
                                     field: "/type")
         }
-        guard event.dataschema == type.schemaID else {
+        guard event.dataschema.sameBytes(as: type.schemaID) else {
             throw ValidationFailure(rule: "dataschema-mismatch",
                                     message: "the dataschema of \(type.rawValue) is \(type.schemaID), not \(event.dataschema)",
                                     field: "/dataschema")
         }
-        if let prefix = type.subjectPrefix, !event.subject.hasPrefix(prefix) || event.subject.count == prefix.count {
+        if let prefix = type.subjectPrefix, !event.subject.hasBytePrefix(prefix) || event.subject.utf8.count == prefix.utf8.count {
             throw ValidationFailure(rule: "subject-area",
                                     message: "\(type.rawValue) events belong to a stream \"\(prefix)<id>\", not \"\(event.subject)\"",
                                     field: "/subject")
+        }
+        if let name = event.extensionNames.first(where: { !type.extensionAttributes.contains(ExactText($0)) }) {
+            throw ValidationFailure(rule: "extension-not-declared",
+                                    message: "\(type.rawValue) declares no extension attribute \(String(reflecting: String(name.prefix(64)))); everything an event says belongs in its data, under its schema",
+                                    field: "/" + name)
         }
         if let v = catalog.validate(type: type, data: event.data).first {
             throw ValidationFailure(rule: "schema", message: "\(type.rawValue): /data\(v.instanceLocation): \(v.message)",

@@ -67,14 +67,14 @@ public enum ExchangeRules {
             }
             if type == .exchangeRequested {
                 let provider = string(event.data["provider"]) ?? ""
-                guard registry.units[provider] != nil, provider != source else {
+                guard registry.unit(provider) != nil, !provider.sameBytes(as: source) else {
                     throw fail("provider-registered", "the provider \"\(provider)\" must be a registered unit other than \(source)",
                                field: "/data/provider")
                 }
             } else if case .array(let recipients)? = event.data["recipients"] {
                 for (i, r) in recipients.enumerated() {
                     let id = string(r) ?? ""
-                    guard registry.units[id] != nil, id != source else {
+                    guard registry.unit(id) != nil, !id.sameBytes(as: source) else {
                         throw fail("provider-registered", "the recipient \"\(id)\" must be a registered unit other than \(source)",
                                    field: "/data/recipients/\(i)")
                     }
@@ -93,12 +93,12 @@ public enum ExchangeRules {
         }
         switch type {
         case .exchangeDelivered, .exchangeDeclined:
-            guard source == state.provider else {
+            guard source.sameBytes(as: state.provider) else {
                 let rule = type == .exchangeDelivered ? "only-provider-delivers" : "only-provider-declines"
                 throw fail(rule, "only the provider \(state.provider) may answer the request, not \(source)", field: "/source")
             }
         case .exchangeAcknowledged, .exchangeRejected, .exchangeWithdrawn:
-            guard source == state.requester else {
+            guard source.sameBytes(as: state.requester) else {
                 let rule = switch type {
                 case .exchangeAcknowledged: "only-requester-acknowledges"
                 case .exchangeRejected: "only-requester-rejects"

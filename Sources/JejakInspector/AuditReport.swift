@@ -78,7 +78,8 @@ public struct AuditReport: Hashable, Sendable, Codable {
 
     /// Audited entries per second.
     public var eventsPerSecond: Double {
-        seconds > 0 ? Double(auditedTo - auditedFrom) / seconds : 0
+        guard seconds > 0, auditedTo > auditedFrom else { return 0 }
+        return Double(auditedTo - auditedFrom) / seconds
     }
 
     /// The process exit status for it: 0 clean, 1 findings.

@@ -2,6 +2,8 @@
 public enum AuditRule: String, CaseIterable, Codable, Sendable {
     /// The entry is not a Jejak leaf (`{"appended":…,"envelope":…}`, at most 65,535 bytes).
     case leafFormat = "leaf-format"
+    /// An entry is missing: the log's indexes are not consecutive from 0 (entries were deleted).
+    case missingEntry = "missing-entry"
     /// The envelope or the CloudEvent inside it does not decode.
     case eventFormat = "event-format"
     /// The event's signature does not verify with the key that must have made it.
@@ -46,6 +48,7 @@ public enum AuditRule: String, CaseIterable, Codable, Sendable {
     public var summary: String {
         switch self {
         case .leafFormat: "every entry is a Jejak leaf"
+        case .missingEntry: "the entries are numbered 0, 1, 2, … without a gap"
         case .eventFormat: "every entry holds a well-formed DSSE envelope and CloudEvent"
         case .entrySignature: "every event's signature verifies"
         case .signerKey: "every event is signed by a key of its source active at that entry"

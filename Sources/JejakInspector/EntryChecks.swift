@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakJSON
 import JejakTlog
 import Synchronization
 
@@ -33,13 +34,13 @@ struct CheckedEntry: Sendable {
 /// entries before its revocation still verify with it). The sequential stage adds keys as it
 /// applies `key-added` events; the parallel stage reads a snapshot per chunk.
 final class KnownKeys: Sendable {
-    private let keys: Mutex<[String: VerifierKey]>
+    private let keys: Mutex<[ExactText: VerifierKey]>
 
-    init(_ initial: [String: VerifierKey]) { keys = Mutex(initial) }
+    init(_ initial: [ExactText: VerifierKey]) { keys = Mutex(initial) }
 
-    func add(_ key: VerifierKey) { keys.withLock { $0[key.hint] = key } }
+    func add(_ key: VerifierKey) { keys.withLock { $0[ExactText(key.hint)] = key } }
 
-    var snapshot: [String: VerifierKey] { keys.withLock { $0 } }
+    var snapshot: [ExactText: VerifierKey] { keys.withLock { $0 } }
 }
 
 /// The parallel stage of an audit: decodes leaves, hashes them, verifies signatures and runs
@@ -49,7 +50,7 @@ struct EntryChecker: Sendable {
     let workers: Int
 
     /// Checks `leaves` (consecutive entries) with the keys known at the start.
-    func check(_ leaves: [(index: UInt64, leaf: [UInt8])], keys: [String: VerifierKey]) -> [CheckedEntry] {
+    func check(_ leaves: [(index: UInt64, leaf: [UInt8])], keys: [ExactText: VerifierKey]) -> [CheckedEntry] {
         let slots = Slots(count: leaves.count)
         // Threads take small slices from a shared counter until none is left, so none idles
         // while another still has a long share (the replay's own thread competes for the cores).
@@ -67,7 +68,7 @@ struct EntryChecker: Sendable {
         return slots.values
     }
 
-    func checkOne(_ index: UInt64, _ leaf: [UInt8], keys: [String: VerifierKey]) -> CheckedEntry {
+    func checkOne(_ index: UInt64, _ leaf: [UInt8], keys: [ExactText: VerifierKey]) -> CheckedEntry {
         let hash = Merkle.leafHash(leaf)
         let entry: LogEntry
         do {
@@ -82,7 +83,7 @@ struct EntryChecker: Sendable {
                                 signature: .deferred, stateless: nil)
         }
         let signature: CheckedEntry.Signature
-        if let key = keys[entry.signedEvent.keyHint] {
+        if let key = keys[ExactText(entry.signedEvent.keyHint)] {
             signature = entry.signedEvent.envelope.verifySignature(at: 0, with: key) ? .verified(key) : .invalid(key)
         } else {
             signature = .deferred

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakJSON
 import JejakTlog
 
 /// Verifies a C2SP tlog-tiles export (`jejak export`) completely, without the LMDB ledger:
@@ -56,7 +57,7 @@ public struct ExportVerifier: Sendable {
             throw InspectorError(.input, "\(directory) holds no readable checkpoint: \(error.message)")
         }
         let cp = signed.checkpoint
-        guard let logKey = policy.logs.first(where: { $0.key.name == cp.origin })?.key else {
+        guard let logKey = policy.logs.first(where: { $0.key.name.sameBytes(as: cp.origin) })?.key else {
             throw InspectorError(.input, "the policy has no log for the export's origin \(cp.origin)")
         }
         var witnessed: UInt64?

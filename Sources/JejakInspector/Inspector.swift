@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakJSON
 import JejakProjections
 import JejakTlog
 
@@ -122,7 +123,7 @@ struct LogAudit {
             let from = options.since?.checkpoint.size ?? 0
             let first = try ledger.checkpointSizes(from: from)
             counts = try ledger.storedCounts()
-            sizes = first + (try ledger.checkpointSizes(from: first.last.map { $0 + 1 } ?? from))
+            sizes = first + (try ledger.checkpointSizes(from: first.last.map { $0 == .max ? $0 : $0 + 1 } ?? from))
                 .filter { $0 <= UInt64(counts.entries) }
         } catch { throw .ledger("the ledger cannot be read", error) }
         let n = UInt64(counts.entries)
@@ -140,7 +141,8 @@ struct LogAudit {
             guard start <= n else {
                 findings.add(.consistency, "the log holds \(n) entries, fewer than the \(start) of the earlier audited checkpoint: it was rolled back or truncated",
                              checkpointSize: start)
-                return (report(mode: mode, from: start, to: n, replay: nil, findings: findings, policy: policy, checkpoint: nil,
+                // Nothing after the audited size exists to audit: the report covers no entries.
+                return (report(mode: mode, from: n, to: n, replay: nil, findings: findings, policy: policy, checkpoint: nil,
                                checkpoints: 0, witnessed: nil), n)
             }
             guard let r = try incrementalStart(since: since, size: n, policy: policy, findings: &findings) else {
@@ -185,10 +187,17 @@ struct LogAudit {
             var position = start
             var next: Prefetch? = position < n ? prefetch(position) : nil
             while let pending = next {
-                let chunk = try pending.value()
-                guard let last = chunk.last else { break }
-                position = last.index + 1
-                next = position < n ? prefetch(position) : nil
+                var chunk = try pending.value()
+                guard !chunk.isEmpty else { break }
+                // The entries must be consecutive from `position`: the first one missing ends
+                // the replay (nothing after it can be placed in the tree).
+                var missing: UInt64?
+                if let gap = chunk.indices.first(where: { chunk[$0].index != position + UInt64($0) }) {
+                    missing = position + UInt64(gap)
+                    chunk.removeSubrange(gap...)
+                }
+                position += UInt64(chunk.count)
+                next = missing == nil && position < n ? prefetch(position) : nil
 
                 var done = chunk.startIndex
                 var replayed = ReplayedChunk()
@@ -217,6 +226,10 @@ struct LogAudit {
                 }
                 try checkIndexes(replayed, into: &replay)
                 options.progress?(position - start, n - start)
+            }
+            if position < n {
+                findings.add(.missingEntry, "the log has no entry \(position) although it holds \(n) entries: entries were deleted; nothing after entry \(position) was audited",
+                             index: position)
             }
         } catch {
             throw .ledger("the ledger could not be read during the audit", error)
@@ -269,7 +282,7 @@ struct LogAudit {
         } catch {
             throw InspectorError(.input, "the earlier audited checkpoint does not verify: \(error.message)")
         }
-        guard since.checkpoint.origin == ledger.origin else {
+        guard since.checkpoint.origin.sameBytes(as: ledger.origin) else {
             throw InspectorError(.input, "the earlier audited checkpoint is for \(since.checkpoint.origin), not \(ledger.origin)")
         }
         let ledger = self.ledger
@@ -354,7 +367,7 @@ struct LogAudit {
         let ids = try ledger.storedIDRecords(chunk.ids.map(\.id))
         for (record, (id, index)) in zip(ids, chunk.ids) where record != .entry(index) {
             // The index names another entry: if that one holds the same id, the log repeats it.
-            if case .entry(let other) = record, let e = try? ledger.entry(at: other), e.event.id == id {
+            if case .entry(let other) = record, let e = try? ledger.entry(at: other), e.event.id.sameBytes(as: id) {
                 replay.addFinding(Finding(rule: AuditRule.duplicateEventID.rawValue,
                                           message: "entries \(min(index, other)) and \(max(index, other)) hold the same event id \"\(id)\"",
                                           index: max(index, other), eventID: id))

@@ -1,5 +1,6 @@
 import Jejak
 import JejakCrypto
+import JejakJSON
 import JejakTlog
 import Synchronization
 
@@ -68,8 +69,9 @@ struct LogReplay {
     private(set) var lastAppended: LedgerTime?
     private(set) var findings = FindingSink()
     private(set) var signaturesVerified = 0
-    /// Each stream's last entry and length, by the subject's hash (a collision, which would
-    /// merge two streams' histories, is detected when the history is read: see ``history(of:hash:)``).
+    /// Each stream's last entry and length, by the hash of the subject's bytes (a collision,
+    /// which would merge two streams' histories, is detected when the history is read: see
+    /// ``history(of:hash:)``). Subjects are compared by their bytes: two spellings are two streams.
     private var heads: [Int: StreamHead] = [:]
     /// For each entry replayed (from ``base``), the previous entry of its stream, or `.max`:
     /// the streams' histories as one flat array (8 bytes an entry) instead of a list per stream.
@@ -81,18 +83,19 @@ struct LogReplay {
     /// Whether to track event ids for uniqueness (a ledger's audit relies on its `ids` index
     /// instead, which it checks entry by entry).
     private let trackIDs: Bool
-    /// Event ids seen, by hash → entry index (a hit is confirmed by comparing the ids).
+    /// Event ids seen, by the hash of their bytes → entry index (a hit is confirmed by comparing
+    /// the ids' bytes).
     private var idHashes: [Int: UInt64] = [:]
 
     struct StreamHead {
         var last: UInt64
         var count: UInt64
     }
-    private var units: [String: UnitTally] = [:]
+    private var units: [ExactText: UnitTally] = [:]
 
     struct UnitTally {
         var events = 0, eventsWithFindings = 0
-        var keys: Set<String> = []
+        var keys: Set<ExactText> = []
         var first: UInt64 = 0, last: UInt64 = 0
     }
 
@@ -109,7 +112,7 @@ struct LogReplay {
         self.validator = validator
         self.cache = cache
         self.priorStream = priorStream
-        var keys = [registry.authority.hint: registry.authority]
+        var keys = [ExactText(registry.authority.hint): registry.authority]
         for (hint, k) in registry.keys { keys[hint] = k.vkey }
         self.knownKeys = KnownKeys(keys)
     }
@@ -119,11 +122,10 @@ struct LogReplay {
 
     /// Per-unit statistics, by unit id.
     var unitStatistics: [AuditReport.UnitStatistics] {
-        units.map { AuditReport.UnitStatistics(unit: $0.key, events: $0.value.events,
+        units.sorted { $0.key < $1.key }.map { AuditReport.UnitStatistics(unit: $0.key.string, events: $0.value.events,
                                                eventsWithFindings: $0.value.eventsWithFindings,
                                                keys: $0.value.keys.count, firstIndex: $0.value.first,
                                                lastIndex: $0.value.last) }
-            .sorted { $0.unit < $1.unit }
     }
 
     mutating func addFinding(_ finding: Finding) { findings.add(finding) }
@@ -143,11 +145,11 @@ struct LogReplay {
             cache.put(entry)
             let before = findings.count
             try replayOne(entry, checked, into: &out)
-            let source = entry.event.source
+            let source = ExactText(entry.event.source)
             var tally = units[source] ?? UnitTally(first: entry.index)
             tally.events += 1
             tally.last = entry.index
-            tally.keys.insert(entry.signedEvent.keyHint)
+            tally.keys.insert(ExactText(entry.signedEvent.keyHint))
             if findings.count > before { tally.eventsWithFindings += 1 }
             units[source] = tally
         }
@@ -183,10 +185,10 @@ struct LogReplay {
         }
 
         // The registry, replayed.
-        if RegistryEvent.types.contains(event.type) || event.source == registry.authority.name {
+        if RegistryEvent.isRegistryType(event.type) || registry.isAuthority(event.source) {
             do {
                 try registry.apply(event, at: index)
-                if event.type == RegistryEvent.keyAdded, case .string(let text)? = event.data["key"],
+                if event.type.sameBytes(as: RegistryEvent.keyAdded), case .string(let text)? = event.data["key"],
                    let key = try? VerifierKey(parsing: text) {
                     knownKeys.add(key)
                 }
@@ -197,9 +199,9 @@ struct LogReplay {
 
         // Ids unique.
         if trackIDs {
-            let h = id.hashValue
+            let h = ExactText(id).hashValue
             if let earlier = idHashes[h] {
-                if let e = try? cache.entry(at: earlier), e.event.id == id {
+                if let e = try? cache.entry(at: earlier), e.event.id.sameBytes(as: id) {
                     add(.duplicateEventID, "entry \(index) repeats the event id \"\(id)\" of entry \(earlier)")
                 }
             } else {
@@ -210,7 +212,8 @@ struct LogReplay {
 
         // The stream and its rules.
         let subject = event.subject
-        let earlier = try history(of: subject, hash: subject.hashValue)
+        let h = ExactText(subject).hashValue
+        let earlier = try history(of: subject, hash: h)
         if let f = checked.stateless {
             add(.domainRule, "entry \(index) breaks the rule \(f.rule): \(f.message)")
         } else {
@@ -225,7 +228,6 @@ struct LogReplay {
                 add(.domainRule, "entry \(index) breaks the rule \(error.rule): \(error.message)")
             }
         }
-        let h = subject.hashValue
         previous.append(heads[h]?.last ?? .max)
         heads[h] = StreamHead(last: index, count: UInt64(earlier.count) + 1)
         out.streams.append((subject, UInt64(earlier.count) + 1, index))
@@ -242,9 +244,9 @@ struct LogReplay {
             }
             chain.reverse()
             // Two subjects with one hash would share a chain: keep the subject's own entries.
-            if let first = chain.first, let e = try? cache.entry(at: first), e.event.subject != subject {
+            if let first = chain.first, let e = try? cache.entry(at: first), !e.event.subject.sameBytes(as: subject) {
                 var own: [UInt64] = []
-                for i in chain where try cache.entry(at: i).event.subject == subject { own.append(i) }
+                for i in chain where try cache.entry(at: i).event.subject.sameBytes(as: subject) { own.append(i) }
                 chain = own
             }
         }
@@ -257,12 +259,12 @@ struct LogReplay {
 
     private func checkGenesis(_ entry: LogEntry, add: (AuditRule, String) -> Void) {
         let e = entry.event
-        guard e.type == RegistryEvent.genesis else {
+        guard e.type.sameBytes(as: RegistryEvent.genesis) else {
             add(.registryRule, "entry 0 is a \(e.type) event, not the genesis of the log")
             return
         }
-        if case .string(let o)? = e.data["origin"], o == origin, case .string(let l)? = e.data["log"],
-           l == logKey.description {
+        if case .string(let o)? = e.data["origin"], o.sameBytes(as: origin), case .string(let l)? = e.data["log"],
+           l.sameBytes(as: logKey.description) {
             return
         }
         add(.registryRule, "the genesis entry names another origin or log key than \(origin) (\(logKey.hint))")
@@ -283,7 +285,7 @@ struct LogReplay {
             return false
         }
         let cp = signed.checkpoint
-        if cp.size != size || cp.origin != origin {
+        if cp.size != size || !cp.origin.sameBytes(as: origin) {
             findings.add(.checkpointFormat, "the checkpoint stored under size \(size) is for \(cp.origin) size \(cp.size)", checkpointSize: size)
         }
         var witnessed = false

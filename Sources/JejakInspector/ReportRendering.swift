@@ -44,7 +44,7 @@ extension AuditReport {
             <tr><th>Signatures verified</th><td>\(signaturesVerified)</td></tr>
             \(trustedSize.map { "<tr><th>Trusted checkpoint</th><td>size \($0)</td></tr>" } ?? "")
             \(readModelTables.map { "<tr><th>Read-model tables compared</th><td>\($0)</td></tr>" } ?? "")
-            <tr><th>Started</th><td>\(esc(startedAt)), took \(String(format: "%.2f", seconds)) s (\(Int(eventsPerSecond)) entries/s)</td></tr>
+            <tr><th>Started</th><td>\(esc(startedAt)), took \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", eventsPerSecond)) entries/s)</td></tr>
             </table>
 
             """

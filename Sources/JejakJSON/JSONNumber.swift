@@ -152,7 +152,10 @@ struct DecimalForm: Equatable {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let d = byte &- UInt8(ascii: "0")
                 if inExponent {
-                    exponentValue = Swift.min(exponentValue &* 10 &+ Int(d), Self.exponentLimit)
+                    // Saturates: from a tenth of the limit on, any further digit reaches it
+                    // (no multiplication can overflow).
+                    exponentValue = exponentValue >= Self.exponentLimit / 10
+                        ? Self.exponentLimit : Swift.min(exponentValue * 10 + Int(d), Self.exponentLimit)
                 } else {
                     if digits.isEmpty && d == 0 {
                         // Leading zero: contributes nothing but still shifts the fraction.

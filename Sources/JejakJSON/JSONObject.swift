@@ -31,7 +31,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     private(set) var storage: [Member]
 
     /// Member name → position; present only when `storage.count >= indexThreshold`.
-    private var index: [UTF8Key: Int]?
+    private var index: [ExactText: Int]?
 
     /// Creates an empty object.
     public init() {
@@ -61,7 +61,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     }
 
     /// Creates an object from parser output: names already verified distinct, index prebuilt.
-    init(uncheckedStorage: [Member], index: [UTF8Key: Int]?) {
+    init(uncheckedStorage: [Member], index: [ExactText: Int]?) {
         storage = uncheckedStorage
         self.index = index
     }
@@ -77,7 +77,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
         if position(of: key) != nil { return true }
         storage.append(Member(key: key, value: value))
         if index != nil {
-            index?[UTF8Key(string: key)] = storage.count - 1
+            index?[ExactText(key)] = storage.count - 1
         } else if storage.count >= Self.indexThreshold {
             rebuildIndex()
         }
@@ -89,9 +89,9 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
             index = nil
             return
         }
-        var newIndex = [UTF8Key: Int](minimumCapacity: storage.count)
+        var newIndex = [ExactText: Int](minimumCapacity: storage.count)
         for (position, member) in storage.enumerated() {
-            newIndex[UTF8Key(string: member.key)] = position
+            newIndex[ExactText(member.key)] = position
         }
         index = newIndex
     }
@@ -100,7 +100,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     ///
     /// - Parameter key: A member name, compared by UTF-8 bytes.
     public func position(of key: String) -> Int? {
-        if let index { return index[UTF8Key(string: key)] }
+        if let index { return index[ExactText(key)] }
         for position in storage.indices where utf8Equal(storage[position].key, key) {
             return position
         }

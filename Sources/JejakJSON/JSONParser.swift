@@ -240,7 +240,7 @@ struct RawParser: ~Copyable {
 
     mutating func parseObject() throws(JSONError) -> JSONObject {
         if try enter(closing: UInt8(ascii: "}")) { return JSONObject(uncheckedStorage: [], index: nil) }
-        var index: [UTF8Key: Int]?
+        var index: [ExactText: Int]?
         let base = memberStack.count
         while true {
             skipWhitespace()
@@ -250,7 +250,7 @@ struct RawParser: ~Copyable {
             // Duplicate check: linear for small objects, hashed from the threshold on.
             let position = memberStack.count - base
             if index != nil {
-                if index?.updateValue(position, forKey: UTF8Key(string: key)) != nil {
+                if index?.updateValue(position, forKey: ExactText(key)) != nil {
                     throw duplicate(key, keyOffset)
                 }
             } else {
@@ -258,11 +258,11 @@ struct RawParser: ~Copyable {
                     throw duplicate(key, keyOffset)
                 }
                 if position + 1 >= JSONObject.indexThreshold {
-                    var newIndex = [UTF8Key: Int](minimumCapacity: 2 * JSONObject.indexThreshold)
+                    var newIndex = [ExactText: Int](minimumCapacity: 2 * JSONObject.indexThreshold)
                     for k in base..<memberStack.count {
-                        newIndex[UTF8Key(string: memberStack.key(at: k))] = k - base
+                        newIndex[ExactText(memberStack.key(at: k))] = k - base
                     }
-                    newIndex[UTF8Key(string: key)] = position
+                    newIndex[ExactText(key)] = position
                     index = newIndex
                 }
             }

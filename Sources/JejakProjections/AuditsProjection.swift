@@ -74,7 +74,7 @@ public struct AuditsProjection: Projection {
     /// Applies an audit event; other entries are ignored.
     public func apply(_ entry: LogEntry, in db: Database) throws {
         let e = entry.event
-        guard e.subject.hasPrefix("audit/"), let type = DomainEventType(rawValue: e.type) else { return }
+        guard e.subject.hasBytePrefix("audit/"), let type = DomainEventType(rawValue: e.type) else { return }
         let data = e.data, index = Int64(entry.index), at = entry.appended.rfc3339
         switch type {
         case .auditOpened:

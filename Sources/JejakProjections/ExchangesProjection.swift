@@ -214,8 +214,8 @@ public struct ExchangesProjection: Projection {
 
 extension ExchangesProjection {
     /// The exchange event types by name, with their short names (`delivered`, …).
-    static let types: [String: (DomainEventType, String)] = Dictionary(uniqueKeysWithValues:
-        DomainEventType.allCases.filter { $0.area == "exchange" }.map { ($0.rawValue, ($0, $0.shortName)) })
+    static let types: [ExactText: (DomainEventType, String)] = Dictionary(uniqueKeysWithValues:
+        DomainEventType.allCases.filter { $0.area == "exchange" }.map { (ExactText($0.rawValue), ($0, $0.shortName)) })
 }
 
 extension DomainEventType {
@@ -307,7 +307,7 @@ struct PreparedExchangeEvent: Sendable {
     static func prepare(
         index: UInt64, appended: LedgerTime, event e: borrowing CloudEvent, texts: inout TextArena
     ) -> (event: PreparedExchangeEvent, opening: ExchangeRow?)? {
-        guard let (type, shortName) = ExchangesProjection.types[e.type], e.subject.hasPrefix("exchange/") else { return nil }
+        guard let (type, shortName) = ExchangesProjection.types[ExactText(e.type)], e.subject.hasBytePrefix("exchange/") else { return nil }
         let opens = type == .exchangeRequested || type == .exchangeDistributed
         let data = ExchangeData(members: e.dataMembers, of: e.bytes, opening: opens, texts: &texts)
         let row = TimelineTexts(subject: texts.append(e.subject), id: texts.append(e.id),
@@ -527,25 +527,6 @@ enum AppendedTime {
         case .time(let time): time
         case .stored(let text): LedgerTime(rfc3339: text)
         }
-    }
-}
-
-/// A text compared and hashed by its UTF-8 bytes, as SQLite and the ledger compare stream names
-/// (`String`'s `==` takes canonically equivalent texts, "é" precomposed or not, as equal).
-struct ExactText: Hashable {
-    let text: String
-
-    init(_ text: String) {
-        self.text = text
-    }
-
-    static func == (lhs: ExactText, rhs: ExactText) -> Bool {
-        lhs.text.utf8.elementsEqual(rhs.text.utf8)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 

@@ -244,15 +244,15 @@ extension ReadModels {
     /// - Throws: ``ProjectionError/Code/query``.
     public func units() throws(ProjectionError) -> [UnitRecord] {
         try read("the units") { db in
-            var keys: [String: [UnitKeyRecord]] = [:]
+            var keys: [ExactText: [UnitKeyRecord]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM unit_keys ORDER BY added_index") {
                 let key = UnitKeyRecord(row: row)
-                keys[key.unit, default: []].append(key)
+                keys[ExactText(key.unit), default: []].append(key)
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM units ORDER BY id").map { row in
                 UnitRecord(id: row["id"], name: row["name"], role: row["role"],
                            registeredIndex: UInt64(row["registered_index"] as Int64), registeredAt: row["registered_at"],
-                           activeKeys: row["active_keys"], keys: keys[row["id"] as String] ?? [])
+                           activeKeys: row["active_keys"], keys: keys[ExactText(row["id"] as String)] ?? [])
             }
         }
     }
@@ -272,20 +272,23 @@ extension ReadModels {
     /// - Throws: ``ProjectionError/Code/query``.
     public func audits() throws(ProjectionError) -> [AuditRecord] {
         try read("the audits") { db in
-            var followUps: [String: [AuditFollowUpRecord]] = [:]
+            // Keyed by bytes, as SQLite keys the rows: two spellings of an audit or finding id
+            // are two audits or findings.
+            struct FindingKey: Hashable { let audit: ExactText; let finding: ExactText }
+            var followUps: [FindingKey: [AuditFollowUpRecord]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_follow_ups ORDER BY log_index") {
                 let f = AuditFollowUpRecord(row: row)
-                followUps[f.auditID + "\n" + f.finding, default: []].append(f)
+                followUps[FindingKey(audit: ExactText(f.auditID), finding: ExactText(f.finding)), default: []].append(f)
             }
-            var findings: [String: [AuditFindingRecord]] = [:]
+            var findings: [ExactText: [AuditFindingRecord]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_findings ORDER BY log_index") {
                 var f = AuditFindingRecord(row: row)
-                f.followUps = followUps[f.auditID + "\n" + f.finding] ?? []
-                findings[f.auditID, default: []].append(f)
+                f.followUps = followUps[FindingKey(audit: ExactText(f.auditID), finding: ExactText(f.finding))] ?? []
+                findings[ExactText(f.auditID), default: []].append(f)
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM audits ORDER BY id").map { row in
                 var a = AuditRecord(row: row)
-                a.findings = findings[a.id] ?? []
+                a.findings = findings[ExactText(a.id)] ?? []
                 return a
             }
         }

@@ -1,6 +1,7 @@
 import GRDB
 import Jejak
 import JejakDomain
+import JejakJSON
 
 /// The registry read model: the units (`units`) and their keys (`unit_keys`) as the registry
 /// stands after the entries applied. See the `ReadModels` article for every column.
@@ -48,7 +49,7 @@ public struct UnitsProjection: Projection {
     /// events its registry accepts, so they are applied as they come.
     public func apply(_ entry: LogEntry, in db: Database) throws {
         let e = entry.event
-        guard e.subject.hasPrefix("registry/") else { return }
+        guard e.subject.hasBytePrefix("registry/") else { return }
         let data = e.data, index = Int64(entry.index), at = entry.appended.rfc3339
         guard let unit = data["unit"]?.stringValue else { return }
         switch e.type {
@@ -79,7 +80,8 @@ public struct UnitsProjection: Projection {
 
     /// The `name+keyid` hint of a vkey string (its first two `+`-separated fields).
     static func keyID(_ vkey: String) -> String {
-        vkey.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).prefix(2).joined(separator: "+")
+        let fields = vkey.utf8.split(separator: UInt8(ascii: "+"), maxSplits: 2, omittingEmptySubsequences: false)
+        return fields.prefix(2).map { String(decoding: $0, as: UTF8.self) }.joined(separator: "+")
     }
 }
 
@@ -124,12 +126,12 @@ public struct ActivityProjection: Projection {
     /// Counts the batch's exchange and audit events in memory, then adds them to `activity`
     /// with one upsert per unit and month touched.
     public func apply(batch entries: ArraySlice<LogEntry>, in db: Database) throws {
-        struct Key: Hashable { let unit: String; let month: String }
+        struct Key: Hashable { let unit: ExactText; let month: String }
         var counts: [Key: [Int64]] = [:]
         var order: [Key] = []
         var lastMillis = Int64.min, month = ""
         func add(_ column: Int, _ unit: String, published: Bool) {
-            let key = Key(unit: unit, month: month)
+            let key = Key(unit: ExactText(unit), month: month)
             var row = counts[key] ?? { order.append(key); return [Int64](repeating: 0, count: Self.counters.count) }()
             row[column] += 1
             if published { row[0] += 1 }
@@ -137,7 +139,7 @@ public struct ActivityProjection: Projection {
         }
         for entry in entries {
             let e = entry.event
-            guard let column = Self.columnOfType[e.type] else { continue }
+            guard let column = Self.columnOfType[ExactText(e.type)] else { continue }
             if entry.appended.millisecondsSinceEpoch != lastMillis {
                 lastMillis = entry.appended.millisecondsSinceEpoch
                 month = timeZone.month(of: entry.appended)
@@ -162,7 +164,7 @@ public struct ActivityProjection: Projection {
             """)
         for key in order {
             guard let row = counts[key] else { continue }
-            try upsert.execute(arguments: StatementArguments([key.unit, key.month] + row.map { $0 as any DatabaseValueConvertible }))
+            try upsert.execute(arguments: StatementArguments([key.unit.string as any DatabaseValueConvertible, key.month] + row.map { $0 as any DatabaseValueConvertible }))
         }
     }
 
@@ -174,18 +176,18 @@ public struct ActivityProjection: Projection {
     static let requestsMade = 1, requestsReceived = 2, distributions = 8, distributionsReceived = 9
 
     /// The column (in ``counters``) each exchange and audit type counts in for its publisher.
-    static let columnOfType: [String: Int] = {
-        var map: [String: Int] = [:]
+    static let columnOfType: [ExactText: Int] = {
+        var map: [ExactText: Int] = [:]
         for type in DomainEventType.allCases {
             switch type {
-            case .exchangeRequested: map[type.rawValue] = requestsMade
-            case .exchangeDelivered: map[type.rawValue] = 3
-            case .exchangeAcknowledged: map[type.rawValue] = 4
-            case .exchangeRejected: map[type.rawValue] = 5
-            case .exchangeDeclined: map[type.rawValue] = 6
-            case .exchangeWithdrawn: map[type.rawValue] = 7
-            case .exchangeDistributed: map[type.rawValue] = distributions
-            case .auditOpened, .auditFindingRecorded, .auditFollowUpRecorded, .auditClosed: map[type.rawValue] = 10
+            case .exchangeRequested: map[ExactText(type.rawValue)] = requestsMade
+            case .exchangeDelivered: map[ExactText(type.rawValue)] = 3
+            case .exchangeAcknowledged: map[ExactText(type.rawValue)] = 4
+            case .exchangeRejected: map[ExactText(type.rawValue)] = 5
+            case .exchangeDeclined: map[ExactText(type.rawValue)] = 6
+            case .exchangeWithdrawn: map[ExactText(type.rawValue)] = 7
+            case .exchangeDistributed: map[ExactText(type.rawValue)] = distributions
+            case .auditOpened, .auditFindingRecorded, .auditFollowUpRecorded, .auditClosed: map[ExactText(type.rawValue)] = 10
             default: continue
             }
         }

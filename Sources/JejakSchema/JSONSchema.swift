@@ -85,7 +85,7 @@ public struct JSONSchema: Sendable {
         if case .string(let id)? = schema["$id"] {
             let uri = URIReference(id).resolved(against: URIReference(SchemaRegistry.defaultBaseURI)).withoutFragment
             rootID = uri.string
-            if let resource = index.resourceByURI[uri.string] {
+            if let resource = index.resourceByURI[ExactText(uri.string)] {
                 let root = index.resources[resource].root
                 if root.pointer.isEmpty, index.documents[root.document].root == schema {
                     document = root.document
@@ -100,7 +100,7 @@ public struct JSONSchema: Sendable {
         }
         var compiler = Compiler(index: index, options: options)
         program = try compiler.compileProgram(root: LocationKey(document: root, pointer: ""))
-        id = rootID.flatMap { index.resourceByURI[$0] }.map { index.resources[$0].uri }
+        id = rootID.flatMap { index.resourceByURI[ExactText($0)] }.map { index.resources[$0].uri }
     }
 
     /// Parses and compiles a schema.

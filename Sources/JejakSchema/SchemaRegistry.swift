@@ -41,7 +41,7 @@ public struct SchemaRegistry: Sendable {
     ///
     /// - Parameter uri: An absolute URI without fragment.
     public func contains(_ uri: String) -> Bool {
-        index.resourceByURI[uri] != nil
+        index.resourceByURI[ExactText(uri)] != nil
     }
 
     /// Registers a schema document.
@@ -79,7 +79,7 @@ public struct SchemaRegistry: Sendable {
             retrieval = URIReference(id)
         }
         let address = retrieval.withoutFragment.string
-        if let resource = index.resourceByURI[address] {
+        if let resource = index.resourceByURI[ExactText(address)] {
             let root = index.resources[resource].root
             if root.pointer.isEmpty, index.documents[root.document].root == schema {
                 return index.resources[resource].uri

@@ -1,3 +1,4 @@
+import JejakJSON
 import JejakCrypto
 
 /// An error from building, parsing or signing a checkpoint: a code naming the rule that was
@@ -116,14 +117,14 @@ public struct Checkpoint: Hashable, Sendable {
         guard let size = TextFormat.parseDecimal(lines[1]) else {
             throw CheckpointError(
                 .invalidSize,
-                "a checkpoint tree size is a decimal without leading zeros, below 2^64: \(String(reflecting: String(lines[1].prefix(40))))")
+                "line 2 of a checkpoint text must be its tree size: a decimal without leading zeros, below 2^64")
         }
         guard let raw = TextFormat.decodeBase64(lines[2]), raw.count == SHA256Digest.byteCount,
               let root = try? SHA256Digest(bytes: raw)
         else {
             throw CheckpointError(
                 .invalidRootHash,
-                "a checkpoint root hash is the canonical base64 of 32 bytes: \(String(reflecting: String(lines[2].prefix(60))))")
+                "line 3 of a checkpoint text must be its root hash: the canonical base64 of 32 bytes")
         }
         try self.init(origin: lines[0], size: size, rootHash: root, extensions: Array(lines[3...]))
     }
@@ -189,7 +190,7 @@ public struct SignedCheckpoint: Hashable, Sendable {
     ///   key's name is not the checkpoint's origin (a policy accepts a log signature only under
     ///   the origin's name).
     public static func sign(_ checkpoint: Checkpoint, with logKey: SignerKey) throws(CheckpointError) -> SignedCheckpoint {
-        guard logKey.name == checkpoint.origin else {
+        guard logKey.name.sameBytes(as: checkpoint.origin) else {
             throw CheckpointError(
                 .keyNameMismatch,
                 "the log key is named \(String(reflecting: logKey.name)), but the checkpoint origin is \(String(reflecting: checkpoint.origin))")

@@ -1,3 +1,4 @@
+import JejakJSON
 import JejakCrypto
 
 /// An error from parsing, building or applying a tlog-policy: a code naming the rule that was
@@ -16,6 +17,8 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidCharacter = Code("invalidCharacter")
         /// An unknown keyword, or a line with the wrong number of items.
         public static let malformedLine = Code("malformedLine")
+        /// The file holds a private key (`PRIVATE+KEY+…`, `AGE-SECRET-KEY-…`), not a policy.
+        public static let privateKey = Code("privateKey")
         /// A vkey that does not parse (the message carries the crypto layer's reason).
         public static let invalidKey = Code("invalidKey")
         /// A log key that is not an Ed25519 or cosignature key, or a witness key that is not a
@@ -231,7 +234,7 @@ public struct TlogPolicy: Hashable, Sendable {
     // MARK: - Quorum
 
     /// Whether witnesses with these policy names having cosigned satisfies the quorum.
-    public func isQuorumSatisfied(byWitnessesNamed names: Set<String>) -> Bool {
+    public func isQuorumSatisfied(byWitnessesNamed names: some Sequence<String>) -> Bool {
         isQuorumSatisfied(by: Set(names.map { Array($0.utf8) }))
     }
 
@@ -260,7 +263,7 @@ public struct TlogPolicy: Hashable, Sendable {
     public func verify(_ checkpoint: SignedCheckpoint) throws(PolicyError) -> VerifiedCheckpoint {
         let note = checkpoint.note
         let origin = checkpoint.checkpoint.origin
-        let originLogs = logs.filter { $0.key.name == origin }
+        let originLogs = logs.filter { $0.key.name.sameBytes(as: origin) }
         guard !originLogs.isEmpty else {
             throw PolicyError(.unknownOrigin, "no log of the policy has the origin \(String(reflecting: String(origin.prefix(100))))\(origin.count > 100 ? "…" : "")")
         }
@@ -361,6 +364,12 @@ struct PolicyParser {
     private static let newline: UInt8 = 0x0A
 
     mutating func parse(_ bytes: [UInt8]) throws(PolicyError) -> TlogPolicy {
+        // A key file given by mistake is named as such, and nothing of it is quoted.
+        if PrivateKeyText.appears(in: bytes) {
+            throw PolicyError(
+                .privateKey,
+                "this file holds a private key, not a tlog-policy (nothing of it is shown): give the policy file, and keep the key file to its owner")
+        }
         // The character set, over the whole file first.
         var line = 1
         for b in bytes {
@@ -389,7 +398,8 @@ struct PolicyParser {
             case "group": try parseGroup(args)
             case "quorum": try parseQuorum(args)
             default:
-                throw error(.malformedLine, "unknown keyword \(Self.show(keyword)); expected log, witness, group or quorum")
+                // The line is not quoted: a file given by mistake could hold a secret.
+                throw error(.malformedLine, "the line does not start with a policy keyword (log, witness, group or quorum)")
             }
         }
         guard let quorum else {

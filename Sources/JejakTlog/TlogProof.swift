@@ -114,7 +114,7 @@ public struct TlogProof: Hashable, Sendable {
         guard var line = nextLine() else { throw malformed("the index line is missing") }
 
         var extra: [UInt8]?
-        if line.hasPrefix("extra ") {
+        if line.utf8.starts(with: "extra ".utf8) {
             guard let bytes = TextFormat.decodeBase64(line.dropFirst(6)) else {
                 throw malformed("the extra line is not canonical standard base64")
             }
@@ -122,8 +122,9 @@ public struct TlogProof: Hashable, Sendable {
             guard let next = nextLine() else { throw malformed("the index line is missing") }
             line = next
         }
-        guard line.hasPrefix("index "), let index = TextFormat.parseDecimal(line.dropFirst(6)) else {
-            throw malformed("expected `index <n>` (a decimal without leading zeros), got \(String(reflecting: String(line.prefix(60))))")
+        guard line.utf8.starts(with: "index ".utf8), let index = TextFormat.parseDecimal(line.dropFirst(6)) else {
+            // The line itself is not quoted: a file given by mistake could hold a secret.
+            throw malformed("expected `index <n>` (a decimal without leading zeros) on the line after the header")
         }
 
         var proof: [SHA256Digest] = []

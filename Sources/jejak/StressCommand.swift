@@ -56,7 +56,7 @@ struct StressCommand: AsyncParsableCommand {
                     try attempt { try KeyFile.write(key, to: path) }
                 }
                 let registry = try attempt { try ledger.registry() }
-                if registry.units[name] == nil {
+                if registry.unit(name) == nil {
                     _ = try await attempt { try await ledger.append(try authority.registerUnit(name, name: name, role: .biro)) }
                 }
                 if !(try attempt { try ledger.registry() }).keys(of: name).contains(where: { $0.vkey == key.verifierKey }) {
@@ -148,18 +148,22 @@ struct StressCommand: AsyncParsableCommand {
             var batches: [String: Int] = [:]
             var receipts: [(String, UInt64)] = []
             for path in journals {
-                for line in try readText(path).split(separator: "\n") {
+                // A damaged line is named by its number, never quoted: the file could be anything.
+                for (number, line) in try readText(path).split(separator: "\n").enumerated() {
                     let f = line.split(separator: " ", maxSplits: 2)
                     switch f.first {
-                    case "B" where f.count == 3: batches[String(f[1])] = Int(f[2]) ?? 0
+                    case "B" where f.count == 3:
+                        if let n = Int(f[2]), n >= 0 { batches[String(f[1])] = n } else {
+                            problems.append("\(path) line \(number + 1) is a damaged journal line")
+                        }
                     case "R" where f.count == 3:
                         if let i = UInt64(f[2]) { receipts.append((String(f[1]), i)) } else {
-                            problems.append("a damaged journal line: \(line)")
+                            problems.append("\(path) line \(number + 1) is a damaged journal line")
                         }
                     case "S", "F": continue
                     default:
                         // A SIGKILL can cut no line short (one write each), so any other line is damage.
-                        problems.append("a damaged journal line: \(line)")
+                        problems.append("\(path) line \(number + 1) is a damaged journal line")
                     }
                 }
             }

@@ -34,7 +34,7 @@ struct UnitCommand: AsyncParsableCommand {
         /// Signs the registry event `make` builds for the key, and appends it.
         func append(_ make: (RegistryAuthority, VerifierKey) throws -> SignedEvent) async throws {
             let key = try parseVerifierKey(vkey)
-            guard key.name == unit else {
+            guard key.name.sameBytes(as: unit) else {
                 throw CLIFailure(description: "the key is named \"\(key.name)\", not after the unit \"\(unit)\"")
             }
             let ledger = try ledgerOption.open(readOnly: false)
@@ -125,7 +125,7 @@ struct UnitCommand: AsyncParsableCommand {
         func run() throws {
             let ledger = try ledgerOption.open(readOnly: true)
             let registry = try attempt { try ledger.registry() }
-            for unit in registry.units.values.sorted(by: { $0.id < $1.id }) {
+            for unit in registry.units.sorted(by: { $0.key < $1.key }).map(\.value) {
                 let keys = registry.keys(of: unit.id)
                 if json {
                     let keyValues: [JSONValue] = keys.map { k in

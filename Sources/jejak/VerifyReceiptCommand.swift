@@ -9,9 +9,10 @@ struct VerifyReceiptCommand: ParsableCommand {
         abstract: "Check offline that a receipt proves a signed event is in the log (no ledger needed).",
         discussion: """
             RECEIPT is a C2SP tlog-proof as `jejak publish --receipt` writes it; --event is the \
-            signed event (the DSSE envelope JSON, as `jejak publish --event-out` writes it); \
+            signed event (the DSSE envelope JSON, byte for byte as `jejak publish --event-out` \
+            writes it: the bytes given are checked, never a re-serialisation of them); \
             --policy is the ledger's C2SP tlog-policy file (DIR/policy), obtained out of band. \
-            The command rebuilds the entry from the event and the receipt's appended time, \
+            The command rebuilds the entry from the event file's bytes and the receipt's appended time, \
             checks that the checkpoint is signed by the policy's log and cosigned by a quorum of \
             its witnesses, and that the inclusion proof binds the entry to the checkpoint's root. \
             It prints one sentence; exit code 0 means valid, 1 invalid (the sentence says why).
@@ -29,13 +30,20 @@ struct VerifyReceiptCommand: ParsableCommand {
 
     func run() throws {
         let receipt = try attempt { try Receipt(parsing: try Self.text(self.receipt)) }
-        let signed = try attempt { try SignedEvent(json: Array(try Self.text(event).utf8)) }
+        let eventBytes = try Self.bytes(event)
+        let signed = try attempt { try SignedEvent(json: eventBytes) }
         let policy: TlogPolicy
         do { policy = try TlogPolicy(parsing: try Self.text(self.policy)) } catch let e as PolicyError {
             throw CLIFailure(description: "\(self.policy) is not a valid tlog-policy: \(e.message) [\(e.code)]")
         }
+        // The bytes given are what is checked: a receipt proves the envelope exactly as the log
+        // stores it, and a file that says anything more (or the same, formatted otherwise) is
+        // not what the log holds.
+        guard eventBytes == signed.jsonBytes else {
+            throw CLIFailure(description: "invalid: \(event) is not byte for byte the signed event the log stores (compact JSON with payloadType, payload and signatures, as `jejak publish --event-out` writes it), so the receipt does not prove it")
+        }
         let verified: VerifiedCheckpoint
-        do { verified = try receipt.verify(signed, policy: policy) } catch {
+        do { verified = try receipt.verify(envelopeJSON: eventBytes, policy: policy) } catch {
             throw CLIFailure(description: "invalid: the receipt does not prove the event \"\(signed.event.id)\": \(Self.reason(error))")
         }
         let cp = verified.checkpoint
@@ -47,10 +55,15 @@ struct VerifyReceiptCommand: ParsableCommand {
 
     /// Reads a text file given on the command line.
     static func text(_ path: String) throws -> String {
+        String(decoding: try bytes(path), as: UTF8.self)
+    }
+
+    /// The bytes of a file given on the command line, exactly.
+    static func bytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIFailure(description: "cannot read \(path)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return [UInt8](data)
     }
 
     static func reason(_ error: any Error) -> String {

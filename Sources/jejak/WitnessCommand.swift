@@ -52,7 +52,7 @@ struct WitnessCommand: ParsableCommand {
             print("witness \(name) \(witness.key)")
             if let opened {
                 let policy = try attempt { try opened.addWitness(name: name, key: witness.key) }
-                if let log = policy.logs.first(where: { $0.key.name == opened.origin }) {
+                if let log = policy.logs.first(where: { $0.key.name.sameBytes(as: opened.origin) }) {
                     try witnessing { try witness.trust(log: log.key) }
                 }
                 print("Added to \(opened.directory.policy) with quorum \(name).")

@@ -358,8 +358,8 @@ struct SeedRun: Sendable, CustomTestStringConvertible {
         let registry = try fixture.ledger.registry()
         #expect(Set(report.keys.keys) == seeds.units.ids)
         for unit in seeds.units.units {
-            #expect(registry.units[unit.id]?.role == unit.role)
-            #expect(registry.units[unit.id]?.name == unit.name)
+            #expect(registry.unit(unit.id)?.role == unit.role)
+            #expect(registry.unit(unit.id)?.name == unit.name)
             #expect(registry.keys(of: unit.id).map(\.vkey) == [report.keys[unit.id]?.verifierKey].compactMap { $0 })
         }
 

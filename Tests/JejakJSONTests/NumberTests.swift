@@ -59,6 +59,24 @@ struct NumberTests {
         }
     }
 
+    /// Exponents too large for any integer type saturate instead of trapping: a number in an
+    /// event's data is read before any signature is checked.
+    @Test func hugeExponentsSaturateWithoutTrapping() throws {
+        let huge = ["1e-9223372036854775808", "1.5e9223372036854775808", "100e-9223372036854775810",
+                    "11e-9223372036854775810", "1e99999999999999999999999", "-1E+99999999999999999999"]
+        for text in huge {
+            let n = try number(text)
+            _ = n.isInteger
+            _ = n.integralValue
+            _ = n.numericallyEquals(try number("1"))
+            _ = n.isNumericallyLess(than: try number("1"))
+        }
+        #expect(try !number("1e-10000000000000000000").isInteger)
+        #expect(try number("1e10000000000000000000").isInteger)
+        #expect(try number("1e-10000000000000000000").isNumericallyLess(than: number("1e-400")))
+        #expect(try number("1e400").isNumericallyLess(than: number("1e10000000000000000000")))
+    }
+
     @Test func integralValue() throws {
         #expect(try number("1.0").integralValue == 1)
         #expect(try number("1e3").integralValue == 1000)

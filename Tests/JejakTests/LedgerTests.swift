@@ -128,7 +128,7 @@ import Testing
         let error = await #expect(throws: LedgerError.self) { try await f.ledger.append(try f.event(key)) }
         #expect(error?.code == .keyNotActive)
 
-        let record = try #require(try f.ledger.registry().keys[key.verifierKey.hint])
+        let record = try #require(try f.ledger.registry().key(hint: key.verifierKey.hint))
         #expect(record.isActive(at: before.index), "the earlier event was signed by a then-active key")
         #expect(!record.isActive(at: revoked.index + 1))
         #expect(record.revokedAt == revoked.index)

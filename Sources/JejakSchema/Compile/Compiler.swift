@@ -17,7 +17,7 @@ struct Compiler {
     /// Edges between nodes that apply to the same instance location (in-place applicators and
     /// references), for loop detection.
     private var inPlaceEdges: [Int: [Int]] = [:]
-    private var dynamicNames: Set<String> = []
+    private var dynamicNames: Set<ExactText> = []
     private var usesDynamicRef = false
 
     init(index: SchemaIndex, options: SchemaOptions, resolvesReferences: Bool = true) {
@@ -33,7 +33,7 @@ struct Compiler {
         let documentKeys = index.subschemas.keys.filter { $0.document == root.document }.sorted { $0.pointer < $1.pointer }
         for key in documentKeys { _ = try compile(key) }
         // Dynamic anchors of every resource that has compiled nodes, for the names in use.
-        var dynamicAnchors: [Int: [String: Int]] = [:]
+        var dynamicAnchors: [Int: [ExactText: Int]] = [:]
         if usesDynamicRef {
             var done = 0
             while done < nodes.count {
@@ -150,12 +150,12 @@ struct Compiler {
             throw error(.invalidKeywordValue, entry, keyword, "\(keyword) must be an array of strings")
         }
         var names: [String] = []
-        var seen: Set<ByteKey> = []
+        var seen: Set<ExactText> = []
         for element in elements {
             guard case .string(let s) = element else {
                 throw error(.invalidKeywordValue, entry, keyword, "\(keyword) must be an array of strings, not contain \(brief(element))")
             }
-            guard seen.insert(ByteKey(s)).inserted else {
+            guard seen.insert(ExactText(s)).inserted else {
                 throw error(.invalidKeywordValue, entry, keyword, "\(keyword) lists \"\(s)\" twice")
             }
             names.append(s)
@@ -195,7 +195,7 @@ struct Compiler {
         var dynamicName: String?
         if keyword == "$dynamicRef", let fragment = URIReference(text).fragment,
            let name = JSONPointer.percentDecode(fragment), !name.hasPrefix("/"), !name.isEmpty,
-           index.dynamicAnchorAt[target] == name {
+           index.dynamicAnchorAt[target].map({ $0.sameBytes(as: name) }) == true {
             dynamicName = name
         }
         return (node, dynamicName)
@@ -394,7 +394,7 @@ struct Compiler {
             edges.append(target.node)
             if let name = target.dynamicName {
                 usesDynamicRef = true
-                dynamicNames.insert(name)
+                dynamicNames.insert(ExactText(name))
                 applicators.append(.dynamicRef(target.node, name: name))
             } else {
                 applicators.append(.ref(target.node))

@@ -8,9 +8,9 @@ final class Program: Sendable {
     /// Whether any `$dynamicRef` needs the dynamic scope tracked during evaluation.
     let tracksDynamicScope: Bool
     /// Per resource: `$dynamicAnchor` name → node, for the names some `$dynamicRef` looks up.
-    let dynamicAnchors: [Int: [String: Int]]
+    let dynamicAnchors: [Int: [ExactText: Int]]
 
-    init(nodes: [Node], root: Int, tracksDynamicScope: Bool, dynamicAnchors: [Int: [String: Int]]) {
+    init(nodes: [Node], root: Int, tracksDynamicScope: Bool, dynamicAnchors: [Int: [ExactText: Int]]) {
         self.nodes = nodes
         self.root = root
         self.tracksDynamicScope = tracksDynamicScope
@@ -131,7 +131,7 @@ final class PropertyApplicator: Sendable {
     let names: [String]
     let nodes: [Int]
     /// Name → position in `names`, for schemas with many properties.
-    let lookup: [ByteKey: Int]?
+    let lookup: [ExactText: Int]?
     let patterns: [(regex: ECMARegex, node: Int)]
     let additional: Int?
 
@@ -139,8 +139,8 @@ final class PropertyApplicator: Sendable {
         names = properties.map(\.0)
         nodes = properties.map(\.1)
         if properties.count > 8 {
-            var table: [ByteKey: Int] = [:]
-            for (position, name) in names.enumerated() { table[ByteKey(name)] = position }
+            var table: [ExactText: Int] = [:]
+            for (position, name) in names.enumerated() { table[ExactText(name)] = position }
             lookup = table
         } else {
             lookup = nil
@@ -152,8 +152,8 @@ final class PropertyApplicator: Sendable {
     /// The position in `names` of `name`, compared by UTF-8 bytes.
     @inline(__always)
     func position(of name: String) -> Int? {
-        if let lookup { return lookup[ByteKey(name)] }
-        for position in names.indices where bytesEqual(names[position], name) { return position }
+        if let lookup { return lookup[ExactText(name)] }
+        for position in names.indices where names[position].sameBytes(as: name) { return position }
         return nil
     }
 }
@@ -194,41 +194,4 @@ enum Keyword: Sendable {
     /// A `$dynamicRef` whose initial target carries `$dynamicAnchor` `name`: resolved at
     /// evaluation time to the outermost resource in the dynamic scope with that dynamic anchor.
     case dynamicRef(Int, name: String)
-}
-
-/// A string compared and hashed by its UTF-8 bytes (JSON names are code point sequences;
-/// Swift's `String` equality would merge canonically equivalent ones).
-struct ByteKey: Hashable, Sendable {
-    let string: String
-
-    init(_ string: String) {
-        self.string = string
-    }
-
-    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { bytesEqual(lhs.string, rhs.string) }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(string.utf8.count)
-        let done: Void? = string.utf8.withContiguousStorageIfAvailable {
-            hasher.combine(bytes: UnsafeRawBufferPointer($0))
-        }
-        if done == nil {
-            for byte in string.utf8 { hasher.combine(byte) }
-        }
-    }
-}
-
-/// Whether two strings have the same UTF-8 bytes.
-@inline(__always)
-func bytesEqual(_ a: String, _ b: String) -> Bool {
-    let au = a.utf8
-    let bu = b.utf8
-    guard au.count == bu.count else { return false }
-    // Different under canonical equivalence implies different bytes; `==` has fast paths.
-    guard a == b else { return false }
-    let fast = au.withContiguousStorageIfAvailable { pa in
-        bu.withContiguousStorageIfAvailable { pb in pa.elementsEqual(pb) }
-    }
-    if let fast, let result = fast { return result }
-    return au.elementsEqual(bu)
 }

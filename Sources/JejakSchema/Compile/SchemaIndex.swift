@@ -1,9 +1,21 @@
 import JejakJSON
 
 /// Where a subschema is: a document and a JSON Pointer from its root.
+///
+/// Pointers compare by their bytes: two member names that Swift's `String` deems canonically
+/// equivalent are two locations.
 struct LocationKey: Hashable, Sendable {
     let document: Int
     let pointer: String
+
+    static func == (lhs: LocationKey, rhs: LocationKey) -> Bool {
+        lhs.document == rhs.document && lhs.pointer.sameBytes(as: rhs.pointer)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(document)
+        hasher.combine(ExactText(pointer))
+    }
 }
 
 /// A subschema found while indexing a document.
@@ -26,7 +38,7 @@ struct ResourceEntry: Sendable {
     /// The tokens of `root.pointer`.
     let rootTokens: [String]
     /// `$dynamicAnchor` name → the subschema carrying it.
-    var dynamicAnchors: [String: LocationKey] = [:]
+    var dynamicAnchors: [ExactText: LocationKey] = [:]
 }
 
 /// Every schema document known to a registry (or a compilation): their subschemas, resources
@@ -36,9 +48,9 @@ struct SchemaIndex: Sendable {
     var documents: [(uri: String, root: JSONValue)] = []
     var subschemas: [LocationKey: SubschemaEntry] = [:]
     var resources: [ResourceEntry] = []
-    var resourceByURI: [String: Int] = [:]
+    var resourceByURI: [ExactText: Int] = [:]
     /// `"<resource uri>#<name>"` → the subschema with that `$anchor` or `$dynamicAnchor`.
-    var anchors: [String: LocationKey] = [:]
+    var anchors: [ExactText: LocationKey] = [:]
     /// Subschemas with a `$dynamicAnchor`, and its name.
     var dynamicAnchorAt: [LocationKey: String] = [:]
 
@@ -71,7 +83,7 @@ struct SchemaIndex: Sendable {
         let target = URIReference(reference).resolved(against: URIReference(base))
         let uri = target.withoutFragment.string
         let fragment = target.fragment ?? ""
-        guard let resourceIndex = resourceByURI[uri] else { return nil }
+        guard let resourceIndex = resourceByURI[ExactText(uri)] else { return nil }
         let resource = resources[resourceIndex]
         if fragment.isEmpty { return resource.root }
         guard let decoded = JSONPointer.percentDecode(fragment) else { return nil }
@@ -81,7 +93,7 @@ struct SchemaIndex: Sendable {
                 document: resource.root.document, pointer: JSONPointer.render(resource.rootTokens + tokens))
             return subschemas[key] == nil ? nil : key
         }
-        return anchors[resource.uri + "#" + decoded]
+        return anchors[ExactText(resource.uri + "#" + decoded)]
     }
 }
 
@@ -131,14 +143,14 @@ private struct Walker {
     }
 
     mutating func addResource(uri: String, tokens: [String], keyword: String?) throws(SchemaError) -> Int {
-        guard index.resourceByURI[uri] == nil else {
+        guard index.resourceByURI[ExactText(uri)] == nil else {
             throw error(
                 .duplicateIdentifier, keyword, keyword.map { tokens + [$0] } ?? tokens,
                 "the URI \(uri) already identifies another schema")
         }
         let key = LocationKey(document: document, pointer: JSONPointer.render(tokens))
         index.resources.append(ResourceEntry(uri: uri, root: key, rootTokens: tokens))
-        index.resourceByURI[uri] = index.resources.count - 1
+        index.resourceByURI[ExactText(uri)] = index.resources.count - 1
         return index.resources.count - 1
     }
 
@@ -204,7 +216,7 @@ private struct Walker {
             if isDocumentRoot {
                 displayURI = base
                 if base != documentURI {
-                    guard index.resourceByURI[base] == nil else {
+                    guard index.resourceByURI[ExactText(base)] == nil else {
                         throw error(
                             .duplicateIdentifier, "$id", tokens + ["$id"],
                             "the URI \(base) already identifies another schema")
@@ -213,7 +225,7 @@ private struct Walker {
                     // the $id is canonical.
                     let old = index.resources[resource]
                     index.resources[resource] = ResourceEntry(uri: base, root: old.root, rootTokens: old.rootTokens)
-                    index.resourceByURI[base] = resource
+                    index.resourceByURI[ExactText(base)] = resource
                 }
             } else {
                 resource = try addResource(uri: base, tokens: tokens, keyword: "$id")
@@ -228,15 +240,15 @@ private struct Walker {
                     "\(keyword) must be a name matching ^[A-Za-z_][-A-Za-z0-9._]*$")
             }
             let uri = index.resources[resource].uri + "#" + name
-            if let existing = index.anchors[uri] {
+            if let existing = index.anchors[ExactText(uri)] {
                 // `$anchor` and `$dynamicAnchor` with the same name on the same subschema agree.
                 guard existing == key else {
                     throw error(.duplicateIdentifier, keyword, tokens + [keyword], "the anchor \(uri) is defined twice")
                 }
             }
-            index.anchors[uri] = key
+            index.anchors[ExactText(uri)] = key
             if keyword == "$dynamicAnchor" {
-                index.resources[resource].dynamicAnchors[name] = key
+                index.resources[resource].dynamicAnchors[ExactText(name)] = key
                 index.dynamicAnchorAt[key] = name
             }
         }

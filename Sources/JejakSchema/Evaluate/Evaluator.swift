@@ -686,7 +686,7 @@ final class Evaluator {
         case .dynamicRef(let initial, let name):
             var target = initial
             for resource in scope {
-                if let found = program.dynamicAnchors[resource]?[name] {
+                if let found = program.dynamicAnchors[resource]?[ExactText(name)] {
                     target = found
                     break
                 }

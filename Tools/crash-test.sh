@@ -48,6 +48,7 @@ if [ -z "$dir" ]; then
 fi
 mkdir -p "$dir"
 ledger="$dir/ledger" keys="$dir/keys" live="$dir/live.sqlite" fresh="$dir/fresh.sqlite"
+export JEJAK_AUTHORITY_KEY="$dir/authority.key"   # outside the ledger directory
 export JEJAK_LEDGER="$ledger"
 
 fail() { echo "FAIL (trial $trial): $*" >&2; echo "work directory kept: $dir" >&2; trap - EXIT; exit 1; }

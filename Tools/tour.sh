@@ -17,10 +17,15 @@ fi
 rm -rf "$dir"
 mkdir -p "$dir"
 export JEJAK_LEDGER="$dir/ledger"
+# The registry authority's key stays outside the ledger directory (a real authority keeps it
+# offline); `jejak init` generates it there and `jejak unit` commands read it from here.
+mkdir -p "$dir/offline"
+export JEJAK_AUTHORITY_KEY="$dir/offline/authority.key"
 
 step() { printf '\n== %s\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
 
-step "create a ledger" "$jejak" init "$JEJAK_LEDGER" --origin tour.jejak.kpu.go.id/ledger
+step "create a ledger (the registry authority's key is generated outside it)" \
+  "$jejak" init "$JEJAK_LEDGER" --origin tour.jejak.kpu.go.id/ledger --authority-key "$JEJAK_AUTHORITY_KEY"
 step "register two units (signed by the registry authority)" \
   "$jejak" unit register biro-perencanaan --name "Biro Perencanaan" --role biro
 "$jejak" unit register biro-keuangan --name "Biro Keuangan" --role biro

@@ -184,12 +184,15 @@ class VKey:
     """A C2SP vkey: <name>+<8 hex key id>+<base64(type || 32-byte public key)>."""
 
     def __init__(self, text):
+        # Nothing of a text that is not a vkey is quoted: it could be a private key given by mistake.
+        if looks_private(text):
+            raise Problem("a private key was given where a vkey belongs (nothing of it is shown)")
         parts = text.strip().split("+", 2)
         if len(parts) != 3:
-            raise Problem("not a vkey (name+keyid+key): %r" % text[:80])
+            raise Problem("not a vkey (name+keyid+key)")
         self.name, hex_id, material = parts
         if not self.name or any(c.isspace() for c in self.name):
-            raise Problem("a vkey with an invalid name: %r" % text[:80])
+            raise Problem("a vkey with an invalid name")
         raw = b64decode_strict(material)
         if len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1):
             raise Problem("vkey %s: not an Ed25519 (0x01) or cosignature (0x04) key" % self.name)
@@ -237,10 +240,17 @@ def parse_checkpoint_text(text):
     return lines[0], int(lines[1]), root
 
 
+def looks_private(text):
+    """Whether a line of text starts like a private key (a signed-note key or an age identity)."""
+    return any(line.lstrip(" \t").startswith(("PRIVATE+KEY+", "AGE-SECRET-KEY-")) for line in text.split("\n"))
+
+
 class Policy:
     """A C2SP tlog-policy: log lines, witness lines, groups and one quorum."""
 
     def __init__(self, text):
+        if looks_private(text):
+            raise Problem("the policy file holds a private key, not a tlog-policy (nothing of it is shown)")
         self.logs, self.witnesses, self.groups, self.quorum = [], {}, {}, None
         for number, raw in enumerate(text.split("\n"), 1):
             words = raw.split()
@@ -278,7 +288,7 @@ class Policy:
 
 
 def verify_checkpoint(data, policy, report):
-    """Returns (origin, size, root) once the log's signature verifies; records the quorum."""
+    """Returns (origin, size, root, log key) once the log's signature verifies; records the quorum."""
     text, signatures = parse_signed_note(data)
     origin, size, root = parse_checkpoint_text(text)
     message = text.encode("utf-8")
@@ -314,7 +324,7 @@ def verify_checkpoint(data, policy, report):
     report.facts.append("checkpoint of %s at size %d, signed by %s; cosigned by %s; quorum %s met"
                         % (origin, size, signed_by.hint, ", ".join(sorted(cosigned)) or "no witness",
                            policy.quorum))
-    return origin, size, root
+    return origin, size, root, signed_by
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,6 +434,7 @@ UNIT_REGISTERED = REGISTRY + "unit-registered.v1"
 KEY_ADDED = REGISTRY + "key-added.v1"
 KEY_REVOKED = REGISTRY + "key-revoked.v1"
 REGISTRY_TYPES = {GENESIS, UNIT_REGISTERED, KEY_ADDED, KEY_REVOKED}
+STANDARD_ATTRIBUTES = {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data"}
 ROLES = {"biro", "inspektorat", "pusdatin", "kpu-provinsi", "kpu-kabkota", "external"}
 APPENDED = re.compile(rb'\{"appended":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)","envelope":(.*)\}', re.S)
 UNIT_ID = re.compile(r"[a-z0-9]([a-z0-9._/-]{0,62}[a-z0-9])?")
@@ -473,7 +484,7 @@ class Registry:
                           % (hint, source, index, key["added"], "" if revoked is None else ", revoked at %d" % revoked))
         return key["key"]
 
-    def apply(self, event, index, origin):
+    def apply(self, event, index, origin, log_key):
         etype, source = event.get("type"), event.get("source")
         from_authority = source == self.authority.name
         if (etype in REGISTRY_TYPES) != from_authority:
@@ -495,6 +506,9 @@ class Registry:
             if event.get("subject") != "registry/" + unit:
                 raise Problem("a registry event about %r belongs to the stream registry/%s" % (unit, unit))
 
+        extensions = [a for a in event if a not in STANDARD_ATTRIBUTES]
+        if extensions:
+            raise Problem("a registry event carries no extension attributes, and this one has %r" % extensions[0][:40])
         if etype == GENESIS:
             if index != 0:
                 raise Problem("a genesis event after entry 0")
@@ -502,6 +516,8 @@ class Registry:
                 raise Problem("the genesis names another authority key than the one pinned with --authority")
             if field("origin") != origin:
                 raise Problem("the genesis names the origin %r, not the checkpoint's %r" % (data.get("origin"), origin))
+            if field("log") != log_key.text:
+                raise Problem("the genesis names another log key than the policy's key for %r" % origin)
         elif etype == UNIT_REGISTERED:
             unit = field("unit")
             if not UNIT_ID.fullmatch(unit) or field("role") not in ROLES or not field("name"):
@@ -516,6 +532,10 @@ class Registry:
                 raise Problem("the key %s cannot be added to %r" % (key.hint, unit))
             if key.hint in self.keys:
                 raise Problem("the key %s is added twice" % key.hint)
+            # One raw key, one unit, once (not the authority's, not another unit's, not back
+            # after it was revoked).
+            if key.public == self.authority.public or any(k["key"].public == key.public for k in self.keys.values()):
+                raise Problem("the key %s is a public key already used in this registry" % key.hint)
             subject(unit)
             self.keys[key.hint] = {"unit": unit, "key": key, "added": index, "revoked": None}
         elif etype == KEY_REVOKED:
@@ -529,7 +549,7 @@ class Registry:
             known["revoked"] = index
 
 
-def verify_entry(index, leaf, registry, state, origin, report):
+def verify_entry(index, leaf, registry, state, origin, log_key, report):
     match = APPENDED.fullmatch(leaf)
     if not match:
         raise Problem("the leaf is not {\"appended\":\"<RFC 3339 ms Z>\",\"envelope\":{...}}")
@@ -539,6 +559,10 @@ def verify_entry(index, leaf, registry, state, origin, report):
     state["appended"] = appended
     try:
         envelope = json.loads(match.group(2), object_pairs_hook=no_duplicates)
+        # Only the members DSSE defines: the ledger refuses others rather than drop them.
+        if not isinstance(envelope, dict) or set(envelope) != {"payloadType", "payload", "signatures"} or any(
+                not isinstance(s, dict) or not set(s) <= {"keyid", "sig"} for s in envelope["signatures"]):
+            raise Problem("the envelope has members DSSE does not define")
         payload_type = envelope["payloadType"]
         payload = b64decode_lenient(envelope["payload"])
         signatures = envelope["signatures"]
@@ -549,6 +573,8 @@ def verify_entry(index, leaf, registry, state, origin, report):
         hint = signatures[0].get("keyid", "")
         sig = b64decode_lenient(signatures[0]["sig"])
         event = json.loads(payload, object_pairs_hook=no_duplicates)
+        if "\u0000" in json.dumps(event):
+            raise Problem("the event holds the character U+0000")
     except Problem:
         raise
     except Exception as e:
@@ -566,7 +592,7 @@ def verify_entry(index, leaf, registry, state, origin, report):
     if not ed25519_verify(key.public, pae(payload_type, payload), sig):
         raise Problem("the signature by %s does not verify" % hint)
     state["signatures"] += 1
-    registry.apply(event, index, origin)
+    registry.apply(event, index, origin, log_key)
 
 
 class Report:
@@ -600,7 +626,7 @@ def main():
             with open(authority_text, "r", encoding="utf-8") as f:
                 authority_text = f.read()
         authority = VKey(authority_text)
-        origin, size, root = verify_checkpoint(read_file(args.export, "checkpoint"), policy, report)
+        origin, size, root, log_key = verify_checkpoint(read_file(args.export, "checkpoint"), policy, report)
         leaves = read_entries(args.export, size, report)
         hashes = [leaf_hash(leaf) for leaf in leaves]
         computed = merkle_tree_hash(hashes)
@@ -615,7 +641,7 @@ def main():
         state = {"appended": None, "ids": {}, "signatures": 0}
         for index, leaf in enumerate(leaves):
             try:
-                verify_entry(index, leaf, registry, state, origin, report)
+                verify_entry(index, leaf, registry, state, origin, log_key, report)
             except Problem as e:
                 report.problem(index, str(e))
         report.facts.append("%d event signatures verified with the key the registry had active at their entry "

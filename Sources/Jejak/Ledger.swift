@@ -85,14 +85,15 @@ public final class Ledger: Sendable {
     ///   - path: The ledger directory; created if missing, refused if it already holds a ledger.
     ///   - origin: The log's origin, e.g. `jejak.kpu.go.id/ledger`.
     ///   - logKey: The log key to use (its name must be `origin`); generated if `nil`.
-    ///   - authorityKey: The registry authority's key; if `nil`, one named `<origin>/authority`
-    ///     is generated and written to `authority.key` (move it offline). A given key is not
-    ///     copied into the directory: only its public key is recorded.
+    ///   - authorityKey: The registry authority's key, which signs the genesis entry and every
+    ///     registry event. It is never written to the directory (only its public key is, in
+    ///     `authority.vkey`): whoever can read it can register a key for any unit and publish
+    ///     as that unit, so it belongs offline, with the registry authority.
     ///   - options: See ``Options``.
     /// - Throws: ``LedgerError`` with ``LedgerError/Code/ledgerDirectory`` (exists, unwritable),
     ///   ``LedgerError/Code/keyFile`` (bad key names or types).
     public static func create(at path: String, origin: String, logKey: SignerKey? = nil,
-                              authorityKey: SignerKey? = nil, options: Options = Options()) async throws(LedgerError) -> Ledger {
+                              authorityKey: SignerKey, options: Options = Options()) async throws(LedgerError) -> Ledger {
         let dir = LedgerDirectory(path: path)
         guard !dir.exists else {
             throw LedgerError(.ledgerDirectory, "\(path) already holds a ledger")
@@ -132,12 +133,11 @@ public final class Ledger: Sendable {
         }
     }
 
-    private static func create(_ dir: LedgerDirectory, origin: String, logKey: SignerKey?, authorityKey: SignerKey?,
+    private static func create(_ dir: LedgerDirectory, origin: String, logKey: SignerKey?, authorityKey auth: SignerKey,
                                options: Options, written: inout [String]) async throws(LedgerError) -> Ledger {
-        let log: SignerKey, auth: SignerKey
+        let log: SignerKey
         do throws(CryptoError) {
             if let logKey { log = logKey } else { log = try SignerKey.generate(name: origin) }
-            if let authorityKey { auth = authorityKey } else { auth = try SignerKey.generate(name: origin + "/authority") }
         } catch {
             throw LedgerError(.keyFile, "the origin \"\(origin)\" is not a valid key name: \(error.message)")
         }
@@ -150,10 +150,6 @@ public final class Ledger: Sendable {
         do {
             try KeyFile.write(log, to: dir.logKey)
             written.append(dir.logKey)
-            if authorityKey == nil {
-                try KeyFile.write(auth, to: dir.authorityKey)
-                written.append(dir.authorityKey)
-            }
         } catch {
             throw LedgerError(.keyFile, error.message)
         }

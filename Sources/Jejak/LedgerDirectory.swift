@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import JejakCrypto
+import JejakJSON
 
 /// The files of a ledger directory.
 ///
@@ -12,13 +13,14 @@ import JejakCrypto
 ///   store/          the LMDB environment (data.mdb, lock.mdb)
 ///   log.key         the log's private key (mode 0600); its name is the origin
 ///   log.vkey        the log's public key
-///   authority.key   the registry authority's private key, if `jejak init` generated it
-///                   (move it offline; the ledger itself never needs it)
 ///   authority.vkey  the registry authority's public key, pinned in the genesis entry
 ///   policy          a C2SP tlog-policy file for verifiers (log key, witnesses, quorum)
 ///   writer.lock     held (flock) by the one process that writes
 ///   init.incomplete present only while `jejak init` creates the ledger
 /// ```
+///
+/// The registry authority's private key is never here: whoever holds it can register a key
+/// for any unit and publish as that unit, so it stays with the authority, offline.
 public struct LedgerDirectory: Hashable, Sendable {
     /// The directory.
     public let path: String
@@ -34,8 +36,9 @@ public struct LedgerDirectory: Hashable, Sendable {
     public var logKey: String { path + "/log.key" }
     /// The log's vkey file.
     public var logVerifierKey: String { path + "/log.vkey" }
-    /// The authority key file (present only if `jejak init` generated the key).
-    public var authorityKey: String { path + "/authority.key" }
+    /// Where ledgers made before the authority's key moved out kept it. Nothing writes it; a
+    /// key found here is a key online, which `jejak` warns about.
+    public var legacyAuthorityKey: String { path + "/authority.key" }
     /// The authority's vkey file.
     public var authorityVerifierKey: String { path + "/authority.vkey" }
     /// The tlog-policy file.
@@ -59,8 +62,33 @@ public struct LedgerDirectory: Hashable, Sendable {
     /// The files `Ledger.create` writes, in the order it writes them (the store directory
     /// before the files in it).
     var createdFiles: [String] {
-        [incompleteMarker, logKey, authorityKey, logVerifierKey, authorityVerifierKey, policy,
+        [incompleteMarker, logKey, logVerifierKey, authorityVerifierKey, policy,
          store, store + "/lock.mdb", store + "/data.mdb", writerLock]
+    }
+
+    /// Whether `file` lies inside this directory (both resolved, symbolic links followed, so
+    /// `DIR/../DIR/x` is inside too). A file that does not exist yet is judged by its parent.
+    public func contains(_ file: String) -> Bool {
+        func resolved(_ p: String) -> String? {
+            guard let r = realpath(p, nil) else { return nil }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        guard let root = resolved(path) else { return false }
+        var target = file
+        var suffix = ""
+        // Walk up to the first part that exists.
+        while resolved(target) == nil {
+            guard let slash = target.utf8.lastIndex(of: UInt8(ascii: "/")) else {
+                target = "."
+                break
+            }
+            suffix = String(target[slash...]) + suffix
+            target = slash == target.startIndex ? "/" : String(target[..<slash])
+        }
+        guard let base = resolved(target) else { return false }
+        let full = base + suffix
+        return full == root || full.hasBytePrefix(root.hasSuffix("/") ? root : root + "/")
     }
 
     /// Removes `files` (among ``createdFiles``), the last first: the store's files before the

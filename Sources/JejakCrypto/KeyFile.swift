@@ -19,8 +19,10 @@ public enum KeyFile {
     /// Writes `key` to a new file at `path`: the private key string and a newline, mode 0600,
     /// flushed to disk (`fsync`) before returning.
     ///
-    /// The file is opened with `O_CREAT | O_EXCL` and mode 0600 (further narrowed by the umask,
-    /// never widened). If writing fails after the file was created, the partial file is removed.
+    /// The key is written to a new file beside `path` (`O_CREAT | O_EXCL`, mode 0600, further
+    /// narrowed by the umask, never widened), flushed, then hard-linked to `path`, which fails
+    /// if anything exists there: `path` holds the whole key or nothing, even if the process is
+    /// killed meanwhile (which can leave a `.<name>.partial-…` file beside it, mode 0600).
     ///
     /// - Throws: ``CryptoError`` with code ``CryptoError/Code/keyFileExists`` when something
     ///   (a file, a directory, a symbolic link) already exists at `path`, or
@@ -30,14 +32,17 @@ public enum KeyFile {
         defer { Secret.wipe(&content) }
         content.append(0x0A)  // reserved by privateKeyUTF8, so no reallocation
 
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
-        guard fd >= 0 else {
-            let err = errno
-            if err == EEXIST {
-                throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
-            }
-            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(err))")
+        // Written whole under a temporary name, then linked to `path` (which, like O_EXCL, fails
+        // if anything is there): a process killed meanwhile never leaves a short key at `path`.
+        if access(path, F_OK) == 0 {
+            throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
         }
+        let temporary = temporaryName(for: path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
+        guard fd >= 0 else {
+            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(errno))")
+        }
+        defer { _ = unlink(temporary) }
         var failure: CryptoError?
         content.withUnsafeBytes { raw in
             var offset = 0
@@ -57,11 +62,23 @@ public enum KeyFile {
         if close(fd) != 0, failure == nil {
             failure = CryptoError(.keyFileIO, "cannot close key file \(path): \(describe(errno))")
         }
-        if let failure {
-            _ = unlink(path)
-            throw failure
+        if let failure { throw failure }
+        guard link(temporary, path) == 0 else {
+            let err = errno
+            if err == EEXIST {
+                throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+            }
+            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(err))")
         }
         syncParentDirectory(of: path)
+    }
+
+    /// A name beside `path` for the key while it is written: `.<name>.partial-<pid>-<random>`.
+    private static func temporaryName(for path: String) -> String {
+        let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return directory + "." + name + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     /// Reads the key in the file at `path`.

@@ -6,10 +6,23 @@ import Jejak
 public struct AuditReport: Hashable, Sendable, Codable {
     /// The verdict.
     public enum Verdict: String, Hashable, Sendable, Codable {
-        /// Every check passed.
+        /// Every check passed, and the log's latest checkpoint meets the policy's quorum of
+        /// witnesses (or the policy requires none).
         case clean
+        /// Every check passed, but the policy requires witnesses and the latest checkpoint does
+        /// not meet its quorum (``AuditReport/witnessedSize`` says how far the quorum is met,
+        /// if at all): the entries after it rest on the log's signature alone, and whoever holds
+        /// the log key could have rewritten them. Not the clean verdict.
+        case unwitnessed
         /// At least one finding.
         case findings
+
+        /// The verdict for an audit with `findings` findings of a log of `size` entries whose
+        /// quorum is met up to `witnessed`, under a policy that does (or does not) require witnesses.
+        static func of(findings: Int, size: UInt64, witnessed: UInt64?, witnessRequired: Bool) -> Verdict {
+            if findings > 0 { return .findings }
+            return witnessRequired && witnessed != size ? .unwitnessed : .clean
+        }
     }
 
     /// How much was audited.
@@ -52,10 +65,14 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var checkpoint: String?
     /// Stored checkpoints checked.
     public var checkpointsChecked: Int
-    /// The largest audited checkpoint whose cosignatures satisfy the policy's quorum.
+    /// The largest audited checkpoint whose cosignatures satisfy the policy's quorum (a stored
+    /// one, the trusted one, or the earlier audited one of an incremental audit).
     public var witnessedSize: UInt64?
     /// The policy's quorum.
     public var quorum: String
+    /// Whether the policy requires witnesses (a quorum other than `none`): then the verdict is
+    /// clean only when the latest checkpoint meets it.
+    public var witnessRequired: Bool
     /// Signatures verified (events and checkpoints).
     public var signaturesVerified: Int
     /// The size of the trusted (externally held) checkpoint checked, if one was given.
@@ -82,8 +99,15 @@ public struct AuditReport: Hashable, Sendable, Codable {
         return Double(auditedTo - auditedFrom) / seconds
     }
 
-    /// The process exit status for it: 0 clean, 1 findings.
-    public var exitCode: Int32 { verdict == .clean ? 0 : 1 }
+    /// The process exit status for it: 0 clean, 1 findings, 3 no findings but not witnessed as
+    /// the policy requires (2 is left to an audit that could not run).
+    public var exitCode: Int32 {
+        switch verdict {
+        case .clean: 0
+        case .findings: 1
+        case .unwitnessed: 3
+        }
+    }
 }
 
 /// Collects findings up to ``AuditReport/maxFindings``, counting the rest.

@@ -79,8 +79,11 @@ public struct Demo: Sendable {
     public struct Files: Hashable, Sendable, Codable {
         /// The demo's directory.
         public var directory: String
-        /// The ledger directory (its `authority.key` stays there, for more registrations).
+        /// The ledger directory.
         public var ledger: String
+        /// The registry authority's private key, outside the ledger directory (a real
+        /// authority keeps it offline); `jejak unit … --authority-key` takes it.
+        public var authorityKey: String
         /// The ledger's trust policy (log key, the Inspektorat as witness and quorum).
         public var policy: String
         /// The registry authority's vkey.
@@ -104,6 +107,7 @@ public struct Demo: Sendable {
             ledger = d + "/ledger"
             policy = ledger + "/policy"
             authority = ledger + "/authority.vkey"
+            authorityKey = d + "/authority.key"
             witness = d + "/inspektorat"
             unitKeys = d + "/unit-keys"
             readModels = d + "/read-models.sqlite"
@@ -223,7 +227,15 @@ public struct Demo: Sendable {
             ledgerOptions.validator = validator
             ledgerOptions.clock = clock.ledgerClock
             do throws(LedgerError) {
-                let ledger = try await Ledger.create(at: files.ledger, origin: options.origin, options: ledgerOptions)
+                let authorityKey: SignerKey
+                do throws(CryptoError) {
+                    authorityKey = try SignerKey.generate(name: options.origin + "/authority")
+                    try KeyFile.write(authorityKey, to: files.authorityKey)
+                } catch {
+                    throw LedgerError(.keyFile, "the registry authority's key could not be made in \(files.authorityKey): \(error.message)")
+                }
+                let ledger = try await Ledger.create(at: files.ledger, origin: options.origin, authorityKey: authorityKey,
+                                                     options: ledgerOptions)
                 return (ledger, "\(options.origin), log key \(ledger.logKey.hint), authority \(ledger.authority.hint)")
             } catch {
                 throw InspectorError(.ledger, "the ledger could not be created in \(files.ledger): \(error.message)")
@@ -247,7 +259,7 @@ public struct Demo: Sendable {
 
         // 3 and 4. The units and their keys, then the scenario, published by the units.
         let authority: RegistryAuthority
-        do { authority = RegistryAuthority(key: try KeyFile.read(from: LedgerDirectory(path: files.ledger).authorityKey)) } catch {
+        do { authority = RegistryAuthority(key: try KeyFile.read(from: files.authorityKey)) } catch {
             throw InspectorError(.ledger, "the registry authority's key could not be read: \(error.message)")
         }
         let commitsBefore = try checkpointCount(ledger)

@@ -144,9 +144,13 @@ public struct ExportVerifier: Sendable {
             }
         }
         findings.merge(replay.findings)
-        return AuditReport(verdict: findings.count == 0 ? .clean : .findings, mode: .full, origin: cp.origin,
+        // An export is checked against the auditor's policy whole: a checkpoint without the
+        // quorum is a finding here (above), not a lag of the witness as in a live ledger.
+        let witnessRequired = !policy.isQuorumSatisfied(byWitnessesNamed: [String]())
+        return AuditReport(verdict: .of(findings: findings.count, size: n, witnessed: witnessed, witnessRequired: witnessRequired),
+                           mode: .full, origin: cp.origin,
                            auditedFrom: 0, auditedTo: n, checkpoint: signed.serialized, checkpointsChecked: checked,
-                           witnessedSize: witnessed, quorum: policy.quorum, signaturesVerified: replay.signaturesVerified + 1,
+                           witnessedSize: witnessed, quorum: policy.quorum, witnessRequired: witnessRequired, signaturesVerified: replay.signaturesVerified + 1,
                            trustedSize: nil, readModelTables: nil, findings: findings.findings, findingCount: findings.count,
                            units: replay.unitStatistics,
                            startedAt: LedgerTime(millisecondsSinceEpoch: Int64(started.timeIntervalSince1970 * 1000)).rfc3339,

@@ -34,7 +34,9 @@ public struct Inspector: Sendable {
         /// The trust policy (log key, witnesses, quorum); the ledger's own `policy` file if `nil`.
         public var policy: TlogPolicy?
         /// A signed checkpoint held outside the ledger (e.g. the last one the Inspektorat
-        /// cosigned), which the log must extend.
+        /// cosigned, as `Witness.lastCosigned(origin:)` gives it), which the log must extend. It
+        /// must verify with the policy's log key; when its cosignatures meet the quorum, the log
+        /// is witnessed up to its size even if the stored checkpoints lost their cosignatures.
         public var trusted: SignedCheckpoint?
         /// An earlier audited checkpoint: audit only the entries after it (incremental).
         public var since: SignedCheckpoint?
@@ -97,7 +99,8 @@ public struct Inspector: Sendable {
                 if report.findings.count < AuditReport.maxFindings { report.findings.append(f) }
             }
         }
-        report.verdict = report.findingCount == 0 ? .clean : .findings
+        report.verdict = .of(findings: report.findingCount, size: report.auditedTo, witnessed: report.witnessedSize,
+                             witnessRequired: report.witnessRequired)
         report.seconds = Date().timeIntervalSince(started)
         report.startedAt = LedgerTime(millisecondsSinceEpoch: Int64(started.timeIntervalSince1970 * 1000)).rfc3339
         return report
@@ -111,6 +114,7 @@ struct LogAudit {
 
     func run() throws(InspectorError) -> (AuditReport, UInt64) {
         let policy = try resolvePolicy()
+        if let trusted = options.trusted { try checkUsable(trusted, as: "trusted checkpoint", policy: policy) }
         var findings = FindingSink()
 
         // Checkpoint sizes first, then the log's size: a commit landing in between only adds
@@ -170,6 +174,8 @@ struct LogAudit {
 
         var checkpoints = 0
         var witnessed: UInt64?
+        // The earlier audited checkpoint, proved consistent, counts if its cosignatures meet the quorum.
+        if let since = options.since, (try? policy.verify(since)) != nil { witnessed = since.checkpoint.size }
         var trustedRoot: SHA256Digest?
         if let t = trusted?.checkpoint.size, t == start { trustedRoot = replay.frontier.root }
         var boundary = boundaries.startIndex
@@ -235,7 +241,9 @@ struct LogAudit {
             throw .ledger("the ledger could not be read during the audit", error)
         }
 
-        if let trusted { checkTrusted(trusted, root: trustedRoot, size: n, policy: policy, findings: &findings) }
+        if let trusted, checkTrusted(trusted, root: trustedRoot, size: n, policy: policy, findings: &findings) {
+            witnessed = max(witnessed ?? 0, trusted.checkpoint.size)
+        }
         checkCounts(counts, size: n, findings: &findings)
         do {
             try checkRegistryRecords(replay.registry, size: n, findings: &findings)
@@ -249,11 +257,26 @@ struct LogAudit {
 
     private func report(mode: AuditReport.Mode, from: UInt64, to: UInt64, replay: LogReplay?, findings: FindingSink,
                         policy: TlogPolicy, checkpoint: String?, checkpoints: Int, witnessed: UInt64?) -> AuditReport {
-        AuditReport(verdict: findings.count == 0 ? .clean : .findings, mode: mode, origin: ledger.origin,
+        let witnessRequired = !policy.isQuorumSatisfied(byWitnessesNamed: [String]())
+        return AuditReport(verdict: .of(findings: findings.count, size: to, witnessed: witnessed, witnessRequired: witnessRequired),
+                    mode: mode, origin: ledger.origin,
                     auditedFrom: from, auditedTo: to, checkpoint: checkpoint, checkpointsChecked: checkpoints,
-                    witnessedSize: witnessed, quorum: policy.quorum, signaturesVerified: replay?.signaturesVerified ?? 0,
+                    witnessedSize: witnessed, quorum: policy.quorum, witnessRequired: witnessRequired, signaturesVerified: replay?.signaturesVerified ?? 0,
                     trustedSize: options.trusted?.checkpoint.size, readModelTables: nil, findings: findings.findings,
                     findingCount: findings.count, units: replay?.unitStatistics ?? [], startedAt: "", seconds: 0)
+    }
+
+    /// Refuses a checkpoint given from outside that is not this log's: another origin, or no
+    /// valid signature by the policy's log key (missing cosignatures only limit what it proves).
+    private func checkUsable(_ checkpoint: SignedCheckpoint, as what: String, policy: TlogPolicy) throws(InspectorError) {
+        guard checkpoint.checkpoint.origin.sameBytes(as: ledger.origin) else {
+            throw InspectorError(.input, "the \(what) is for \(checkpoint.checkpoint.origin), not \(ledger.origin)")
+        }
+        do { _ = try policy.verify(checkpoint) } catch where error.code == .quorumNotMet {
+            // Signed by the log: it can still catch a rollback or a fork.
+        } catch {
+            throw InspectorError(.input, "the \(what) does not verify: \(error.message)")
+        }
     }
 
     private func resolvePolicy() throws(InspectorError) -> TlogPolicy {
@@ -277,14 +300,8 @@ struct LogAudit {
     private func incrementalStart(since: SignedCheckpoint, size n: UInt64, policy: TlogPolicy,
                                   findings: inout FindingSink) throws(InspectorError) -> LogReplay? {
         let m = since.checkpoint.size
-        do { _ = try policy.verify(since) } catch where error.code == .quorumNotMet {
-            // An audited checkpoint needs the log's signature, not the witnesses'.
-        } catch {
-            throw InspectorError(.input, "the earlier audited checkpoint does not verify: \(error.message)")
-        }
-        guard since.checkpoint.origin.sameBytes(as: ledger.origin) else {
-            throw InspectorError(.input, "the earlier audited checkpoint is for \(since.checkpoint.origin), not \(ledger.origin)")
-        }
+        // An audited checkpoint needs the log's signature, not the witnesses'.
+        try checkUsable(since, as: "earlier audited checkpoint", policy: policy)
         let ledger = self.ledger
         let cache = EntryCache(limit: 2048) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
         do throws(LedgerError) {
@@ -447,15 +464,20 @@ struct LogAudit {
         }
     }
 
+    /// Checks the log against the trusted checkpoint (checked against the policy before the
+    /// audit began); returns whether the log extends it and its cosignatures meet the quorum.
     private func checkTrusted(_ trusted: SignedCheckpoint, root: SHA256Digest?, size n: UInt64, policy: TlogPolicy,
-                              findings: inout FindingSink) {
+                              findings: inout FindingSink) -> Bool {
         let t = trusted.checkpoint
         if t.size > n {
             findings.add(.consistency, "the trusted checkpoint has \(t.size) entries but the log only \(n): the log was rolled back or truncated (entries \(n)..<\(t.size) are gone)",
                          index: n, checkpointSize: t.size)
+            return false
         } else if let root, root != t.rootHash {
             findings.add(.consistency, "the log's first \(t.size) entries give root \(root), not the root \(t.rootHash) of the trusted checkpoint: history was rewritten or forked",
                          checkpointSize: t.size)
+            return false
         }
+        return root != nil && (try? policy.verify(trusted)) != nil
     }
 }

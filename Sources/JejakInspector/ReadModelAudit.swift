@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Jejak
+import JejakJSON
 import JejakProjections
 
 /// Rebuilds the read models from the log into a temporary database, up to the live database's
@@ -81,7 +82,10 @@ struct ReadModelAudit {
     private func compare(_ db: Database, positions: [String: UInt64]) throws -> (Int, [Finding])? {
         var now: [String: UInt64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, position FROM live.projections") {
-            now[row["name"]] = UInt64(row["position"] as Int64)
+            guard let name = row["name"] as String?, let position = (row["position"] as Int64?).flatMap(UInt64.init(exactly:)) else {
+                continue  // a damaged row: the positions read earlier no longer match, and the comparison says so
+            }
+            now[name] = position
         }
         guard projections.allSatisfy({ now[$0.name] == positions[$0.name] }) else { return nil }
 
@@ -101,7 +105,45 @@ struct ReadModelAudit {
         for t in liveTables.intersection(rebuiltTables).sorted() {
             findings += try compareTable(t, db)
         }
+        findings += try compareSchemaObjects(db)
         return (liveTables.count, findings)
+    }
+
+    /// Every object of the live file's schema — tables, indexes, views, triggers — must be one
+    /// the projections make, with the same definition: a view can show an auditor other rows
+    /// than the tables hold, a trigger can change rows as the worker writes them, and a table
+    /// definition with another collation compares text otherwise.
+    private func compareSchemaObjects(_ db: Database) throws -> [Finding] {
+        func objects(_ schema: String) throws -> [ExactText: (type: String, sql: String?)] {
+            var out: [ExactText: (type: String, sql: String?)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM \(schema).sqlite_master WHERE name NOT LIKE 'sqlite_%'") {
+                out[ExactText(row["name"] as String)] = (row["type"], row["sql"])
+            }
+            return out
+        }
+        let live = try objects("live"), rebuilt = try objects("main")
+        var findings: [Finding] = []
+        for (name, object) in live.sorted(by: { $0.key < $1.key }) {
+            guard let made = rebuilt[name] else {
+                // Tables were compared above; other objects are named here.
+                if object.type != "table" {
+                    findings.append(Finding(rule: AuditRule.readModel.rawValue,
+                                            message: "the \(object.type) \(name.string) is not made by any projection: someone added it to the read-model file",
+                                            table: name.string))
+                }
+                continue
+            }
+            if made.type != object.type || !(made.sql ?? "").sameBytes(as: object.sql ?? "") {
+                findings.append(Finding(rule: AuditRule.readModel.rawValue,
+                                        message: "the \(object.type) \(name.string) is not defined as its projection defines it",
+                                        table: name.string))
+            }
+        }
+        for (name, made) in rebuilt.sorted(by: { $0.key < $1.key }) where live[name] == nil && made.type != "table" {
+            findings.append(Finding(rule: AuditRule.readModel.rawValue,
+                                    message: "the \(made.type) \(name.string) that its projection makes is missing", table: name.string))
+        }
+        return findings
     }
 
     private func compareTable(_ table: String, _ db: Database) throws -> [Finding] {
@@ -120,15 +162,20 @@ struct ReadModelAudit {
 
         let key = columns.first ?? ""
         func value(_ row: Row, _ column: String) -> DatabaseValue { (row[column] as DatabaseValue?) ?? .null }
-        func keyOf(_ row: Row) -> String { value(row, key).description }
-        var expected: [String: Row] = [:]
+        // Texts compare by their bytes, as SQLite compared them.
+        func keyOf(_ row: Row) -> ExactText { ExactText(value(row, key).description) }
+        func same(_ a: DatabaseValue, _ b: DatabaseValue) -> Bool {
+            if case .string(let x) = a.storage, case .string(let y) = b.storage { return x.sameBytes(as: y) }
+            return a == b
+        }
+        var expected: [ExactText: Row] = [:]
         for row in missing { expected[keyOf(row)] = row }
         var findings: [Finding] = []
-        var explained: Set<String> = []
+        var explained: Set<ExactText> = []
         for row in extra {
             let k = keyOf(row)
             if let want = expected[k] {
-                let changed = columns.filter { value(row, $0) != value(want, $0) }
+                let changed = columns.filter { !same(value(row, $0), value(want, $0)) }
                 let detail = changed.prefix(4).map { c in
                     "\(c) is \(value(row, c)), the log gives \(value(want, c))"
                 }.joined(separator: "; ")

@@ -19,7 +19,6 @@ extension AuditReport {
             }
             return out
         }
-        let clean = verdict == .clean
         var h = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">
@@ -27,15 +26,13 @@ extension AuditReport {
             <style>
             body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#222;padding:0 1rem}
             .verdict{padding:1rem 1.5rem;border-radius:.5rem;font-size:1.4rem;font-weight:600}
-            .clean{background:#e6f4ea;color:#1e6b34}.findings{background:#fde8e8;color:#9b1c1c}
+            .clean{background:#e6f4ea;color:#1e6b34}.findings{background:#fde8e8;color:#9b1c1c}.unwitnessed{background:#fff4e0;color:#8a4b00}
             table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
             th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{font-size:.85rem}
             pre{background:#f7f7f7;padding:.75rem;overflow-x:auto}
             </style></head><body>
             <h1>Integrity audit of <code>\(esc(origin))</code></h1>
-            <div class="verdict \(clean ? "clean" : "findings")">\(clean
-                ? "Intact: no findings."
-                : "\(findingCount) finding\(findingCount == 1 ? "" : "s"): the ledger is not intact.")</div>
+            <div class="verdict \(verdict.rawValue)">\(esc(verdictSentence))</div>
             <table>
             <tr><th>Audit</th><td>\(mode == .full ? "full, from genesis" : "incremental")</td></tr>
             <tr><th>Entries audited</th><td>\(auditedFrom) to \(auditedTo == 0 ? 0 : auditedTo - 1) (log size \(auditedTo))</td></tr>
@@ -92,9 +89,12 @@ extension AuditReport {
         if let t = trustedSize { lines.append("Trusted checkpoint: size \(t).") }
         if let r = readModelTables { lines.append("Read models: \(r) tables compared with a rebuild from the log.") }
         lines.append(String(format: "Took %.2f s (%.0f entries/s).", seconds, eventsPerSecond))
-        if verdict == .clean {
+        switch verdict {
+        case .clean:
             lines.append("Verdict: INTACT — no findings.")
-        } else {
+        case .unwitnessed:
+            lines.append("Verdict: NOT WITNESSED — " + verdictSentence)
+        case .findings:
             lines.append("Verdict: NOT INTACT — \(findingCount) finding\(findingCount == 1 ? "" : "s"):")
             for f in findings.prefix(maxFindings) {
                 var at: [String] = []
@@ -107,5 +107,20 @@ extension AuditReport {
             if findingCount > maxFindings { lines.append("  … and \(findingCount - maxFindings) more (see --json or --report).") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The verdict in one sentence.
+    public var verdictSentence: String {
+        switch verdict {
+        case .clean:
+            return "Intact: no findings."
+        case .findings:
+            return "\(findingCount) finding\(findingCount == 1 ? "" : "s"): the ledger is not intact."
+        case .unwitnessed:
+            let how = witnessedSize.map {
+                "the policy's quorum (\(quorum)) is met only up to size \($0), so entries \($0)–\(auditedTo - 1) rest on the log's signature alone"
+            } ?? "no checkpoint meets the policy's quorum (\(quorum)), so the whole history rests on the log's signature alone"
+            return "No findings, but \(how): whoever holds the log key could have rewritten them. Have the witness cosign (`jejak witness cosign`), or audit against a checkpoint it cosigned (--trusted FILE, --witness DIR)."
+        }
     }
 }

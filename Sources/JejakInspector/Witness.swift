@@ -34,6 +34,14 @@ public struct WitnessError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let inconsistent = Code("inconsistent")
         /// On first use, the checkpoint's root is not the root the ledger recomputes for its size.
         public static let rootMismatch = Code("rootMismatch")
+        /// The witness trusts the log but has no record of what it last cosigned for it, and was
+        /// not told that this is a first use: its state was lost or deleted, and cosigning now
+        /// could cosign a rewritten history.
+        public static let stateMissing = Code("stateMissing")
+        /// The witness sees its own valid cosignature on a checkpoint beyond (or beside) the one
+        /// its state says it last cosigned: the state was restored from an older copy or rolled
+        /// back.
+        public static let stateRolledBack = Code("stateRolledBack")
 
         // Failures of the witness itself.
         /// The state directory already holds a witness key.
@@ -81,11 +89,23 @@ public struct WitnessError: Error, Hashable, Sendable, CustomStringConvertible {
 ///   witness.lock           flock'ed while a cosignature is decided and recorded
 ///   logs/<sha256(origin) hex>/log.vkey     the log key trusted for that origin
 ///   logs/<sha256(origin) hex>/checkpoint   the latest checkpoint cosigned for it
+///   logs/<sha256(origin) hex>/first-use    present from trusting a log until its first cosignature
 /// ```
 ///
 /// The last cosigned checkpoint is replaced atomically (new file, `fsync`, `rename`) before a
 /// cosignature is returned, and deciding and recording happen under one lock, so concurrent
 /// cosigners (threads or processes) can't roll the state back.
+///
+/// A witness forgets nothing silently. It cosigns only for logs it was told to trust
+/// (``trust(log:)``); a log it trusts but has no record for is refused
+/// (``WitnessError/Code/stateMissing``) unless the call says it is a first use; the record must
+/// carry the witness's own valid cosignature and the log's signature, or it is
+/// ``WitnessError/Code/corruptState``; and a checkpoint it is shown that already carries its own
+/// cosignature beyond its record (in the ledger, or in what is submitted) means the record was
+/// restored from an older copy (``WitnessError/Code/stateRolledBack``).
+/// ``restore(from:)`` moves a lost or old record forward to a checkpoint the witness cosigned.
+/// Back up `witness.key` once; never restore the `logs/` records from a backup (recover them
+/// with ``restore(from:)`` instead).
 ///
 /// ```swift
 /// let witness = try Witness.initialize(stateDirectory: "/var/lib/inspektorat", name: "inspektorat.kpu.go.id/witness")
@@ -185,6 +205,9 @@ public final class Witness: Sendable {
     /// witness's cosignature on it), or `nil` if it never cosigned one.
     ///
     /// - Throws: ``WitnessError/Code/stateIO`` or ``WitnessError/Code/corruptState``.
+    ///
+    /// The record must be what the witness wrote: a checkpoint of `origin` signed by the trusted
+    /// log key and cosigned by this witness, else ``WitnessError/Code/corruptState``.
     public func lastCosigned(origin: String) throws(WitnessError) -> SignedCheckpoint? {
         let path = paths.checkpoint(origin)
         guard let text = try Self.readState(path) else { return nil }
@@ -193,11 +216,24 @@ public final class Witness: Sendable {
         else {
             throw WitnessError(.corruptState, "\(path) does not hold a signed checkpoint of \(origin)")
         }
+        guard let logKey = try trustedLogKey(origin: origin),
+              Self.carriesValidSignature(checkpoint, by: logKey), carriesOwnCosignature(checkpoint)
+        else {
+            throw WitnessError(.corruptState, "\(path) is not a checkpoint of \(origin) signed by its log and cosigned by this witness: it is damaged or was not written by this witness")
+        }
         return checkpoint
     }
 
-    /// Trusts `logKey` for the log whose origin is its name. Trusting the key already trusted
-    /// does nothing.
+    /// Whether the witness was told that it has cosigned nothing for `origin` yet (by
+    /// ``trust(log:)``) and has not cosigned since.
+    public func awaitsFirstUse(origin: String) -> Bool {
+        access(paths.firstUse(origin), F_OK) == 0
+    }
+
+    /// Trusts `logKey` for the log whose origin is its name, as a log the witness has cosigned
+    /// nothing for: its first cosignature is taken on first use. Trusting the key already
+    /// trusted does nothing (in particular, it does not make a lost record a first use again:
+    /// see ``cosign(ledger:attach:firstUse:)``).
     ///
     /// - Throws: ``WitnessError/Code/logKeyMismatch`` when another key is trusted for that
     ///   origin, ``WitnessError/Code/stateIO``.
@@ -211,6 +247,44 @@ public final class Witness: Sendable {
                 return
             }
             try pin(logKey)
+            try Self.writeState(Array("trusted, nothing cosigned yet\n".utf8), to: paths.firstUse(logKey.name))
+        }
+    }
+
+    /// Moves the record of what the witness last cosigned for a log forward to `checkpoint`,
+    /// which must carry the trusted log key's signature and this witness's own cosignature: the
+    /// way back from a lost record, or one restored from an old copy, without trusting anyone
+    /// (the witness made that cosignature, so it was consistent with everything before it).
+    /// Take the newest such checkpoint to be found (the ledger's, a relying party's receipt).
+    ///
+    /// - Throws: ``WitnessError/Code/unknownLog`` (no trusted key for its origin),
+    ///   ``WitnessError/Code/corruptState`` (not signed by the log and cosigned by this
+    ///   witness), ``WitnessError/Code/rollback`` or ``WitnessError/Code/fork`` (behind or beside
+    ///   the record the witness has), ``WitnessError/Code/stateIO``.
+    public func restore(from checkpoint: SignedCheckpoint) throws(WitnessError) {
+        let cp = checkpoint.checkpoint
+        try withStateLock { () throws(WitnessError) in
+            guard let logKey = try trustedLogKey(origin: cp.origin) else {
+                throw WitnessError(.unknownLog, "the witness trusts no log key for the origin \(cp.origin)")
+            }
+            guard Self.carriesValidSignature(checkpoint, by: logKey), carriesOwnCosignature(checkpoint) else {
+                throw WitnessError(.corruptState, "the checkpoint of size \(cp.size) is not signed by the log key \(logKey.hint) and cosigned by this witness, so it cannot restore its record")
+            }
+            if let last = try? lastCosigned(origin: cp.origin)?.checkpoint {
+                guard cp.size >= last.size else {
+                    throw WitnessError(.rollback, "the witness's record is already at size \(last.size), beyond \(cp.size)")
+                }
+                guard cp.size > last.size || cp.rootHash == last.rootHash else {
+                    throw WitnessError(.fork, "the witness's record of size \(cp.size) has another root: it never cosigned both")
+                }
+            }
+            let lines = checkpoint.note.signatures.filter { $0.matches(logKey) || $0.matches(key) }
+            let kept: SignedCheckpoint
+            do { kept = try SignedCheckpoint(note: SignedNote(text: checkpoint.note.text, signatures: lines)) } catch {
+                throw WitnessError(.corruptState, "the checkpoint cannot be recorded: \(error)")
+            }
+            try Self.writeState(Array(kept.serialized.utf8), to: paths.checkpoint(cp.origin))
+            _ = unlink(paths.firstUse(cp.origin))
         }
     }
 
@@ -223,41 +297,55 @@ public final class Witness: Sendable {
     /// The checkpoint must carry a valid signature by the log key the witness trusts for its
     /// origin (see ``trust(log:)``). `proof` is the RFC 9162 consistency proof from the size of
     /// ``lastCosigned(origin:)`` to the checkpoint's size: empty when the witness has cosigned
-    /// nothing for the log (trust on first use), when that size is 0, or when the sizes are equal.
+    /// nothing for the log (a first use), when that size is 0, or when the sizes are equal. A
+    /// log the witness trusts but has no record for is refused unless it awaits its first use
+    /// (``trust(log:)``) or `firstUse` says this is one.
     ///
     /// - Throws: ``WitnessError`` with code ``WitnessError/Code/unknownLog``,
     ///   ``WitnessError/Code/missingLogSignature``, ``WitnessError/Code/invalidLogSignature``,
     ///   ``WitnessError/Code/rollback``, ``WitnessError/Code/fork``,
-    ///   ``WitnessError/Code/inconsistent`` — nothing is recorded then — or
+    ///   ``WitnessError/Code/inconsistent``, ``WitnessError/Code/stateMissing``,
+    ///   ``WitnessError/Code/stateRolledBack`` — nothing is recorded then — or
     ///   ``WitnessError/Code/stateIO``, ``WitnessError/Code/corruptState``.
-    public func cosign(checkpoint: SignedCheckpoint, proof: [SHA256Digest]) throws(WitnessError) -> SignedCheckpoint {
-        try cosign(checkpoint, offeredLogKey: nil, ledgerRoot: nil, proof: { _ throws(WitnessError) in proof })
+    public func cosign(checkpoint: SignedCheckpoint, proof: [SHA256Digest], firstUse: Bool = false) throws(WitnessError) -> SignedCheckpoint {
+        try cosign(checkpoint, firstUse: firstUse, ledgerRoot: nil, evidence: { _ throws(WitnessError) in nil },
+                   proof: { _ throws(WitnessError) in proof })
     }
 
     /// Cosigns the ledger's latest checkpoint (see ``cosign(checkpoint:proof:)``), taking the
     /// consistency proof from the ledger, and with `attach` stores the cosignature with the
     /// ledger's checkpoint (`Ledger.addCosignatures(_:)`).
     ///
-    /// On first use the witness trusts the log key that the ledger's policy lists for its origin
-    /// and checks the checkpoint's root against the root the ledger recomputes from its stored
-    /// tree; afterwards it only trusts that key, whatever the policy file says.
+    /// The witness must trust the ledger's log (``trust(log:)``: `jejak witness init --ledger`
+    /// does it); it never takes a key from the ledger's own files. On first use it checks the
+    /// checkpoint's root against the root the ledger recomputes from its stored tree. Before
+    /// cosigning, it looks through the ledger's checkpoints beyond its record for its own
+    /// cosignature: one there means its record was rolled back, and nothing is cosigned.
     ///
-    /// - Throws: as ``cosign(checkpoint:proof:)``, plus ``WitnessError/Code/rootMismatch`` and
+    /// - Throws: as ``cosign(checkpoint:proof:firstUse:)``, plus ``WitnessError/Code/rootMismatch`` and
     ///   ``WitnessError/Code/ledger`` (the ledger can't be read, or the cosignature can't be
     ///   attached; the witness has recorded the checkpoint then, and cosigning again attaches it).
-    public func cosign(ledger: Ledger, attach: Bool = true) throws(WitnessError) -> SignedCheckpoint {
+    public func cosign(ledger: Ledger, attach: Bool = true, firstUse: Bool = false) throws(WitnessError) -> SignedCheckpoint {
         let latest = try Self.reading("the ledger's latest checkpoint") { () throws(LedgerError) in try ledger.latestCheckpoint() }
-        let origin = latest.checkpoint.origin
         let size = latest.checkpoint.size
-        var offered: VerifierKey?
-        if try trustedLogKey(origin: origin) == nil {
-            let policy = try Self.reading("the ledger's policy") { () throws(LedgerError) in try ledger.policy() }
-            offered = policy.logs.first { $0.key.name.utf8.elementsEqual(origin.utf8) }?.key
-        }
         let cosigned = try cosign(
-            latest, offeredLogKey: offered,
+            latest, firstUse: firstUse,
             ledgerRoot: { () throws(WitnessError) in
                 try Self.reading("the ledger's root of size \(size)") { () throws(LedgerError) in try ledger.rootHash(size: size) }
+            },
+            evidence: { recorded throws(WitnessError) in
+                // The largest checkpoint the ledger holds beyond the record with this witness's
+                // own cosignature, if any.
+                let sizes = try Self.reading("the ledger's checkpoint sizes") { () throws(LedgerError) in
+                    try ledger.checkpointSizes(from: recorded + 1)
+                }
+                for s in sizes.reversed() {
+                    guard let stored = try Self.reading("the ledger's checkpoint of size \(s)", { () throws(LedgerError) in
+                        try ledger.checkpoint(size: s)
+                    }) else { continue }
+                    if self.carriesOwnCosignature(stored) { return stored }
+                }
+                return nil
             },
             proof: { oldSize throws(WitnessError) in
                 guard oldSize > 0, oldSize < size else { return [] }
@@ -275,28 +363,40 @@ public final class Witness: Sendable {
         return cosigned
     }
 
-    /// The decision: checks, cosigns and records, under the state lock.
+    /// The decision: checks, cosigns and records, under the state lock. `evidence` gives a
+    /// checkpoint beyond the recorded size that carries this witness's cosignature, if one is
+    /// known (the state was then rolled back).
     private func cosign(
-        _ checkpoint: SignedCheckpoint, offeredLogKey: VerifierKey?,
+        _ checkpoint: SignedCheckpoint, firstUse: Bool,
         ledgerRoot: (() throws(WitnessError) -> SHA256Digest)?,
+        evidence: (UInt64) throws(WitnessError) -> SignedCheckpoint?,
         proof: (UInt64) throws(WitnessError) -> [SHA256Digest]
     ) throws(WitnessError) -> SignedCheckpoint {
         let cp = checkpoint.checkpoint
         let origin = cp.origin
         return try withStateLock { () throws(WitnessError) -> SignedCheckpoint in
-            let pinned = try trustedLogKey(origin: origin)
-            guard let logKey = pinned ?? offeredLogKey else {
-                throw WitnessError(.unknownLog, "the witness trusts no log key for the origin \(origin)")
+            guard let logKey = try trustedLogKey(origin: origin) else {
+                throw WitnessError(.unknownLog, "the witness trusts no log key for the origin \(origin); trust it first (`jejak witness init --ledger`, `jejak witness trust`)")
             }
             let logSignatures = try Self.verifiedLogSignatures(checkpoint, logKey: logKey)
             guard cp.size > 0 || cp.rootHash == Merkle.emptyRoot else {
                 throw WitnessError(.inconsistent, "a checkpoint of size 0 must have the empty tree's root, not \(cp.rootHash.base64)")
             }
             let last = try lastCosigned(origin: origin)
-            if last != nil && pinned == nil {
-                throw WitnessError(.corruptState, "the witness has a cosigned checkpoint of \(origin) but no trusted log key for it")
+            if last == nil && !firstUse && !awaitsFirstUse(origin: origin) {
+                throw WitnessError(
+                    .stateMissing,
+                    "the witness trusts \(origin) but has no record of what it last cosigned for it: its state was lost or deleted, and cosigning now could cosign a rewritten history; restore the record from the newest checkpoint it cosigned (`jejak witness restore`), or, only if it never cosigned this log, say it is a first use (--first-use)")
             }
             let oldSize = last?.checkpoint.size ?? 0
+            // Its own cosignature beyond (or beside) its record: the record is older than what it did.
+            if carriesOwnCosignature(checkpoint),
+               last.map({ cp.size > $0.checkpoint.size || (cp.size == $0.checkpoint.size && cp.rootHash != $0.checkpoint.rootHash) }) ?? true {
+                throw WitnessError(.stateRolledBack, Self.rolledBack(origin, recorded: last?.checkpoint.size, seen: cp.size))
+            }
+            if let seen = try evidence(oldSize) {
+                throw WitnessError(.stateRolledBack, Self.rolledBack(origin, recorded: last?.checkpoint.size, seen: seen.checkpoint.size))
+            }
             if let last = last?.checkpoint {
                 guard cp.size >= last.size else {
                     throw WitnessError(
@@ -339,10 +439,24 @@ public final class Witness: Sendable {
             } catch {
                 throw WitnessError(.keyFile, "the checkpoint could not be cosigned: \(error)")
             }
-            if pinned == nil { try pin(logKey) }
             try Self.writeState(Array(cosigned.serialized.utf8), to: paths.checkpoint(origin))
+            _ = unlink(paths.firstUse(origin))
             return cosigned
         }
+    }
+
+    private static func rolledBack(_ origin: String, recorded: UInt64?, seen: UInt64) -> String {
+        "the witness's own cosignature is on a checkpoint of \(origin) of size \(seen), but its record says it last cosigned \(recorded.map { "size \($0)" } ?? "nothing"): its state was restored from an older copy or rolled back; restore the record from the newest checkpoint it cosigned (`jejak witness restore`)"
+    }
+
+    /// Whether `checkpoint` carries a valid cosignature by this witness's key.
+    private func carriesOwnCosignature(_ checkpoint: SignedCheckpoint) -> Bool {
+        Self.carriesValidSignature(checkpoint, by: key)
+    }
+
+    /// Whether `checkpoint` has a signature line by `key` that verifies.
+    private static func carriesValidSignature(_ checkpoint: SignedCheckpoint, by key: VerifierKey) -> Bool {
+        checkpoint.note.signatures.contains { $0.matches(key) && key.verify(noteText: checkpoint.note.text, signature: $0.signature) }
     }
 
     /// The checkpoint's signature lines by `logKey`, all verified.
@@ -373,6 +487,7 @@ public final class Witness: Sendable {
         func log(_ origin: String) -> String { logs + "/" + SHA256Digest.hash(origin.utf8).hex }
         func logKey(_ origin: String) -> String { log(origin) + "/log.vkey" }
         func checkpoint(_ origin: String) -> String { log(origin) + "/checkpoint" }
+        func firstUse(_ origin: String) -> String { log(origin) + "/first-use" }
     }
 
     private func pin(_ logKey: VerifierKey) throws(WitnessError) {

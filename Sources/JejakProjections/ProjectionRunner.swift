@@ -127,8 +127,10 @@ public final class ProjectionRunner: Service, Sendable {
                 for p in projections {
                     let row = try Row.fetchOne(db, sql: "SELECT version, position, last_leaf_hash FROM projections WHERE name = ?",
                                                arguments: [p.name])
-                    if let row, row["version"] as Int == p.version {
-                        let position = UInt64(row["position"] as Int64)
+                    if let row, row["version"] as Int? == p.version {
+                        guard let position = (row["position"] as Int64?).flatMap(UInt64.init(exactly:)) else {
+                            throw ProjectionError(.wrongLedger, "the stored position of the projection \(p.name) is damaged (missing or negative)")
+                        }
                         guard position <= size else {
                             throw ProjectionError(.wrongLedger,
                                                   "the projection \(p.name) has applied \(position) entries but the log holds \(size)")
@@ -147,7 +149,7 @@ public final class ProjectionRunner: Service, Sendable {
                         continue
                     }
                     if let row {
-                        logger.notice("rebuilding projection \(p.name): version \(row["version"] as Int) → \(p.version)")
+                        logger.notice("rebuilding projection \(p.name): version \((row["version"] as Int?).map(String.init) ?? "?") → \(p.version)")
                     }
                     try p.drop(in: db)
                     try p.create(in: db)

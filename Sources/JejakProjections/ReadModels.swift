@@ -45,9 +45,13 @@ public struct ReadModels: Sendable {
     /// - Throws: ``ProjectionError/Code/query``.
     public func checkpoints() throws(ProjectionError) -> [ProjectionStatus] {
         try read("the projections' checkpoints") { db in
-            try Row.fetchAll(db, sql: "SELECT name, version, position FROM projections ORDER BY name").map {
-                let position = UInt64($0["position"] as Int64)
-                return ProjectionStatus(name: $0["name"], version: $0["version"], position: position, logSize: position)
+            try Row.fetchAll(db, sql: "SELECT name, version, position FROM projections ORDER BY name").map { row throws in
+                // A file anyone could have edited: a damaged row is an error, never a trap.
+                guard let name = row["name"] as String?, let version = row["version"] as Int?,
+                      let position = (row["position"] as Int64?).flatMap(UInt64.init(exactly:)) else {
+                    throw ProjectionError(.query, "a row of the projections table is damaged (a name, version or position missing or negative)")
+                }
+                return ProjectionStatus(name: name, version: version, position: position, logSize: position)
             }
         }
     }
@@ -230,7 +234,7 @@ public struct ExchangeEventRecord: Hashable, Sendable, Codable {
     public var items: String?
 
     init(row: Row) {
-        exchangeID = row["exchange_id"]; seq = row["seq"]; logIndex = UInt64(row["log_index"] as Int64)
+        exchangeID = row["exchange_id"]; seq = row["seq"]; logIndex = storedIndex(row, "log_index")
         eventID = row["event_id"]; type = row["type"]; source = row["source"]; time = row["time"]
         appendedAt = row["appended_at"]; detail = row["detail"]; items = row["items"]
     }
@@ -251,7 +255,7 @@ extension ReadModels {
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM units ORDER BY id").map { row in
                 UnitRecord(id: row["id"], name: row["name"], role: row["role"],
-                           registeredIndex: UInt64(row["registered_index"] as Int64), registeredAt: row["registered_at"],
+                           registeredIndex: storedIndex(row, "registered_index"), registeredAt: row["registered_at"],
                            activeKeys: row["active_keys"], keys: keys[ExactText(row["id"] as String)] ?? [])
             }
         }
@@ -336,7 +340,7 @@ public struct UnitKeyRecord: Hashable, Sendable, Codable {
 
     init(row: Row) {
         vkey = row["vkey"]; keyID = row["key_id"]; unit = row["unit"]; status = row["status"]
-        addedIndex = UInt64(row["added_index"] as Int64); addedAt = row["added_at"]
+        addedIndex = storedIndex(row, "added_index"); addedAt = row["added_at"]
         revokedIndex = (row["revoked_index"] as Int64?).map { UInt64($0) }
         revokedAt = row["revoked_at"]; revokeReason = row["revoke_reason"]
     }
@@ -434,6 +438,12 @@ public struct AuditFollowUpRecord: Hashable, Sendable, Codable {
 
     init(row: Row) {
         auditID = row["audit_id"]; finding = row["finding"]; action = row["action"]
-        recordedAt = row["recorded_at"]; logIndex = UInt64(row["log_index"] as Int64)
+        recordedAt = row["recorded_at"]; logIndex = storedIndex(row, "log_index")
     }
+}
+
+/// A log index stored in a read-model row, read without trapping on a damaged file (NULL or a
+/// negative number reads as 0; `jejak inspect --db` reports the row itself).
+func storedIndex(_ row: Row, _ column: String) -> UInt64 {
+    (row[column] as Int64?).flatMap(UInt64.init(exactly:)) ?? 0
 }

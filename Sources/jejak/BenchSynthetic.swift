@@ -35,10 +35,11 @@ struct SyntheticExchanges: Sendable {
         var options = Ledger.Options()
         options.durable = durable
         if let validator { options.validator = validator }
+        let authorityKey = try attempt { try SignerKey.generate(name: "bench.jejak.local/authority") }
         let ledger = try await attempt {
-            try await Ledger.create(at: path, origin: "bench.jejak.local/synthetic", options: options)
+            try await Ledger.create(at: path, origin: "bench.jejak.local/synthetic", authorityKey: authorityKey, options: options)
         }
-        let authority = RegistryAuthority(key: try readKey(ledger.directory.authorityKey))
+        let authority = RegistryAuthority(key: authorityKey)
         _ = try await attempt {
             try await ledger.append([
                 try authority.registerUnit("biro-perencanaan", name: "Biro Perencanaan", role: .biro),

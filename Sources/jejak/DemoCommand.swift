@@ -10,7 +10,8 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Make a complete demo from seeds/: a ledger, the units and a year of their exchanges, read models, the Inspektorat's cosignature, an audit and an export.",
         discussion: """
             In DIR, from the seeds (units, categories and the fiscal-year scenario): creates a \
-            durable ledger (log and authority keys generated); makes the Inspektorat's witness key \
+            durable ledger (log key generated into it, the registry authority's key into \
+            DIR/authority.key, outside the ledger directory, as a real authority keeps it offline); makes the Inspektorat's witness key \
             and requires its cosignature in the policy; registers the units, each with a generated \
             key (written to DIR/unit-keys); publishes the scenario, every unit signing its own \
             events and publishing concurrently with the others, on the scenario's calendar; builds \
@@ -81,7 +82,8 @@ struct DemoCommand: AsyncParsableCommand {
               checked        \(s.checked.count) counts match the numbers the scenario states
 
             Files
-              ledger         \(ledger)  (policy, authority.vkey; authority.key stays here for the demo)
+              ledger         \(ledger)  (policy, authority.vkey)
+              authority key  \(display(f.authorityKey))  (outside the ledger: a real authority keeps it offline)
               unit keys      \(display(f.unitKeys))/<unit>.key
               witness        \(display(f.witness))  (the Inspektorat's key and last cosigned checkpoint)
               read models    \(db)

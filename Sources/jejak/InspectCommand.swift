@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakCrypto
 import JejakInspector
 import JejakTlog
 import Synchronization
@@ -24,6 +25,14 @@ struct InspectCommand: AsyncParsableCommand {
             With --since FILE (a checkpoint saved by an earlier audit, see --save-checkpoint), \
             the audit proves the log consistent with it and replays only the entries after it.
 
+            When the policy requires witnesses, the verdict is INTACT only if the latest \
+            checkpoint meets the quorum; otherwise, findings or not, it is not the clean verdict: \
+            NOT WITNESSED says how far the quorum is met (an operator holding the log key could \
+            have rewritten the rest, re-signing every checkpoint). --witness DIR reads the last \
+            checkpoint a witness on this machine cosigned (its state directory) and audits \
+            against it as --trusted does: a rewritten history is then found even if the store's \
+            checkpoints lost their cosignatures.
+
             The ledger is opened read-only: audit while another process appends.
 
             Examples:
@@ -31,8 +40,10 @@ struct InspectCommand: AsyncParsableCommand {
               jejak inspect --trusted witnessed.checkpoint --db read-models.sqlite --report audit.html
               jejak inspect --save-checkpoint audited.checkpoint
               jejak inspect --since audited.checkpoint --save-checkpoint audited.checkpoint --json
+              jejak inspect --witness /var/lib/inspektorat
 
-            Exit codes: 0 intact (no findings); 1 findings; 2 the audit could not run.
+            Exit codes: 0 intact and witnessed as the policy requires; 1 findings; 2 the audit \
+            could not run; 3 no findings, but not witnessed as the policy requires.
             """)
 
     @OptionGroup var ledgerOption: LedgerOption
@@ -40,6 +51,8 @@ struct InspectCommand: AsyncParsableCommand {
     var policy: String?
     @Option(help: ArgumentHelp("A signed checkpoint held outside the ledger, which the log must extend.", valueName: "file"))
     var trusted: String?
+    @Option(help: ArgumentHelp("A witness's state directory: its last cosigned checkpoint of this log is the trusted one.", valueName: "dir"))
+    var witness: String?
     @Option(help: ArgumentHelp("An earlier audited checkpoint: audit only the entries after it.", valueName: "file"))
     var since: String?
     @Option(help: ArgumentHelp("A read-model SQLite file to rebuild and compare.", valueName: "file"))
@@ -75,12 +88,25 @@ struct InspectCommand: AsyncParsableCommand {
         options.validator = try domainValidator()
         options.readModels = db
         if let policy {
-            let text = try readText(policy)
+            let text = try readPublicText(policy, what: "a tlog-policy")
             do { options.policy = try TlogPolicy(parsing: text) } catch {
                 throw CLIFailure(description: "\(policy) is not a tlog-policy: \(error.message)")
             }
         }
         if let trusted { options.trusted = try readCheckpoint(trusted) }
+        if let witness {
+            guard trusted == nil else { throw ValidationError("Give --trusted or --witness, not both.") }
+            let last: SignedCheckpoint?
+            do throws(WitnessError) {
+                last = try Witness(stateDirectory: witness).lastCosigned(origin: ledger.origin)
+            } catch {
+                throw CLIFailure(description: error.description)
+            }
+            guard let last else {
+                throw CLIFailure(description: "the witness in \(witness) has cosigned no checkpoint of \(ledger.origin)")
+            }
+            options.trusted = last
+        }
         if let since { options.since = try readCheckpoint(since) }
         let bar = ProgressBar(enabled: !quiet && !json && isatty(2) == 1)
         options.progress = { done, total in bar.update(done, total) }
@@ -115,8 +141,18 @@ func readText(_ path: String) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
-func readCheckpoint(_ path: String) throws -> SignedCheckpoint {
+/// Reads a file that should hold public text (a policy, a checkpoint, a receipt, an event):
+/// one holding a private key is refused as such, and nothing of it is shown.
+func readPublicText(_ path: String, what: String) throws -> String {
     let text = try readText(path)
+    if PrivateKeyText.appears(in: text) {
+        throw CLIFailure(description: "\(path) holds a private key, not \(what) (nothing of it is shown); give the right file, and keep the key to its owner")
+    }
+    return text
+}
+
+func readCheckpoint(_ path: String) throws -> SignedCheckpoint {
+    let text = try readPublicText(path, what: "a signed checkpoint")
     do { return try SignedCheckpoint(parsing: text) } catch {
         throw CLIFailure(description: "\(path) is not a signed checkpoint: \(error.message)")
     }

@@ -13,10 +13,14 @@ struct JejakCommand: AsyncParsableCommand {
         abstract: "An append-only, signed, verifiable ledger of data exchanges between units.",
         discussion: """
             Every command that works on a ledger takes --ledger DIR, or reads the directory from \
-            the JEJAK_LEDGER environment variable.
+            the JEJAK_LEDGER environment variable. The commands that sign as the registry \
+            authority (init, unit register, add-key, revoke-key) take its key with --authority-key \
+            FILE or JEJAK_AUTHORITY_KEY: it is kept offline, never in the ledger directory.
 
             Exit codes: 0 success; 1 the ledger refused the request or could not do it (the \
-            message says why); 64 the command line was wrong.
+            message says why); 64 the command line was wrong. `inspect` and `verify` also use 2 \
+            (the audit could not run) and `inspect` 3 (no findings, but not witnessed as the \
+            policy requires).
             """,
         subcommands: [
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
@@ -114,6 +118,22 @@ func readJSONArgument(_ text: String) throws -> JSONValue {
 
 func readKey(_ path: String) throws -> SignerKey {
     try attempt { try KeyFile.read(from: path) }
+}
+
+/// The registry authority's key, from `path` or `$JEJAK_AUTHORITY_KEY`. It signs every registry
+/// event, so it is asked for each time and never looked for in the ledger directory; one found
+/// there (an older ledger's, or put there by hand) is used, with a warning, since whoever runs
+/// the ledger could then register a key for any unit and publish as it.
+func readAuthorityKey(_ path: String?, ledger: LedgerDirectory) throws -> SignerKey {
+    let environment = ProcessInfo.processInfo.environment["JEJAK_AUTHORITY_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    guard let file = path ?? environment else {
+        throw CLIFailure(description: "this registry event is signed by the registry authority: pass --authority-key FILE (its key, kept offline and never in the ledger directory) or set JEJAK_AUTHORITY_KEY")
+    }
+    if ledger.contains(file) {
+        FileHandle.standardError.write(Data(
+            "Warning: the registry authority's key \(file) is inside the ledger directory \(ledger.path): whoever runs the ledger can register keys for any unit. Move it offline.\n".utf8))
+    }
+    return try readKey(file)
 }
 
 func writeFile(_ text: String, to path: String) throws {

@@ -38,6 +38,7 @@ struct StressCommand: AsyncParsableCommand {
 
         @OptionGroup var ledgerOption: LedgerOption
         @OptionGroup var keysOption: KeysOption
+        @OptionGroup var authorityOption: UnitCommand.AuthorityOption
 
         func run() async throws {
             if mkdir(keysOption.keys, 0o700) != 0 && errno != EEXIST {
@@ -45,7 +46,7 @@ struct StressCommand: AsyncParsableCommand {
             }
             let ledger = try ledgerOption.open(readOnly: false)
             defer { ledger.close() }
-            let authority = RegistryAuthority(key: try readKey(ledger.directory.authorityKey))
+            let authority = try authorityOption.authority(for: ledger)
             for (name, path) in [(StressCommand.requesterName, keysOption.requesterPath),
                                  (StressCommand.providerName, keysOption.providerPath)] {
                 let key: SignerKey

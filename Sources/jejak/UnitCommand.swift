@@ -10,13 +10,14 @@ struct UnitCommand: AsyncParsableCommand {
         abstract: "Register units and manage their keys (registry events signed by the authority).",
         subcommands: [Register.self, AddKey.self, RevokeKey.self, List.self])
 
-    /// `--authority-key FILE`, defaulting to DIR/authority.key.
+    /// `--authority-key FILE`, defaulting to `$JEJAK_AUTHORITY_KEY`: the registry authority's
+    /// private key, which lives with the authority, never in the ledger directory.
     struct AuthorityOption: ParsableArguments {
-        @Option(help: ArgumentHelp("The registry authority's key file (default: DIR/authority.key).", valueName: "file"))
+        @Option(help: ArgumentHelp("The registry authority's key file, kept offline (default: $JEJAK_AUTHORITY_KEY).", valueName: "file"))
         var authorityKey: String?
 
         func authority(for ledger: Ledger) throws -> RegistryAuthority {
-            RegistryAuthority(key: try readKey(authorityKey ?? ledger.directory.authorityKey))
+            RegistryAuthority(key: try readAuthorityKey(authorityKey, ledger: ledger.directory))
         }
     }
 

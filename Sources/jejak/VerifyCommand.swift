@@ -42,7 +42,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let result: AuditReport
         do {
-            let policyText = try readText(policy)
+            let policyText = try readPublicText(policy, what: "a tlog-policy")
             let trust: TlogPolicy
             do { trust = try TlogPolicy(parsing: policyText) } catch {
                 throw CLIFailure(description: "\(policy) is not a tlog-policy: \(error.message)")

@@ -29,11 +29,11 @@ struct VerifyReceiptCommand: ParsableCommand {
     var policy: String
 
     func run() throws {
-        let receipt = try attempt { try Receipt(parsing: try Self.text(self.receipt)) }
+        let receipt = try attempt { try Receipt(parsing: try readPublicText(self.receipt, what: "a receipt (tlog-proof)")) }
         let eventBytes = try Self.bytes(event)
         let signed = try attempt { try SignedEvent(json: eventBytes) }
         let policy: TlogPolicy
-        do { policy = try TlogPolicy(parsing: try Self.text(self.policy)) } catch let e as PolicyError {
+        do { policy = try TlogPolicy(parsing: try readPublicText(self.policy, what: "a tlog-policy")) } catch let e as PolicyError {
             throw CLIFailure(description: "\(self.policy) is not a valid tlog-policy: \(e.message) [\(e.code)]")
         }
         // The bytes given are what is checked: a receipt proves the envelope exactly as the log

@@ -15,8 +15,16 @@ struct WitnessCommand: ParsableCommand {
             its own (--state), apart from the ledger. It refuses a checkpoint smaller than the last \
             one it cosigned (a rollback), one of the same size with another root (a fork), and one \
             without a valid consistency proof (c2sp.org/tlog-witness).
+
+            It cosigns only for the logs it was told to trust (init --ledger, trust), and never \
+            forgets silently: a trusted log with no record of the last cosignature is refused \
+            (stateMissing) unless you say it is a first use (cosign --first-use), and its own \
+            cosignature on a checkpoint beyond its record means the record was restored from an \
+            old copy (stateRolledBack). Back up witness.key once; never restore logs/ from a \
+            backup: recover a lost or old record with `witness restore` from the newest \
+            checkpoint it cosigned.
             """,
-        subcommands: [Init.self, Cosign.self])
+        subcommands: [Init.self, Trust.self, Cosign.self, Restore.self])
 
     /// `--state DIR`: the witness's state directory.
     struct StateOption: ParsableArguments {
@@ -52,11 +60,77 @@ struct WitnessCommand: ParsableCommand {
             print("witness \(name) \(witness.key)")
             if let opened {
                 let policy = try attempt { try opened.addWitness(name: name, key: witness.key) }
+                // Trusting the log here is telling the witness it has cosigned nothing for it yet.
                 if let log = policy.logs.first(where: { $0.key.name.sameBytes(as: opened.origin) }) {
                     try witnessing { try witness.trust(log: log.key) }
                 }
                 print("Added to \(opened.directory.policy) with quorum \(name).")
             }
+        }
+    }
+
+    struct Trust: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Trust a log's key: the witness will cosign its checkpoints, starting with a first use.",
+            discussion: """
+                Examples:
+                  jejak witness trust --state /var/lib/inspektorat --vkey "$(cat /var/lib/jejak/log.vkey)"
+                  jejak witness trust --state /var/lib/inspektorat --ledger /var/lib/jejak
+
+                With --ledger, the key is the one the ledger's policy lists for its origin. Trusting \
+                a new log records that the witness has cosigned nothing for it; trusting the key \
+                already trusted changes nothing (a lost record stays refused: see `witness restore`).
+                """)
+
+        @OptionGroup var stateOption: StateOption
+        @Option(help: ArgumentHelp("The log's vkey (its name is the log's origin).", valueName: "vkey"))
+        var vkey: String?
+        @Option(help: ArgumentHelp("Trust the log key this ledger's policy lists for its origin.", valueName: "dir"))
+        var ledger: String?
+
+        func run() throws {
+            let witness = try witnessing { try Witness(stateDirectory: stateOption.state) }
+            let key: VerifierKey
+            switch (vkey, ledger) {
+            case (let text?, nil): key = try parseVerifierKey(text)
+            case (nil, let path?):
+                let opened = try openForCosigning(path)
+                let policy = try attempt { try opened.policy() }
+                guard let log = policy.logs.first(where: { $0.key.name.sameBytes(as: opened.origin) }) else {
+                    throw CLIFailure(description: "the policy of \(path) lists no log key for its origin \(opened.origin)")
+                }
+                key = log.key
+            default:
+                throw ValidationError("Give the log's key: --vkey VKEY or --ledger DIR.")
+            }
+            try witnessing { try witness.trust(log: key) }
+            print("The witness trusts \(key.hint) for \(key.name).")
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recover the witness's record of a log from a checkpoint it cosigned (after a loss or an old backup).",
+            discussion: """
+                Example:
+                  jejak checkpoint --ledger /var/lib/jejak > latest.checkpoint
+                  jejak witness restore --state /var/lib/inspektorat --checkpoint latest.checkpoint
+
+                The checkpoint must carry the trusted log key's signature and this witness's own \
+                cosignature, and be at least the record's size: the witness made that cosignature, \
+                so it was consistent with all it cosigned before. Give the newest one you can find \
+                (the ledger's, a receipt's, a relying party's copy).
+                """)
+
+        @OptionGroup var stateOption: StateOption
+        @Option(help: ArgumentHelp("A checkpoint cosigned by this witness.", valueName: "file"))
+        var checkpoint: String
+
+        func run() throws {
+            let witness = try witnessing { try Witness(stateDirectory: stateOption.state) }
+            let cp = try readCheckpoint(checkpoint)
+            try witnessing { try witness.restore(from: cp) }
+            print("The witness's record of \(cp.checkpoint.origin) is now the checkpoint of size \(cp.checkpoint.size).")
         }
     }
 
@@ -84,11 +158,13 @@ struct WitnessCommand: ParsableCommand {
         var out: String?
         @Flag(help: "Print the result as one JSON object.")
         var json = false
+        @Flag(help: "The witness has never cosigned this log: take its first checkpoint although no record of it exists.")
+        var firstUse = false
 
         func run() throws {
             let witness = try witnessing { try Witness(stateDirectory: stateOption.state) }
             let ledger = try openForCosigning(try ledgerOption.path())
-            let cosigned = try witnessing { try witness.cosign(ledger: ledger) }
+            let cosigned = try witnessing { try witness.cosign(ledger: ledger, firstUse: firstUse) }
             if let out { try writeFile(cosigned.serialized, to: out) }
             let cp = cosigned.checkpoint
             let timestamp = cosigned.note.signatures.first { $0.matches(witness.key) }

@@ -49,6 +49,8 @@ func start(_ arguments: [String], ledger: String?, in directory: String) throws 
     r.process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     env["JEJAK_LEDGER"] = ledger
+    // The registry authority's key, outside the ledger directory (`init` generates it there).
+    env["JEJAK_AUTHORITY_KEY"] = env["JEJAK_AUTHORITY_KEY"] ?? directory + "/authority.key"
     r.process.environment = env
     r.process.standardOutput = r.out
     r.process.standardError = r.err

@@ -32,6 +32,8 @@ func bash(_ arguments: [String], environment: [String: String], in directory: St
     p.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     env["JEJAK_LEDGER"] = nil
+    // As for `jejak(_:ledger:in:)`: the authority's key outside any ledger directory.
+    env["JEJAK_AUTHORITY_KEY"] = env["JEJAK_AUTHORITY_KEY"] ?? directory + "/authority.key"
     env.merge(environment) { $1 }
     p.environment = env
     let out = Pipe(), err = Pipe()

@@ -117,7 +117,8 @@ import JejakTestSupport
             let dir = w.path + "/ledger-\(limit)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", "ulimit -f \(limit); exec \"$0\" init \"$1\" --origin full.jejak.local/ledger", jejakBinary, dir]
+            p.arguments = ["-c", "ulimit -f \(limit); exec \"$0\" init \"$1\" --origin full.jejak.local/ledger --authority-key \"$2\"",
+                           jejakBinary, dir, w.path + "/authority-\(limit).key"]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
@@ -127,7 +128,8 @@ import JejakTestSupport
             #expect(p.terminationStatus == 1, "\(e)")
             #expect(e.split(separator: "\n").last?.hasSuffix("[storage]") == true, "\(e)")
             #expect(!FileManager.default.fileExists(atPath: dir), "a half-created ledger was left at \(dir)")
-            let again = try jejak(["init", dir, "--origin", "full.jejak.local/ledger"], in: w.path)
+            #expect(!FileManager.default.fileExists(atPath: w.path + "/authority-\(limit).key"), "a refused init left its generated authority key")
+            let again = try jejak(["init", dir, "--origin", "full.jejak.local/ledger", "--authority-key", w.path + "/authority-\(limit).key"], in: w.path)
             #expect(again.status == 0, "\(again.stderr)")
             let audit = try jejak(["inspect", "--quiet"], ledger: dir, in: w.path)
             #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
@@ -143,7 +145,7 @@ import JejakTestSupport
             let dir = w.path + "/ledger-\(trial)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: jejakBinary)
-            p.arguments = ["init", dir, "--origin", "killed.jejak.local/ledger"]
+            p.arguments = ["init", dir, "--origin", "killed.jejak.local/ledger", "--authority-key", w.path + "/authority-\(trial).key"]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -158,7 +160,7 @@ import JejakTestSupport
             }
             let interrupted = log.stderr.contains("creation was interrupted")
             #expect(interrupted || log.stderr.contains("holds no ledger"), "trial \(trial): \(log.stderr)")
-            let again = try jejak(["init", dir, "--origin", "killed.jejak.local/ledger"], in: w.path)
+            let again = try jejak(["init", dir, "--origin", "killed.jejak.local/ledger", "--authority-key", w.path + "/authority-\(trial).key"], in: w.path)
             #expect(again.status == 0, "trial \(trial): \(again.stderr)")
             let audit = try jejak(["inspect", "--quiet"], ledger: dir, in: w.path)
             #expect(audit.status == 0, "trial \(trial): \(audit.stdout)\(audit.stderr)")
@@ -245,7 +247,7 @@ import JejakTestSupport
         // A umask that would make files world-readable: key files are 0600 all the same.
         let r = try s.shell("umask 000; \"$JEJAK\" key generate biro-z --out z.key; \"$JEJAK\" key generate w --witness --out w.key")
         outputs.append(r)
-        for file in ["z.key", "w.key", "ledger/log.key", "ledger/authority.key", "keys/biro-keuangan.key"] {
+        for file in ["z.key", "w.key", "ledger/log.key", "authority.key", "keys/biro-keuangan.key"] {
             let mode = (try FileManager.default.attributesOfItem(atPath: s.w.path + "/" + file)[.posixPermissions] as? Int) ?? 0
             #expect(mode == 0o600, "\(file) has mode \(String(mode, radix: 8))")
         }
@@ -273,7 +275,7 @@ import JejakTestSupport
 
         // No output holds the secret part of any private key.
         var secrets: [String] = []
-        for file in ["z.key", "w.key", "damaged.key", "ledger/log.key", "ledger/authority.key", "keys/biro-keuangan.key",
+        for file in ["z.key", "w.key", "damaged.key", "ledger/log.key", "authority.key", "keys/biro-keuangan.key",
                      "keys/biro-perencanaan.key"] {
             let text = (try? String(contentsOfFile: s.w.path + "/" + file, encoding: .utf8)) ?? ""
             let secret = SecretText.secret(ofPrivateKey: text)

@@ -70,7 +70,7 @@ import Testing
         // This test process is the writer: it holds DIR/writer.lock the whole time.
         let ledger = try Ledger(opening: path)
         defer { ledger.close() }
-        let authority = RegistryAuthority(key: try KeyFile.read(from: ledger.directory.authorityKey))
+        let authority = RegistryAuthority(key: try KeyFile.read(from: w.path + "/authority.key"))
         r = try jejak(["unit", "register", "x", "--name", "X", "--role", "biro"], ledger: path, in: w.path)
         #expect(r.status == 1 && r.stderr.contains("ledgerBusy"), "the lock is held: \(r.stderr)")
 

@@ -125,8 +125,17 @@ struct DSSETests {
             == #"{"payloadType":"http://example.com/HelloWorld","payload":"aGVsbG8gd29ybGQ=","signatures":[{"keyid":"","sig":"A3JqsQGtVsJ2O2xqrI5IcnXip5GToJ3F+FnZ+O88SjtR6rDAajabZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA=="}]}"#)
     }
 
-    @Test func unknownMembersAreIgnoredAndNullKeyidIsUnset() throws {
-        let json = #"{"x":{"nested":[1,2,{"y":null}]},"payloadType":"t","signatures":[{"sig":"AQ==","keyid":null,"extra":true}],"payload":"AA=="}"#
+    /// DSSE lets a consumer ignore members it does not define; Jejak refuses them instead, since
+    /// the log would keep the envelope without them and the holder of the published one could
+    /// claim it says more than the log holds (`"comment": "paid"`).
+    @Test func unknownMembersAreRefusedAndNullKeyidIsUnset() throws {
+        for json in [#"{"x":{"nested":[1,2,{"y":null}]},"payloadType":"t","signatures":[{"sig":"AQ==","keyid":null}],"payload":"AA=="}"#,
+                     #"{"payloadType":"t","signatures":[{"sig":"AQ==","keyid":null,"extra":true}],"payload":"AA=="}"#,
+                     #"{"payloadType":"t","payload":"AA==","signatures":[{"keyid":"","sig":"AQ=="}],"comment":"paid"}"#] {
+            let error = #expect(throws: CryptoError.self, "\(json)") { _ = try DSSEEnvelope(json: Array(json.utf8)) }
+            #expect(error?.code == .malformedEnvelope && error?.message.contains("DSSE does not define") == true, "\(String(describing: error))")
+        }
+        let json = #"{"payloadType":"t","signatures":[{"sig":"AQ==","keyid":null}],"payload":"AA=="}"#
         let env = try DSSEEnvelope(json: Array(json.utf8))
         #expect(env == DSSEEnvelope(payloadType: "t", payload: [0], signatures: [DSSESignature(keyid: "", sig: [1])]))
     }

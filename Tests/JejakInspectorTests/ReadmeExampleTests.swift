@@ -12,11 +12,15 @@ func libraryExample(directory: String) async throws -> AuditReport {
     // A ledger that enforces the KPU domain's schemas and rules.
     var options = Ledger.Options()
     options.validator = try DomainValidator.bundled()
+    // The registry authority's key signs the genesis and every registration: it lives with the
+    // authority, offline, never in the ledger directory.
+    let authorityKey = try SignerKey.generate(name: "example.kpu.go.id/authority")
+    try KeyFile.write(authorityKey, to: directory + "/authority.key")
     let ledger = try await Ledger.create(at: directory + "/ledger", origin: "example.kpu.go.id/ledger",
-                                         options: options)
+                                         authorityKey: authorityKey, options: options)
 
-    // The registry authority registers two units and a key (keep authority.key offline).
-    let authority = RegistryAuthority(key: try KeyFile.read(from: ledger.directory.authorityKey))
+    // The registry authority registers two units and a key.
+    let authority = RegistryAuthority(key: authorityKey)
     _ = try await ledger.append(try authority.registerUnit("biro-keuangan", name: "Biro Keuangan", role: .biro))
     _ = try await ledger.append(try authority.registerUnit("biro-perencanaan", name: "Biro Perencanaan", role: .biro))
     let key = try SignerKey.generate(name: "biro-perencanaan")

@@ -30,6 +30,7 @@ private struct WitnessScenario: Sendable {
         let ledger = try await Ledger.create(at: dir.path + "/ledger", origin: origin, authorityKey: authorityKey, options: options)
         let witness = try Witness.initialize(stateDirectory: dir.path + "/witness", name: "inspektorat.kpu.go.id/witness",
                                              clock: { WitnessScenario.time })
+        try witness.trust(log: ledger.logKey)
         return WitnessScenario(dir: dir, ledger: ledger, authority: RegistryAuthority(key: authorityKey), witness: witness)
     }
 
@@ -47,10 +48,14 @@ private struct WitnessScenario: Sendable {
         try KeyFile.read(from: ledger.directory.logKey)
     }
 
+    /// The witness's record of the last cosigned checkpoint.
+    var statePath: String {
+        witness.stateDirectory + "/logs/\(SHA256Digest.hash(Array(Self.origin.utf8)).hex)/checkpoint"
+    }
+
     /// The bytes of the witness's record of the last cosigned checkpoint (nil if none).
     func stateBytes() -> Data? {
-        let hash = SHA256Digest.hash(Array(Self.origin.utf8)).hex
-        return FileManager.default.contents(atPath: witness.stateDirectory + "/logs/\(hash)/checkpoint")
+        FileManager.default.contents(atPath: statePath)
     }
 
     /// A checkpoint of `size` with another root, signed with the ledger's log key.
@@ -82,8 +87,10 @@ private func expectRefusal(_ code: WitnessError.Code, _ scenario: WitnessScenari
         #expect(keyMode == 0o600)
         #expect(try s.witness.lastCosigned(origin: WitnessScenario.origin) == nil)
 
-        // First use: the policy's log key is trusted and the root checked against the tree.
+        // First use (the log was trusted, nothing cosigned yet): the root is checked against the tree.
+        #expect(s.witness.awaitsFirstUse(origin: WitnessScenario.origin))
         var cosigned = try s.witness.cosign(ledger: s.ledger)
+        #expect(!s.witness.awaitsFirstUse(origin: WitnessScenario.origin))
         #expect(cosigned.checkpoint.size == 1)
         #expect(try s.witness.trustedLogKey(origin: WitnessScenario.origin) == s.ledger.logKey)
         for n in [1, 3, 8] {
@@ -260,6 +267,88 @@ private func expectRefusal(_ code: WitnessError.Code, _ scenario: WitnessScenari
             Issue.record("opened a witness without state")
         } catch {
             #expect(error.code == .notInitialized)
+        }
+    }
+}
+
+/// A witness never forgets silently: a lost, damaged or rolled-back record is refused, and only
+/// a checkpoint it cosigned itself brings it back.
+@Suite struct WitnessStateTests {
+    @Test func aLogTheWitnessWasNotToldToTrustIsUnknownWhateverTheLedgerSays() async throws {
+        let dir = WitnessTempDir()
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        let ledger = try await Ledger.create(at: dir.path + "/ledger", origin: WitnessScenario.origin,
+                                             authorityKey: try SignerKey.generate(name: "a.test/authority"))
+        let witness = try Witness.initialize(stateDirectory: dir.path + "/witness", name: "w.test/witness")
+        // The ledger's policy lists its log key; the witness takes keys only from its operator.
+        #expect(throws: WitnessError.self) { _ = try witness.cosign(ledger: ledger) }
+        do { _ = try witness.cosign(ledger: ledger) } catch { #expect(error.code == .unknownLog, "\(error)") }
+        try witness.trust(log: ledger.logKey)
+        #expect(try witness.cosign(ledger: ledger).checkpoint.size == 1)
+    }
+
+    @Test func aDeletedRecordIsRefusedUntilTheOperatorSaysFirstUseOrRestoresIt() async throws {
+        let s = try await WitnessScenario.make()
+        try await s.grow(by: 2)
+        _ = try s.witness.cosign(ledger: s.ledger)  // size 3
+        try FileManager.default.removeItem(atPath: s.statePath)
+        try await s.grow(by: 2)
+        expectRefusal(.stateMissing, s) { _ = try s.witness.cosign(ledger: s.ledger) }
+        let latest = try s.ledger.latestCheckpoint()
+        expectRefusal(.stateMissing, s) { _ = try s.witness.cosign(checkpoint: latest, proof: []) }
+        // Trusting the same key again does not make it a first use.
+        try s.witness.trust(log: s.ledger.logKey)
+        expectRefusal(.stateMissing, s) { _ = try s.witness.cosign(ledger: s.ledger) }
+        // The ledger still holds the checkpoint of size 3 the witness cosigned: that restores the record.
+        try s.witness.restore(from: try #require(try s.ledger.checkpoint(size: 3)))
+        #expect(try s.witness.lastCosigned(origin: WitnessScenario.origin)?.checkpoint.size == 3)
+        #expect(try s.witness.cosign(ledger: s.ledger).checkpoint.size == 5)
+        // Only a checkpoint it cosigned can restore it, never an older one.
+        expectRefusal(.rollback, s) { try s.witness.restore(from: try #require(try s.ledger.checkpoint(size: 3))) }
+        let notCosigned = try #require(try s.ledger.checkpoint(size: 1))
+        expectRefusal(.corruptState, s) { try s.witness.restore(from: notCosigned) }
+    }
+
+    @Test func aFirstUseIsTakenOnlyWhenSaidAndNotOverTheWitnessesOwnCosignature() async throws {
+        let s = try await WitnessScenario.make()
+        // The marker `trust` left is gone before any cosignature: refused until the operator says so.
+        let marker = (s.statePath as NSString).deletingLastPathComponent + "/first-use"
+        try FileManager.default.removeItem(atPath: marker)
+        expectRefusal(.stateMissing, s) { _ = try s.witness.cosign(ledger: s.ledger) }
+        #expect(try s.witness.cosign(ledger: s.ledger, firstUse: true).checkpoint.size == 1)
+        // Record lost after cosigning: the ledger's checkpoint carries its cosignature, so a
+        // claimed first use is caught all the same.
+        try FileManager.default.removeItem(atPath: s.statePath)
+        try await s.grow(by: 1)
+        expectRefusal(.stateRolledBack, s) { _ = try s.witness.cosign(ledger: s.ledger, firstUse: true) }
+    }
+
+    @Test func aRecordRestoredFromAnOlderCopyIsCaughtByTheWitnessesOwnCosignature() async throws {
+        let s = try await WitnessScenario.make()
+        try await s.grow(by: 2)
+        _ = try s.witness.cosign(ledger: s.ledger)  // size 3
+        let old = try #require(s.stateBytes())
+        try await s.grow(by: 3)
+        _ = try s.witness.cosign(ledger: s.ledger)  // size 6, attached to the ledger
+        try old.write(to: URL(fileURLWithPath: s.statePath))  // the record restored from a backup
+        try await s.grow(by: 1)
+        expectRefusal(.stateRolledBack, s) { _ = try s.witness.cosign(ledger: s.ledger) }
+        // Submitted directly (no ledger to look at), a checkpoint already cosigned by it gives it away.
+        let six = try #require(try s.ledger.checkpoint(size: 6))
+        expectRefusal(.stateRolledBack, s) { _ = try s.witness.cosign(checkpoint: six, proof: try s.ledger.consistencyProof(from: 3, to: 6)) }
+        try s.witness.restore(from: six)
+        #expect(try s.witness.cosign(ledger: s.ledger).checkpoint.size == 7)
+    }
+
+    @Test func aDamagedOrForeignRecordIsCorruptState() async throws {
+        let s = try await WitnessScenario.make()
+        try await s.grow(by: 2)
+        _ = try s.witness.cosign(ledger: s.ledger)
+        // A checkpoint signed by the log but not cosigned by the witness, put in its place.
+        let uncosigned = try #require(try s.ledger.checkpoint(size: 1))
+        for content in [Data("garbage\n".utf8), Data(uncosigned.serialized.utf8), Data()] {
+            try content.write(to: URL(fileURLWithPath: s.statePath))
+            expectRefusal(.corruptState, s) { _ = try s.witness.cosign(ledger: s.ledger) }
         }
     }
 }

@@ -183,7 +183,8 @@ func inode(_ path: String) throws -> UInt64 {
         try FileManager.default.createDirectory(atPath: foreign.path, withIntermediateDirectories: true)
         var options = Ledger.Options()
         options.durable = false
-        let foreignLedger = try await Ledger.create(at: foreign.path + "/ledger", origin: "other.example/log", options: options)
+        let foreignLedger = try await Ledger.create(at: foreign.path + "/ledger", origin: "other.example/log",
+                                                    authorityKey: try SignerKey.generate(name: "other.example/authority"), options: options)
         let foreignOut = foreign.path + "/tiles"
         try foreignLedger.export(to: foreignOut)
         e = #expect(throws: LedgerError.self) { try f.ledger.export(to: foreignOut) }

@@ -138,9 +138,10 @@ import JejakTestSupport
         let old = umask(0)
         defer { umask(old) }
         let dir = TempDir()
-        let ledger = try await Ledger.create(at: dir.path, origin: "umask.jejak.local/ledger")
+        let ledger = try await Ledger.create(at: dir.path, origin: "umask.jejak.local/ledger",
+                                             authorityKey: try SignerKey.generate(name: "umask.jejak.local/authority"))
         ledger.close()
-        for file in ["log.key", "authority.key"] {
+        for file in ["log.key"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: dir.path + "/" + file)
             #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
         }
@@ -202,8 +203,9 @@ import JejakTestSupport
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         #expect(FileManager.default.createFile(atPath: path + "/store", contents: Data("in the way".utf8)))
         #expect(FileManager.default.createFile(atPath: path + "/README", contents: Data("kept".utf8)))
+        let authorityKey = try SignerKey.generate(name: "authority.test")
         do {
-            _ = try await Ledger.create(at: path, origin: origin)
+            _ = try await Ledger.create(at: path, origin: origin, authorityKey: authorityKey)
             Issue.record("a creation over a file named store succeeded")
         } catch {
             #expect(error.code == .storage, "\(error)")
@@ -211,7 +213,7 @@ import JejakTestSupport
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: path).sorted() == ["README", "store"])
         try FileManager.default.removeItem(atPath: path + "/store")
-        let ledger = try await Ledger.create(at: path, origin: origin)
+        let ledger = try await Ledger.create(at: path, origin: origin, authorityKey: try SignerKey.generate(name: "authority.test"))
         #expect(try ledger.size() == 1)
         ledger.close()
     }
@@ -224,13 +226,13 @@ import JejakTestSupport
         let origin = "killed.jejak.local/ledger"
         for moment in ["after the log key", "before the marker's removal"] {
             let dir = LedgerDirectory(path: parent.path + "/\(moment.count)")
-            let first = try await Ledger.create(at: dir.path, origin: origin)
+            let first = try await Ledger.create(at: dir.path, origin: origin, authorityKey: try SignerKey.generate(name: "authority.test"))
             first.close()
             let oldKey = bytes(dir.logKey)
             #expect(FileManager.default.createFile(atPath: dir.incompleteMarker, contents: Data("x".utf8)))
             if moment == "after the log key" {
                 for file in [dir.store + "/data.mdb", dir.store + "/lock.mdb", dir.writerLock, dir.policy,
-                             dir.logVerifierKey, dir.authorityVerifierKey, dir.authorityKey] {
+                             dir.logVerifierKey, dir.authorityVerifierKey] {
                     try FileManager.default.removeItem(atPath: file)
                 }
                 try FileManager.default.removeItem(atPath: dir.store)
@@ -247,7 +249,7 @@ import JejakTestSupport
                     #expect(error.message.contains("creation was interrupted") && error.message.contains("jejak init"), "\(error)")
                 }
             }
-            let again = try await Ledger.create(at: dir.path, origin: origin)
+            let again = try await Ledger.create(at: dir.path, origin: origin, authorityKey: try SignerKey.generate(name: "authority.test"))
             #expect(try again.size() == 1, "\(moment)")
             #expect(!dir.isHalfCreated && dir.exists)
             #expect(bytes(dir.logKey) != oldKey, "the interrupted creation's key was kept")
@@ -266,8 +268,9 @@ import JejakTestSupport
         // ledger's files stay in its directory, and an export holds only tlog-tiles paths.
         let parent = TempDir()
         try FileManager.default.createDirectory(atPath: parent.path, withIntermediateDirectories: false)
-        let ledger = try await Ledger.create(at: parent.path + "/ledger", origin: "../../escape/ledger")
-        let authority = RegistryAuthority(key: try KeyFile.read(from: ledger.directory.authorityKey))
+        let authorityKey = try SignerKey.generate(name: "escape.test/authority")
+        let ledger = try await Ledger.create(at: parent.path + "/ledger", origin: "../../escape/ledger", authorityKey: authorityKey)
+        let authority = RegistryAuthority(key: authorityKey)
         _ = try await ledger.append(try authority.registerUnit("biro-a", name: "A", role: .biro))
         let key = try SignerKey.generate(name: "biro-a")
         _ = try await ledger.append(try authority.addKey(key.verifierKey))

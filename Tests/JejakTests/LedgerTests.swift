@@ -5,6 +5,7 @@ import JejakJSON
 import JejakStorage
 import JejakTlog
 import Synchronization
+import JejakTestSupport
 import Testing
 
 @Suite struct LedgerTests {
@@ -23,11 +24,15 @@ import Testing
 
         let keyMode = try FileManager.default.attributesOfItem(atPath: f.ledger.directory.logKey)[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
-        #expect(!FileManager.default.fileExists(atPath: f.ledger.directory.authorityKey),
-                "a given authority key is not copied into the ledger directory")
+        let files = try FileManager.default.contentsOfDirectory(atPath: f.dir.path)
+        #expect(!files.contains { $0.hasSuffix(".key") && $0 != "log.key" }, "the authority key is never written to the ledger directory: \(files)")
+        for file in files where file != "store" {
+            let text = (try? String(contentsOfFile: f.dir.path + "/" + file, encoding: .utf8)) ?? ""
+            #expect(!SecretText.leaks(SecretText.secret(ofPrivateKey: f.authority.key.privateKeyString()), in: text), "\(file)")
+        }
 
         await #expect(throws: LedgerError.self) {
-            _ = try await Ledger.create(at: f.dir.path, origin: f.origin)
+            _ = try await Ledger.create(at: f.dir.path, origin: f.origin, authorityKey: f.authority.key)
         }
     }
 

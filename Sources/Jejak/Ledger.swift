@@ -46,6 +46,10 @@ public final class Ledger: Sendable {
         public var validator: any EventValidator = AcceptAllValidator()
         /// The largest number of events the writer sequences in one commit.
         public var maxBatchEvents = 8192
+        /// How long opening for writing waits for another process to release the writer lock
+        /// before refusing with ``LedgerError/Code/ledgerBusy`` (default: not at all). A
+        /// command-line publisher waits its turn this way.
+        public var writerLockTimeout: Duration = .zero
         /// How often a subscriber of a read-only ledger looks for commits of the writing process.
         public var pollInterval: Duration = .milliseconds(50)
         /// The logger.
@@ -214,7 +218,7 @@ public final class Ledger: Sendable {
         }
         self.directory = dir
         self.options = options
-        self.lock = Mutex(options.readOnly ? nil : try WriterLock(path: dir.writerLock))
+        self.lock = Mutex(options.readOnly ? nil : try WriterLock(path: dir.writerLock, timeout: options.writerLockTimeout))
         let store = try LedgerStore(path: dir.store, readOnly: options.readOnly && !options.cosigning, durable: options.durable)
         self.store = store
         guard try store.metaValue("format") == LedgerStore.format,

@@ -67,28 +67,42 @@ public struct LedgerDirectory: Hashable, Sendable {
     }
 
     /// Whether `file` lies inside this directory (both resolved, symbolic links followed, so
-    /// `DIR/../DIR/x` is inside too). A file that does not exist yet is judged by its parent.
+    /// `DIR/../DIR/x` is inside too). A path that does not exist yet is judged by the part of it
+    /// that does.
     public func contains(_ file: String) -> Bool {
-        func resolved(_ p: String) -> String? {
+        guard let root = Self.resolved(path), let target = Self.resolved(file) else { return false }
+        return target == root || target.hasBytePrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    /// `path` made absolute with symbolic links followed, as far as it exists; the rest is
+    /// appended as written, with `.` and `..` applied.
+    static func resolved(_ path: String) -> String? {
+        func real(_ p: String) -> String? {
             guard let r = realpath(p, nil) else { return nil }
             defer { free(r) }
             return String(cString: r)
         }
-        guard let root = resolved(path) else { return false }
-        var target = file
-        var suffix = ""
-        // Walk up to the first part that exists.
-        while resolved(target) == nil {
-            guard let slash = target.utf8.lastIndex(of: UInt8(ascii: "/")) else {
-                target = "."
+        var existing = path.isEmpty ? "." : path
+        var rest: [Substring] = []
+        while real(existing) == nil {
+            guard let slash = existing.lastIndex(of: "/") else {
+                rest.insert(Substring(existing), at: 0)
+                existing = "."
                 break
             }
-            suffix = String(target[slash...]) + suffix
-            target = slash == target.startIndex ? "/" : String(target[..<slash])
+            rest.insert(existing[existing.index(after: slash)...], at: 0)
+            existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
         }
-        guard let base = resolved(target) else { return false }
-        let full = base + suffix
-        return full == root || full.hasBytePrefix(root.hasSuffix("/") ? root : root + "/")
+        guard let base = real(existing) else { return nil }
+        var parts = base.split(separator: "/")
+        for part in rest {
+            switch part {
+            case "", ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     /// Removes `files` (among ``createdFiles``), the last first: the store's files before the
@@ -138,15 +152,26 @@ public struct LedgerDirectory: Hashable, Sendable {
 final class WriterLock: Sendable {
     private let fd: Int32
 
-    init(path: String) throws(LedgerError) {
-        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+    /// Takes the lock, waiting up to `timeout` for another process to release it.
+    init(path: String, timeout: Duration = .zero) throws(LedgerError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LedgerError(.ledgerDirectory, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw LedgerError(.ledgerBusy,
-                              "another process has this ledger open for writing; stop it, or open the ledger read-only")
+        let deadline = ContinuousClock.now + timeout
+        var pause = Duration.milliseconds(2)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else {
+                close(fd)
+                throw LedgerError(.ledgerBusy, timeout > .zero
+                    ? "another process kept this ledger open for writing for \(timeout) (the longest this one waits for its turn); stop it, or open the ledger read-only"
+                    : "another process has this ledger open for writing; stop it, or open the ledger read-only")
+            }
+            // A short wait that grows, so a turn that comes soon is taken soon.
+            let (seconds, attoseconds) = pause.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            nanosleep(&request, nil)
+            pause = min(pause * 2, .milliseconds(100))
         }
         self.fd = fd
     }

@@ -42,6 +42,12 @@ struct JejakCommand: AsyncParsableCommand {
     }
 }
 
+/// How long a command that writes waits for the writer lock (`JEJAK_WRITER_WAIT` seconds, 30 by default).
+var writerWait: Duration {
+    let seconds = ProcessInfo.processInfo.environment["JEJAK_WRITER_WAIT"].flatMap(Double.init) ?? 30
+    return .milliseconds(Int64(max(0, min(seconds, 86_400)) * 1000))
+}
+
 /// `--ledger DIR`, defaulting to `$JEJAK_LEDGER`.
 struct LedgerOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger directory (default: $JEJAK_LEDGER).", valueName: "dir"))
@@ -53,11 +59,16 @@ struct LedgerOption: ParsableArguments {
         throw ValidationError("No ledger given: pass --ledger DIR or set JEJAK_LEDGER.")
     }
 
-    /// Opens the ledger; a writable one enforces the KPU domain's schemas and rules.
+    /// Opens the ledger; a writable one enforces the KPU domain's schemas and rules, and waits
+    /// up to 30 seconds for another writing process to finish (two `jejak publish` in a row
+    /// take turns).
     func open(readOnly: Bool) throws -> Ledger {
         var options = Ledger.Options()
         options.readOnly = readOnly
-        if !readOnly { options.validator = try domainValidator() }
+        if !readOnly {
+            options.validator = try domainValidator()
+            options.writerLockTimeout = writerWait
+        }
         return try attempt { try Ledger(opening: try path(), options: options) }
     }
 }

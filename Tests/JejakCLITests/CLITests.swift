@@ -25,8 +25,9 @@ struct CommandResult {
 
 /// Runs `jejak` with `arguments`; waits for it to end.
 @discardableResult
-func jejak(_ arguments: [String], ledger: String? = nil, in directory: String) throws -> CommandResult {
-    let p = try start(arguments, ledger: ledger, in: directory)
+func jejak(_ arguments: [String], ledger: String? = nil, in directory: String,
+           environment: [String: String] = [:]) throws -> CommandResult {
+    let p = try start(arguments, ledger: ledger, in: directory, environment: environment)
     return try p.finish()
 }
 
@@ -42,7 +43,8 @@ final class RunningCommand {
     }
 }
 
-func start(_ arguments: [String], ledger: String?, in directory: String) throws -> RunningCommand {
+func start(_ arguments: [String], ledger: String?, in directory: String,
+           environment: [String: String] = [:]) throws -> RunningCommand {
     let r = RunningCommand()
     r.process.executableURL = URL(fileURLWithPath: jejakBinary)
     r.process.arguments = arguments
@@ -51,6 +53,7 @@ func start(_ arguments: [String], ledger: String?, in directory: String) throws 
     env["JEJAK_LEDGER"] = ledger
     // The registry authority's key, outside the ledger directory (`init` generates it there).
     env["JEJAK_AUTHORITY_KEY"] = env["JEJAK_AUTHORITY_KEY"] ?? directory + "/authority.key"
+    env.merge(environment) { $1 }
     r.process.environment = env
     r.process.standardOutput = r.out
     r.process.standardError = r.err
@@ -170,7 +173,7 @@ let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Re
         let follower = try start(["log", "--follow", "--from", "0", "--limit", "8", "--json"], ledger: path, in: w.path)
         // The writer still holds the ledger: a second writer process is refused.
         let busy = try jejak(["unit", "register", "biro-b", "--name", "B", "--role", "biro",
-                              "--authority-key", "/nonexistent"], ledger: path, in: w.path)
+                              "--authority-key", "/nonexistent"], ledger: path, in: w.path, environment: ["JEJAK_WRITER_WAIT": "0"])
         #expect(busy.status == 1)
         #expect(busy.stderr.contains("ledgerBusy"), "\(busy.stderr)")
 

@@ -217,7 +217,7 @@ import JejakTestSupport
         for args in [["unit", "register", "biro-x", "--name", "X", "--role", "biro"],
                      ["stress", "publish", "--keys", s.keys, "--journal", s.w.path + "/j-second", "--run", "second",
                       "--tasks", "1", "--exchanges", "1"]] {
-            let r = try jejak(args, ledger: s.ledger, in: s.w.path)
+            let r = try jejak(args, ledger: s.ledger, in: s.w.path, environment: ["JEJAK_WRITER_WAIT": "0"])
             #expect(r.status == 1, "\(r.stderr)")
             #expect(errorLine(r) == "Error: another process has this ledger open for writing; stop it, or open the ledger read-only [ledgerBusy]",
                     "\(r.stderr)")

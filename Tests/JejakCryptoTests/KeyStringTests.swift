@@ -62,6 +62,21 @@ struct KeyStringTests {
         return "\(name)+\(id ?? Hex.encode(digest.prefix(4)))+\(Base64.encode(material))"
     }
 
+    /// A vkey parser given a private key, or any text that does not parse, never repeats it.
+    @Test func aPrivateKeyOrGarbageGivenAsAVKeyIsNotQuoted() throws {
+        let key = try SignerKey.generate(name: "biro-perencanaan")
+        let secret = SecretText.secret(ofPrivateKey: key.privateKeyString())
+        for text in [key.privateKeyString(), key.privateKeyString() + "\n", "secret words here+abcdefgh+xyz",
+                     "zz9 secret zz9+0123abcd+AAAA", "a\nsecret zz9secretzz9+b+c"] {
+            let error = #expect(throws: CryptoError.self) { _ = try VerifierKey(parsing: text) }
+            let message = error?.message ?? ""
+            #expect(!SecretText.leaks(secret, in: message) && !message.contains("zz9secret") && !message.contains("secret words"),
+                    "\(message)")
+        }
+        let error = #expect(throws: CryptoError.self) { _ = try VerifierKey(parsing: key.privateKeyString()) }
+        #expect(error?.message.contains("private key") == true)
+    }
+
     @Test func malformedVKeysGetTheirOwnCodes() throws {
         let good = try VerifierKey(parsing: Self.specVKey)
         let key = good.publicKey.bytes

@@ -158,6 +158,16 @@ let delivery: JSONValue = [
         var extra = request.objectValue!
         extra["secret"] = "x"
         try await f.refuse(try f.sign("biro-a", .exchangeRequested, s, .object(extra)), rule: "schema", keyword: "additionalProperties")
+
+        // What escapes the schema by riding outside `data`: an extension attribute the type
+        // does not declare (48 KB of free text once slipped through this way).
+        let free = String(repeating: "kata ", count: 9_600)
+        let extended = SignedEvent.sign(
+            try CloudEvent.make(id: "ext-1", source: "biro-a", type: DomainEventType.exchangeRequested.rawValue, subject: s,
+                                dataschema: DomainEventType.exchangeRequested.schemaID, data: request,
+                                extensions: [("comment", .string(free))]),
+            with: f.keys["biro-a"]!)
+        try await f.refuse(extended, rule: "extension-not-declared", field: "/comment")
         var missing = request.objectValue!
         missing["title"] = nil
         try await f.refuse(try f.sign("biro-a", .exchangeRequested, s, .object(missing)), rule: "schema", keyword: "required")

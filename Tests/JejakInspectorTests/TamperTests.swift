@@ -121,6 +121,50 @@ struct TamperTests {
         #expect(report.has(.checkpointRoot, at: target))
     }
 
+    @Test func anEntryRecordDeletedFromTheStoreIsAMissingEntryNotATrapOrAHang() async throws {
+        for target: UInt64 in [450, 3] {
+            let copy = try await LedgerCopy.make()
+            defer { copy.cleanUp() }
+            // Only the record goes: the entries after it keep their indexes (a gap in the keys).
+            let size = try copy.open().size()
+            try copy.tamper { txn, s in _ = try txn.delete(s.entries, key: key(target)) }
+            let report = try await copy.audit()
+            #expect(report.has(.missingEntry, at: target), "\(report.findings.prefix(5))")
+            #expect(report.verdict == .findings)
+            _ = size
+        }
+        // The last entry's record: nothing after it to see the gap by, still found.
+        let copy = try await LedgerCopy.make()
+        defer { copy.cleanUp() }
+        let last = try copy.open().size() - 1
+        try copy.tamper { txn, s in _ = try txn.delete(s.entries, key: key(last)) }
+        let report = try await copy.audit()
+        #expect(report.verdict == .findings)
+        #expect(report.has(.checkpointSize) || report.has(.missingEntry), "\(report.findings.prefix(5))")
+    }
+
+    @Test func viewsTriggersAndIndexesPlantedInTheReadModelsAreFound() async throws {
+        let copy = try await LedgerCopy.make()
+        defer { copy.cleanUp() }
+        let path = copy.temp.file("read-models.sqlite")
+        try await buildReadModels(copy, path)
+        let db = try ReadModelDatabase.openForWriting(path: path)
+        try await db.write { db in
+            // A view that hides an exchange from whoever queries it, a trigger that would rewrite
+            // rows as the worker writes them, and an index no projection makes.
+            try db.execute(sql: "CREATE VIEW open_exchanges AS SELECT * FROM exchanges WHERE id <> 'x'")
+            try db.execute(sql: "CREATE TRIGGER quiet AFTER INSERT ON exchanges BEGIN UPDATE exchanges SET late = 0 WHERE id = new.id; END")
+            try db.execute(sql: "CREATE INDEX planted ON exchanges(status)")
+        }
+        try db.close()
+        let report = try await copy.audit { $0.readModels = path }
+        for (kind, name) in [("view", "open_exchanges"), ("trigger", "quiet"), ("index", "planted")] {
+            #expect(report.findings.contains { $0.rule == AuditRule.readModel.rawValue && $0.table == name && $0.message.contains(kind) },
+                    "\(name): \(report.findings)")
+        }
+        #expect(report.findingCount == 3, "\(report.findings)")
+    }
+
     @Test func twoSwappedEntriesAreFoundWhereTheyWere() async throws {
         let copy = try await LedgerCopy.make()
         defer { copy.cleanUp() }

@@ -195,6 +195,50 @@ import Testing
         #expect(throws: LedgerError.self) { _ = try f.authority.registerUnit("Biro A", name: "x", role: .biro) }
     }
 
+    /// One raw public key, one unit, once: not under two names, not back under another unit
+    /// after its revocation, never the registry authority's own.
+    @Test func aRawKeyServesOneUnitOnce() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        _ = try await f.ledger.append(try f.authority.registerUnit("biro-b", name: "B", role: .biro))
+        let twin = try VerifierKey(name: "biro-b", type: .ed25519, publicKey: key.verifierKey.publicKey)
+        try await refuse(f, [try f.authority.addKey(twin)], .registryRule)
+        _ = try await f.ledger.append(try f.authority.revokeKey(key.verifierKey, reason: "rotated"))
+        try await refuse(f, [try f.authority.addKey(twin)], .registryRule)
+        let authorityAsUnit = try VerifierKey(name: "biro-b", type: .ed25519, publicKey: f.authority.key.verifierKey.publicKey)
+        try await refuse(f, [try f.authority.addKey(authorityAsUnit)], .registryRule)
+        // A fresh key is still welcome.
+        _ = try await f.ledger.append(try f.authority.addKey(try SignerKey.generate(name: "biro-b").verifierKey))
+    }
+
+    @Test func registryEventsCarryNoExtensionAttributes() async throws {
+        let f = try await LedgerFixture.make()
+        let event = try f.authority.registerUnit("biro-x", name: "X", role: .biro)
+        var object = event.event.object
+        object["note"] = "planted"
+        let extended = SignedEvent.sign(try CloudEvent(bytes: JSONWriter.bytes(.object(object))), with: f.authority.key)
+        #expect(extended.event.extensionNames == ["note"])
+        try await refuse(f, [extended], .registryRule)
+    }
+
+    /// U+0000 ends a text for SQLite's tools and C strings: an event holding one is refused,
+    /// wherever it is; the escaped text `\\u0000` (a backslash, then u0000) is not one.
+    @Test func anEventHoldingUPlus0000IsRefused() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        for data: JSONValue in [["note": "paid\u{0}hidden"], ["n\u{0}ame": 1], ["list": ["a", "\u{0}"]]] {
+            let error = #expect(throws: LedgerError.self) { _ = try f.event(key, data: data) }
+            #expect(error?.code == .malformedEvent && error?.message.contains("U+0000") == true, "\(String(describing: error))")
+        }
+        // Written by hand as the escape, in a payload signed directly.
+        let bytes = eventJSON("biro-a", set: [("data", ["note": "x"])])
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: #""note":"x""#, with: #""note":"x\u0000y""#)
+        #expect(throws: LedgerError.self) { _ = try SignedEvent(envelope: envelope(Array(text.utf8), key)) }
+        // Not a NUL: an escaped backslash followed by the letters u0000.
+        let literal = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: #""note":"x""#, with: #""note":"x\\u0000y""#)
+        #expect(try SignedEvent(envelope: envelope(Array(literal.utf8), key)).event.data["note"] == .string(#"x\u0000y"#))
+    }
+
     @Test func theValidationHookRefusesBeforeAndDuringSequencing() async throws {
         struct Rules: EventValidator {
             func validate(_ event: CloudEvent) throws(ValidationFailure) {

@@ -168,6 +168,22 @@ struct TlogPolicyTests {
         #expect(several.groups[0].threshold == .atLeast(2))
     }
 
+    @Test("a key file given as a policy is named as such, and nothing of any refused line is quoted")
+    func privateKeysAndRefusedLinesAreNeverQuoted() throws {
+        let key = try SignerKey.generate(name: "biro-perencanaan")
+        let secret = key.privateKeyString()
+        let seed = String(secret.split(separator: "+", maxSplits: 4).last ?? "")
+        for text in [secret + "\n", "# a comment\n" + secret + "\n", "  " + secret, "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n"] {
+            let error = parse(text)
+            #expect(error?.code == .privateKey, "\(String(describing: error))")
+            #expect(error.map { !$0.message.contains(String(seed.prefix(12))) && !$0.message.contains("QQQQQQQQ") } == true)
+        }
+        // A line that is not a policy line at all: its number, never its text.
+        let unknown = parse("zz9secretzz9 rest\nquorum none\n")
+        #expect(unknown?.code == .malformedLine && unknown?.line == 1)
+        #expect(unknown.map { !$0.message.contains("zz9secret") } == true, "\(String(describing: unknown))")
+    }
+
     @Test("malformed policies are refused with the rule they break", arguments: [
         // Character set.
         ("# \u{0C}\nquorum none\n", PolicyError.Code.invalidCharacter, 1),

@@ -1,20 +1,43 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
+// Libraries by who links them; each depends only on the ones above it in this list:
+//
+//   JejakBase          identifiers compared as bytes, the shape of errors       everyone
+//   JejakJSON          strict, order-preserving JSON                            everyone
+//   JejakSchema        JSON Schema 2020-12                                      the domain
+//   JejakCrypto        SHA-256, Ed25519, vkeys, signed notes, DSSE              everyone
+//   JejakTlog          RFC 9162 tree and proofs, checkpoints, policy, tiles     everyone
+//   JejakModel         events, leaves, registry, receipts, time, validation     everyone
+//   JejakVerification  replaying and checking a log's entries; exports         inspector, offline verifier, clients
+//   JejakStorage       LMDB                                                     the ledger
+//   Jejak              the ledger: append pipeline, stored Merkle state, export servers, CLI, embedded users
+//   JejakDomain        KPU event types, Schemas/, exchange and audit rules      ledger users, projections
+//   JejakProjections   read models (SQLite through GRDB)                        CLI, inspector
+//   JejakInspector     integrity audits of a live ledger, the witness           CLI
+//
+// Applications: `jejak` (the CLI), `jejak-verify` (the offline verifier: no LMDB, no SQLite),
+// `jejak-bench` (benchmarks and the stress harness), and the demo and seed-scenario runner
+// (JejakDemo), which only they link.
 let package = Package(
     name: "Jejak",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Jejak", targets: ["Jejak"]),
+        .library(name: "JejakModel", targets: ["JejakModel"]),
+        .library(name: "JejakVerification", targets: ["JejakVerification"]),
         .library(name: "JejakTlog", targets: ["JejakTlog"]),
         .library(name: "JejakCrypto", targets: ["JejakCrypto"]),
         .library(name: "JejakStorage", targets: ["JejakStorage"]),
         .library(name: "JejakJSON", targets: ["JejakJSON"]),
+        .library(name: "JejakBase", targets: ["JejakBase"]),
         .library(name: "JejakDomain", targets: ["JejakDomain"]),
         .library(name: "JejakSchema", targets: ["JejakSchema"]),
         .library(name: "JejakProjections", targets: ["JejakProjections"]),
         .library(name: "JejakInspector", targets: ["JejakInspector"]),
         .executable(name: "jejak", targets: ["jejak"]),
+        .executable(name: "jejak-verify", targets: ["jejak-verify"]),
+        .executable(name: "jejak-bench", targets: ["jejak-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,62 +58,111 @@ let package = Package(
         .target(name: "CSHA256"),
         // sqlite3_config, which Swift cannot call (variadic), for the process-wide SQLite setup.
         .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
+
+        // What every layer shares: identifiers compared as bytes (ExactText), and the one shape
+        // of errors (a code, a message, an underlying error).
+        .target(name: "JejakBase"),
         // JSON: a fast, order-preserving parser and compact writer over UTF-8 bytes.
-        .target(name: "JejakJSON"),
+        .target(name: "JejakJSON", dependencies: ["JejakBase"]),
         // JSON Schema draft 2020-12: compiled schemas, validation with JSON Pointer violations.
-        .target(name: "JejakSchema", dependencies: ["JejakJSON"]),
+        .target(name: "JejakSchema", dependencies: ["JejakBase", "JejakJSON"]),
         // Storage: LMDB environments, closure-scoped transactions, cursors.
-        .target(name: "JejakStorage", dependencies: ["CLMDB"]),
+        .target(name: "JejakStorage", dependencies: ["CLMDB", "JejakBase"]),
         // Crypto: SHA-256, Ed25519, vkeys, signed notes, cosignatures, DSSE.
-        .target(name: "JejakCrypto", dependencies: ["CSodium", "CSHA256", "JejakJSON"]),
+        .target(name: "JejakCrypto", dependencies: ["CSodium", "CSHA256", "JejakBase", "JejakJSON"]),
         // Transparency-log formats: RFC 9162 Merkle tree and proofs, checkpoints,
-        // tlog-proof receipts, tlog-policy. Needs no storage, so offline verifiers use it alone.
-        .target(name: "JejakTlog", dependencies: ["JejakCrypto", "JejakJSON"]),
-        // The ledger core.
+        // tlog-proof receipts, tlog-policy, tlog-tiles. Needs no storage.
+        .target(name: "JejakTlog", dependencies: ["JejakBase", "JejakCrypto", "JejakJSON"]),
+        // The model of a log without its storage: events, leaves, the registry, receipts,
+        // ledger time, the validation hook and the ledger's errors.
+        .target(name: "JejakModel", dependencies: ["JejakBase", "JejakJSON", "JejakCrypto", "JejakTlog"]),
+        // Checking a log's entries without its store: the replay (signatures by registry state,
+        // rules, order, the tree), findings and reports, and the offline verifier of exports.
+        .target(name: "JejakVerification", dependencies: ["JejakBase", "JejakModel", "JejakTlog", "JejakCrypto", "JejakJSON"]),
+        // The ledger: the append pipeline on LMDB, stored Merkle state, reading, receipts, export.
         .target(
             name: "Jejak",
             dependencies: [
-                "JejakStorage", "JejakCrypto", "JejakTlog", "JejakJSON",
+                "JejakBase", "JejakModel", "JejakStorage", "JejakCrypto", "JejakTlog", "JejakJSON",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The KPU exchange domain: event types, their JSON Schemas (Schemas/, bundled) and the
-        // exchange and audit rules, plugged into the ledger's validation hook.
+        // exchange and audit rules, plugged into the validation hook. Needs no storage.
         .target(
             name: "JejakDomain",
-            dependencies: ["Jejak", "JejakSchema", "JejakJSON", "JejakCrypto"],
+            dependencies: ["JejakBase", "JejakModel", "JejakSchema", "JejakJSON", "JejakCrypto"],
             resources: [.copy("Schemas")]),
         // Projection workers and the read models (SQLite through GRDB), derived from the log.
         .target(
             name: "JejakProjections",
             dependencies: [
-                "Jejak", "JejakDomain", "JejakJSON", "CSQLiteSetup",
+                "JejakBase", "Jejak", "JejakDomain", "JejakJSON", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The integrity audit (full and incremental), witnessing (cosigning checkpoints) and
-        // audit reports. Depends on the projections to rebuild and compare read models.
+        // The integrity audit of a live ledger (full and incremental, with its read models) and
+        // the Inspektorat's witness.
         .target(
             name: "JejakInspector",
             dependencies: [
-                "Jejak", "JejakDomain", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
+                "JejakBase", "Jejak", "JejakVerification", "JejakDomain", "JejakProjections", "JejakTlog", "JejakCrypto",
+                "JejakJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // Applications and what only they link.
+        // The demo and the seed-scenario runner (application code, not a library product).
+        .target(
+            name: "JejakDemo",
+            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakCrypto", "JejakJSON"]),
+        // The command-line pieces that need no store: reading files, printing reports, and the
+        // offline `verify` and `verify-receipt` commands (shared by `jejak` and `jejak-verify`).
+        .target(
+            name: "JejakOfflineCommands",
+            dependencies: [
+                "JejakBase", "JejakModel", "JejakVerification", "JejakDomain", "JejakTlog", "JejakCrypto", "JejakJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The command-line pieces that open a ledger (shared by `jejak` and `jejak-bench`).
+        .target(
+            name: "JejakCommands",
+            dependencies: [
+                "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakOfflineCommands", "JejakCrypto", "JejakJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The command-line tool.
         .executableTarget(
             name: "jejak",
             dependencies: [
-                "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakCrypto", "JejakJSON",
-                "JejakStorage", "JejakTlog",
+                "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakDemo", "JejakCommands",
+                "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakJSON", "JejakTlog",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The offline verifier of exports and receipts: links neither LMDB nor SQLite (a test
+        // checks the binary's libraries).
+        .executableTarget(
+            name: "jejak-verify",
+            dependencies: [
+                "JejakOfflineCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // Benchmarks (every figure beside this machine's limit) and the stress harness of the
+        // crash tests.
+        .executableTarget(
+            name: "jejak-bench",
+            dependencies: [
+                "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakVerification",
+                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakJSON", "JejakTlog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Helpers shared by the test suites (no production code links it).
         .target(name: "JejakTestSupport", path: "Tests/JejakTestSupport"),
-        .testTarget(name: "JejakJSONTests", dependencies: ["JejakJSON"]),
+        .testTarget(name: "JejakJSONTests", dependencies: ["JejakJSON", "JejakBase"]),
         .testTarget(
             name: "JejakSchemaTests", dependencies: ["JejakSchema", "JejakJSON"],
             resources: [.copy("Fixtures")]),
@@ -101,18 +173,18 @@ let package = Package(
         .testTarget(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage", "JejakTestSupport"]),
-        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "Jejak", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
+        .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakModel", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage", "JejakTestSupport"]),
+        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "JejakDemo", "Jejak", "JejakBase", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
         .testTarget(
             name: "JejakProjectionsTests",
-            dependencies: ["JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto",
+            dependencies: ["JejakProjections", "JejakDemo", "JejakDomain", "Jejak", "JejakBase", "JejakJSON", "JejakCrypto",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "JejakInspectorTests",
-            dependencies: ["JejakInspector", "JejakProjections", "JejakDomain", "Jejak", "JejakJSON", "JejakCrypto", "JejakStorage",
-                           "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
-        // Runs the built `jejak` binary as a separate process.
-        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "Jejak", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
+            dependencies: ["JejakInspector", "JejakVerification", "JejakDemo", "JejakProjections", "JejakDomain", "Jejak", "JejakBase",
+                           "JejakJSON", "JejakCrypto", "JejakStorage", "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Runs the built `jejak`, `jejak-verify` and `jejak-bench` binaries as separate processes.
+        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
         // Seeded mutation fuzzing of every parser of untrusted input (JEJAK_FUZZ_SECONDS for long runs).
         .testTarget(name: "JejakFuzzTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakTestSupport"]),
     ],

@@ -11,11 +11,11 @@
 #   --dir DIR    work directory (default: a new temporary directory, removed unless --keep)
 # JEJAK_BIN=path/to/jejak uses that binary; otherwise a release build is made.
 #
-# Each publisher trial: start `jejak stress publish` (durable, journaling each batch before its
+# Each publisher trial: start `jejak-bench stress publish` (durable, journaling each batch before its
 # append and each receipt as soon as the append returns, one write(2) per line) while a
 # `jejak project --follow` worker and one read-only `jejak inspect` run beside it; wait until it
 # appends, sleep a random 50-800 ms (every fifth trial: from the process start, so some kills
-# land while the ledger opens), SIGKILL the publisher and the worker; then `jejak stress check`
+# land while the ledger opens), SIGKILL the publisher and the worker; then `jejak-bench stress check`
 # (receipts, batches), `jejak inspect --json --db` (zero findings; the killed worker's read
 # models equal a fresh build at their position). Each projection trial: a fresh read-model file
 # is built by `jejak project --follow` over the whole log and SIGKILLed 50-800 ms in, mid
@@ -37,10 +37,13 @@ done
 
 if [ -n "${JEJAK_BIN:-}" ]; then
   jejak="$JEJAK_BIN"
+  bench="${JEJAK_BENCH_BIN:-$(dirname "$JEJAK_BIN")/jejak-bench}"
 else
-  echo "== building jejak (release)"
+  echo "== building jejak and jejak-bench (release)"
   swift build -c release --product jejak >/dev/null
+  swift build -c release --product jejak-bench >/dev/null
   jejak="$(swift build -c release --show-bin-path)/jejak"
+  bench="$(swift build -c release --show-bin-path)/jejak-bench"
 fi
 if [ -z "$dir" ]; then
   dir="$(mktemp -d "${TMPDIR:-/tmp}/jejak-crash.XXXXXX")"
@@ -91,7 +94,7 @@ audit_killed_db() {
 echo "== ledger in $dir ($trials trials, $tasks appending tasks)"
 trial=0
 "$jejak" init "$ledger" --origin crash.jejak.local/ledger >/dev/null
-"$jejak" stress setup --keys "$keys" >/dev/null
+"$bench" stress setup --keys "$keys" >/dev/null
 
 mid_append=0 from_start=0
 concurrent_audits=0 projection_mid=0 projection_early=0
@@ -100,7 +103,7 @@ for trial in $(seq 1 "$trials"); do
   journal="$dir/journal-$trial"
   # The publisher, a following projection worker, and (below) a concurrent audit.
   t0=$(now_ms)
-  "$jejak" stress publish --keys "$keys" --journal "$journal" --run "t$trial" --tasks "$tasks" \
+  "$bench" stress publish --keys "$keys" --journal "$journal" --run "t$trial" --tasks "$tasks" \
     >"$dir/publish-$trial.out" 2>&1 &
   pub=$!
   "$jejak" project --db "$live" --follow --batch-size 64 >/dev/null 2>&1 &
@@ -137,7 +140,7 @@ for trial in $(seq 1 "$trials"); do
 
   # After the crash: the journal holds, the ledger audits clean, the read models match.
   # Every journal so far: receipts of earlier trials must survive later crashes too.
-  check="$("$jejak" stress check "$dir"/journal-* 2>&1)" || { echo "$check" >&2; fail "stress check"; }
+  check="$("$bench" stress check "$dir"/journal-* 2>&1)" || { echo "$check" >&2; fail "stress check"; }
   audit_killed_db "$live" "the worker following appends"
   if [ "$state" != ok ]; then   # no read models yet: build them, then audit
     "$jejak" project --db "$live" >/dev/null 2>&1 || fail "the projection rerun failed"

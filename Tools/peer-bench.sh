@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Runs a peer on the same work as `jejak bench`: the Python eventsourcing library (9.5.6, SQLite)
+# Runs a peer on the same work as `jejak-bench`: the Python eventsourcing library (9.5.6, SQLite)
 # on the same shape of exchange events — one per save, 100 per save, a full replay — and prints
 # its figures beside Jejak's.
 #
-#   bash Tools/peer-bench.sh                     # full sizes; runs jejak bench --only append --only projections --only size
+#   bash Tools/peer-bench.sh                     # full sizes; runs jejak-bench --only append --only projections --only size
 #   bash Tools/peer-bench.sh --quick             # small sizes on both sides, about a minute
-#   bash Tools/peer-bench.sh --jejak bench.json  # beside a saved `jejak bench --json` instead of a new run
+#   bash Tools/peer-bench.sh --jejak bench.json  # beside a saved `jejak-bench --json` instead of a new run
 #
 # Makes a virtual environment in .venv-peer (once) and pip-installs eventsourcing==9.5.6 into it.
-# Uses $JEJAK as the jejak binary if set, else .build/release/jejak, building it if missing.
+# Uses $JEJAK_BENCH as the jejak-bench binary if set, else .build/release/jejak-bench, building it if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,13 +32,13 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [ -z "$jejak_json" ]; then
-  bin=${JEJAK:-.build/release/jejak}
+  bin=${JEJAK_BENCH:-.build/release/jejak-bench}
   if [ ! -x "$bin" ]; then
-    echo "Tools/peer-bench.sh: building jejak (release)" >&2
-    swift build -c release --product jejak >&2
+    echo "Tools/peer-bench.sh: building jejak-bench (release)" >&2
+    swift build -c release --product jejak-bench >&2
   fi
-  echo "Tools/peer-bench.sh: jejak bench ${quick[*]} --json --only append --only projections --only size" >&2
-  "$bin" bench "${quick[@]}" --json --only append --only projections --only size > "$work/jejak.json"
+  echo "Tools/peer-bench.sh: jejak-bench ${quick[*]} --json --only append --only projections --only size" >&2
+  "$bin" "${quick[@]}" --json --only append --only projections --only size > "$work/jejak.json"
   jejak_json="$work/jejak.json"
 fi
 # One after the other, never at the same time: each has the machine to itself.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A peer on the same work as `jejak bench`: the Python `eventsourcing` library (SQLite).
+"""A peer on the same work as `jejak-bench`: the Python `eventsourcing` library (SQLite).
 
 The same shape of events as Jejak's benchmark: exchanges between two units, each requested,
 delivered and acknowledged, every fifth one rejected and delivered again first, with the same

@@ -3,20 +3,21 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JejakBase
 import JejakCrypto
 import JejakStorage
 import JejakTlog
 
-extension LedgerError.Code {
+extension ErrorCode where Kind == LedgerErrors {
     /// A cosigned checkpoint is not the stored checkpoint of its size: its note text differs,
     /// it lacks the stored log signature, or it has another signature under the log's name.
-    public static let checkpointMismatch = LedgerError.Code("checkpointMismatch")
+    public static var checkpointMismatch: Self { Self("checkpointMismatch") }
     /// A signature line by a witness of the ledger's policy does not verify, or the note would
     /// get more signature lines than a signed note may have.
-    public static let invalidCosignature = LedgerError.Code("invalidCosignature")
+    public static var invalidCosignature: Self { Self("invalidCosignature") }
     /// A witness can't be added to the policy: its key is not a cosignature (type 0x04) key,
     /// its name can't be a policy name, or its key is already listed under another name.
-    public static let invalidWitness = LedgerError.Code("invalidWitness")
+    public static var invalidWitness: Self { Self("invalidWitness") }
 }
 
 // MARK: - Witness cosignatures
@@ -83,7 +84,7 @@ extension Ledger {
                 return merged
             }
         } catch {
-            throw LedgerError.storage(error)
+            throw LedgerError.fromStore(error)
         }
     }
 

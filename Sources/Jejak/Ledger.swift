@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JejakBase
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -194,7 +195,7 @@ public final class Ledger: Sendable {
                 }
             }
         } catch {
-            throw LedgerError.storage(error)
+            throw LedgerError.fromStore(error)
         }
     }
 
@@ -331,7 +332,7 @@ public final class Ledger: Sendable {
         }
         let admitted: LedgerWriter.Admitted
         do { admitted = try await writer.submit(prepared, expected: expected) } catch {
-            throw LedgerError.storage(error)
+            throw LedgerError.fromStore(error)
         }
         let checkpoint = writer.published.withLock { $0.checkpoint }
         var receipts: [Receipt] = []

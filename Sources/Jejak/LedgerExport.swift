@@ -3,17 +3,18 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JejakBase
 import JejakCrypto
 import JejakJSON
 import JejakStorage
 import JejakTlog
 
-extension LedgerError.Code {
+extension ErrorCode where Kind == LedgerErrors {
     /// The export directory holds another log's export, a larger or inconsistent checkpoint, a
     /// `checkpoint` file that is not a signed checkpoint, or is not a directory.
-    public static let exportConflict = LedgerError.Code("exportConflict")
+    public static var exportConflict: Self { Self("exportConflict") }
     /// A file or folder of the export could not be created, read or written.
-    public static let exportWrite = LedgerError.Code("exportWrite")
+    public static var exportWrite: Self { Self("exportWrite") }
 }
 
 /// What ``Ledger/export(to:size:)`` did.

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JejakBase
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -47,7 +48,7 @@ final class LedgerStore: Sendable {
             registry = try env.database("registry")
             meta = try env.database("meta")
         } catch {
-            throw LedgerError.storage(error)
+            throw LedgerError.fromStore(error)
         }
     }
 
@@ -65,7 +66,7 @@ final class LedgerStore: Sendable {
 
     func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws(LedgerError) -> R {
         do { return try env.read(body) } catch let e as LedgerError { throw e } catch {
-            throw LedgerError.storage(error)
+            throw LedgerError.fromStore(error)
         }
     }
 
@@ -92,10 +93,11 @@ final class LedgerStore: Sendable {
         return try LogEntry(index: index, leaf: leaf)
     }
 
-    /// Entries `[from, to)` (clamped to the log), at most `limit` of them.
-    func entries(from: UInt64, to: UInt64, limit: Int = .max) throws(LedgerError) -> [LogEntry] {
-        let leaves: [(UInt64, [UInt8])] = try read { txn in
-            var out: [(UInt64, [UInt8])] = []
+    /// The leaf bytes of the entries `[from, to)` (clamped to the log), at most `limit` of
+    /// them, in one snapshot: the one scan of the log every reader uses.
+    func leaves(from: UInt64, to: UInt64, limit: Int = .max) throws(LedgerError) -> [(index: UInt64, leaf: [UInt8])] {
+        try read { txn in
+            var out: [(index: UInt64, leaf: [UInt8])] = []
             guard from < to else { return out }
             try txn.withCursor(entries) { c in
                 try c.scan(from: BigEndian.bytes(from)) { k, v in
@@ -107,6 +109,11 @@ final class LedgerStore: Sendable {
             }
             return out
         }
+    }
+
+    /// Entries `[from, to)` (clamped to the log), at most `limit` of them, decoded.
+    func entries(from: UInt64, to: UInt64, limit: Int = .max) throws(LedgerError) -> [LogEntry] {
+        let leaves = try leaves(from: from, to: to, limit: limit)
         var result: [LogEntry] = []
         result.reserveCapacity(leaves.count)
         for (i, leaf) in leaves { result.append(try LogEntry(index: i, leaf: leaf)) }
@@ -352,19 +359,21 @@ struct StoredNodes: MerkleHashSource {
 }
 
 extension LedgerError {
-    /// Wraps a storage-layer error.
-    static func storage(_ error: any Error) -> LedgerError {
+    /// The error of an operation on the store: a `LedgerError` the operation threw itself (a
+    /// refusal decided inside a transaction) as it is; an LMDB or system error explained in one
+    /// sentence and kept as the cause.
+    static func fromStore(_ error: any Error) -> LedgerError {
         if let e = error as? LedgerError { return e }
         if let e = error as? LMDBError {
             // Say plainly what a refused write means (LMDB reports a short write as EIO).
             if [ENOSPC, EFBIG, EDQUOT, EIO].contains(e.code) {
-                return LedgerError(.storage, "the ledger's store could not be written, so nothing of this write was kept: the disk is full or a file size limit was reached, or the disk failed (\(e))")
+                return LedgerError(.storage, "the ledger's store could not be written, so nothing of this write was kept: the disk is full or a file size limit was reached, or the disk failed (\(e))", underlying: e)
             }
             if [EROFS, EACCES, EPERM].contains(e.code) {
-                return LedgerError(.storage, "the ledger's store is not writable: the file system is read-only or its permissions forbid writing (\(e))")
+                return LedgerError(.storage, "the ledger's store is not writable: the file system is read-only or its permissions forbid writing (\(e))", underlying: e)
             }
-            return LedgerError(.storage, "the ledger's LMDB store failed: \(e)")
+            return LedgerError(.storage, "the ledger's LMDB store failed: \(e)", underlying: e)
         }
-        return LedgerError(.storage, "the ledger's store failed: \(error)")
+        return LedgerError(.storage, "the ledger's store failed: \(error)", underlying: error)
     }
 }

@@ -1,3 +1,4 @@
+import JejakBase
 import Foundation
 import JejakCrypto
 import JejakJSON
@@ -421,7 +422,7 @@ final class LedgerWriter: @unchecked Sendable {
                 try txn.put(store.checkpoints, key: BigEndian.bytes(pending.size), value: checkpointBytes, options: .append)
             }
         } catch {
-            throw LedgerError.storage(error)
+            throw LedgerError.fromStore(error)
         }
         store.nodeCache.put(nodes.map { (NodeCoordinate(level: $0.level, index: $0.index), $0.hash) })
         size = pending.size

@@ -3,7 +3,7 @@ import JejakStorage
 import JejakTlog
 
 /// A record of one of the ledger's derived indexes (`ids`, `streams`), as stored.
-public enum IndexRecord: Hashable, Sendable {
+package enum IndexRecord: Hashable, Sendable {
     /// No record under that key.
     case missing
     /// A record that is not an 8-byte big-endian index.
@@ -13,47 +13,37 @@ public enum IndexRecord: Hashable, Sendable {
 }
 
 /// The number of records in each of the ledger's LMDB databases, counted in one snapshot.
-public struct StoredCounts: Hashable, Sendable {
+package struct StoredCounts: Hashable, Sendable {
     /// Entries (the log's size).
-    public var entries: Int
+    package var entries: Int
     /// Stored Merkle nodes (all levels).
-    public var nodes: Int
+    package var nodes: Int
     /// `ids` records (one per event).
-    public var ids: Int
+    package var ids: Int
     /// `streams` records (one per event).
-    public var streams: Int
+    package var streams: Int
     /// Stored checkpoints.
-    public var checkpoints: Int
+    package var checkpoints: Int
 }
 
 /// Reading the ledger's stored records as they are, without decoding or trusting them: what an
-/// integrity audit compares with the log. Each call reads in one consistent LMDB snapshot.
+/// integrity audit compares with the log. Each call reads in one consistent LMDB snapshot. Only
+/// the raw leaves are public; the derived records are the inspector's business (`package`).
 extension Ledger {
     /// The leaf bytes of the entries `[from, to)` (clamped to the log), at most `limit`, not
     /// decoded.
     ///
     /// - Throws: ``LedgerError/Code/storage``.
     public func leaves(from: UInt64, to: UInt64 = .max, limit: Int = 4096) throws(LedgerError) -> [(index: UInt64, leaf: [UInt8])] {
-        try store.read { txn in
-            var out: [(index: UInt64, leaf: [UInt8])] = []
-            guard from < to else { return out }
-            try txn.withCursor(store.entries) { c in
-                try c.scan(from: BigEndian.bytes(from)) { k, v in
-                    let i = try BigEndian.uint64(from: k)
-                    guard i < to, out.count < limit else { return false }
-                    out.append((i, Array(v)))
-                    return true
-                }
-            }
-            return out
-        }
+        try store.leaves(from: from, to: to, limit: limit)
     }
+
 
     /// The stored Merkle nodes at the given coordinates (`nil`: missing or not 32 bytes), read
     /// from the store itself, never from a cache.
     ///
     /// - Throws: ``LedgerError/Code/storage``.
-    public func storedNodes(_ coordinates: [(level: Int, index: UInt64)]) throws(LedgerError) -> [SHA256Digest?] {
+    package func storedNodes(_ coordinates: [(level: Int, index: UInt64)]) throws(LedgerError) -> [SHA256Digest?] {
         try store.read { txn in
             try coordinates.map { c in
                 try txn.withValue(store.nodes, key: LedgerStore.nodeKey(level: c.level, index: c.index)) {
@@ -66,7 +56,7 @@ extension Ledger {
     /// The `ids` index records of the given event ids.
     ///
     /// - Throws: ``LedgerError/Code/storage``.
-    public func storedIDRecords(_ ids: [String]) throws(LedgerError) -> [IndexRecord] {
+    package func storedIDRecords(_ ids: [String]) throws(LedgerError) -> [IndexRecord] {
         try store.read { txn in
             try ids.map { id in
                 guard !id.isEmpty else { return .missing }
@@ -78,7 +68,7 @@ extension Ledger {
     /// The `streams` index records of the given (subject, 1-based version) pairs.
     ///
     /// - Throws: ``LedgerError/Code/storage``.
-    public func storedStreamRecords(_ keys: [(subject: String, version: UInt64)]) throws(LedgerError) -> [IndexRecord] {
+    package func storedStreamRecords(_ keys: [(subject: String, version: UInt64)]) throws(LedgerError) -> [IndexRecord] {
         try store.read { txn in
             try keys.map { k in
                 Self.indexRecord(try txn.get(store.streams, key: LedgerStore.streamKey(k.subject, version: k.version)))
@@ -89,14 +79,14 @@ extension Ledger {
     /// The text of the stored checkpoint of tree size `size`, unparsed, or `nil`.
     ///
     /// - Throws: ``LedgerError/Code/storage``.
-    public func storedCheckpointText(size: UInt64) throws(LedgerError) -> String? {
+    package func storedCheckpointText(size: UInt64) throws(LedgerError) -> String? {
         try store.checkpointText(size: size)
     }
 
     /// The number of records in each database, in one snapshot.
     ///
     /// - Throws: ``LedgerError/Code/storage``.
-    public func storedCounts() throws(LedgerError) -> StoredCounts {
+    package func storedCounts() throws(LedgerError) -> StoredCounts {
         try store.read { txn in
             StoredCounts(entries: try txn.count(store.entries), nodes: try txn.count(store.nodes),
                          ids: try txn.count(store.ids), streams: try txn.count(store.streams),
@@ -107,7 +97,7 @@ extension Ledger {
     /// The registry as stored in the derived `registry` records (not replayed from the log).
     ///
     /// - Throws: ``LedgerError/Code/corruptStore`` when a record is damaged.
-    public func storedRegistry() throws(LedgerError) -> Registry {
+    package func storedRegistry() throws(LedgerError) -> Registry {
         try store.loadRegistry(authority: authority)
     }
 

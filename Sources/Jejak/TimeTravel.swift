@@ -70,33 +70,3 @@ extension Ledger {
         }
     }
 }
-
-extension Leaf {
-    /// The `appended` time of a leaf, read from its fixed position without decoding the rest.
-    ///
-    /// - Throws: ``LedgerError/Code/corruptStore`` when the bytes do not start as a Jejak leaf.
-    static func appendedTime(_ leaf: UnsafeRawBufferPointer) throws(LedgerError) -> LedgerTime {
-        let start = prefix.count, end = prefix.count + LedgerTime.encodedLength
-        guard leaf.count > overhead, leaf[..<start].elementsEqual(prefix),
-              let time = LedgerTime(rfc3339: String(decoding: leaf[start..<end], as: UTF8.self))
-        else {
-            throw LedgerError(.corruptStore, "a stored entry is not a Jejak leaf")
-        }
-        return time
-    }
-}
-
-extension LedgerTime {
-    /// Parses any RFC 3339 `date-time` (§5.6): any UTC offset (`Z`, `+07:00`, …), any number of
-    /// fraction digits (truncated to milliseconds), e.g. `2026-03-31T23:59:59+07:00`. A leap
-    /// second (`:60`) counts as `:59`.
-    ///
-    /// Unlike ``init(rfc3339:)``, which takes only the exact form the ledger writes, this is for
-    /// times people type (`jejak replay --until`).
-    ///
-    /// - Returns: `nil` for anything that is not an RFC 3339 date-time with a real calendar date.
-    public init?(parsing text: String) {
-        guard let parts = RFC3339.parse(text) else { return nil }
-        self.init(millisecondsSinceEpoch: parts.millisecondsSinceEpoch)
-    }
-}

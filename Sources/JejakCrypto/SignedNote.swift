@@ -1,3 +1,5 @@
+import JejakBase
+
 /// One signature line of a signed note: `— <name> base64(key id || signature)`.
 public struct NoteSignature: Hashable, Sendable {
     /// The key name.

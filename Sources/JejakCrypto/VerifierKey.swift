@@ -1,3 +1,5 @@
+import JejakBase
+
 /// Key name rules shared by vkeys, private keys and note signature lines.
 enum KeyName {
     /// Whether `name` is a valid signed-note key name: non-empty, no Unicode white space

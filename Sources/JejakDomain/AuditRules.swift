@@ -1,4 +1,5 @@
-import Jejak
+import JejakBase
+import JejakModel
 import JejakJSON
 
 /// The rules of an audit stream (`audit/<id>`), decided from its earlier events:
@@ -13,34 +14,9 @@ import JejakJSON
 /// | `finding-exists` | a finding id is recorded once |
 /// | `only-audited-unit-follows-up` | the audited unit alone records follow-ups |
 /// | `finding-not-found` | a follow-up names a recorded finding |
+///
+/// The audit's life cycle itself is ``AuditState``.
 public enum AuditRules {
-    /// The state of an audit after its events so far.
-    public struct State: Hashable, Sendable {
-        /// The unit audited.
-        public var auditedUnit: String
-        /// The findings recorded, by id (bytes compared).
-        public var findings: Set<ExactText> = []
-        /// The findings with at least one follow-up.
-        public var followedUp: Set<ExactText> = []
-        /// Whether the audit was closed.
-        public var closed = false
-
-        /// Folds the events of a stream, oldest first; `nil` for an empty stream.
-        public static func fold(_ events: [CloudEvent]) -> State? {
-            var state: State?
-            for e in events {
-                switch DomainEventType(rawValue: e.type) {
-                case .auditOpened?: state = State(auditedUnit: string(e.data["auditedUnit"]) ?? "")
-                case .auditFindingRecorded?: if let f = string(e.data["finding"]) { state?.findings.insert(ExactText(f)) }
-                case .auditFollowUpRecorded?: if let f = string(e.data["finding"]) { state?.followedUp.insert(ExactText(f)) }
-                case .auditClosed?: state?.closed = true
-                default: continue
-                }
-            }
-            return state
-        }
-    }
-
     /// Checks `event` of `type` against the stream's state.
     ///
     /// - Throws: ``ValidationFailure`` naming the rule and the stream.
@@ -62,7 +38,7 @@ public enum AuditRules {
             }
             return
         }
-        guard let state = State.fold(try history(stream)) else {
+        guard let state = AuditState.fold(try history(stream)) else {
             throw fail("audit-not-found", "\(type.rawValue) needs an audit opened in \(subject)")
         }
         guard !state.closed else { throw fail("audit-closed", "the audit was closed") }
@@ -83,5 +59,48 @@ public enum AuditRules {
         default:
             return
         }
+    }
+}
+
+/// Where an audit stands after its events: the findings recorded, those followed up, and
+/// whether it was closed. The rules (``AuditRules``) decide from it what may follow.
+public struct AuditState: Hashable, Sendable {
+    /// The unit audited.
+    public private(set) var auditedUnit: String
+    /// The findings recorded, by id (bytes compared).
+    public private(set) var findings: Set<ExactText> = []
+    /// The findings with at least one follow-up.
+    public private(set) var followedUp: Set<ExactText> = []
+    /// Whether the audit was closed.
+    public private(set) var closed = false
+
+    /// The state an opening of an audit of `auditedUnit` makes.
+    public init(auditedUnit: String) {
+        self.auditedUnit = auditedUnit
+    }
+
+    /// The change an event makes (an opening, or events of other areas, change nothing; nor
+    /// does anything after the closing).
+    public mutating func apply(_ event: CloudEvent) {
+        guard !closed, let type = DomainEventType(rawValue: event.type) else { return }
+        switch type {
+        case .auditFindingRecorded: if let f = string(event.data["finding"]) { findings.insert(ExactText(f)) }
+        case .auditFollowUpRecorded: if let f = string(event.data["finding"]) { followedUp.insert(ExactText(f)) }
+        case .auditClosed: closed = true
+        default: return
+        }
+    }
+
+    /// The state after a stream's events, oldest first; `nil` when nothing opened it.
+    public static func fold(_ events: some Sequence<CloudEvent>) -> AuditState? {
+        var state: AuditState?
+        for e in events {
+            if DomainEventType(rawValue: e.type) == .auditOpened {
+                state = AuditState(auditedUnit: string(e.data["auditedUnit"]) ?? "")
+            } else {
+                state?.apply(e)
+            }
+        }
+        return state
     }
 }

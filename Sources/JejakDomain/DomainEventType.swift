@@ -1,4 +1,5 @@
-import Jejak
+import JejakBase
+import JejakModel
 import JejakJSON
 
 /// Every event type of the KPU exchange domain, the ledger's own registry types included.

@@ -1,4 +1,5 @@
-import Jejak
+import JejakBase
+import JejakModel
 import JejakJSON
 import JejakSchema
 

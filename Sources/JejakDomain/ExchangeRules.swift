@@ -1,4 +1,5 @@
-import Jejak
+import JejakBase
+import JejakModel
 import JejakJSON
 
 /// The rules of an exchange stream (`exchange/<id>`), decided from its earlier events:
@@ -14,45 +15,9 @@ import JejakJSON
 /// | `only-requester-acknowledges`, `only-requester-rejects`, `only-requester-withdraws` | the requester alone answers a delivery or withdraws |
 /// | `no-delivery-pending` | acknowledging or rejecting needs a delivery not yet answered |
 ///
-/// After a rejection the provider may deliver again.
+/// After a rejection the provider may deliver again. The life cycle itself is
+/// ``ExchangeState``, which the exchanges read model folds too.
 public enum ExchangeRules {
-    /// The state of an exchange after its events so far.
-    public struct State: Hashable, Sendable {
-        /// How the exchange was opened.
-        public enum Kind: Hashable, Sendable { case request, distribution }
-        /// Request or distribution.
-        public var kind: Kind
-        /// The unit that asked (or, for a distribution, the provider).
-        public var requester: String
-        /// The unit asked to provide (or that distributed).
-        public var provider: String
-        /// Whether a delivery awaits the requester's answer.
-        public var deliveryPending = false
-        /// The type of the event that closed the exchange, if closed.
-        public var closedBy: DomainEventType?
-
-        /// Folds the events of a stream, oldest first; `nil` for an empty stream.
-        public static func fold(_ events: [CloudEvent]) -> State? {
-            var state: State?
-            for e in events {
-                guard let type = DomainEventType(rawValue: e.type) else { continue }
-                switch type {
-                case .exchangeRequested:
-                    state = State(kind: .request, requester: e.source, provider: string(e.data["provider"]) ?? "")
-                case .exchangeDistributed:
-                    state = State(kind: .distribution, requester: e.source, provider: e.source, closedBy: .exchangeDistributed)
-                case .exchangeDelivered: state?.deliveryPending = true
-                case .exchangeRejected: state?.deliveryPending = false
-                case .exchangeAcknowledged, .exchangeWithdrawn, .exchangeDeclined:
-                    state?.deliveryPending = false
-                    state?.closedBy = type
-                default: continue
-                }
-            }
-            return state
-        }
-    }
-
     /// Checks `event` of `type` against the stream's state.
     ///
     /// - Throws: ``ValidationFailure`` naming the rule and the stream.
@@ -82,7 +47,7 @@ public enum ExchangeRules {
             }
             return
         }
-        guard let state = State.fold(try history(stream)) else {
+        guard let state = ExchangeState.fold(try history(stream)) else {
             throw fail("exchange-not-found", "\(type.rawValue) needs an exchange opened by a request, and \(subject) has none")
         }
         if state.kind == .distribution {

@@ -1,5 +1,5 @@
 import Foundation
-import Jejak
+import JejakModel
 import JejakJSON
 import JejakSchema
 

@@ -1,3 +1,4 @@
+import JejakBase
 import Dispatch
 import Foundation
 import Jejak
@@ -5,6 +6,7 @@ import JejakCrypto
 import JejakJSON
 import JejakProjections
 import JejakTlog
+import JejakVerification
 
 /// The integrity audit of a ledger: proves, with pinpointed findings, that its history is
 /// intact — or says where it is not.

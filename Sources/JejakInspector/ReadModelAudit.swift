@@ -1,8 +1,10 @@
+import JejakBase
 import Foundation
 import GRDB
 import Jejak
 import JejakJSON
 import JejakProjections
+import JejakVerification
 
 /// Rebuilds the read models from the log into a temporary database, up to the live database's
 /// own positions, and compares every table row by row: a doctored, added or deleted row is a

@@ -3,76 +3,63 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JejakBase
 import Jejak
 import JejakCrypto
 import JejakTlog
+import JejakVerification
 
 /// Why the witness refused a checkpoint, or could not work: a code naming the rule and one
 /// sentence. A refusal records nothing.
-public struct WitnessError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The rule broken, or the operation that failed.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's name, e.g. `rollback`.
-        public let name: String
-        init(_ name: String) { self.name = name }
-        public var description: String { name }
+public typealias WitnessError = CodedError<WitnessErrors>
 
-        // Refusals of a checkpoint (c2sp.org/tlog-witness add-checkpoint rules).
-        /// The witness trusts no log key for the checkpoint's origin.
-        public static let unknownLog = Code("unknownLog")
-        /// The checkpoint has no signature by the log key the witness trusts for its origin.
-        public static let missingLogSignature = Code("missingLogSignature")
-        /// A signature line by the trusted log key does not verify.
-        public static let invalidLogSignature = Code("invalidLogSignature")
-        /// The checkpoint is smaller than the one the witness last cosigned for the log.
-        public static let rollback = Code("rollback")
-        /// The checkpoint has the size of the one the witness last cosigned, but another root.
-        public static let fork = Code("fork")
-        /// The consistency proof from the last cosigned checkpoint does not verify (or a proof
-        /// is given where none is needed, or a tree of size 0 has a root other than the empty
-        /// tree's).
-        public static let inconsistent = Code("inconsistent")
-        /// On first use, the checkpoint's root is not the root the ledger recomputes for its size.
-        public static let rootMismatch = Code("rootMismatch")
-        /// The witness trusts the log but has no record of what it last cosigned for it, and was
-        /// not told that this is a first use: its state was lost or deleted, and cosigning now
-        /// could cosign a rewritten history.
-        public static let stateMissing = Code("stateMissing")
-        /// The witness sees its own valid cosignature on a checkpoint beyond (or beside) the one
-        /// its state says it last cosigned: the state was restored from an older copy or rolled
-        /// back.
-        public static let stateRolledBack = Code("stateRolledBack")
+/// The kind of ``WitnessError``: its codes are the static members of `ErrorCode<WitnessErrors>`.
+public enum WitnessErrors: ErrorKind {
+}
 
-        // Failures of the witness itself.
-        /// The state directory already holds a witness key.
-        public static let alreadyInitialized = Code("alreadyInitialized")
-        /// The state directory holds no witness key.
-        public static let notInitialized = Code("notInitialized")
-        /// The witness key can't be made, read or used (the message says why).
-        public static let keyFile = Code("keyFile")
-        /// The witness already trusts another key for the log's origin.
-        public static let logKeyMismatch = Code("logKeyMismatch")
-        /// A state file can't be read or written.
-        public static let stateIO = Code("stateIO")
-        /// A state file does not hold what the witness wrote there.
-        public static let corruptState = Code("corruptState")
-        /// The ledger could not be read, or the cosignature not attached to it.
-        public static let ledger = Code("ledger")
-    }
+extension ErrorCode where Kind == WitnessErrors {
+    // Refusals of a checkpoint (c2sp.org/tlog-witness add-checkpoint rules).
+    /// The witness trusts no log key for the checkpoint's origin.
+    public static var unknownLog: Self { Self("unknownLog") }
+    /// The checkpoint has no signature by the log key the witness trusts for its origin.
+    public static var missingLogSignature: Self { Self("missingLogSignature") }
+    /// A signature line by the trusted log key does not verify.
+    public static var invalidLogSignature: Self { Self("invalidLogSignature") }
+    /// The checkpoint is smaller than the one the witness last cosigned for the log.
+    public static var rollback: Self { Self("rollback") }
+    /// The checkpoint has the size of the one the witness last cosigned, but another root.
+    public static var fork: Self { Self("fork") }
+    /// The consistency proof from the last cosigned checkpoint does not verify (or a proof
+    /// is given where none is needed, or a tree of size 0 has a root other than the empty
+    /// tree's).
+    public static var inconsistent: Self { Self("inconsistent") }
+    /// On first use, the checkpoint's root is not the root the ledger recomputes for its size.
+    public static var rootMismatch: Self { Self("rootMismatch") }
+    /// The witness trusts the log but has no record of what it last cosigned for it, and was
+    /// not told that this is a first use: its state was lost or deleted, and cosigning now
+    /// could cosign a rewritten history.
+    public static var stateMissing: Self { Self("stateMissing") }
+    /// The witness sees its own valid cosignature on a checkpoint beyond (or beside) the one
+    /// its state says it last cosigned: the state was restored from an older copy or rolled
+    /// back.
+    public static var stateRolledBack: Self { Self("stateRolledBack") }
 
-    /// The rule broken, or the operation that failed.
-    public var code: Code
-    /// One sentence for a person.
-    public var message: String
+    // Failures of the witness itself.
+    /// The state directory already holds a witness key.
+    public static var alreadyInitialized: Self { Self("alreadyInitialized") }
+    /// The state directory holds no witness key.
+    public static var notInitialized: Self { Self("notInitialized") }
+    /// The witness key can't be made, read or used (the message says why).
+    public static var keyFile: Self { Self("keyFile") }
+    /// The witness already trusts another key for the log's origin.
+    public static var logKeyMismatch: Self { Self("logKeyMismatch") }
+    /// A state file can't be read or written.
+    public static var stateIO: Self { Self("stateIO") }
+    /// A state file does not hold what the witness wrote there.
+    public static var corruptState: Self { Self("corruptState") }
+    /// The ledger could not be read, or the cosignature not attached to it.
+    public static var ledger: Self { Self("ledger") }
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// The message followed by the code in brackets.
-    public var description: String { "\(message) [\(code)]" }
 }
 
 /// The Inspektorat's witness: it cosigns a ledger's checkpoints (c2sp.org/tlog-cosignature v1)

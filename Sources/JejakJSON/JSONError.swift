@@ -1,8 +1,10 @@
+import JejakBase
+
 /// An error thrown by ``JSONParser`` when its input is not strict RFC 8259 JSON.
 ///
 /// Every error carries the byte ``offset`` (from the start of the input) at which the problem
 /// was detected, a machine-readable ``code`` and a human-readable ``message``.
-public struct JSONError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct JSONError: JejakError, Hashable {
     /// The kind of a ``JSONError``.
     public enum Code: String, Hashable, Sendable {
         /// The input ended in the middle of a value (or was empty).
@@ -49,4 +51,11 @@ public struct JSONError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "JSON \(code.rawValue) at byte \(offset): \(message)"
     }
+}
+
+extension JSONError {
+    /// The code's name.
+    public var codeName: String { code.rawValue }
+    /// JSONErrors wrap nothing.
+    public var underlying: (any Error & Sendable)? { nil }
 }

@@ -1,3 +1,5 @@
+import JejakBase
+
 /// A JSON object: members with distinct names, kept in document order.
 ///
 /// Member names are compared by their UTF-8 bytes (RFC 8259 §8.3), not with Swift's Unicode
@@ -101,7 +103,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     /// - Parameter key: A member name, compared by UTF-8 bytes.
     public func position(of key: String) -> Int? {
         if let index { return index[ExactText(key)] }
-        for position in storage.indices where utf8Equal(storage[position].key, key) {
+        for position in storage.indices where storage[position].key.sameBytes(as: key) {
             return position
         }
         return nil
@@ -176,7 +178,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.storage.count == rhs.storage.count else { return false }
         for (a, b) in zip(lhs.storage, rhs.storage) {
-            guard utf8Equal(a.key, b.key), a.value == b.value else { return false }
+            guard a.key.sameBytes(as: b.key), a.value == b.value else { return false }
         }
         return true
     }
@@ -185,7 +187,7 @@ public struct JSONObject: Hashable, Sendable, RandomAccessCollection {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage.count)
         for member in storage {
-            hashUTF8(member.key, into: &hasher)
+            hasher.combineBytes(of: member.key)
             member.value.hash(into: &hasher)
         }
     }

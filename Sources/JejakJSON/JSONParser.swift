@@ -1,3 +1,5 @@
+import JejakBase
+
 /// A strict RFC 8259 JSON parser over UTF-8 bytes.
 ///
 /// Strictness (a ledger must refuse ambiguous input):
@@ -568,7 +570,7 @@ extension MoveStack where Element == JSONObject.Member {
         _ key: String, print: KeyPrint, prints: borrowing MoveStack<KeyPrint>, from start: Int
     ) -> Bool {
         for position in start..<count where prints[position] == print {
-            if print.isExact || utf8Equal(self[position].key, key) { return true }
+            if print.isExact || self[position].key.sameBytes(as: key) { return true }
         }
         return false
     }

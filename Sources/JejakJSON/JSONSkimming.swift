@@ -7,11 +7,11 @@
 /// member's value lies; the caller parses the values it wants from those bytes.
 extension JSONParser {
     /// A member of a skimmed object: its name and where its value lies in the document.
-    public struct SkimmedMember: Sendable {
+    package struct SkimmedMember: Sendable {
         /// The member's name.
-        public var name: String
+        package var name: String
         /// The bytes of the member's value in the document (offsets from its start).
-        public var value: Range<Int>
+        package var value: Range<Int>
     }
 
     /// Checks that `buffer` holds one JSON document, exactly as
@@ -36,7 +36,7 @@ extension JSONParser {
     ///
     /// - Throws: the ``JSONError`` that `parse` would throw for the document, or
     ///   ``JSONError/Code/notAnObject`` if it is valid JSON but not an object.
-    public static func skimObject(
+    package static func skimObject(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) -> [SkimmedMember] {
         var members: [SkimmedMember] = []
@@ -49,7 +49,7 @@ extension JSONParser {
     /// (`nil` otherwise): both levels in one pass. Offsets are from the start of `buffer`.
     ///
     /// - Throws: as ``skimObject(_:maximumDepth:)``.
-    public static func skimObject(
+    package static func skimObject(
         _ buffer: UnsafeRawBufferPointer, expanding name: String, maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONError) -> (members: [SkimmedMember], expanded: [SkimmedMember]?) {
         var members: [SkimmedMember] = []
@@ -77,7 +77,7 @@ extension JSONParser {
     /// ```
     ///
     /// - Throws: as ``skimObject(_:maximumDepth:)``, or what `body` throws.
-    public static func skimObject(
+    package static func skimObject(
         _ buffer: UnsafeRawBufferPointer, expanding name: String, maximumDepth: Int = defaultMaximumDepth,
         forEachMember body: (SkimmedMember) throws(JSONError) -> Void
     ) throws(JSONError) -> [SkimmedMember]? {
@@ -94,7 +94,7 @@ extension JSONParser {
     ///     values that recur across documents, such as an event's type).
     /// - Throws: the ``JSONError`` that ``parse(_:maximumDepth:)-(UnsafeRawBufferPointer,_)``
     ///   would throw.
-    public static func parseString(
+    package static func parseString(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth, interning: Bool = false
     ) throws(JSONError) -> String? {
         try withString(buffer, maximumDepth: maximumDepth) { utf8, inDocument in
@@ -116,7 +116,7 @@ extension JSONParser {
     ///
     /// - Throws: the ``JSONError`` that ``parse(_:maximumDepth:)-(UnsafeRawBufferPointer,_)``
     ///   would throw.
-    public static func withString<R>(
+    package static func withString<R>(
         _ buffer: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth,
         _ body: (_ utf8: UnsafeRawBufferPointer, _ inDocument: Bool) -> R
     ) throws(JSONError) -> R? {
@@ -190,7 +190,7 @@ extension JSONWriter {
     /// value parsed and written again.
     ///
     /// - Throws: ``JSONError`` if `buffer` is not a JSON document.
-    public static func compactString(of buffer: UnsafeRawBufferPointer) throws(JSONError) -> String {
+    package static func compactString(of buffer: UnsafeRawBufferPointer) throws(JSONError) -> String {
         try withCompactForm(of: buffer) { String(decoding: $0.assumingMemoryBound(to: UInt8.self), as: UTF8.self) }
     }
 
@@ -204,7 +204,7 @@ extension JSONWriter {
     /// ```
     ///
     /// - Throws: ``JSONError`` if `buffer` is not a JSON document.
-    public static func withCompactForm<R>(
+    package static func withCompactForm<R>(
         of buffer: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
     ) throws(JSONError) -> R {
         try withCompactForm(of: buffer, checked: false, body)

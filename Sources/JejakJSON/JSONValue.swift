@@ -1,3 +1,5 @@
+import JejakBase
+
 /// A JSON value (RFC 8259), as parsed by ``JSONParser`` and written by ``JSONWriter``.
 ///
 /// ## Equality
@@ -31,7 +33,7 @@ public enum JSONValue: Hashable, Sendable {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return utf8Equal(a, b)
+        case (.string(let a), .string(let b)): return a.sameBytes(as: b)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         default: return false
@@ -51,7 +53,7 @@ public enum JSONValue: Hashable, Sendable {
             hasher.combine(n)
         case .string(let s):
             hasher.combine(3 as UInt8)
-            hashUTF8(s, into: &hasher)
+            hasher.combineBytes(of: s)
         case .array(let a):
             hasher.combine(4 as UInt8)
             hasher.combine(a.count)

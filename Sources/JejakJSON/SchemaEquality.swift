@@ -1,3 +1,5 @@
+import JejakBase
+
 public extension JSONValue {
     /// JSON Schema equality (2020-12 §4.2.2), as used by `const`, `enum` and `uniqueItems`:
     /// - numbers are equal when mathematically equal (`1`, `1.0` and `1e0`), see
@@ -12,7 +14,7 @@ public extension JSONValue {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a.numericallyEquals(b)
-        case (.string(let a), .string(let b)): return utf8Equal(a, b)
+        case (.string(let a), .string(let b)): return a.sameBytes(as: b)
         case (.array(let a), .array(let b)):
             guard a.count == b.count else { return false }
             for (x, y) in zip(a, b) where !x.schemaEquals(y) { return false }
@@ -45,7 +47,7 @@ public extension JSONValue {
             hasher.combine(form.exponent)
         case .string(let s):
             hasher.combine(3 as UInt8)
-            hashUTF8(s, into: &hasher)
+            hasher.combineBytes(of: s)
         case .array(let a):
             hasher.combine(4 as UInt8)
             hasher.combine(a.count)
@@ -57,7 +59,7 @@ public extension JSONValue {
             var sum = 0
             for member in o {
                 var memberHasher = Hasher()
-                hashUTF8(member.key, into: &memberHasher)
+                memberHasher.combineBytes(of: member.key)
                 member.value.schemaHash(into: &memberHasher)
                 sum = sum &+ memberHasher.finalize()
             }

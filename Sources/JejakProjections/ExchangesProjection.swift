@@ -1,3 +1,4 @@
+import JejakBase
 import GRDB
 import Jejak
 import JejakDomain
@@ -22,28 +23,9 @@ public struct ExchangesProjection: Projection {
         self.timeZone = timeZone
     }
 
-    /// The statuses of an exchange, as written in `exchanges.status`.
-    public enum Status: String, CaseIterable, Sendable, Codable {
-        /// Requested, waiting for the provider's delivery (open).
-        case requested
-        /// Delivered, waiting for the requester's answer (open).
-        case delivered
-        /// The delivery was rejected; waiting for the provider to deliver again (open).
-        case rejected
-        /// The requester accepted a delivery (closed).
-        case acknowledged
-        /// The provider declined the request (closed).
-        case declined
-        /// The requester withdrew the request (closed).
-        case withdrawn
-        /// Data shared without a request (closed).
-        case distributed
-
-        /// Whether the exchange still awaits an answer.
-        public var isOpen: Bool { self == .requested || self == .delivered || self == .rejected }
-        /// Whether the exchange waits for its provider (it can become overdue).
-        public var awaitsProvider: Bool { self == .requested || self == .rejected }
-    }
+    /// The statuses of an exchange, as written in `exchanges.status`: the domain's
+    /// ``ExchangeState/Status``, the state machine this projection folds.
+    public typealias Status = ExchangeState.Status
 
     /// Creates `exchanges` and `exchange_events`.
     public func create(in db: Database) throws {
@@ -117,7 +99,7 @@ public struct ExchangesProjection: Projection {
     /// the transaction only folds the exchanges opened before it and writes; the timeline rows'
     /// texts go into one buffer, bound to SQLite without copies. The result serves
     /// ``apply(batch:prepared:in:)`` for exactly these entries.
-    public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? {
+    public func prepare(batch entries: ArraySlice<LogEntry>) -> PreparedExchanges? {
         PreparedExchanges(entries, timeZone: timeZone)
     }
 
@@ -125,10 +107,10 @@ public struct ExchangesProjection: Projection {
     /// in the batch come folded from ``prepare(batch:)``; the others are loaded (each at most
     /// once) and folded here. `prepared` is what ``prepare(batch:)`` made of exactly these
     /// entries; for anything else, they are prepared here.
-    public func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws {
+    public func apply(batch entries: ArraySlice<LogEntry>, prepared: PreparedExchanges?, in db: Database) throws {
         guard let first = entries.first?.index, let last = entries.last?.index else { return }
         let batch: PreparedExchanges
-        if let prepared = prepared as? PreparedExchanges, prepared.indexes == first...last {
+        if let prepared, prepared.indexes == first...last {
             batch = prepared
         } else {
             batch = PreparedExchanges(entries, timeZone: timeZone)
@@ -229,8 +211,8 @@ extension DomainEventType {
 
 /// What ``ExchangesProjection/prepare(batch:)`` makes of a batch: its exchange events, in log
 /// order, the texts of their timeline rows, and the exchanges opened in the batch, folded
-/// through it.
-struct PreparedExchanges: Sendable {
+/// through it. Opaque outside this module: the runner hands it back as it was.
+public struct PreparedExchanges: Sendable {
     /// The log indexes the batch held.
     let indexes: ClosedRange<UInt64>?
     let events: [PreparedExchangeEvent]
@@ -375,9 +357,10 @@ struct ExchangeData {
 
 /// An exchange's row of `exchanges`, while a batch is folded.
 struct ExchangeRow {
-    var id: String, kind: String, requester: String, provider: String, recipients: String?
+    var id: String, recipients: String?
     var category: String?, title: String?, classification: String?, dueDate: String?
-    var status: String, open: Bool, deliveries: Int64, rejections: Int64
+    /// Where the exchange stands: kind, parties, status and counts (the domain's state machine).
+    var state: ExchangeState
     var requestedAt: AppendedTime, requestedTime: String, deliveredAt: AppendedTime?, deliveredTime: String?
     var acknowledgedAt: AppendedTime?, acknowledgedTime: String?, closedAt: AppendedTime?, closedTime: String?
     var late: Bool, overdue: Bool, firstIndex: Int64, lastIndex: Int64, eventIndexes: String, events: Int64
@@ -402,18 +385,18 @@ struct ExchangeRow {
     /// Binds the row's values in the order of ``columns``.
     func bind(to writer: inout RowWriter) {
         writer.add(id)
-        writer.add(kind)
-        writer.add(requester)
-        writer.add(provider)
+        writer.add(state.kind.rawValue)
+        writer.add(state.requester)
+        writer.add(state.provider)
         writer.add(recipients)
         writer.add(category)
         writer.add(title)
         writer.add(classification)
         writer.add(dueDate)
-        writer.add(status)
-        writer.add(open)
-        writer.add(deliveries)
-        writer.add(rejections)
+        writer.add(state.status.rawValue)
+        writer.add(state.isOpen)
+        writer.add(state.deliveries)
+        writer.add(state.rejections)
         writer.add(requestedAt)
         writer.add(requestedTime)
         writer.add(deliveredAt)
@@ -434,18 +417,14 @@ struct ExchangeRow {
     init(opening e: borrowing CloudEvent, data: ExchangeData, type: DomainEventType, index: Int64, at: AppendedTime) {
         let distribution = type == .exchangeDistributed
         id = e.subject
-        kind = distribution ? "distribution" : "request"
-        requester = e.source
-        provider = (distribution ? e.source : data.provider) ?? ""
+        state = ExchangeState(opening: type, by: e.source, provider: data.provider)
+            ?? ExchangeState(kind: .request, requester: e.source, provider: data.provider ?? "", status: .requested,
+                             deliveries: 0, rejections: 0)
         recipients = distribution ? data.recipients : nil
         category = data.category
         title = data.title
         classification = data.classification
         dueDate = data.dueDate
-        status = distribution ? ExchangesProjection.Status.distributed.rawValue : ExchangesProjection.Status.requested.rawValue
-        open = !distribution
-        deliveries = 0
-        rejections = 0
         requestedAt = at
         requestedTime = e.time
         closedAt = distribution ? at : nil
@@ -460,9 +439,15 @@ struct ExchangeRow {
 
     /// A stored row.
     init(row: Row) {
-        id = row[0]; kind = row[1]; requester = row[2]; provider = row[3]; recipients = row[4]
-        category = row[5]; title = row[6]; classification = row[7]; dueDate = row[8]; status = row[9]
-        open = row[10]; deliveries = row[11]; rejections = row[12]; requestedAt = .stored(row[13]); requestedTime = row[14]
+        id = row[0]; recipients = row[4]
+        category = row[5]; title = row[6]; classification = row[7]; dueDate = row[8]
+        // A stored row names a kind and a status this projection wrote; anything else (a file
+        // edited by hand) reads as an open request, and the audit's comparison reports the row.
+        state = ExchangeState(kind: ExchangeState.Kind(rawValue: row[1] as String? ?? "") ?? .request,
+                              requester: row[2] as String? ?? "", provider: row[3] as String? ?? "",
+                              status: ExchangeState.Status(rawValue: row[9] as String? ?? "") ?? .requested,
+                              deliveries: row[11] as Int64? ?? 0, rejections: row[12] as Int64? ?? 0)
+        requestedAt = .stored(row[13]); requestedTime = row[14]
         deliveredAt = (row[15] as String?).map(AppendedTime.stored); deliveredTime = row[16]
         acknowledgedAt = (row[17] as String?).map(AppendedTime.stored); acknowledgedTime = row[18]
         closedAt = (row[19] as String?).map(AppendedTime.stored); closedTime = row[20]
@@ -481,33 +466,28 @@ struct ExchangeRow {
         eventIndexes.append(String(index))
         eventIndexes.append("]")
         events += 1
-        switch type {
-        case .exchangeDelivered:
-            status = ExchangesProjection.Status.delivered.rawValue
-            deliveries += 1
+        // The state machine decides the transition; the row records its times.
+        let before = state
+        state.apply(type)
+        guard state != before else { return }
+        switch state.status {
+        case .delivered:
             deliveredAt = at
             deliveredTime = time
             overdue = false
-        case .exchangeRejected:
-            status = ExchangesProjection.Status.rejected.rawValue
-            rejections += 1
-        case .exchangeAcknowledged, .exchangeDeclined, .exchangeWithdrawn:
-            switch type {
-            case .exchangeAcknowledged:
-                status = ExchangesProjection.Status.acknowledged.rawValue
+        case .acknowledged, .declined, .withdrawn:
+            if state.status == .acknowledged {
                 acknowledgedAt = at
                 acknowledgedTime = time
                 if let dueDate, let delivered = deliveredAt?.ledgerTime {
-                    late = timeZone.date(of: delivered) > dueDate
+                    // Dates compare as SQLite compares them: by their bytes.
+                    late = ExactText(timeZone.date(of: delivered)) > ExactText(dueDate)
                 }
-            case .exchangeDeclined: status = ExchangesProjection.Status.declined.rawValue
-            default: status = ExchangesProjection.Status.withdrawn.rawValue
             }
-            open = false
             overdue = false
             closedAt = at
             closedTime = time
-        default:
+        case .requested, .rejected, .distributed:
             break
         }
     }

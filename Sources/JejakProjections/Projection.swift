@@ -24,6 +24,9 @@ import Jejak
 /// }
 /// ```
 public protocol Projection: Sendable {
+    /// What ``prepare(batch:)`` makes of a batch (`Never` for a projection that prepares
+    /// nothing).
+    associatedtype Prepared: Sendable = Never
     /// The projection's name, unique in a database (its checkpoint's key), e.g. `exchanges`.
     var name: String { get }
     /// The version of the projection's tables and logic. Changing it rebuilds the read model.
@@ -48,10 +51,10 @@ public protocol Projection: Sendable {
     ///
     /// The result covers `entries` whole; the runner may then apply only a suffix of them (a
     /// projection that is ahead of the others).
-    func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)?
+    func prepare(batch entries: ArraySlice<LogEntry>) -> Prepared?
     /// Applies consecutive log entries with what ``prepare(batch:)`` made of a batch that holds
     /// them (or `nil`). The default ignores `prepared` and calls ``apply(batch:in:)``.
-    func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws
+    func apply(batch entries: ArraySlice<LogEntry>, prepared: Prepared?, in db: Database) throws
 }
 
 extension Projection {
@@ -68,11 +71,22 @@ extension Projection {
     public func didApplyBatch(through entry: LogEntry, in db: Database) throws {}
 
     /// Prepares nothing.
-    public func prepare(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? { nil }
+    public func prepare(batch entries: ArraySlice<LogEntry>) -> Prepared? { nil }
 
     /// Calls ``apply(batch:in:)``.
-    public func apply(batch entries: ArraySlice<LogEntry>, prepared: (any Sendable)?, in db: Database) throws {
+    public func apply(batch entries: ArraySlice<LogEntry>, prepared: Prepared?, in db: Database) throws {
         try apply(batch: entries, in: db)
+    }
+
+    /// ``prepare(batch:)`` for a runner that holds projections of every kind.
+    func preparedAny(batch entries: ArraySlice<LogEntry>) -> (any Sendable)? {
+        prepare(batch: entries)
+    }
+
+    /// ``apply(batch:prepared:in:)`` with what ``preparedAny(batch:)`` returned: the one place
+    /// where a preparation gets its type back.
+    func apply(batch entries: ArraySlice<LogEntry>, preparedAny: (any Sendable)?, in db: Database) throws {
+        try apply(batch: entries, prepared: preparedAny as? Prepared, in: db)
     }
 }
 

@@ -321,7 +321,7 @@ public final class ProjectionRunner: Service, Sendable {
             self.entries = entries
             let first = entries.first?.index ?? 0, end = first + UInt64(entries.count)
             prepared = zip(projections, positions).map { p, position in
-                position < end ? p.prepare(batch: entries[Int(max(position, first) - first)...]) : nil
+                position < end ? p.preparedAny(batch: entries[Int(max(position, first) - first)...]) : nil
             }
         }
     }
@@ -346,7 +346,7 @@ public final class ProjectionRunner: Service, Sendable {
                 var after = before
                 for (k, p) in projections.enumerated() where after[k] >= first.index && after[k] <= last.index {
                     let slice = batch[Int(after[k] - first.index)...]
-                    do { try p.apply(batch: slice, prepared: prepared.prepared[k], in: db) } catch {
+                    do { try p.apply(batch: slice, preparedAny: prepared.prepared[k], in: db) } catch {
                         let failed = (error as? FailedEntry).map { " at entry \($0.index) (event \($0.eventID))" } ?? ""
                         let cause = (error as? FailedEntry)?.underlying ?? error
                         throw ProjectionError(.apply, "the projection \(p.name) failed\(failed) in the batch \(slice.startIndex + Int(first.index))–\(last.index): \(ProjectionError.explain(cause))")

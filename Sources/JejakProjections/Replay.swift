@@ -5,12 +5,13 @@ import Darwin
 #endif
 import GRDB
 import Jejak
+import JejakBase
 
-extension ProjectionError.Code {
+extension ErrorCode where Kind == ProjectionErrors {
     /// A replay was asked for a point past the end of the log.
-    public static let replayRange = ProjectionError.Code("replayRange")
+    public static var replayRange: Self { Self("replayRange") }
     /// A replay's output file already exists (a replay always writes a new file).
-    public static let replayTarget = ProjectionError.Code("replayTarget")
+    public static var replayTarget: Self { Self("replayTarget") }
 }
 
 /// What ``ReadModels/replay(_:until:into:projections:batchSize:)`` built.

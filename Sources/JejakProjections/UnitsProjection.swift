@@ -1,3 +1,4 @@
+import JejakBase
 import GRDB
 import Jejak
 import JejakDomain

@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// A compiled JSON Schema (draft 2020-12), ready to validate instances.

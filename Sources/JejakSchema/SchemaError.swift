@@ -1,3 +1,5 @@
+import JejakBase
+
 /// Why a schema could not be loaded: thrown by ``JSONSchema/init(_:registry:options:)``,
 /// ``JSONSchema/init(parsing:registry:options:)``, ``SchemaRegistry/register(_:uri:)`` and
 /// ``SchemaRegistry/schema(_:options:)``.
@@ -5,7 +7,7 @@
 /// A schema is refused whole: a keyword this library does not implement, a keyword whose value
 /// is malformed, a reference that leads nowhere — any of these stops the load, so a schema can
 /// never silently validate less than it says.
-public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SchemaError: JejakError, Hashable {
     /// The kind of a ``SchemaError``.
     public enum Code: String, Hashable, Sendable {
         /// The schema text is not JSON (see ``JSONSchema/init(parsing:registry:options:)``).
@@ -143,4 +145,11 @@ public struct SchemaOptions: Hashable, Sendable {
     public init(format: FormatMode = .annotation) {
         self.format = format
     }
+}
+
+extension SchemaError {
+    /// The code's name.
+    public var codeName: String { code.rawValue }
+    /// SchemaErrors wrap nothing.
+    public var underlying: (any Error & Sendable)? { nil }
 }

@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// A set of schema documents that may `$ref` one another, each known by an absolute URI.

@@ -186,15 +186,14 @@ public final class Environment: @unchecked Sendable {
     ///
     /// Do not call ``read(_:)`` or ``write(_:)`` from inside `body`.
     ///
-    /// - Throws: whatever `body` throws; ``LMDBError/readOnly`` in a read-only environment;
+    /// - Throws: whatever `body` throws; ``LMDBError/openedReadOnly`` in a read-only environment;
     ///   ``LMDBError/mapLimitReached`` when the map may not grow further; other ``LMDBError``s
     ///   from LMDB.
     @available(*, noasync, message: "a write transaction blocks on fsync; run it on a dedicated thread")
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         if options.readOnly {
-            var e = LMDBError.readOnly
+            var e = LMDBError.openedReadOnly
             e.context = "Environment.write"
-            e.message = "this environment was opened read-only"
             throw e
         }
         return try writerLock.withExclusive { () throws -> R in

@@ -1,4 +1,5 @@
 import CLMDB
+import JejakBase
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,7 +21,7 @@ import Darwin
 /// do { try env.write { … } }
 /// catch let e as LMDBError where e.code == LMDBError.mapFull.code { … }
 /// ```
-public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct LMDBError: JejakError, Hashable {
     /// The raw return code: one of the `MDB_*` codes (negative) or an `errno` value (positive).
     /// Jejak's own refusals use codes above 100,000 (see ``mapLimitReached``).
     public var code: Int32
@@ -88,8 +89,6 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let badValueSize = LMDBError(code: MDB_BAD_VALSIZE, context: "")
     /// `MDB_BAD_TXN`: the transaction must abort, has a child, or is invalid.
     public static let badTransaction = LMDBError(code: MDB_BAD_TXN, context: "")
-    /// `EACCES`: a write was attempted in an environment opened read-only.
-    public static let readOnly = LMDBError(code: EACCES, context: "")
 
     /// The map reached ``Environment/Options/maxMapSize`` and may not grow further.
     /// Raise the limit (``Environment/Options/maxMapSize``) or free disk space, then retry.
@@ -101,6 +100,11 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let unknownDatabase = LMDBError(
         code: 100_002, name: "JEJAK_UNKNOWN_DATABASE",
         message: "no database of that name was opened in this environment", context: "")
+    /// A write was asked of an environment this process opened read-only. Its own code, so that
+    /// it is never taken for the system's `EACCES` (a file the process may not write).
+    public static let openedReadOnly = LMDBError(
+        code: 100_003, name: "JEJAK_OPENED_READ_ONLY",
+        message: "this environment was opened read-only", context: "")
 
     static func name(of code: Int32) -> String {
         switch code {
@@ -145,4 +149,11 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
 @inline(__always)
 func check(_ rc: Int32, _ context: @autoclosure () -> String) throws(LMDBError) {
     if rc != MDB_SUCCESS { throw LMDBError(code: rc, context: context()) }
+}
+
+extension LMDBError {
+    /// The code's name, e.g. `MDB_MAP_FULL`.
+    public var codeName: String { name }
+    /// LMDB errors wrap nothing.
+    public var underlying: (any Error & Sendable)? { nil }
 }

@@ -1,50 +1,37 @@
+import JejakBase
 import JejakJSON
 import JejakCrypto
 
 /// An error from building, parsing or signing a checkpoint: a code naming the rule that was
 /// broken and a one-sentence message.
-public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        init(_ name: String) { self.name = name }
-        /// The code's name, for logs and messages.
-        public var description: String { name }
+public typealias CheckpointError = CodedError<CheckpointErrors>
 
-        /// The note text is not at least three lines each ending in a newline, has an empty
-        /// line, or has a control character.
-        public static let malformedText = Code("malformedText")
-        /// The origin line is empty or has a control character.
-        public static let invalidOrigin = Code("invalidOrigin")
-        /// The tree size is not an ASCII decimal without leading zeros that fits 64 bits.
-        public static let invalidSize = Code("invalidSize")
-        /// The root hash is not the strict standard base64 of exactly 32 bytes.
-        public static let invalidRootHash = Code("invalidRootHash")
-        /// An extension line is empty or has a control character.
-        public static let invalidExtension = Code("invalidExtension")
-        /// The signed checkpoint is not a well-formed signed note (the message says why).
-        public static let malformedNote = Code("malformedNote")
-        /// The log key's name is not the checkpoint's origin.
-        public static let keyNameMismatch = Code("keyNameMismatch")
-        /// A key of the wrong signature type was used (a witness must have a cosignature key).
-        public static let wrongKeyType = Code("wrongKeyType")
-        /// A cosignature timestamp exceeds 2^63 − 1.
-        public static let invalidTimestamp = Code("invalidTimestamp")
-    }
+/// The kind of ``CheckpointError``: its codes are the static members of `ErrorCode<CheckpointErrors>`.
+public enum CheckpointErrors: ErrorKind {
+    public static var style: CodedErrorStyle { .plain }
+}
 
-    /// What went wrong.
-    public var code: Code
-    /// One sentence for a person.
-    public var message: String
+extension ErrorCode where Kind == CheckpointErrors {
+    /// The note text is not at least three lines each ending in a newline, has an empty
+    /// line, or has a control character.
+    public static var malformedText: Self { Self("malformedText") }
+    /// The origin line is empty or has a control character.
+    public static var invalidOrigin: Self { Self("invalidOrigin") }
+    /// The tree size is not an ASCII decimal without leading zeros that fits 64 bits.
+    public static var invalidSize: Self { Self("invalidSize") }
+    /// The root hash is not the strict standard base64 of exactly 32 bytes.
+    public static var invalidRootHash: Self { Self("invalidRootHash") }
+    /// An extension line is empty or has a control character.
+    public static var invalidExtension: Self { Self("invalidExtension") }
+    /// The signed checkpoint is not a well-formed signed note (the message says why).
+    public static var malformedNote: Self { Self("malformedNote") }
+    /// The log key's name is not the checkpoint's origin.
+    public static var keyNameMismatch: Self { Self("keyNameMismatch") }
+    /// A key of the wrong signature type was used (a witness must have a cosignature key).
+    public static var wrongKeyType: Self { Self("wrongKeyType") }
+    /// A cosignature timestamp exceeds 2^63 − 1.
+    public static var invalidTimestamp: Self { Self("invalidTimestamp") }
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// The message.
-    public var description: String { message }
 }
 
 /// A C2SP tlog-checkpoint (c2sp.org/tlog-checkpoint): the note text naming a log's origin,

@@ -1,3 +1,5 @@
+import JejakBase
+
 /// An error from building or checking a Merkle tree proof: a code naming the rule that was
 /// broken and a one-sentence message.
 ///
@@ -14,45 +16,31 @@
 /// | ``Code/malformedHash`` | a hash from outside (bytes or base64) is not exactly 32 bytes. |
 /// | ``Code/nodeUnavailable`` | a hash source does not hold a node a computation needs (the tree is smaller than asked). |
 /// | ``Code/sizeMismatch`` | a list of subtree hashes does not fit the tree size it is said to describe. |
-public struct ProofError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong. See ``ProofError`` for when each code is thrown.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        init(_ name: String) { self.name = name }
-        /// The code's name, for logs and messages.
-        public var description: String { name }
+public typealias ProofError = CodedError<ProofErrors>
 
-        /// A tree of size 0 was given where a non-empty tree is needed.
-        public static let emptyTree = Code("emptyTree")
-        /// A leaf index is not below the tree size.
-        public static let indexOutOfRange = Code("indexOutOfRange")
-        /// The old tree size of a consistency proof is larger than the new one.
-        public static let oldSizeGreaterThanNewSize = Code("oldSizeGreaterThanNewSize")
-        /// The proof has the wrong number of hashes for its index and size, or its two sizes.
-        public static let wrongProofLength = Code("wrongProofLength")
-        /// The root recomputed from the proof differs from the root given.
-        public static let rootMismatch = Code("rootMismatch")
-        /// A hash is not exactly 32 bytes, or not valid base64.
-        public static let malformedHash = Code("malformedHash")
-        /// A hash source does not hold a node that the computation needs.
-        public static let nodeUnavailable = Code("nodeUnavailable")
-        /// A list of subtree hashes does not fit the tree size it claims to describe.
-        public static let sizeMismatch = Code("sizeMismatch")
-    }
+/// The kind of ``ProofError``: its codes are the static members of `ErrorCode<ProofErrors>`.
+public enum ProofErrors: ErrorKind {
+    public static var style: CodedErrorStyle { .plain }
+}
 
-    /// What went wrong.
-    public var code: Code
-    /// One sentence for a person.
-    public var message: String
+extension ErrorCode where Kind == ProofErrors {
+    /// A tree of size 0 was given where a non-empty tree is needed.
+    public static var emptyTree: Self { Self("emptyTree") }
+    /// A leaf index is not below the tree size.
+    public static var indexOutOfRange: Self { Self("indexOutOfRange") }
+    /// The old tree size of a consistency proof is larger than the new one.
+    public static var oldSizeGreaterThanNewSize: Self { Self("oldSizeGreaterThanNewSize") }
+    /// The proof has the wrong number of hashes for its index and size, or its two sizes.
+    public static var wrongProofLength: Self { Self("wrongProofLength") }
+    /// The root recomputed from the proof differs from the root given.
+    public static var rootMismatch: Self { Self("rootMismatch") }
+    /// A hash is not exactly 32 bytes, or not valid base64.
+    public static var malformedHash: Self { Self("malformedHash") }
+    /// A hash source does not hold a node that the computation needs.
+    public static var nodeUnavailable: Self { Self("nodeUnavailable") }
+    /// A list of subtree hashes does not fit the tree size it claims to describe.
+    public static var sizeMismatch: Self { Self("sizeMismatch") }
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// The message.
-    public var description: String { message }
 }
 
 /// The error of a proof *generator* reading from a ``MerkleHashSource``: either the request

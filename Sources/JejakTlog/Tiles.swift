@@ -1,3 +1,4 @@
+import JejakBase
 import JejakCrypto
 
 /// An error from the C2SP tlog-tiles format: a code naming the rule that was broken, a
@@ -15,35 +16,9 @@ import JejakCrypto
 /// | ``Code/unreadableFile`` | a file of a ``TiledLog`` exists but cannot be read. |
 /// | ``Code/malformedCheckpoint`` | the `checkpoint` file is not a signed checkpoint. |
 /// | ``Code/outOfRange`` | entries or hashes beyond the tree size were asked for. |
-public struct TileError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct TileError: JejakError, Hashable {
     /// What went wrong. See ``TileError`` for when each code is thrown.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        init(_ name: String) { self.name = name }
-        /// The code's name, for logs and messages.
-        public var description: String { name }
-
-        /// A hash tile level is not in `0...63`.
-        public static let invalidLevel = Code("invalidLevel")
-        /// A tile width is not in `1...256`.
-        public static let invalidWidth = Code("invalidWidth")
-        /// A tile path is not a canonical tlog-tiles path.
-        public static let malformedPath = Code("malformedPath")
-        /// A hash tile's bytes are not the expected number of 32-byte hashes.
-        public static let malformedTile = Code("malformedTile")
-        /// An entry bundle's bytes are not the expected number of length-prefixed entries.
-        public static let malformedBundle = Code("malformedBundle")
-        /// An entry is longer than 65,535 bytes.
-        public static let entryTooLarge = Code("entryTooLarge")
-        /// A file of a tiles directory is missing.
-        public static let missingFile = Code("missingFile")
-        /// A file of a tiles directory cannot be read.
-        public static let unreadableFile = Code("unreadableFile")
-        /// The `checkpoint` file is not a signed checkpoint.
-        public static let malformedCheckpoint = Code("malformedCheckpoint")
-        /// Entries or hashes beyond the tree size were asked for.
-        public static let outOfRange = Code("outOfRange")
-    }
+    public typealias Code = ErrorCode<TileErrors>
 
     /// What went wrong.
     public var code: Code
@@ -61,6 +36,10 @@ public struct TileError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The message.
     public var description: String { message }
+    /// The code's name.
+    public var codeName: String { code.name }
+    /// Tile errors wrap nothing.
+    public var underlying: (any Error & Sendable)? { nil }
 }
 
 /// One resource of a C2SP tlog-tiles log (c2sp.org/tlog-tiles): a hash tile at a level, or an
@@ -458,4 +437,31 @@ public enum Tiles {
         }
         return out
     }
+}
+
+/// The kind of ``TileError``: its codes are the static members of `ErrorCode<TileErrors>`.
+public enum TileErrors: ErrorKind {}
+
+extension ErrorCode where Kind == TileErrors {
+    /// A hash tile level is not in `0...63`.
+    public static var invalidLevel: Self { Self("invalidLevel") }
+    /// A tile width is not in `1...256`.
+    public static var invalidWidth: Self { Self("invalidWidth") }
+    /// A tile path is not a canonical tlog-tiles path.
+    public static var malformedPath: Self { Self("malformedPath") }
+    /// A hash tile's bytes are not the expected number of 32-byte hashes.
+    public static var malformedTile: Self { Self("malformedTile") }
+    /// An entry bundle's bytes are not the expected number of length-prefixed entries.
+    public static var malformedBundle: Self { Self("malformedBundle") }
+    /// An entry is longer than 65,535 bytes.
+    public static var entryTooLarge: Self { Self("entryTooLarge") }
+    /// A file of a tiles directory is missing.
+    public static var missingFile: Self { Self("missingFile") }
+    /// A file of a tiles directory cannot be read.
+    public static var unreadableFile: Self { Self("unreadableFile") }
+    /// The `checkpoint` file is not a signed checkpoint.
+    public static var malformedCheckpoint: Self { Self("malformedCheckpoint") }
+    /// Entries or hashes beyond the tree size were asked for.
+    public static var outOfRange: Self { Self("outOfRange") }
+    
 }

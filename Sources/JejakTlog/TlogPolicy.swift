@@ -1,65 +1,12 @@
+import JejakBase
 import JejakJSON
 import JejakCrypto
 
 /// An error from parsing, building or applying a tlog-policy: a code naming the rule that was
 /// broken, a one-sentence message, and for parse errors the 1-based line number.
-public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct PolicyError: JejakError, Hashable {
     /// What went wrong.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        init(_ name: String) { self.name = name }
-        /// The code's name, for logs and messages.
-        public var description: String { name }
-
-        // Parsing and building.
-
-        /// A byte outside the policy character set (tab, newline, 0x20–0x7E, 0x80–0xFF).
-        public static let invalidCharacter = Code("invalidCharacter")
-        /// An unknown keyword, or a line with the wrong number of items.
-        public static let malformedLine = Code("malformedLine")
-        /// The file holds a private key (`PRIVATE+KEY+…`, `AGE-SECRET-KEY-…`), not a policy.
-        public static let privateKey = Code("privateKey")
-        /// A vkey that does not parse (the message carries the crypto layer's reason).
-        public static let invalidKey = Code("invalidKey")
-        /// A log key that is not an Ed25519 or cosignature key, or a witness key that is not a
-        /// cosignature (type 0x04) key.
-        public static let wrongKeyType = Code("wrongKeyType")
-        /// Two logs, or two witnesses, wrap the same public key.
-        public static let duplicateKey = Code("duplicateKey")
-        /// A witness or group name is defined twice, or is the reserved name `none`.
-        public static let duplicateName = Code("duplicateName")
-        /// A group member or the quorum names something not defined on a preceding line.
-        public static let undefinedName = Code("undefinedName")
-        /// `none` is listed as a group member.
-        public static let invalidMember = Code("invalidMember")
-        /// A name is listed as a group member more than once (in one group or across groups).
-        public static let duplicateMember = Code("duplicateMember")
-        /// A group threshold is not `all`, `any` or a decimal k with 1 ≤ k ≤ n.
-        public static let invalidThreshold = Code("invalidThreshold")
-        /// The policy has no quorum line.
-        public static let missingQuorum = Code("missingQuorum")
-        /// The policy has more than one quorum line.
-        public static let multipleQuorums = Code("multipleQuorums")
-        /// A name or URL given to the builder cannot be written as one policy item (empty, or
-        /// with whitespace or control characters).
-        public static let invalidItem = Code("invalidItem")
-
-        // Verifying a checkpoint.
-
-        /// The text to verify is not a signed checkpoint.
-        public static let malformedCheckpoint = Code("malformedCheckpoint")
-        /// No log of the policy has a key named after the checkpoint's origin.
-        public static let unknownOrigin = Code("unknownOrigin")
-        /// No signature line is from a policy log key for the origin.
-        public static let missingLogSignature = Code("missingLogSignature")
-        /// A signature line from a policy log key does not verify.
-        public static let invalidLogSignature = Code("invalidLogSignature")
-        /// A signature line from a policy witness key does not verify (signed-note: a failing
-        /// signature from a known key rejects the whole note).
-        public static let invalidCosignature = Code("invalidCosignature")
-        /// The verified cosignatures do not satisfy the quorum.
-        public static let quorumNotMet = Code("quorumNotMet")
-    }
+    public typealias Code = ErrorCode<PolicyErrors>
 
     /// What went wrong.
     public var code: Code
@@ -76,6 +23,11 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The message, prefixed with the line number when there is one.
+    /// The code's name.
+    public var codeName: String { code.name }
+    /// Policy errors wrap nothing (a vkey's reason is in the message).
+    public var underlying: (any Error & Sendable)? { nil }
+
     public var description: String {
         if let line { return "line \(line): \(message)" }
         return message
@@ -614,4 +566,59 @@ extension TlogPolicy {
         }
         self = try b.build()
     }
+}
+
+/// The kind of ``PolicyError``: its codes are the static members of `ErrorCode<PolicyErrors>`.
+public enum PolicyErrors: ErrorKind {}
+
+extension ErrorCode where Kind == PolicyErrors {
+    // Parsing and building.
+
+    /// A byte outside the policy character set (tab, newline, 0x20–0x7E, 0x80–0xFF).
+    public static var invalidCharacter: Self { Self("invalidCharacter") }
+    /// An unknown keyword, or a line with the wrong number of items.
+    public static var malformedLine: Self { Self("malformedLine") }
+    /// The file holds a private key (`PRIVATE+KEY+…`, `AGE-SECRET-KEY-…`), not a policy.
+    public static var privateKey: Self { Self("privateKey") }
+    /// A vkey that does not parse (the message carries the crypto layer's reason).
+    public static var invalidKey: Self { Self("invalidKey") }
+    /// A log key that is not an Ed25519 or cosignature key, or a witness key that is not a
+    /// cosignature (type 0x04) key.
+    public static var wrongKeyType: Self { Self("wrongKeyType") }
+    /// Two logs, or two witnesses, wrap the same public key.
+    public static var duplicateKey: Self { Self("duplicateKey") }
+    /// A witness or group name is defined twice, or is the reserved name `none`.
+    public static var duplicateName: Self { Self("duplicateName") }
+    /// A group member or the quorum names something not defined on a preceding line.
+    public static var undefinedName: Self { Self("undefinedName") }
+    /// `none` is listed as a group member.
+    public static var invalidMember: Self { Self("invalidMember") }
+    /// A name is listed as a group member more than once (in one group or across groups).
+    public static var duplicateMember: Self { Self("duplicateMember") }
+    /// A group threshold is not `all`, `any` or a decimal k with 1 ≤ k ≤ n.
+    public static var invalidThreshold: Self { Self("invalidThreshold") }
+    /// The policy has no quorum line.
+    public static var missingQuorum: Self { Self("missingQuorum") }
+    /// The policy has more than one quorum line.
+    public static var multipleQuorums: Self { Self("multipleQuorums") }
+    /// A name or URL given to the builder cannot be written as one policy item (empty, or
+    /// with whitespace or control characters).
+    public static var invalidItem: Self { Self("invalidItem") }
+
+    // Verifying a checkpoint.
+
+    /// The text to verify is not a signed checkpoint.
+    public static var malformedCheckpoint: Self { Self("malformedCheckpoint") }
+    /// No log of the policy has a key named after the checkpoint's origin.
+    public static var unknownOrigin: Self { Self("unknownOrigin") }
+    /// No signature line is from a policy log key for the origin.
+    public static var missingLogSignature: Self { Self("missingLogSignature") }
+    /// A signature line from a policy log key does not verify.
+    public static var invalidLogSignature: Self { Self("invalidLogSignature") }
+    /// A signature line from a policy witness key does not verify (signed-note: a failing
+    /// signature from a known key rejects the whole note).
+    public static var invalidCosignature: Self { Self("invalidCosignature") }
+    /// The verified cosignatures do not satisfy the quorum.
+    public static var quorumNotMet: Self { Self("quorumNotMet") }
+    
 }

@@ -1,27 +1,11 @@
+import JejakBase
 import JejakCrypto
 
 /// An error from parsing or verifying a tlog-proof: a code naming the rule that was broken, a
 /// one-sentence message and, when a lower layer refused, its error.
-public struct TlogProofError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct TlogProofError: JejakError, Hashable {
     /// What went wrong.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        init(_ name: String) { self.name = name }
-        /// The code's name, for logs and messages.
-        public var description: String { name }
-
-        /// The text does not follow the tlog-proof format (header, `extra`, `index`, hash lines,
-        /// blank line); the message says where.
-        public static let malformedProof = Code("malformedProof")
-        /// The embedded checkpoint is not a signed checkpoint (see ``TlogProofError/checkpointError``).
-        public static let malformedCheckpoint = Code("malformedCheckpoint")
-        /// The policy refused the checkpoint: unknown origin, log signature, cosignatures or
-        /// quorum (see ``TlogProofError/policyError``).
-        public static let policyRejected = Code("policyRejected")
-        /// The inclusion proof does not bind the leaf to the checkpoint's root at the index
-        /// (see ``TlogProofError/proofError``).
-        public static let inclusionRejected = Code("inclusionRejected")
-    }
+    public typealias Code = ErrorCode<TlogProofErrors>
 
     /// What went wrong.
     public var code: Code
@@ -48,6 +32,10 @@ public struct TlogProofError: Error, Hashable, Sendable, CustomStringConvertible
 
     /// The message.
     public var description: String { message }
+    /// The code's name.
+    public var codeName: String { code.name }
+    /// The checkpoint's, policy's or proof's error, whichever there is.
+    public var underlying: (any Error & Sendable)? { checkpointError ?? policyError ?? proofError }
 }
 
 /// A C2SP tlog-proof (`c2sp.org/tlog-proof@v1`): an offline-verifiable receipt that an entry is
@@ -200,4 +188,22 @@ public struct TlogProof: Hashable, Sendable {
         }
         return verified
     }
+}
+
+/// The kind of ``TlogProofError``: its codes are the static members of `ErrorCode<TlogProofErrors>`.
+public enum TlogProofErrors: ErrorKind {}
+
+extension ErrorCode where Kind == TlogProofErrors {
+    /// The text does not follow the tlog-proof format (header, `extra`, `index`, hash lines,
+    /// blank line); the message says where.
+    public static var malformedProof: Self { Self("malformedProof") }
+    /// The embedded checkpoint is not a signed checkpoint (see ``TlogProofError/checkpointError``).
+    public static var malformedCheckpoint: Self { Self("malformedCheckpoint") }
+    /// The policy refused the checkpoint: unknown origin, log signature, cosignatures or
+    /// quorum (see ``TlogProofError/policyError``).
+    public static var policyRejected: Self { Self("policyRejected") }
+    /// The inclusion proof does not bind the leaf to the checkpoint's root at the index
+    /// (see ``TlogProofError/proofError``).
+    public static var inclusionRejected: Self { Self("inclusionRejected") }
+    
 }

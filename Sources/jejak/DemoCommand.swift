@@ -3,6 +3,9 @@ import Foundation
 import JejakDomain
 import JejakInspector
 import Synchronization
+import JejakCommands
+import JejakOfflineCommands
+import JejakDemo
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakJSON
+import JejakCommands
+import JejakOfflineCommands
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

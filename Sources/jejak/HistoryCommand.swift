@@ -3,6 +3,8 @@ import Foundation
 import Jejak
 import JejakJSON
 import JejakTlog
+import JejakCommands
+import JejakOfflineCommands
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

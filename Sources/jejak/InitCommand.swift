@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakCommands
+import JejakOfflineCommands
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

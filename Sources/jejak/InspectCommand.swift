@@ -5,6 +5,9 @@ import JejakCrypto
 import JejakInspector
 import JejakTlog
 import Synchronization
+import JejakCommands
+import JejakOfflineCommands
+import JejakVerification
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,71 +119,5 @@ struct InspectCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure(description: error.description)
         }
-    }
-}
-
-/// Prints an audit report (as JSON, or as `summary`) and writes its HTML page to `html`.
-func emit(_ report: AuditReport, json: Bool, summary: String, html: String?) throws {
-    if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
-    } else {
-        print(summary)
-    }
-    if let html {
-        try writeFile(report.html, to: html)
-        if !json { print("Report: \(html)") }
-    }
-}
-
-func readText(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIFailure(description: "cannot read \(path)")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// Reads a file that should hold public text (a policy, a checkpoint, a receipt, an event):
-/// one holding a private key is refused as such, and nothing of it is shown.
-func readPublicText(_ path: String, what: String) throws -> String {
-    let text = try readText(path)
-    if PrivateKeyText.appears(in: text) {
-        throw CLIFailure(description: "\(path) holds a private key, not \(what) (nothing of it is shown); give the right file, and keep the key to its owner")
-    }
-    return text
-}
-
-func readCheckpoint(_ path: String) throws -> SignedCheckpoint {
-    let text = try readPublicText(path, what: "a signed checkpoint")
-    do { return try SignedCheckpoint(parsing: text) } catch {
-        throw CLIFailure(description: "\(path) is not a signed checkpoint: \(error.message)")
-    }
-}
-
-/// A one-line progress bar on standard error, redrawn at most ten times a second.
-final class ProgressBar: Sendable {
-    private let enabled: Bool
-    private let last = Mutex<ContinuousClock.Instant?>(nil)
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ done: UInt64, _ total: UInt64) {
-        guard enabled, total > 0 else { return }
-        let due = last.withLock { last in
-            if let l = last, ContinuousClock.now - l < .milliseconds(100), done < total { return false }
-            last = ContinuousClock.now
-            return true
-        }
-        guard due else { return }
-        let width = 40
-        let filled = Int(Double(width) * Double(done) / Double(total))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) entries".utf8))
-    }
-
-    func finish() {
-        guard enabled, last.withLock({ $0 }) != nil else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
     }
 }

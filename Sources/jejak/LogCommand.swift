@@ -4,6 +4,8 @@ import Jejak
 import JejakCrypto
 import JejakJSON
 import JejakTlog
+import JejakCommands
+import JejakOfflineCommands
 
 /// One entry as a JSON object: index, appended, signer key id, leaf hash and the event.
 func entryJSON(_ e: LogEntry) -> JSONValue {

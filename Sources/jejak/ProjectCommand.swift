@@ -5,6 +5,8 @@ import JejakProjections
 import Logging
 import ServiceLifecycle
 import Synchronization
+import JejakCommands
+import JejakOfflineCommands
 
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,6 +91,4 @@ struct ProjectCommand: AsyncParsableCommand {
 }
 
 /// Writes a line to standard error (progress and timings, kept out of the output proper).
-func note(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
+

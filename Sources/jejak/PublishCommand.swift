@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakJSON
+import JejakCommands
+import JejakOfflineCommands
 
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakProjections
+import JejakCommands
+import JejakOfflineCommands
 
 /// How query results are printed.
 enum QueryFormat: String, ExpressibleByArgument, CaseIterable {

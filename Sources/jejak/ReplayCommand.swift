@@ -3,6 +3,8 @@ import Foundation
 import Jejak
 import JejakJSON
 import JejakProjections
+import JejakCommands
+import JejakOfflineCommands
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,25 +1,17 @@
+import JejakBase
 import ArgumentParser
 import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import JejakCommands
+import JejakOfflineCommands
 
 struct UnitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unit",
         abstract: "Register units and manage their keys (registry events signed by the authority).",
         subcommands: [Register.self, AddKey.self, RevokeKey.self, List.self])
-
-    /// `--authority-key FILE`, defaulting to `$JEJAK_AUTHORITY_KEY`: the registry authority's
-    /// private key, which lives with the authority, never in the ledger directory.
-    struct AuthorityOption: ParsableArguments {
-        @Option(help: ArgumentHelp("The registry authority's key file, kept offline (default: $JEJAK_AUTHORITY_KEY).", valueName: "file"))
-        var authorityKey: String?
-
-        func authority(for ledger: Ledger) throws -> RegistryAuthority {
-            RegistryAuthority(key: try readAuthorityKey(authorityKey, ledger: ledger.directory))
-        }
-    }
 
     /// The arguments of a key change: the unit, the key, and where to write the receipt.
     struct KeyChange: ParsableArguments {
@@ -146,15 +138,4 @@ struct UnitCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-func parseVerifierKey(_ text: String) throws -> VerifierKey {
-    var t = text
-    if t.hasPrefix("@") {
-        let path = String(t.dropFirst())
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure(description: "cannot read \(path)") }
-        t = String(decoding: data, as: UTF8.self)
-    }
-    let trimmed = t.trimmingCharacters(in: .whitespacesAndNewlines)
-    return try attempt { try VerifierKey(parsing: trimmed) }
 }

@@ -1,3 +1,4 @@
+import JejakBase
 import ArgumentParser
 import Foundation
 import Jejak
@@ -5,6 +6,8 @@ import JejakCrypto
 import JejakInspector
 import JejakJSON
 import JejakTlog
+import JejakCommands
+import JejakOfflineCommands
 
 struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

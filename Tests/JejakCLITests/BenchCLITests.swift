@@ -1,12 +1,12 @@
 import Foundation
 import Testing
 
-/// `jejak bench` runs every section and reports one table; only its shape is checked (the
+/// `jejak-bench` runs every section and reports one table; only its shape is checked (the
 /// debug build's timings mean nothing, and the machine may be shared).
 @Suite(.serialized) struct BenchCLITests {
     @Test func smokeRunReportsEveryFigureBesideItsLimitAndTarget() throws {
         let w = try WorkDir()
-        let r = try jejak(["bench", "--smoke", "--json", "--dir", w.path + "/bench"], in: w.path)
+        let r = try jejakBench(["--smoke", "--json", "--dir", w.path + "/bench"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
         #expect(json["mode"] as? String == "smoke")
@@ -39,13 +39,13 @@ import Testing
 
     @Test func onlyOneSectionRunsAndTheTableNamesItsColumns() throws {
         let w = try WorkDir()
-        let r = try jejak(["bench", "--smoke", "--only", "proofs"], in: w.path)
+        let r = try jejakBench(["--smoke", "--only", "proofs"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("smoke run"))
         for column in ["figure", "value", "limit", "ratio", "target", "met?"] { #expect(r.stdout.contains(column)) }
         #expect(r.stdout.contains("inclusion proof p50") && !r.stdout.contains("publishers"))
 
-        let bad = try jejak(["bench", "--only", "everything"], in: w.path)
+        let bad = try jejakBench(["--only", "everything"], in: w.path)
         #expect(bad.status == 64)
     }
 }

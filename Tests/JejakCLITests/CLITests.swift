@@ -5,17 +5,24 @@ import JejakTlog
 import Testing
 
 /// The `jejak` binary built next to this test bundle.
-let jejakBinary: String = {
+let jejakBinary = builtBinary("jejak")
+/// The `jejak-bench` binary (benchmarks and the stress harness).
+let jejakBenchBinary = builtBinary("jejak-bench")
+/// The `jejak-verify` binary (the offline verifier).
+let jejakVerifyBinary = builtBinary("jejak-verify")
+
+/// The executable `name` built next to this test bundle.
+func builtBinary(_ name: String) -> String {
     var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
                       Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL]
     candidates += candidates.map { $0.deletingLastPathComponent() }
     for dir in candidates {
-        let path = dir.appendingPathComponent("jejak").path
+        let path = dir.appendingPathComponent(name).path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { return path }
     }
-    return "jejak"
-}()
+    return name
+}
 
 struct CommandResult {
     var status: Int32
@@ -26,9 +33,16 @@ struct CommandResult {
 /// Runs `jejak` with `arguments`; waits for it to end.
 @discardableResult
 func jejak(_ arguments: [String], ledger: String? = nil, in directory: String,
-           environment: [String: String] = [:]) throws -> CommandResult {
-    let p = try start(arguments, ledger: ledger, in: directory, environment: environment)
+           environment: [String: String] = [:], binary: String = jejakBinary) throws -> CommandResult {
+    let p = try start(arguments, ledger: ledger, in: directory, environment: environment, binary: binary)
     return try p.finish()
+}
+
+/// Runs `jejak-bench` with `arguments`; waits for it to end.
+@discardableResult
+func jejakBench(_ arguments: [String], ledger: String? = nil, in directory: String,
+                environment: [String: String] = [:]) throws -> CommandResult {
+    try jejak(arguments, ledger: ledger, in: directory, environment: environment, binary: jejakBenchBinary)
 }
 
 final class RunningCommand {
@@ -44,9 +58,9 @@ final class RunningCommand {
 }
 
 func start(_ arguments: [String], ledger: String?, in directory: String,
-           environment: [String: String] = [:]) throws -> RunningCommand {
+           environment: [String: String] = [:], binary: String = jejakBinary) throws -> RunningCommand {
     let r = RunningCommand()
-    r.process.executableURL = URL(fileURLWithPath: jejakBinary)
+    r.process.executableURL = URL(fileURLWithPath: binary)
     r.process.arguments = arguments
     r.process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment

@@ -25,20 +25,21 @@ import JejakTestSupport
             w = try WorkDir()
             var r = try jejak(["init", w.path + "/ledger", "--origin", "fault.jejak.local/ledger"], in: w.path)
             #expect(r.status == 0, "\(r.stderr)")
-            r = try jejak(["stress", "setup", "--keys", w.path + "/keys"], ledger: w.path + "/ledger", in: w.path)
+            r = try jejakBench(["stress", "setup", "--keys", w.path + "/keys"], ledger: w.path + "/ledger", in: w.path)
             #expect(r.status == 0, "\(r.stderr)")
         }
 
-        /// Runs a shell command line with `$JEJAK` and `$JEJAK_LEDGER` set.
+        /// Runs a shell command line with `$JEJAK`, `$JEJAK_BENCH` and `$JEJAK_LEDGER` set.
         func shell(_ script: String) throws -> CommandResult {
-            try bash(["-c", script], environment: ["JEJAK": jejakBinary, "JEJAK_LEDGER": ledger], in: w.path)
+            try bash(["-c", script], environment: ["JEJAK": jejakBinary, "JEJAK_BENCH": jejakBenchBinary, "JEJAK_LEDGER": ledger],
+                     in: w.path)
         }
 
         /// Every journal of the work directory holds (every receipt in the log, no partial
         /// batch, no unannounced event) and the audit is clean.
         func expectIntact(sourceLocation: SourceLocation = #_sourceLocation) throws {
             let journals = try FileManager.default.contentsOfDirectory(atPath: w.path).filter { $0.hasPrefix("j-") }
-            let check = try jejak(["stress", "check"] + journals.map { w.path + "/" + $0 }, ledger: ledger, in: w.path)
+            let check = try jejakBench(["stress", "check"] + journals.map { w.path + "/" + $0 }, ledger: ledger, in: w.path)
             #expect(check.status == 0 && check.stdout.contains("problems 0"), "\(check.stdout)\(check.stderr)",
                     sourceLocation: sourceLocation)
             let audit = try jejak(["inspect", "--json", "--quiet"], ledger: ledger, in: w.path)
@@ -48,7 +49,7 @@ import JejakTestSupport
 
         /// Appends after the fault: the ledger takes writes again.
         func expectWritable(_ run: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let r = try jejak(["stress", "publish", "--keys", keys, "--journal", w.path + "/j-" + run, "--run", run,
+            let r = try jejakBench(["stress", "publish", "--keys", keys, "--journal", w.path + "/j-" + run, "--run", run,
                                "--tasks", "2", "--exchanges", "2"], ledger: ledger, in: w.path)
             #expect(r.status == 0, "\(r.stderr)", sourceLocation: sourceLocation)
             try expectIntact(sourceLocation: sourceLocation)
@@ -66,7 +67,7 @@ import JejakTestSupport
         let s = try Setup()
         // The limit is hit while appends go on: the binary is not killed by SIGXFSZ, the commit
         // fails whole with EFBIG, and the publisher exits with one sentence.
-        let r = try s.shell("ulimit -f 400; exec \"$JEJAK\" stress publish --keys keys --journal j-full --run full --tasks 8")
+        let r = try s.shell("ulimit -f 400; exec \"$JEJAK_BENCH\" stress publish --keys keys --journal j-full --run full --tasks 8")
         #expect(r.status == 1, "\(r.stderr)")
         let line = errorLine(r)
         #expect(line.hasPrefix("Error: ") && line.hasSuffix("[storage]"), "\(line)")
@@ -87,15 +88,15 @@ import JejakTestSupport
             # Only the ledger is on the small file system; the journals are not.
             "$JEJAK" init small/ledger --origin small.jejak.local/ledger >/dev/null || exit 98
             export JEJAK_LEDGER=$PWD/small/ledger
-            "$JEJAK" stress setup --keys small/keys >/dev/null || exit 97
-            "$JEJAK" stress publish --keys small/keys --journal j --run full --tasks 8 2>err; echo "publish $?"
+            "$JEJAK_BENCH" stress setup --keys small/keys >/dev/null || exit 97
+            "$JEJAK_BENCH" stress publish --keys small/keys --journal j --run full --tasks 8 2>err; echo "publish $?"
             grep "^Error: " err | tail -1
-            "$JEJAK" stress check j | tail -1
+            "$JEJAK_BENCH" stress check j | tail -1
             "$JEJAK" inspect --json --quiet | grep -c '"findingCount" : 0'
             # Small appends may still fit into free pages.
             rm -f err
-            "$JEJAK" stress publish --keys small/keys --journal j2 --run after --tasks 1 --exchanges 1; echo "again $?"
-            "$JEJAK" stress check j j2 | tail -1
+            "$JEJAK_BENCH" stress publish --keys small/keys --journal j2 --run after --tasks 1 --exchanges 1; echo "again $?"
+            "$JEJAK_BENCH" stress check j j2 | tail -1
             "$JEJAK" inspect --json --quiet | grep -c '"findingCount" : 0'
             """.write(toFile: s.w.path + "/small.sh", atomically: true, encoding: .utf8)
         let r = try s.shell("unshare -m bash small.sh")
@@ -175,7 +176,7 @@ import JejakTestSupport
         // As root, permissions don't bind: use a read-only bind mount in a private namespace.
         let script = """
             "$JEJAK" unit register biro-x --name X --role biro 2>&1 | tail -1; echo "register $?"
-            "$JEJAK" stress publish --keys keys --journal j-ro --run ro --tasks 1 --exchanges 1 2>&1 | tail -1
+            "$JEJAK_BENCH" stress publish --keys keys --journal j-ro --run ro --tasks 1 --exchanges 1 2>&1 | tail -1
             "$JEJAK" inspect --json --quiet | grep -c '"findingCount" : 0'
             "$JEJAK" log --json | wc -l
             """
@@ -206,7 +207,7 @@ import JejakTestSupport
     @Test func aSecondWriterProcessIsRefusedWhileReadersAndAuditsRunBesideTheWriter() throws {
         let s = try Setup()
         let writer = try start(["stress", "publish", "--keys", s.keys, "--journal", s.w.path + "/j-live", "--run", "live",
-                                "--tasks", "1"], ledger: s.ledger, in: s.w.path)
+                                "--tasks", "1"], ledger: s.ledger, in: s.w.path, binary: jejakBenchBinary)
         defer { if writer.process.isRunning { kill(writer.process.processIdentifier, SIGKILL) } }
         let started = ContinuousClock.now
         while (try? String(contentsOfFile: s.w.path + "/j-live", encoding: .utf8))?.contains("\nR ") != true,
@@ -217,7 +218,8 @@ import JejakTestSupport
         for args in [["unit", "register", "biro-x", "--name", "X", "--role", "biro"],
                      ["stress", "publish", "--keys", s.keys, "--journal", s.w.path + "/j-second", "--run", "second",
                       "--tasks", "1", "--exchanges", "1"]] {
-            let r = try jejak(args, ledger: s.ledger, in: s.w.path, environment: ["JEJAK_WRITER_WAIT": "0"])
+            let r = try jejak(args, ledger: s.ledger, in: s.w.path, environment: ["JEJAK_WRITER_WAIT": "0"],
+                              binary: args.first == "stress" ? jejakBenchBinary : jejakBinary)
             #expect(r.status == 1, "\(r.stderr)")
             #expect(errorLine(r) == "Error: another process has this ledger open for writing; stop it, or open the ledger read-only [ledgerBusy]",
                     "\(r.stderr)")
@@ -255,7 +257,8 @@ import JejakTestSupport
         try run(["unit", "add-key", "biro-z", "--vkey", r.stdout.split(separator: "\n").first.map(String.init) ?? ""])
         try run(["publish", "--key", "z.key", "--type", "id.go.kpu.jejak.exchange.requested.v1", "--subject", "exchange/z-1",
                  "--data", request])
-        try run(["stress", "publish", "--keys", s.keys, "--journal", s.w.path + "/j", "--run", "k", "--tasks", "2", "--exchanges", "2"])
+        outputs.append(try jejakBench(["stress", "publish", "--keys", s.keys, "--journal", s.w.path + "/j", "--run", "k", "--tasks", "2",
+                                       "--exchanges", "2"], ledger: s.ledger, in: s.w.path))
         try run(["log", "--json"])
         try run(["checkpoint"])
         try run(["inspect", "--json", "--quiet"])

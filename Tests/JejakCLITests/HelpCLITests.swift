@@ -5,7 +5,7 @@ import Testing
 @Suite struct HelpCLITests {
     static let commands: [[String]] = [
         ["init"], ["key", "generate"], ["unit", "register"], ["unit", "add-key"], ["unit", "revoke-key"], ["unit", "list"],
-        ["publish"], ["log"], ["show"], ["checkpoint"], ["prove", "inclusion"], ["prove", "consistency"], ["bench"],
+        ["publish"], ["log"], ["show"], ["checkpoint"], ["prove", "inclusion"], ["prove", "consistency"],
         ["project"], ["query", "exchanges"], ["query", "timeline"], ["query", "units"], ["query", "activity"],
         ["query", "audits"], ["export"], ["verify-receipt"], ["history"], ["witness", "init"], ["witness", "trust"], ["witness", "cosign"], ["witness", "restore"],
         ["inspect"], ["verify"], ["replay"], ["demo"],

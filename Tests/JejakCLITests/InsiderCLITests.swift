@@ -1,3 +1,4 @@
+import JejakBase
 import Foundation
 import Jejak
 import JejakCrypto
@@ -61,10 +62,11 @@ import Testing
             outputs.append(try s.run(["verify", "export", "--policy", key, "--authority", "ledger/authority.vkey"]))
             outputs.append(try s.run(["verify", "export", "--policy", "ledger/policy", "--authority", key]))
             outputs.append(try s.run(["unit", "add-key", "biro-keuangan", "--vkey", "@" + key]))
-            outputs.append(try s.run(["stress", "check", key]))
+            outputs.append(try jejakBench(["stress", "check", key], ledger: s.ledger, in: s.w.path))
         }
         // The same with an export to verify, by jejak and by the Python verifier.
-        _ = try s.run(["export", s.w.path + "/export"])
+        let exported = try s.run(["export", "--out", s.w.path + "/export"])
+        #expect(exported.status == 0, "\(exported.stderr)")
         let python = IndependentVerifierTests()
         for key in ["bp.key", "long.key", "authority.key"] {
             outputs.append(try s.run(["verify", "export", "--policy", key, "--authority", "ledger/authority.vkey"]))

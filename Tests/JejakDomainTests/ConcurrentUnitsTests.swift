@@ -4,6 +4,7 @@ import JejakCrypto
 import JejakDomain
 import Synchronization
 import Testing
+import JejakDemo
 
 /// `ScenarioRunner.Options.concurrentUnits`: one task per unit, causality kept per stream and,
 /// with a replay clock, per day.

@@ -221,7 +221,7 @@ let delivery: JSONValue = [
         try await f.publish("inspektorat", .auditClosed, s, ["summary": "Satu temuan belum ditindaklanjuti"])
         try await f.refuse(try f.sign("biro-b", .auditFollowUpRecorded, s, followUp("F-02")), rule: "audit-closed")
 
-        let state = try #require(AuditRules.State.fold(try f.ledger.stream(s).map(\.entry.event)))
+        let state = try #require(AuditState.fold(try f.ledger.stream(s).map(\.entry.event)))
         #expect(state.findings == ["F-01", "F-02"])
         #expect(state.followedUp == ["F-01"])
         #expect(state.closed)

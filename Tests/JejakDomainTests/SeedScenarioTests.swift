@@ -4,6 +4,7 @@ import JejakCrypto
 import JejakDomain
 import JejakJSON
 import Testing
+import JejakDemo
 
 // The repository root, three levels above this file (Tests/JejakDomainTests/<file>).
 private let repositoryRoot = URL(fileURLWithPath: #filePath)

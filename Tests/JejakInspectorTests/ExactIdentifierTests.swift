@@ -1,3 +1,4 @@
+import JejakBase
 import Foundation
 import Jejak
 import JejakCrypto

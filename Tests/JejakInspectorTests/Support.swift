@@ -7,6 +7,7 @@ import JejakProjections
 import JejakStorage
 import JejakTlog
 import Testing
+import JejakDemo
 
 /// A temp directory removed by `cleanUp`.
 struct TempDirectory {

@@ -7,6 +7,7 @@ import JejakProjections
 import ServiceLifecycle
 import Logging
 import Testing
+import JejakDemo
 
 @Suite struct ProjectionRunnerTests {
     @Test func theSeedScenarioQueriesReturnWhatTheScenarioImplies() async throws {

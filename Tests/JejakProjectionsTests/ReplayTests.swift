@@ -6,6 +6,7 @@ import JejakDomain
 import JejakJSON
 import JejakProjections
 import Testing
+import JejakDemo
 
 @Suite struct ReplayTests {
     /// Replaying the seed scenario's ledger as of entry N gives, row for row, the read models of

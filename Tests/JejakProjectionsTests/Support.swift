@@ -5,6 +5,7 @@ import JejakCrypto
 import JejakDomain
 import JejakProjections
 import Testing
+import JejakDemo
 
 func seedsDirectory() throws -> String {
     try #require(ScenarioRunner.locateSeeds(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent().path),

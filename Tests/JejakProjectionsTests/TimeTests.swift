@@ -2,6 +2,7 @@ import Jejak
 import JejakDomain
 @testable import JejakProjections
 import Testing
+import JejakDemo
 
 @Suite struct TimeTests {
     @Test func ledgerTimesFormatAndParseBack() {

@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// Compiles indexed subschemas into a ``Program``: checks every keyword's value, resolves

@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// A compiled schema program: every subschema reachable from the root, as immutable nodes that

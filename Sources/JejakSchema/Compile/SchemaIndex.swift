@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// Where a subschema is: a document and a JSON Pointer from its root.

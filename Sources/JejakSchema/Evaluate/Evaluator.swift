@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// Which items of an array, or members of an object (by position), have been evaluated by some

@@ -1,0 +1,288 @@
+import JejakCrypto
+import JejakJSON
+import JejakBase
+
+/// The role of a unit of the election commission.
+public enum UnitRole: String, CaseIterable, Hashable, Sendable {
+    /// A bureau (Biro) of the KPU secretariat.
+    case biro
+    /// The Inspectorate (Inspektorat): audits, and witnesses checkpoints.
+    case inspektorat
+    /// The data centre (Pusdatin), which operates the ledger.
+    case pusdatin
+    /// A provincial election commission.
+    case kpuProvinsi = "kpu-provinsi"
+    /// A regency or city election commission.
+    case kpuKabkota = "kpu-kabkota"
+    /// A party outside the KPU.
+    case external
+}
+
+/// A registered unit. Units are equal when their fields are, texts compared by their bytes
+/// (see `ExactText`).
+public struct Unit: Hashable, Sendable {
+    /// The unit id: the `source` of its events and the name of its keys.
+    public var id: String
+    /// The display name, e.g. "Biro Keuangan".
+    public var name: String
+    /// The unit's role.
+    public var role: UnitRole
+    /// The log index of the event that registered it.
+    public var registeredAt: UInt64
+
+    /// A unit as registered at `registeredAt`.
+    public init(id: String, name: String, role: UnitRole, registeredAt: UInt64) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.registeredAt = registeredAt
+    }
+
+    public static func == (a: Unit, b: Unit) -> Bool {
+        a.id.sameBytes(as: b.id) && a.name.sameBytes(as: b.name) && a.role == b.role && a.registeredAt == b.registeredAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(id))
+        hasher.combine(registeredAt)
+    }
+}
+
+/// A key of a unit, with the log indexes at which it was added and (perhaps) revoked. Equal
+/// when their fields are, the unit id compared by its bytes.
+public struct UnitKey: Hashable, Sendable {
+    /// The unit the key belongs to.
+    public var unit: String
+    /// The key (its name is the unit id).
+    public var vkey: VerifierKey
+    /// The index of the event that added it.
+    public var addedAt: UInt64
+    /// The index of the event that revoked it, if it was revoked.
+    public var revokedAt: UInt64?
+
+    /// A key of `unit`, added at `addedAt` and revoked at `revokedAt` (if it was).
+    public init(unit: String, vkey: VerifierKey, addedAt: UInt64, revokedAt: UInt64?) {
+        self.unit = unit
+        self.vkey = vkey
+        self.addedAt = addedAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Whether the key may sign the entry at `index`: added before it, and not revoked before it.
+    public func isActive(at index: UInt64) -> Bool {
+        addedAt < index && (revokedAt.map { index < $0 } ?? true)
+    }
+
+    public static func == (a: UnitKey, b: UnitKey) -> Bool {
+        a.unit.sameBytes(as: b.unit) && a.vkey == b.vkey && a.addedAt == b.addedAt && a.revokedAt == b.revokedAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(unit))
+        hasher.combine(vkey)
+        hasher.combine(addedAt)
+    }
+}
+
+/// The event types of the ledger itself and of the unit registry, their subjects and schemas.
+public enum RegistryEvent {
+    /// The first entry of every ledger, signed by the registry authority: `{"origin", "log", "authority"}`.
+    public static let genesis = "id.go.kpu.jejak.ledger.genesis.v1"
+    /// A unit is registered: `{"unit", "name", "role"}`.
+    public static let unitRegistered = "id.go.kpu.jejak.registry.unit-registered.v1"
+    /// A key is added to a unit: `{"unit", "key": "<vkey>"}`.
+    public static let keyAdded = "id.go.kpu.jejak.registry.key-added.v1"
+    /// A key of a unit is revoked: `{"unit", "key": "<vkey>", "reason"}`.
+    public static let keyRevoked = "id.go.kpu.jejak.registry.key-revoked.v1"
+
+    /// The registry types (genesis included).
+    public static let types: Set<ExactText> = [ExactText(genesis), ExactText(unitRegistered), ExactText(keyAdded), ExactText(keyRevoked)]
+
+    /// Whether `type` is one of the registry's types (bytes compared).
+    public static func isRegistryType(_ type: String) -> Bool { types.contains(ExactText(type)) }
+
+    /// The default `dataschema` of an event type: `https://jejak.kpu.go.id/schemas/<type>.json`,
+    /// with the `id.go.kpu.jejak.` prefix dropped (e.g. `registry.key-added.v1.json`).
+    public static func schema(of type: String) -> String {
+        let prefix = "id.go.kpu.jejak."
+        let name = type.hasBytePrefix(prefix) ? String(decoding: type.utf8.dropFirst(prefix.utf8.count), as: UTF8.self) : type
+        return "https://jejak.kpu.go.id/schemas/\(name).json"
+    }
+
+    /// The subject (stream) of the genesis event.
+    public static let genesisSubject = "ledger/genesis"
+
+    /// The subject (stream) of a unit's registry events: `registry/<unit id>`.
+    public static func subject(unit: String) -> String { "registry/" + unit }
+
+    /// Whether `id` is a valid unit id: 1–64 characters from `a-z 0-9 . _ / -`, starting and
+    /// ending with a letter or digit (it is also the name of the unit's keys).
+    public static func isValidUnitID(_ id: String) -> Bool {
+        let u = Array(id.utf8)
+        guard (1...64).contains(u.count) else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) }
+        guard let f = u.first, let l = u.last, alnum(f), alnum(l) else { return false }
+        return u.allSatisfy { alnum($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2f || $0 == 0x2d }
+    }
+}
+
+/// The unit registry: units and their keys, derived from the registry events of the log.
+///
+/// Whether a signature is acceptable is decided by the registry as it stood at that entry's
+/// index (``UnitKey/isActive(at:)``), so history stays verifiable after a key is revoked.
+/// Unit ids and key hints are compared by their bytes (`ExactText`), as the log's indexes are.
+public struct Registry: Hashable, Sendable {
+    /// The registry authority's key, pinned out of band and recorded in the genesis entry.
+    public let authority: VerifierKey
+    /// Units by id.
+    public private(set) var units: [ExactText: Unit] = [:]
+    /// Keys by their `<unit>+<key id>` hint (the DSSE `keyid`).
+    public private(set) var keys: [ExactText: UnitKey] = [:]
+
+    /// An empty registry under `authority`.
+    public init(authority: VerifierKey) {
+        self.authority = authority
+    }
+
+    /// A registry as stored (the ledger's derived records, read back).
+    package init(authority: VerifierKey, units: [ExactText: Unit], keys: [ExactText: UnitKey]) {
+        self.authority = authority
+        self.units = units
+        self.keys = keys
+    }
+
+    /// The unit registered as `id` (bytes compared), if any.
+    public func unit(_ id: String) -> Unit? { units[ExactText(id)] }
+
+    /// The key whose hint (`<unit>+<key id>`) is `hint` (bytes compared), if any.
+    public func key(hint: String) -> UnitKey? { keys[ExactText(hint)] }
+
+    /// The keys of `unit`, oldest first.
+    public func keys(of unit: String) -> [UnitKey] {
+        keys.values.filter { $0.unit.sameBytes(as: unit) }.sorted { $0.addedAt < $1.addedAt }
+    }
+
+    /// Whether `source` is the registry authority's name (bytes compared).
+    public func isAuthority(_ source: String) -> Bool { source.sameBytes(as: authority.name) }
+
+    /// The key that must have signed an event from `source` with key id `hint`, to be sequenced
+    /// at `index`.
+    ///
+    /// - Throws: ``LedgerError/Code/unknownSource`` when `source` is neither a registered unit nor
+    ///   the authority; ``LedgerError/Code/keyNotActive`` when `hint` is not a key of `source`
+    ///   active at `index`.
+    public func signingKey(source: String, hint: String, at index: UInt64) throws(LedgerError) -> VerifierKey {
+        if isAuthority(source) {
+            guard hint.sameBytes(as: authority.hint) else {
+                throw LedgerError(.keyNotActive, "the key \(hint) is not the registry authority's key \(authority.hint)")
+            }
+            return authority
+        }
+        guard unit(source) != nil else {
+            throw LedgerError(.unknownSource, "the source \"\(source)\" is not a registered unit")
+        }
+        guard let key = key(hint: hint), key.unit.sameBytes(as: source) else {
+            throw LedgerError(.keyNotActive, "the key \(hint) is not a key of unit \"\(source)\"")
+        }
+        guard key.isActive(at: index) else {
+            throw LedgerError(.keyNotActive, "the key \(hint) of unit \"\(source)\" was revoked at entry \(key.revokedAt ?? 0)")
+        }
+        return key.vkey
+    }
+
+    /// Applies a registry event at `index`; events of other types change nothing, but only the
+    /// authority may publish registry types and the authority may publish nothing else.
+    ///
+    /// - Throws: ``LedgerError/Code/registryRule`` naming the rule broken.
+    public mutating func apply(_ event: CloudEvent, at index: UInt64) throws(LedgerError) {
+        let isRegistryType = RegistryEvent.isRegistryType(event.type)
+        let fromAuthority = isAuthority(event.source)
+        guard isRegistryType == fromAuthority else {
+            throw LedgerError(.registryRule, fromAuthority
+                ? "the registry authority publishes registry events only, not \"\(event.type)\""
+                : "only the registry authority may publish \"\(event.type)\"")
+        }
+        guard isRegistryType else { return }
+        if let name = event.extensionNames.first {
+            throw LedgerError(.registryRule, "a registry event carries no extension attributes, and this one has \(quoted(name))")
+        }
+        func field(_ name: String) throws(LedgerError) -> String {
+            guard case .string(let s)? = event.data[name], !s.isEmpty else {
+                throw LedgerError(.registryRule, "the registry event's data needs a non-empty string \"\(name)\"")
+            }
+            return s
+        }
+        switch ExactText(event.type) {
+        case ExactText(RegistryEvent.genesis):
+            guard index == 0 else {
+                throw LedgerError(.registryRule, "a genesis event may only be the first entry of the log")
+            }
+            guard try field("authority").sameBytes(as: authority.description) else {
+                throw LedgerError(.registryRule, "the genesis event names another authority key than the pinned one")
+            }
+        case ExactText(RegistryEvent.unitRegistered):
+            let id = try field("unit"), name = try field("name"), roleText = try field("role")
+            guard RegistryEvent.isValidUnitID(id), !isAuthority(id) else {
+                throw LedgerError(.registryRule, "\"\(id)\" is not a valid unit id (1–64 of a-z 0-9 . _ / -)")
+            }
+            guard let role = UnitRole(rawValue: roleText) else {
+                throw LedgerError(.registryRule, "\"\(roleText)\" is not a role (\(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard unit(id) == nil else {
+                throw LedgerError(.registryRule, "the unit \"\(id)\" is already registered")
+            }
+            try checkSubject(event, unit: id)
+            units[ExactText(id)] = Unit(id: id, name: name, role: role, registeredAt: index)
+        case ExactText(RegistryEvent.keyAdded):
+            let unit = try field("unit")
+            let vkey = try parseKey(try field("key"))
+            guard self.unit(unit) != nil else {
+                throw LedgerError(.registryRule, "a key cannot be added to \"\(unit)\": no such unit is registered")
+            }
+            guard vkey.name.sameBytes(as: unit), vkey.type == .ed25519 else {
+                throw LedgerError(.registryRule, "a key of unit \"\(unit)\" must be an Ed25519 key named \"\(unit)\", not \(vkey.hint)")
+            }
+            guard key(hint: vkey.hint) == nil else {
+                throw LedgerError(.registryRule, "the key \(vkey.hint) was already added (a revoked key cannot return)")
+            }
+            // One raw key, one unit, once: the same public key under another name would let
+            // whoever holds it sign as two units, or bring a revoked key back.
+            if vkey.publicKey == authority.publicKey {
+                throw LedgerError(.registryRule, "the key \(vkey.hint) is the registry authority's own key; a unit needs a key of its own")
+            }
+            if let other = keys.values.first(where: { $0.vkey.publicKey == vkey.publicKey }) {
+                throw LedgerError(.registryRule, other.revokedAt == nil
+                    ? "the key \(vkey.hint) is the same public key as \(other.vkey.hint), already a key of unit \"\(other.unit)\"; each unit needs a key of its own"
+                    : "the key \(vkey.hint) is the same public key as \(other.vkey.hint), revoked at entry \(other.revokedAt ?? 0); a revoked key cannot return")
+            }
+            try checkSubject(event, unit: unit)
+            keys[ExactText(vkey.hint)] = UnitKey(unit: unit, vkey: vkey, addedAt: index, revokedAt: nil)
+        case ExactText(RegistryEvent.keyRevoked):
+            let unit = try field("unit")
+            let vkey = try parseKey(try field("key"))
+            guard var key = key(hint: vkey.hint), key.unit.sameBytes(as: unit), key.vkey == vkey else {
+                throw LedgerError(.registryRule, "\(vkey.hint) is not a key of unit \"\(unit)\"")
+            }
+            guard key.revokedAt == nil else {
+                throw LedgerError(.registryRule, "the key \(vkey.hint) is already revoked")
+            }
+            try checkSubject(event, unit: unit)
+            key.revokedAt = index
+            keys[ExactText(vkey.hint)] = key
+        default:
+            throw LedgerError(.registryRule, "unknown registry event type \"\(event.type)\"")
+        }
+    }
+
+    private func parseKey(_ text: String) throws(LedgerError) -> VerifierKey {
+        do { return try VerifierKey(parsing: text) } catch {
+            throw LedgerError(.registryRule, "the key is not a valid vkey: \(error.message)")
+        }
+    }
+
+    private func checkSubject(_ event: CloudEvent, unit: String) throws(LedgerError) {
+        guard event.subject.sameBytes(as: RegistryEvent.subject(unit: unit)) else {
+            throw LedgerError(.registryRule, "a registry event about \"\(unit)\" belongs to the stream \"\(RegistryEvent.subject(unit: unit))\"")
+        }
+    }
+}

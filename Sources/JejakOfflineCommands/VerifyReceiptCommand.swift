@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import JejakBase
+import JejakDomain
+import JejakModel
+import JejakTlog
+
+public struct VerifyReceiptCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "verify-receipt",
+        abstract: "Check offline that a receipt proves a signed event is in the log (no ledger needed).",
+        discussion: """
+            RECEIPT is a C2SP tlog-proof as `jejak publish --receipt` writes it; --event is the \
+            signed event (the DSSE envelope JSON, byte for byte as `jejak publish --event-out` \
+            writes it: the bytes given are checked, never a re-serialisation of them); \
+            --policy is the ledger's C2SP tlog-policy file (DIR/policy), obtained out of band. \
+            The command rebuilds the entry from the event file's bytes and the receipt's appended time, \
+            checks that the checkpoint is signed by the policy's log and cosigned by a quorum of \
+            its witnesses, and that the inclusion proof binds the entry to the checkpoint's root. \
+            It prints one sentence; exit code 0 means valid, 1 invalid (the sentence says why).
+
+            Example:
+              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy
+            """)
+
+    @Argument(help: ArgumentHelp("The receipt file (a tlog-proof).", valueName: "receipt"))
+    var receipt: String
+    @Option(help: ArgumentHelp("The signed event (DSSE envelope JSON) file.", valueName: "file"))
+    var event: String
+    @Option(help: ArgumentHelp("The ledger's tlog-policy file.", valueName: "file"))
+    var policy: String
+
+    public init() {}
+
+    public func run() throws {
+        let receipt = try attempt { try Receipt(parsing: try readPublicText(self.receipt, what: "a receipt (tlog-proof)")) }
+        let eventBytes = try readBytes(event)
+        let signed = try attempt { try SignedEvent(json: eventBytes) }
+        let policy = try readPolicy(self.policy)
+        // The bytes given are what is checked: a receipt proves the envelope exactly as the log
+        // stores it, and a file that says anything more (or the same, formatted otherwise) is
+        // not what the log holds.
+        guard eventBytes == signed.jsonBytes else {
+            throw CLIFailure(description: "invalid: \(event) is not byte for byte the signed event the log stores (compact JSON with payloadType, payload and signatures, as `jejak publish --event-out` writes it), so the receipt does not prove it")
+        }
+        let verified: VerifiedCheckpoint
+        do { verified = try receipt.verify(envelopeJSON: eventBytes, policy: policy) } catch {
+            throw CLIFailure(description: "invalid: the receipt does not prove the event \"\(signed.event.id)\": \(Self.reason(error))")
+        }
+        let cp = verified.checkpoint
+        let cosigned = verified.cosigners.isEmpty ? "" : ", cosigned by \(verified.cosigners.joined(separator: ", "))"
+        print("valid: the event \"\(signed.event.id)\" is entry \(receipt.index) of \(cp.origin), appended "
+              + "\(receipt.appended?.rfc3339 ?? "?"), included in the checkpoint of size \(cp.size) signed by "
+              + "\(verified.log.key.hint)\(cosigned).")
+    }
+
+    /// Why a receipt does not verify, in one sentence with its code.
+    public static func reason(_ error: any Error) -> String {
+        (error as? any JejakError).map { "\($0.message) [\($0.codeName)]" } ?? "\(error)"
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import JejakOfflineCommands
+
+/// `jejak-verify`: an auditor's offline verifier of Jejak exports and receipts. It links
+/// neither LMDB nor SQLite (the test suite checks the binary), so it can be built and run
+/// anywhere, trusting nothing of the ledger's machine.
+@main
+struct JejakVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jejak-verify",
+        abstract: "Verify a Jejak export or a receipt offline, with your own policy and authority key.",
+        discussion: """
+            The same checks as `jejak verify` and `jejak verify-receipt`, in a binary that needs \
+            no ledger, no LMDB and no SQLite.
+
+            Examples:
+              jejak-verify export export/ --policy kpu.policy --authority authority.vkey
+              jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
+            """,
+        subcommands: [Export.self, Receipt.self],
+        defaultSubcommand: Export.self)
+
+    /// `jejak-verify export`: `jejak verify` under another name.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: VerifyCommand.configuration.abstract,
+            discussion: VerifyCommand.configuration.discussion)
+        @OptionGroup var command: VerifyCommand
+        func run() async throws { try await command.run() }
+    }
+
+    /// `jejak-verify receipt`: `jejak verify-receipt` under another name.
+    struct Receipt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "receipt", abstract: VerifyReceiptCommand.configuration.abstract,
+            discussion: VerifyReceiptCommand.configuration.discussion)
+        @OptionGroup var command: VerifyReceiptCommand
+        func run() throws { try command.run() }
+    }
+}

@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "JejakSchemaTests", dependencies: ["JejakSchema", "JejakJSON"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "JejakStorageTests", dependencies: ["JejakStorage"]),
+        .testTarget(name: "JejakStorageTests", dependencies: ["JejakStorage", "JejakTestSupport"]),
         .testTarget(
             name: "JejakCryptoTests", dependencies: ["JejakCrypto", "JejakTestSupport"],
             resources: [.copy("Fixtures")]),
@@ -174,14 +174,14 @@ let package = Package(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakModel", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage", "JejakTestSupport"]),
-        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "JejakDemo", "Jejak", "JejakBase", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
+        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "JejakDemo", "JejakTestSupport", "Jejak", "JejakBase", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
         .testTarget(
             name: "JejakProjectionsTests",
-            dependencies: ["JejakProjections", "JejakDemo", "JejakDomain", "Jejak", "JejakBase", "JejakJSON", "JejakCrypto",
+            dependencies: ["JejakProjections", "JejakDemo", "JejakDomain", "Jejak", "JejakBase", "JejakJSON", "JejakCrypto", "JejakTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "JejakInspectorTests",
-            dependencies: ["JejakInspector", "JejakVerification", "JejakDemo", "JejakProjections", "JejakDomain", "Jejak", "JejakBase",
+            dependencies: ["JejakInspector", "JejakVerification", "JejakDemo", "JejakProjections", "JejakDomain", "Jejak", "JejakBase", "JejakTestSupport",
                            "JejakJSON", "JejakCrypto", "JejakStorage", "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak`, `jejak-verify` and `jejak-bench` binaries as separate processes.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),

@@ -192,20 +192,20 @@ public struct Demo: Sendable {
 
     /// Makes the demo, step by step (see ``Step``).
     ///
-    /// - Throws: ``InspectorError`` naming the step that failed and why: a directory that is not a
-    ///   previous demo (``InspectorError/Code/input``), seeds that don't load, a refusal by the
+    /// - Throws: ``DemoError`` naming the step that failed and why: a directory that is not a
+    ///   previous demo (``DemoError/Code/input``), seeds that don't load, a refusal by the
     ///   ledger, counts that differ from the scenario's, an audit with findings (the report is
     ///   written first), a failed export.
-    public func run() async throws(InspectorError) -> Summary {
+    public func run() async throws(DemoError) -> Summary {
         let started = ContinuousClock.now
         let runner: ScenarioRunner
         do { runner = try ScenarioRunner(seedsDirectory: options.seedsDirectory) } catch {
-            throw InspectorError(.input, "the seeds in \(options.seedsDirectory) do not load: \(error.message)")
+            throw DemoError(.input, "the seeds in \(options.seedsDirectory) do not load: \(error.message)")
         }
         let scenario = runner.scenario
         try prepareDirectory()
         var times: [String: Double] = [:]
-        func timed<R>(_ step: Step, _ body: () async throws(InspectorError) -> (R, String)) async throws(InspectorError) -> R {
+        func timed<R>(_ step: Step, _ body: () async throws(DemoError) -> (R, String)) async throws(DemoError) -> R {
             options.progress?(.started(step))
             let t0 = ContinuousClock.now
             let (result, detail) = try await body()
@@ -218,13 +218,13 @@ public struct Demo: Sendable {
         // 1. The ledger, on the scenario's calendar.
         let validator: DomainValidator
         do { validator = try DomainValidator.bundled() } catch {
-            throw InspectorError(.input, "the event schemas could not be loaded: \(error.message)")
+            throw DemoError(.input, "the event schemas could not be loaded: \(error.message)")
         }
         guard let start = ScenarioClock.instant(of: "\(scenario.fiscalYear)-01-01T00:00:00+07:00") else {
-            throw InspectorError(.input, "the scenario's fiscal year \(scenario.fiscalYear) is not a year")
+            throw DemoError(.input, "the scenario's fiscal year \(scenario.fiscalYear) is not a year")
         }
         let clock = ScenarioClock(start: start)
-        let ledger: Ledger = try await timed(.ledger) { () throws(InspectorError) in
+        let ledger: Ledger = try await timed(.ledger) { () throws(DemoError) in
             var ledgerOptions = Ledger.Options()
             ledgerOptions.validator = validator
             ledgerOptions.clock = clock.ledgerClock
@@ -240,29 +240,29 @@ public struct Demo: Sendable {
                                                      options: ledgerOptions)
                 return (ledger, "\(options.origin), log key \(ledger.logKey.hint), authority \(ledger.authority.hint)")
             } catch {
-                throw InspectorError(.ledger, "the ledger could not be created in \(files.ledger): \(error.message)")
+                throw DemoError(.ledger, "the ledger could not be created in \(files.ledger): \(error.message)")
             }
         }
         defer { ledger.close() }
 
         // 2. The Inspektorat's witness, required by the policy.
-        let witness: Witness = try await timed(.witness) { () throws(InspectorError) in
+        let witness: Witness = try await timed(.witness) { () throws(DemoError) in
             do {
                 let witness = try Witness.initialize(stateDirectory: files.witness, name: options.witnessName)
                 try ledger.addWitness(name: options.witnessName, key: witness.key)
                 try witness.trust(log: ledger.logKey)
                 return (witness, "\(witness.key.hint); quorum \(options.witnessName)")
             } catch let error as WitnessError {
-                throw InspectorError(.witness, "the witness could not be made: \(error.description)")
+                throw DemoError(.witness, "the witness could not be made: \(error.description)")
             } catch {
-                throw InspectorError(.ledger, "the witness could not be added to the policy: \(error)")
+                throw DemoError(.ledger, "the witness could not be added to the policy: \(error)")
             }
         }
 
         // 3 and 4. The units and their keys, then the scenario, published by the units.
         let authority: RegistryAuthority
         do { authority = RegistryAuthority(key: try KeyFile.read(from: files.authorityKey)) } catch {
-            throw InspectorError(.ledger, "the registry authority's key could not be read: \(error.message)")
+            throw DemoError(.ledger, "the registry authority's key could not be read: \(error.message)")
         }
         let commitsBefore = try checkpointCount(ledger)
         options.progress?(.started(.units))
@@ -285,7 +285,7 @@ public struct Demo: Sendable {
         runOptions.progress = { done, total in progress?(.published(done, total)) }
         let report: ScenarioReport
         do { report = try await runner.run(ledger: ledger, authority: authority, options: runOptions) } catch {
-            throw InspectorError(.ledger, "the scenario could not be published: \(error.message)")
+            throw DemoError(.ledger, "the scenario could not be published: \(error.message)")
         }
         let (unitsSeconds, publishStarted) = registration.withLock { $0 }
         let published = ContinuousClock.now - publishStarted
@@ -297,7 +297,7 @@ public struct Demo: Sendable {
         try writeUnitKeys(report.keys)
 
         // 5. The read models, checked against the scenario.
-        let (counts, checked): (Counts, [String: Int]) = try await timed(.project) { () throws(InspectorError) in
+        let (counts, checked): (Counts, [String: Int]) = try await timed(.project) { () throws(DemoError) in
             let counts: Counts
             do throws(ProjectionError) {
                 let database = try ReadModelDatabase.openForWriting(path: files.readModels)
@@ -305,7 +305,7 @@ public struct Demo: Sendable {
                 _ = try await projections.catchUp()
                 counts = try Counts(ReadModels(reader: database), asOf: scenario.asOf)
             } catch {
-                throw InspectorError(.readModels, "the read models could not be built: \(error.message)")
+                throw DemoError(.readModels, "the read models could not be built: \(error.message)")
             }
             var named = counts.named
             named["events"] = report.events
@@ -314,43 +314,46 @@ public struct Demo: Sendable {
         }
 
         // 6. The Inspektorat cosigns.
-        let cosigned: SignedCheckpoint = try await timed(.cosign) { () throws(InspectorError) in
+        let cosigned: SignedCheckpoint = try await timed(.cosign) { () throws(DemoError) in
             let cosigned: SignedCheckpoint
             do throws(WitnessError) { cosigned = try witness.cosign(ledger: ledger) } catch {
-                throw InspectorError(.witness, "the Inspektorat did not cosign: \(error.description)")
+                throw DemoError(.witness, "the Inspektorat did not cosign: \(error.description)")
             }
             try write(cosigned.serialized, to: files.witnessedCheckpoint)
             return (cosigned, "size \(cosigned.checkpoint.size), root \(cosigned.checkpoint.rootHash.base64)")
         }
 
         // 7. The full audit.
-        let audit: AuditReport = try await timed(.audit) { () throws(InspectorError) in
+        let audit: AuditReport = try await timed(.audit) { () throws(DemoError) in
             var auditOptions = Inspector.Options()
             auditOptions.validator = validator
             auditOptions.readModels = files.readModels
             auditOptions.trusted = cosigned
-            let audit = try await Inspector(ledger: ledger, options: auditOptions).audit()
+            let audit: AuditReport
+            do throws(InspectorError) { audit = try await Inspector(ledger: ledger, options: auditOptions).audit() } catch {
+                throw DemoError(.ledger, "the audit could not run: \(error.message)", underlying: error)
+            }
             try write(audit.html, to: files.report)
             guard audit.verdict == .clean else {
                 let first = audit.findings.first.map { " The first: [\($0.rule)] \($0.message)." } ?? ""
-                throw InspectorError(.readModels, "the audit found \(audit.findingCount) problems; see \(files.report).\(first)")
+                throw DemoError(.findings, "the audit found \(audit.findingCount) problems; see \(files.report).\(first)")
             }
             return (audit, "\(audit.verdict.rawValue): \(audit.signaturesVerified) signatures, \(audit.checkpointsChecked) checkpoints, \(audit.readModelTables ?? 0) tables compared")
         }
 
         // 8. The export of the cosigned checkpoint.
-        let exported: ExportSummary = try await timed(.export) { () throws(InspectorError) in
+        let exported: ExportSummary = try await timed(.export) { () throws(DemoError) in
             do throws(LedgerError) {
                 let summary = try ledger.export(to: files.export, size: cosigned.checkpoint.size)
                 return (summary, "size \(summary.size): \(summary.filesWritten) files, \(summary.bytes) bytes")
             } catch {
-                throw InspectorError(.report, "the export to \(files.export) failed: \(error.message)")
+                throw DemoError(.export, "the export to \(files.export) failed: \(error.message)")
             }
         }
 
         let logSize: UInt64
         do { logSize = try ledger.size() } catch {
-            throw InspectorError(.ledger, "the ledger's size could not be read: \(error.message)")
+            throw DemoError(.ledger, "the ledger's size could not be read: \(error.message)")
         }
         let c = counts
         return Summary(
@@ -369,21 +372,21 @@ public struct Demo: Sendable {
     // MARK: Steps' parts
 
     /// Creates the directory, or empties it if it holds a previous demo; refuses anything else.
-    private func prepareDirectory() throws(InspectorError) {
+    private func prepareDirectory() throws(DemoError) {
         let fm = FileManager.default
         let dir = files.directory
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: dir, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw InspectorError(.input, "\(dir) is a file, not a directory; choose another --dir")
+                throw DemoError(.input, "\(dir) is a file, not a directory; choose another --dir")
             }
             let contents = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
             if contents.contains(Self.markerName) {
                 do { try fm.removeItem(atPath: dir) } catch {
-                    throw InspectorError(.input, "the previous demo in \(dir) could not be removed: \(error.localizedDescription)")
+                    throw DemoError(.input, "the previous demo in \(dir) could not be removed: \(error.localizedDescription)")
                 }
             } else if !contents.isEmpty {
-                throw InspectorError(
+                throw DemoError(
                     .input, "\(dir) exists and was not made by `jejak demo` (it has no \(Self.markerName) file); choose another --dir or remove it")
             }
         }
@@ -391,36 +394,36 @@ public struct Demo: Sendable {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try fm.createDirectory(atPath: files.unitKeys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw InspectorError(.input, "\(dir) could not be created: \(error.localizedDescription)")
+            throw DemoError(.input, "\(dir) could not be created: \(error.localizedDescription)")
         }
         try write("Made by `jejak demo`, which replaces this directory when run again with the same --dir.\n",
                   to: dir + "/" + Self.markerName)
     }
 
-    private func writeUnitKeys(_ keys: [String: SignerKey]) throws(InspectorError) {
+    private func writeUnitKeys(_ keys: [String: SignerKey]) throws(DemoError) {
         for (unit, key) in keys.sorted(by: { $0.key < $1.key }) {
             let path = files.unitKeys + "/" + unit.replacingOccurrences(of: "/", with: "_") + ".key"
             do { try KeyFile.write(key, to: path) } catch {
-                throw InspectorError(.report, "the key of \(unit) could not be written to \(path): \(error.message)")
+                throw DemoError(.report, "the key of \(unit) could not be written to \(path): \(error.message)")
             }
         }
     }
 
-    private func write(_ text: String, to path: String) throws(InspectorError) {
+    private func write(_ text: String, to path: String) throws(DemoError) {
         do { try AtomicFile.write(Array(text.utf8), to: path) } catch {
-            throw InspectorError(.report, "\(path) could not be written: \(error.message)")
+            throw DemoError(.report, "\(path) could not be written: \(error.message)")
         }
     }
 
-    private func checkpointCount(_ ledger: Ledger) throws(InspectorError) -> Int {
+    private func checkpointCount(_ ledger: Ledger) throws(DemoError) -> Int {
         do { return try ledger.checkpointSizes().count } catch {
-            throw InspectorError(.ledger, "the ledger's checkpoints could not be read: \(error.message)")
+            throw DemoError(.ledger, "the ledger's checkpoints could not be read: \(error.message)")
         }
     }
 
     /// Compares the read models' counts with the scenario's `expected` ones; returns the counts
     /// compared, by name.
-    private func check(_ actual: [String: Int], scenario: SeedScenario) throws(InspectorError) -> [String: Int] {
+    private func check(_ actual: [String: Int], scenario: SeedScenario) throws(DemoError) -> [String: Int] {
         let expected = scenario.expected.counts
         var checked: [String: Int] = [:]
         var differences: [String] = []
@@ -429,7 +432,7 @@ public struct Demo: Sendable {
             if got == want { checked[name] = got } else { differences.append("\(name) \(got) (expected \(want))") }
         }
         guard differences.isEmpty else {
-            throw InspectorError(.readModels, "the read models disagree with the scenario: \(differences.joined(separator: ", "))")
+            throw DemoError(.readModels, "the read models disagree with the scenario: \(differences.joined(separator: ", "))")
         }
         return checked
     }

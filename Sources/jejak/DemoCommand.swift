@@ -51,7 +51,7 @@ struct DemoCommand: AsyncParsableCommand {
         let demo = Demo(options: options)
         note("jejak demo: \(display(demo.files.directory)), from \(display(seedsDirectory))")
         let summary: Demo.Summary
-        do throws(InspectorError) { summary = try await demo.run() } catch {
+        do throws(DemoError) { summary = try await demo.run() } catch {
             lines.endLine()
             throw CLIFailure(description: error.description)
         }

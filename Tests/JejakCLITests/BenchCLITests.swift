@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import JejakTestSupport
 
 /// `jejak-bench` runs every section and reports one table; only its shape is checked (the
 /// debug build's timings mean nothing, and the machine may be shared).
 @Suite(.serialized) struct BenchCLITests {
     @Test func smokeRunReportsEveryFigureBesideItsLimitAndTarget() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let r = try jejakBench(["--smoke", "--json", "--dir", w.path + "/bench"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func onlyOneSectionRunsAndTheTableNamesItsColumns() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let r = try jejakBench(["--smoke", "--only", "proofs"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("smoke run"))

@@ -3,6 +3,7 @@ import Jejak
 import JejakCrypto
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 /// The `jejak` binary built next to this test bundle.
 let jejakBinary = builtBinary("jejak")
@@ -75,17 +76,11 @@ func start(_ arguments: [String], ledger: String?, in directory: String,
     return r
 }
 
-final class WorkDir {
-    let path = NSTemporaryDirectory() + "jejak-cli-" + UUID().uuidString
-    init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
 let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbatas"}"#
 
 @Suite(.serialized) struct CLITests {
     @Test func theWholeFlowFromInitToAVerifiedReceipt() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
@@ -173,7 +168,7 @@ let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Re
     }
 
     @Test func anotherProcessReadingSeesEachNewCommit() async throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let path = w.path + "/ledger"
         let authorityKey = try SignerKey.generate(name: "cli.jejak.local/authority")
         var options = Ledger.Options()

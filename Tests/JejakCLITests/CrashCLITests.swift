@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import JejakTestSupport
 
 /// Crash safety in CI: `Tools/crash-test.sh` with a few trials (the full run uses 50), with the
 /// `jejak` binary built for the tests. Each trial SIGKILLs a durable publisher with concurrent
@@ -13,7 +14,7 @@ import Testing
 
     @Test func killedPublishersAndProjectionWorkersLoseNothing() throws {
         let trials = ProcessInfo.processInfo.environment["JEJAK_CRASH_TRIALS"] ?? "3"
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let r = try bash([Self.script, "--trials", trials, "--tasks", "8", "--dir", w.path + "/crash"],
                          environment: ["JEJAK_BIN": jejakBinary], in: w.path)
         let text = r.stdout + r.stderr

@@ -1,6 +1,7 @@
 import Foundation
 import JejakJSON
 import Testing
+import JejakTestSupport
 
 /// The repository's `seeds/` directory, found above this file.
 private func seedsDirectory() throws -> String {
@@ -27,7 +28,7 @@ private func expected(_ name: String, seeds: String) throws -> Int {
 
 @Suite(.serialized) struct DemoCLITests {
     @Test func theDemoMakesAnIntactLedgerWithTheScenariosNumbersAndAVerifiableExport() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let seeds = try seedsDirectory()
         let started = ContinuousClock.now
         var r = try jejak(["demo", "--dir", "demo", "--seeds", seeds, "--json"], in: w.path)
@@ -103,7 +104,7 @@ private func expected(_ name: String, seeds: String) throws -> Int {
     }
 
     @Test func aDirectoryTheDemoDidNotMakeIsRefusedAndLeftAlone() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let seeds = try seedsDirectory()
         try FileManager.default.createDirectory(atPath: w.path + "/mine", withIntermediateDirectories: true)
         try "keep me".write(toFile: w.path + "/mine/notes.txt", atomically: true, encoding: .utf8)

@@ -4,11 +4,12 @@ import JejakCrypto
 import JejakJSON
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 @Suite(.serialized) struct ExportCLITests {
     /// A ledger with two units, a key for biro-keuangan and one published request whose receipt
     /// and signed event are in `r.tlog-proof` and `e.json`.
-    static func ledgerWithAReceipt(_ w: WorkDir) throws -> String {
+    static func ledgerWithAReceipt(_ w: TemporaryDirectory) throws -> String {
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func exportWritesATilesTreeThatReadsBack() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = try Self.ledgerWithAReceipt(w)
         var r = try jejak(["export", "--out", "tiles", "--json"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
@@ -64,7 +65,7 @@ import Testing
     }
 
     @Test func verifyReceiptAcceptsTheEventAndRefusesATamperedOne() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = try Self.ledgerWithAReceipt(w)
         // Offline: no ledger, only the three files.
         try FileManager.default.copyItem(atPath: ledger + "/policy", toPath: w.path + "/jejak.policy")
@@ -96,7 +97,7 @@ import Testing
     }
 
     @Test func historyPrintsEachEventVerified() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = try Self.ledgerWithAReceipt(w)
         var r = try jejak(["history", "exchange/2026-000123"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -17,12 +17,12 @@ import JejakTestSupport
 
     /// A ledger with the stress units registered, in a work directory.
     struct Setup {
-        let w: WorkDir
+        let w: TemporaryDirectory
         var ledger: String { w.path + "/ledger" }
         var keys: String { w.path + "/keys" }
 
         init() throws {
-            w = try WorkDir()
+            w = TemporaryDirectory("cli")
             var r = try jejak(["init", w.path + "/ledger", "--origin", "fault.jejak.local/ledger"], in: w.path)
             #expect(r.status == 0, "\(r.stderr)")
             r = try jejakBench(["stress", "setup", "--keys", w.path + "/keys"], ledger: w.path + "/ledger", in: w.path)
@@ -113,7 +113,7 @@ import JejakTestSupport
 
     @Test(.disabled(if: underThreadSanitizer, "ThreadSanitizer's runtime dies under a file-size limit"))
     func initOnAFullDiskLeavesNothingHalfCreated() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         for limit in [4, 40] {
             let dir = w.path + "/ledger-\(limit)"
             let p = Process()
@@ -141,7 +141,7 @@ import JejakTestSupport
         // SIGKILL at spread moments of `jejak init` (keys, store, genesis, the marker's
         // removal): afterwards the directory is either a whole ledger that audits clean, or
         // one that every command refuses as interrupted and a second `jejak init` replaces.
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         for (trial, delay) in [0, 5, 10, 20, 30, 45, 60, 80, 110, 150, 200, 300].enumerated() {
             let dir = w.path + "/ledger-\(trial)"
             let p = Process()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import JejakTestSupport
 
 /// Every command explains itself with an example, and failures read as one plain sentence.
 @Suite struct HelpCLITests {
@@ -13,14 +14,14 @@ import Testing
 
     @Test(arguments: commands)
     func everyCommandsHelpHasAnExample(_ command: [String]) throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let r = try jejak(command + ["--help"], in: w.path)
         #expect(r.status == 0)
         #expect(r.stdout.contains("Example"), "jejak \(command.joined(separator: " ")) --help shows no example")
     }
 
     @Test func theTopLevelHelpListsEveryCommandTestedHere() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let r = try jejak(["--help"], in: w.path)
         // The subcommand lines: two spaces, the name, then its abstract.
         let section = r.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? ""
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func failuresAreOnePlainSentenceWithTheirExitCode() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         var r = try jejak(["log"], ledger: w.path + "/nowhere", in: w.path)
         #expect(r.status == 1)
         #expect(r.stderr.hasPrefix("Error: ") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")

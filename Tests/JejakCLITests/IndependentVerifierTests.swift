@@ -4,6 +4,7 @@ import JejakCrypto
 import JejakJSON
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 /// `Tools/verify-export.py`, the verifier that shares no code with Jejak (Python standard library
 /// only), run on real exports: a clean one verifies; tampered ones, and forgeries that only a
@@ -38,7 +39,7 @@ import Testing
     /// A ledger of about 300 entries (two entry bundles, a partial level-1 hash tile) with a key
     /// rotation: biro-a signs with key 1, key 2 is added, key 1 revoked, biro-a signs with key 2.
     /// Returns the ledger's path, the indexes of the rotation and the two keys.
-    static func makeLedger(_ w: WorkDir) async throws -> (path: String, added: UInt64, revoked: UInt64, old: SignerKey, new: SignerKey) {
+    static func makeLedger(_ w: TemporaryDirectory) async throws -> (path: String, added: UInt64, revoked: UInt64, old: SignerKey, new: SignerKey) {
         let path = w.path + "/ledger"
         let authorityKey = try SignerKey.generate(name: "verifier.test/authority")
         try KeyFile.write(authorityKey, to: w.path + "/authority.key")
@@ -94,7 +95,7 @@ import Testing
     }
 
     @Test func theIndependentVerifierAcceptsARealExportAndRefusesTamperedOnes() async throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let (ledger, added, revoked, old, _) = try await Self.makeLedger(w)
 
         // A witness cosigns; the policy now requires it. Then `jejak export`.

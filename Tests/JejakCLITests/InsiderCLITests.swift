@@ -12,11 +12,11 @@ import Testing
 @Suite(.serialized) struct InsiderCLITests {
     /// A ledger with two units, one of them with a key, and the key file.
     struct Setup {
-        let w: WorkDir
+        let w: TemporaryDirectory
         var ledger: String { w.path + "/ledger" }
 
         init() throws {
-            w = try WorkDir()
+            w = TemporaryDirectory("cli")
             var r = try jejak(["init", w.path + "/ledger", "--origin", "insider.jejak.local/ledger"], in: w.path)
             #expect(r.status == 0, "\(r.stderr)")
             for (id, name) in [("biro-keuangan", "Biro Keuangan"), ("biro-perencanaan", "Biro Perencanaan")] {
@@ -165,7 +165,7 @@ import Testing
     }
 
     @Test func theAuthorityKeyIsMadeOutsideTheLedgerAndAskedForEachTime() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         // Inside the ledger directory: refused, nothing made.
         var r = try jejak(["init", "ledger", "--origin", "a.jejak.local/ledger", "--authority-key", "ledger/authority.key"], in: w.path)
         #expect(r.status == 1 && r.stderr.contains("inside the ledger directory"), "\(r.stderr)")

@@ -2,10 +2,11 @@ import Foundation
 import JejakCrypto
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 @Suite(.serialized) struct InspectCLITests {
     @Test func inspectReportsIntactWithExitZeroFindingsWithOneAndCannotRunWithTwo() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import JejakTestSupport
 
 /// `jejak-verify`, the auditor's offline verifier, is built from the model, crypto, tlog,
 /// verification and domain layers alone: it links neither LMDB nor SQLite, and it verifies
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func itVerifiesAnExportAndAReceiptAndFindsATamperedOne() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "offline.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import JejakTestSupport
 
 @Suite(.serialized) struct ProjectionCLITests {
     @Test func projectBuildsTheReadModelsAndQueryAnswersInEveryFormat() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func projectFollowStopsCleanlyOnSIGTERM() async throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -2,10 +2,11 @@ import Foundation
 import Jejak
 import JejakJSON
 import Testing
+import JejakTestSupport
 
 @Suite(.serialized) struct ReplayCLITests {
     @Test func replayBuildsTheReadModelsAsOfAnIndexADateOrATime() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         // Five entries: genesis, two units, a key, a request (entry 4).
         let ledger = try ExportCLITests.ledgerWithAReceipt(w)
 

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import JejakTestSupport
 
 /// The README's tour (Tools/tour.sh) runs end to end with the binary under test.
 @Suite struct TourCLITests {
     @Test func theTourRunsEndToEnd() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")

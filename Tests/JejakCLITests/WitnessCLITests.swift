@@ -3,12 +3,13 @@ import Jejak
 import JejakCrypto
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 @Suite(.serialized) struct WitnessCLITests {
     static let name = "inspektorat.kpu.go.id/witness"
 
     @Test func initPublishCosignAndTheCheckpointCarriesTheCosignature() throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let ledger = w.path + "/ledger"
         var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func cosignsWhileAnotherProcessHoldsTheWriterLock() async throws {
-        let w = try WorkDir()
+        let w = TemporaryDirectory("cli")
         let path = w.path + "/ledger"
         var r = try jejak(["init", path, "--origin", "cli.jejak.local/ledger"], in: w.path)
         #expect(r.status == 0, "\(r.stderr)")

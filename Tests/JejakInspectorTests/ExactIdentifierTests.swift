@@ -8,6 +8,7 @@ import JejakJSON
 import JejakProjections
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 /// Identifiers are compared as bytes everywhere: two spellings that Swift's `String` deems equal
 /// (a precomposed and a decomposed "é"; "K" and the Kelvin sign U+212A) are two streams, or two
@@ -22,13 +23,13 @@ struct ExactIdentifierTests {
     ]
 
     struct Fixture {
-        let temp: TempDirectory
+        let temp: TemporaryDirectory
         let ledger: Ledger
         let authorityKey: SignerKey
         let keys: [String: SignerKey]
 
         static func make() async throws -> Fixture {
-            let temp = try TempDirectory()
+            let temp = TemporaryDirectory()
             var options = Ledger.Options()
             options.durable = false
             options.validator = try domainValidator.get()

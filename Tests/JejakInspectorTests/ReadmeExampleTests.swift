@@ -4,6 +4,7 @@ import JejakCrypto
 import JejakDomain
 import JejakInspector
 import Testing
+import JejakTestSupport
 
 // The README's library example, compiled and run here; the test below checks that the README
 // shows exactly this code.
@@ -44,7 +45,7 @@ func libraryExample(directory: String) async throws -> AuditReport {
 @Suite("The README's library example")
 struct ReadmeExampleTests {
     @Test func theExampleRunsAndItsAuditIsClean() async throws {
-        let dir = try TempDirectory()
+        let dir = TemporaryDirectory()
         defer { dir.cleanUp() }
         let report = try await libraryExample(directory: dir.path)
         #expect(report.verdict == .clean)

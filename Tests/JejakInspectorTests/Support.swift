@@ -8,19 +8,7 @@ import JejakStorage
 import JejakTlog
 import Testing
 import JejakDemo
-
-/// A temp directory removed by `cleanUp`.
-struct TempDirectory {
-    let path = NSTemporaryDirectory() + "jejak-inspector-" + UUID().uuidString
-
-    init() throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func cleanUp() { try? FileManager.default.removeItem(atPath: path) }
-}
+import JejakTestSupport
 
 let domainValidator = Result { () throws(DomainError) -> DomainValidator in try DomainValidator.bundled() }
 
@@ -29,6 +17,8 @@ actor ScenarioMaster {
     static let shared = ScenarioMaster()
 
     struct Built: Sendable {
+        /// Kept alive for the whole test run: the master ledger's directory.
+        let temp: TemporaryDirectory
         let directory: String
         let keys: [String: SignerKey]
         let authorityKey: SignerKey
@@ -37,7 +27,7 @@ actor ScenarioMaster {
 
     func get() async throws -> Built {
         if let built { return built }
-        let dir = try TempDirectory()
+        let dir = TemporaryDirectory()
         let seeds = try #require(ScenarioRunner.locateSeeds(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent().path))
         let runner = try ScenarioRunner(seedsDirectory: seeds)
         let clock = ScenarioClock(start: try #require(LedgerTime(rfc3339: "2026-01-01T00:00:00.000Z")))
@@ -52,7 +42,7 @@ actor ScenarioMaster {
         runOptions.clock = clock
         let report = try await runner.run(ledger: ledger, authority: RegistryAuthority(key: authorityKey), options: runOptions)
         ledger.close()
-        let b = Built(directory: dir.file("ledger"), keys: report.keys, authorityKey: authorityKey)
+        let b = Built(temp: dir, directory: dir.file("ledger"), keys: report.keys, authorityKey: authorityKey)
         built = b
         return b
     }
@@ -60,13 +50,13 @@ actor ScenarioMaster {
 
 /// A private copy of the scenario ledger.
 struct LedgerCopy {
-    let temp: TempDirectory
+    let temp: TemporaryDirectory
     let master: ScenarioMaster.Built
     var path: String { temp.file("ledger") }
 
     static func make() async throws -> LedgerCopy {
         let master = try await ScenarioMaster.shared.get()
-        let temp = try TempDirectory()
+        let temp = TemporaryDirectory()
         try FileManager.default.copyItem(atPath: master.directory, toPath: temp.file("ledger"))
         try? FileManager.default.removeItem(atPath: temp.file("ledger/writer.lock"))
         return LedgerCopy(temp: temp, master: master)

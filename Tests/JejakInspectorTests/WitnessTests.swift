@@ -5,24 +5,19 @@ import JejakInspector
 import JejakTlog
 import Synchronization
 import Testing
-
-/// A fresh directory under the system temp directory, removed at deinit.
-private final class WitnessTempDir: Sendable {
-    let path = NSTemporaryDirectory() + "jejak-witness-test-" + UUID().uuidString
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import JejakTestSupport
 
 /// A real ledger (LMDB, libsodium) open for writing, and a witness with its own state directory.
 private struct WitnessScenario: Sendable {
     static let origin = "witness-test.jejak.kpu.go.id/ledger"
     static let time: UInt64 = 1_780_000_000
-    let dir: WitnessTempDir
+    let dir: TemporaryDirectory
     let ledger: Ledger
     let authority: RegistryAuthority
     let witness: Witness
 
     static func make() async throws -> WitnessScenario {
-        let dir = WitnessTempDir()
+        let dir = TemporaryDirectory("witness", create: false)
         try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
         let authorityKey = try SignerKey.generate(name: "witness-test.jejak.kpu.go.id/authority")
         var options = Ledger.Options()
@@ -275,7 +270,7 @@ private func expectRefusal(_ code: WitnessError.Code, _ scenario: WitnessScenari
 /// a checkpoint it cosigned itself brings it back.
 @Suite struct WitnessStateTests {
     @Test func aLogTheWitnessWasNotToldToTrustIsUnknownWhateverTheLedgerSays() async throws {
-        let dir = WitnessTempDir()
+        let dir = TemporaryDirectory("witness", create: false)
         try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
         let ledger = try await Ledger.create(at: dir.path + "/ledger", origin: WitnessScenario.origin,
                                              authorityKey: try SignerKey.generate(name: "a.test/authority"))
@@ -410,7 +405,7 @@ private func expectRefusal(_ code: WitnessError.Code, _ scenario: WitnessScenari
     }
 
     @Test func aReadOnlyLedgerTakesCosignaturesOnlyWhenOpenedForCosigning() async throws {
-        let dir = WitnessTempDir()
+        let dir = TemporaryDirectory("witness", create: false)
         try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
         let path = dir.path + "/ledger"
         let authorityKey = try SignerKey.generate(name: "witness-test.jejak.kpu.go.id/authority")

@@ -7,6 +7,7 @@ import JejakJSON
 import JejakProjections
 import Testing
 import JejakDemo
+import JejakTestSupport
 
 @Suite struct ReplayTests {
     /// Replaying the seed scenario's ledger as of entry N gives, row for row, the read models of
@@ -196,12 +197,12 @@ import JejakDemo
 /// ``subject`` at `times[4]` (entries 5 and 6, the same time).
 struct SmallLedger {
     static let subject = "exchange/2026-000001"
-    let directory: TempDirectory
+    let directory: TemporaryDirectory
     let ledger: Ledger
     let times: [LedgerTime]
 
     static func make() async throws -> SmallLedger {
-        let directory = try TempDirectory()
+        let directory = TemporaryDirectory()
         let start = try #require(LedgerTime(rfc3339: "2026-03-01T00:00:00.000Z"))
         let times = [0, 60_000, 3_600_000, 86_400_000, 2 * 86_400_000].map { start.minus(-Int64($0)) }
         let clock = ScenarioClock(start: times[0])

@@ -6,29 +6,17 @@ import JejakDomain
 import JejakProjections
 import Testing
 import JejakDemo
+import JejakTestSupport
 
 func seedsDirectory() throws -> String {
     try #require(ScenarioRunner.locateSeeds(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent().path),
                  "no seeds/scenario.json above \(#filePath)")
 }
 
-/// A temp directory removed by `cleanUp`.
-struct TempDirectory {
-    let path = NSTemporaryDirectory() + "jejak-projections-" + UUID().uuidString
-
-    init() throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func cleanUp() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// A non-durable ledger holding the seed scenario, appended in order with the ledger's clock
 /// following the events' times (so `appended` is the scenario's calendar).
 struct ScenarioLedger {
-    let directory: TempDirectory
+    let directory: TemporaryDirectory
     let ledger: Ledger
     let authority: RegistryAuthority
     let scenario: SeedScenario
@@ -36,7 +24,7 @@ struct ScenarioLedger {
     let report: ScenarioReport
 
     static func make() async throws -> ScenarioLedger {
-        let directory = try TempDirectory()
+        let directory = TemporaryDirectory()
         let runner = try ScenarioRunner(seedsDirectory: try seedsDirectory())
         let clock = ScenarioClock(start: try #require(LedgerTime(rfc3339: "2026-01-01T00:00:00.000Z")))
         var options = Ledger.Options()

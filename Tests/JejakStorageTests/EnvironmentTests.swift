@@ -2,21 +2,13 @@ import CLMDB
 import Foundation
 import JejakStorage
 import Testing
-
-/// A fresh directory under the system temp directory, removed when the test's scope ends.
-final class TempDir {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "jejak-storage-" + UUID().uuidString
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import JejakTestSupport
 
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
 @Suite struct EnvironmentTests {
     @Test func putGetDeleteAndCount() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         let env = try Environment(path: dir.path, databases: ["a", "b"])
         let a = try env.database("a"), b = try env.database("b")
         try env.write { (txn) throws in
@@ -40,7 +32,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test func aThrowingWriteLeavesNothingBehind() throws {
         struct Refused: Error {}
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         let env = try Environment(path: dir.path, databases: ["a"])
         let a = try env.database("a")
         #expect(throws: Refused.self) {
@@ -53,7 +45,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func bigEndianKeysSortNumericallyAndCursorsWalkBothWays() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         let env = try Environment(path: dir.path, databases: ["n"])
         let n = try env.database("n")
         let values: [UInt64] = [1, 255, 256, 65_536, 7, 1 << 40, 0]
@@ -95,7 +87,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func dataSurvivesCloseAndReopen() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         do {
             let env = try Environment(path: dir.path, databases: ["a"])
             let a = try env.database("a")
@@ -109,7 +101,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func theMapGrowsFromATinySizeWhenAWriteFillsIt() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         var options = Environment.Options()
         options.mapSize = 64 * 1024
         options.maxMapSize = 256 * 1024 * 1024
@@ -136,7 +128,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func growthStopsAtTheLimitWithATypedErrorAndNothingWritten() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         var options = Environment.Options()
         options.mapSize = 64 * 1024
         options.maxMapSize = 256 * 1024
@@ -155,7 +147,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func aReaderKeepsItsSnapshotWhileAWriterCommits() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         let env = try Environment(path: dir.path, databases: ["a"])
         let a = try env.database("a")
         try env.write { (txn) throws in try txn.put(a, key: bytes("k"), value: bytes("old")) }
@@ -190,7 +182,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func lmdbErrorsAreMappedWithTheirNames() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         var options = Environment.Options()
         options.maxDatabases = 2
         let env = try Environment(path: dir.path, databases: ["a"], options: options)
@@ -219,7 +211,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
         try env.read { (txn) throws in #expect(try txn.get(a, key: BigEndian.bytes(UInt64(5))) == bytes("v")) }
 
-        let dir2 = TempDir()
+        let dir2 = TemporaryDirectory(create: false)
         let tooMany = #expect(throws: LMDBError.self) {
             _ = try Environment(path: dir2.path, databases: ["x", "y", "z"], options: options)
         }
@@ -227,7 +219,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func readOnlyEnvironmentsRefuseWritesAndMissingFiles() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         do {
             let env = try Environment(path: dir.path, databases: ["a"])
             let a = try env.database("a")
@@ -251,7 +243,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func aFileThatIsNotLMDBIsRefused() throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
         try Data(repeating: 0x42, count: 16384).write(to: URL(fileURLWithPath: dir.path + "/data.mdb"))
         let invalid = #expect(throws: LMDBError.self) { _ = try Environment(path: dir.path, databases: ["a"]) }
@@ -260,7 +252,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func backupMakesAnOpenableCopy() throws {
-        let dir = TempDir(), copy = TempDir()
+        let dir = TemporaryDirectory(create: false), copy = TemporaryDirectory(create: false)
         let env = try Environment(path: dir.path, databases: ["a"])
         let a = try env.database("a")
         try env.write { (txn) throws in try txn.put(a, key: bytes("k"), value: bytes("v")) }

@@ -4,6 +4,7 @@ import JejakCrypto
 import JejakJSON
 import JejakTlog
 import Testing
+import JejakTestSupport
 
 /// Every file below `dir` (relative path → bytes).
 func filesBelow(_ dir: String) throws -> [String: [UInt8]] {
@@ -45,7 +46,7 @@ func inode(_ path: String) throws -> UInt64 {
         let f = try await Self.ledger()
         let size = try f.ledger.size()
         #expect(size == 600)
-        let out = TempDir()
+        let out = TemporaryDirectory(create: false)
         let summary = try f.ledger.export(to: out.path + "/tiles")
         #expect(summary.size == size)
         #expect(summary.previousSize == nil)
@@ -92,7 +93,7 @@ func inode(_ path: String) throws -> UInt64 {
         let key = try SignerKey.generate(name: "biro-umum")
         _ = try await f.ledger.append([try f.authority.registerUnit("biro-umum", name: "Biro Umum", role: .biro),
                                        try f.authority.addKey(key.verifierKey)])
-        let out = TempDir()
+        let out = TemporaryDirectory(create: false)
         let first = try f.ledger.export(to: out.path)
         let firstSize = first.size  // 602: tiles 0/000, 0/001, 0/002.p/90
         #expect(firstSize == 602)
@@ -124,7 +125,7 @@ func inode(_ path: String) throws -> UInt64 {
         #expect(FileManager.default.fileExists(atPath: out.path + "/tile/1/000.p/2"))
 
         // The same as a fresh export of the same size, file for file, but for the old partial tiles.
-        let fresh = TempDir()
+        let fresh = TemporaryDirectory(create: false)
         try f.ledger.export(to: fresh.path)
         let incremental = try filesBelow(out.path), whole = try filesBelow(fresh.path)
         for (path, bytes) in whole { #expect(incremental[path] == bytes, "\(path)") }
@@ -152,7 +153,7 @@ func inode(_ path: String) throws -> UInt64 {
 
     @Test func refusalsWriteNothing() async throws {
         let f = try await Self.ledger(entries: 300)
-        let out = TempDir()
+        let out = TemporaryDirectory(create: false)
 
         // No checkpoint of that size (sizes 1 and 3 were committed, not 2).
         var e = #expect(throws: LedgerError.self) { try f.ledger.export(to: out.path, size: 2) }
@@ -170,7 +171,7 @@ func inode(_ path: String) throws -> UInt64 {
 
         // Another history under the same origin (another ledger's export): inconsistent.
         let other = try await LedgerFixture.make()
-        let otherOut = TempDir()
+        let otherOut = TemporaryDirectory(create: false)
         try other.ledger.export(to: otherOut.path)
         let otherBefore = try filesBelow(otherOut.path)
         e = #expect(throws: LedgerError.self) { try f.ledger.export(to: otherOut.path) }
@@ -179,7 +180,7 @@ func inode(_ path: String) throws -> UInt64 {
         #expect(try filesBelow(otherOut.path) == otherBefore)
 
         // Another origin.
-        let foreign = TempDir()
+        let foreign = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: foreign.path, withIntermediateDirectories: true)
         var options = Ledger.Options()
         options.durable = false
@@ -192,7 +193,7 @@ func inode(_ path: String) throws -> UInt64 {
         #expect(e?.message.contains("other.example/log") == true)
 
         // A checkpoint file that is not a checkpoint, and a path that is a file.
-        let junk = TempDir()
+        let junk = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: junk.path, withIntermediateDirectories: true)
         try Data("hello\n".utf8).write(to: URL(fileURLWithPath: junk.path + "/checkpoint"))
         e = #expect(throws: LedgerError.self) { try f.ledger.export(to: junk.path) }

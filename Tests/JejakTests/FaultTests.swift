@@ -137,7 +137,7 @@ import JejakTestSupport
     @Test func keyFilesAreCreatedOwnerOnlyWhateverTheUmaskAndKeysNeverPrint() async throws {
         let old = umask(0)
         defer { umask(old) }
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         let ledger = try await Ledger.create(at: dir.path, origin: "umask.jejak.local/ledger",
                                              authorityKey: try SignerKey.generate(name: "umask.jejak.local/authority"))
         ledger.close()
@@ -185,7 +185,7 @@ import JejakTestSupport
     @Test func aCreationThatFailsLeavesNothingBehind() async throws {
         // The log key is given but the authority key is refused only after the directory was
         // made; the directory must be gone, and a second attempt must work.
-        let parent = TempDir()
+        let parent = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: parent.path, withIntermediateDirectories: false)
         let path = parent.path + "/ledger"
         let origin = "half.jejak.local/ledger"
@@ -221,7 +221,7 @@ import JejakTestSupport
     @Test func aCreationKilledHalfWayIsRefusedAndStartedOverByTheNextOne() async throws {
         // A kill leaves the marker `Ledger.create` writes first and removes last. Two moments:
         // after the log key (no store yet), and after the genesis entry (a whole store).
-        let parent = TempDir()
+        let parent = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: parent.path, withIntermediateDirectories: false)
         let origin = "killed.jejak.local/ledger"
         for moment in ["after the log key", "before the marker's removal"] {
@@ -266,7 +266,7 @@ import JejakTestSupport
         }
         // Events with path-like subjects and ids, and an origin with dots and slashes: the
         // ledger's files stay in its directory, and an export holds only tlog-tiles paths.
-        let parent = TempDir()
+        let parent = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: parent.path, withIntermediateDirectories: false)
         let authorityKey = try SignerKey.generate(name: "escape.test/authority")
         let ledger = try await Ledger.create(at: parent.path + "/ledger", origin: "../../escape/ledger", authorityKey: authorityKey)

@@ -3,23 +3,17 @@ import Jejak
 import JejakCrypto
 import JejakJSON
 import JejakTlog
-
-/// A fresh directory under the system temp directory, removed at deinit.
-final class TempDir: Sendable {
-    let path: String
-    init() { path = NSTemporaryDirectory() + "jejak-test-" + UUID().uuidString }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import JejakTestSupport
 
 /// A real ledger in a temp directory, with its authority key and helpers to register units.
 struct LedgerFixture {
-    let dir: TempDir
+    let dir: TemporaryDirectory
     let ledger: Ledger
     let authority: RegistryAuthority
     let origin = "test.jejak.kpu.go.id/ledger"
 
     static func make(validator: any EventValidator = AcceptAllValidator(), durable: Bool = false) async throws -> LedgerFixture {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         var options = Ledger.Options()
         options.validator = validator
         options.durable = durable

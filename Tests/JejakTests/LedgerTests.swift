@@ -145,7 +145,7 @@ import Testing
     }
 
     @Test func closeAndReopenKeepsEverything() async throws {
-        let dir: TempDir, key: SignerKey, size: UInt64, root: SHA256Digest
+        let dir: TemporaryDirectory, key: SignerKey, size: UInt64, root: SHA256Digest
         do {
             let f = try await LedgerFixture.make(durable: true)
             key = try await f.unit("biro-keuangan")
@@ -173,7 +173,7 @@ import Testing
     }
 
     @Test func aSuppliedClockStampsEntriesAndNeverGoesBackwards() async throws {
-        let dir = TempDir()
+        let dir = TemporaryDirectory(create: false)
         let times = Mutex([Int64(1_780_000_000_000), 1_790_000_000_000, 1_785_000_000_000])
         var options = Ledger.Options()
         options.durable = false
@@ -190,7 +190,7 @@ import Testing
     }
 
     @Test func aLedgerThatCannotBeOpenedSaysWhy() async throws {
-        let nothing = TempDir()
+        let nothing = TemporaryDirectory(create: false)
         let missing = #expect(throws: LedgerError.self) { _ = try Ledger(opening: nothing.path) }
         #expect(missing?.code == .ledgerDirectory)
 

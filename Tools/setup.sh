@@ -20,6 +20,6 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 if ! command -v swift >/dev/null 2>&1; then
-  echo "Tools/setup.sh: the Swift toolchain (6.1 or later) is not on PATH; install it from swift.org." >&2
+  echo "Tools/setup.sh: the Swift toolchain (6.2 or later) is not on PATH; install it from swift.org." >&2
   exit 1
 fi

@@ -8,7 +8,7 @@ import JejakBase
 /// stream version mismatch, the ``actualVersion``.
 ///
 /// ```swift
-/// do { _ = try await ledger.append(event, expecting: .version(3)) }
+/// do { _ = try await ledger.append(event, expecting: .exactly(3)) }
 /// catch let e as LedgerError where e.code == .streamVersionMismatch {
 ///     print("the stream is at version \(e.actualVersion ?? 0)")
 /// }

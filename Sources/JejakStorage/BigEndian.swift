@@ -20,27 +20,28 @@ public enum BigEndian {
     ///
     /// - Throws: ``LMDBError/badValueSize`` when `bytes` is not 8 bytes long (a damaged key).
     public static func uint64<Bytes: Collection<UInt8>>(from bytes: Bytes) throws(LMDBError) -> UInt64 {
-        guard bytes.count == 8 else {
-            throw LMDBError(code: LMDBError.badValueSize.code, name: "MDB_BAD_VALSIZE",
-                            message: "expected an 8-byte big-endian integer, found \(bytes.count) bytes",
-                            context: "BigEndian.uint64")
-        }
-        var v: UInt64 = 0
-        for b in bytes { v = v << 8 | UInt64(b) }
-        return v
+        try integer(from: bytes, context: "BigEndian.uint64")
     }
 
     /// Reads a `UInt32` from exactly 4 big-endian bytes.
     ///
     /// - Throws: ``LMDBError/badValueSize`` when `bytes` is not 4 bytes long.
     public static func uint32<Bytes: Collection<UInt8>>(from bytes: Bytes) throws(LMDBError) -> UInt32 {
-        guard bytes.count == 4 else {
+        try integer(from: bytes, context: "BigEndian.uint32")
+    }
+
+    /// Reads an unsigned integer from exactly its width of big-endian bytes.
+    private static func integer<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
+        from bytes: Bytes, context: String
+    ) throws(LMDBError) -> T {
+        let width = T.bitWidth / 8
+        guard bytes.count == width else {
             throw LMDBError(code: LMDBError.badValueSize.code, name: "MDB_BAD_VALSIZE",
-                            message: "expected a 4-byte big-endian integer, found \(bytes.count) bytes",
-                            context: "BigEndian.uint32")
+                            message: "expected a \(width)-byte big-endian integer, found \(bytes.count) bytes",
+                            context: context)
         }
-        var v: UInt32 = 0
-        for b in bytes { v = v << 8 | UInt32(b) }
+        var v: T = 0
+        for b in bytes { v = v << 8 | T(b) }
         return v
     }
 }

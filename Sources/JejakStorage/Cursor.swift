@@ -73,6 +73,15 @@ public struct Cursor: ~Copyable {
         return try last()
     }
 
+    /// Positions the cursor at the first key ≥ `start` (`MDB_SET_RANGE`), setting `k` and `v`.
+    private func seekRange(_ start: [UInt8], _ k: inout MDB_val, _ v: inout MDB_val) -> Int32 {
+        Ops.withKey(start) { kv in
+            let r = mdb_cursor_get(cursor, &kv, &v, MDB_SET_RANGE)
+            k = kv
+            return r
+        }
+    }
+
     /// Calls `body` for each entry from the first key ≥ `start` (or the first entry) upwards,
     /// until `body` returns `false` or the data ends.
     ///
@@ -80,16 +89,7 @@ public struct Cursor: ~Copyable {
     public func scan(from start: [UInt8]? = nil,
                      _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws {
         var k = MDB_val(), v = MDB_val()
-        var rc: Int32
-        if let start {
-            rc = Ops.withKey(start) { kv in
-                let r = mdb_cursor_get(cursor, &kv, &v, MDB_SET_RANGE)
-                k = kv
-                return r
-            }
-        } else {
-            rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-        }
+        var rc = start.map { seekRange($0, &k, &v) } ?? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
         while rc == MDB_SUCCESS {
             guard try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
                            UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) else { return }
@@ -107,11 +107,7 @@ public struct Cursor: ~Copyable {
         var k = MDB_val(), v = MDB_val()
         var rc: Int32
         if let start {
-            rc = Ops.withKey(start) { kv in
-                let r = mdb_cursor_get(cursor, &kv, &v, MDB_SET_RANGE)
-                k = kv
-                return r
-            }
+            rc = seekRange(start, &k, &v)
             if rc == MDB_NOTFOUND {
                 rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
             } else if rc == MDB_SUCCESS,

@@ -92,7 +92,7 @@ extension Ledger {
     static func merge(_ cosigned: SignedCheckpoint, into stored: SignedCheckpoint,
                       logKey: VerifierKey) throws(LedgerError) -> SignedCheckpoint {
         let size = stored.checkpoint.size
-        guard cosigned.note.text.utf8.elementsEqual(stored.note.text.utf8) else {
+        guard cosigned.note.text.sameBytes(as: stored.note.text) else {
             throw LedgerError(
                 .checkpointMismatch,
                 "the cosigned checkpoint's text is not the text of the ledger's checkpoint of size \(size)")
@@ -106,12 +106,12 @@ extension Ledger {
         }
         var signatures = stored.note.signatures
         for s in cosigned.note.signatures where !s.matches(logKey) {
-            guard !s.name.utf8.elementsEqual(logKey.name.utf8) else {
+            guard !s.name.sameBytes(as: logKey.name) else {
                 throw LedgerError(
                     .checkpointMismatch,
                     "the cosigned checkpoint has a signature under the log's name \(logKey.name) that is not the stored log signature")
             }
-            if let i = signatures.firstIndex(where: { $0.keyID == s.keyID && $0.name.utf8.elementsEqual(s.name.utf8) }) {
+            if let i = signatures.firstIndex(where: { $0.keyID == s.keyID && $0.name.sameBytes(as: s.name) }) {
                 if let new = timestamp(of: s), let old = timestamp(of: signatures[i]), new > old { signatures[i] = s }
             } else {
                 signatures.append(s)
@@ -171,7 +171,7 @@ extension Ledger {
         for log in current.logs { builder.addLog(log.key, url: log.url) }
         var listed = false
         for w in current.witnesses {
-            if w.name.utf8.elementsEqual(name.utf8) {
+            if w.name.sameBytes(as: name) {
                 builder.addWitness(name: name, key: key)
                 listed = true
             } else {

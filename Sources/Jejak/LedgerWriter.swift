@@ -1,5 +1,5 @@
-import JejakBase
 import Foundation
+import JejakBase
 import JejakCrypto
 import JejakJSON
 import JejakStorage

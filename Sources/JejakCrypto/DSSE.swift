@@ -23,7 +23,7 @@ public struct DSSESignature: Hashable, Sendable {
 
     /// Equal when `keyid` (as UTF-8 bytes) and `sig` are equal.
     public static func == (a: DSSESignature, b: DSSESignature) -> Bool {
-        a.sig == b.sig && ByteUtil.sameBytes(a.keyid, b.keyid)
+        a.sig == b.sig && a.keyid.sameBytes(as: b.keyid)
     }
 }
 
@@ -69,7 +69,7 @@ public struct DSSEEnvelope: Hashable, Sendable {
 
     /// Equal when `payloadType` (as UTF-8 bytes), `payload` and the signatures are equal.
     public static func == (a: DSSEEnvelope, b: DSSEEnvelope) -> Bool {
-        a.payload == b.payload && a.signatures == b.signatures && ByteUtil.sameBytes(a.payloadType, b.payloadType)
+        a.payload == b.payload && a.signatures == b.signatures && a.payloadType.sameBytes(as: b.payloadType)
     }
 
     /// The DSSE v1 pre-authentication encoding of `payloadType` (its UTF-8 bytes) and `payload`:
@@ -297,7 +297,7 @@ public struct DSSEEnvelope: Hashable, Sendable {
         message.withUnsafeBytes { m in
             for key in keys where !result.contains(key) {
                 let hint = key.hint
-                for s in signatures where s.keyid.isEmpty || ByteUtil.sameBytes(s.keyid, hint) {
+                for s in signatures where s.keyid.isEmpty || s.keyid.sameBytes(as: hint) {
                     let ok = s.sig.withUnsafeBytes { key.publicKey.isValidSignature($0, for: m) }
                     if ok {
                         result.append(key)

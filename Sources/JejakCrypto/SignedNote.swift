@@ -32,12 +32,12 @@ public struct NoteSignature: Hashable, Sendable {
     /// Whether this line is by `key` (same name, compared as UTF-8 bytes, and same key id).
     /// It says nothing about validity.
     public func matches(_ key: VerifierKey) -> Bool {
-        keyID == key.keyID && ByteUtil.sameBytes(name, key.name)
+        keyID == key.keyID && name.sameBytes(as: key.name)
     }
 
     /// Equal when name (as UTF-8 bytes), key id and signature bytes are equal.
     public static func == (a: NoteSignature, b: NoteSignature) -> Bool {
-        a.keyID == b.keyID && a.signature == b.signature && ByteUtil.sameBytes(a.name, b.name)
+        a.keyID == b.keyID && a.signature == b.signature && a.name.sameBytes(as: b.name)
     }
 
     /// The signature line without its final newline: `— <name> base64(key id || signature)`.
@@ -220,7 +220,7 @@ public struct SignedNote: Hashable, Sendable {
         result.reserveCapacity(signatures.count + 1)
         var placed = false
         for s in signatures {
-            if s.keyID == signature.keyID && ByteUtil.sameBytes(s.name, signature.name) {
+            if s.keyID == signature.keyID && s.name.sameBytes(as: signature.name) {
                 if !placed { result.append(signature); placed = true }
             } else {
                 result.append(s)
@@ -232,7 +232,7 @@ public struct SignedNote: Hashable, Sendable {
 
     /// Equal when the texts have the same UTF-8 bytes and the signatures are equal, in order.
     public static func == (a: SignedNote, b: SignedNote) -> Bool {
-        a.signatures == b.signatures && ByteUtil.sameBytes(a.text, b.text)
+        a.signatures == b.signatures && a.text.sameBytes(as: b.text)
     }
 
     /// The note as text: the text, a blank line, and each signature line with its newline.

@@ -140,14 +140,6 @@ enum StrictBase64 {
 
 /// Helpers shared by the parsers.
 enum ByteUtil {
-    /// Whether two strings have the same UTF-8 bytes. Swift's `==` on `String` treats
-    /// canonically equivalent strings (precomposed and decomposed "é") as equal; signed formats
-    /// must not, because the bytes are what is hashed and signed.
-    @inline(__always)
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
-    }
-
     /// Calls `body` with a base address that is never `nil` (libsodium wants a valid pointer even
     /// for an empty message).
     @inline(__always)

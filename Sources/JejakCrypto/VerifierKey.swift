@@ -160,7 +160,7 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Equal when name (as UTF-8 bytes), key id, type and public key are equal.
     public static func == (a: VerifierKey, b: VerifierKey) -> Bool {
-        a.keyID == b.keyID && a.type == b.type && a.publicKey == b.publicKey && ByteUtil.sameBytes(a.name, b.name)
+        a.keyID == b.keyID && a.type == b.type && a.publicKey == b.publicKey && a.name.sameBytes(as: b.name)
     }
 
     /// The key id as 8 lowercase hex digits.

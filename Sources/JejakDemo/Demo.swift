@@ -2,11 +2,11 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakDomain
+import JejakInspector
 import JejakProjections
 import JejakTlog
-import Synchronization
-import JejakInspector
 import JejakVerification
+import Synchronization
 
 /// A whole Jejak deployment in one directory, made from the seeds (`jejak demo`): a durable
 /// ledger with generated log and authority keys, the Inspektorat as its witness, the seed units

@@ -1,11 +1,11 @@
 import Foundation
 import Jejak
 import JejakCrypto
-import JejakJSON
-import Synchronization
 import JejakDomain
 import JejakInspector
+import JejakJSON
 import JejakVerification
+import Synchronization
 
 // The seed data of the repository's `seeds/` directory — units, data categories and a scenario of
 // one fiscal year of exchanges — and the runner that publishes the scenario to a ledger.

@@ -1,6 +1,6 @@
 import JejakBase
-import JejakModel
 import JejakJSON
+import JejakModel
 
 /// The rules of an audit stream (`audit/<id>`), decided from its earlier events:
 ///

@@ -1,6 +1,6 @@
 import JejakBase
-import JejakModel
 import JejakJSON
+import JejakModel
 
 /// Every event type of the KPU exchange domain, the ledger's own registry types included.
 ///

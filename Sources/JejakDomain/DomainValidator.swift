@@ -1,6 +1,6 @@
 import JejakBase
-import JejakModel
 import JejakJSON
+import JejakModel
 import JejakSchema
 
 /// The KPU exchange domain's validation hook: event types, schemas and the exchange and audit

@@ -1,6 +1,6 @@
 import JejakBase
-import JejakModel
 import JejakJSON
+import JejakModel
 
 /// The rules of an exchange stream (`exchange/<id>`), decided from its earlier events:
 ///

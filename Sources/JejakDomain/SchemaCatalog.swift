@@ -1,6 +1,6 @@
 import Foundation
-import JejakModel
 import JejakJSON
+import JejakModel
 import JejakSchema
 
 /// The compiled JSON Schemas of every ``DomainEventType``, loaded from `Schemas/`.

@@ -1,7 +1,7 @@
-import JejakBase
 import Dispatch
 import Foundation
 import Jejak
+import JejakBase
 import JejakCrypto
 import JejakJSON
 import JejakProjections

@@ -1,5 +1,5 @@
-import JejakBase
 import Jejak
+import JejakBase
 import JejakVerification
 
 /// Why an audit (or a witness) could not run at all — as opposed to a ``Finding``, which is

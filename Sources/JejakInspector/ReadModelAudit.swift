@@ -1,7 +1,7 @@
-import JejakBase
 import Foundation
 import GRDB
 import Jejak
+import JejakBase
 import JejakJSON
 import JejakProjections
 import JejakVerification

@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JejakBase
 import Jejak
+import JejakBase
 import JejakCrypto
 import JejakTlog
 import JejakVerification
@@ -181,7 +181,7 @@ public final class Witness: Sendable {
         let path = paths.logKey(origin)
         guard let text = try Self.readState(path) else { return nil }
         guard let key = try? VerifierKey(parsing: text.trimmingNewlines),
-              key.name.utf8.elementsEqual(origin.utf8)
+              key.name.sameBytes(as: origin)
         else {
             throw WitnessError(.corruptState, "\(path) does not hold a log vkey for \(origin)")
         }
@@ -199,7 +199,7 @@ public final class Witness: Sendable {
         let path = paths.checkpoint(origin)
         guard let text = try Self.readState(path) else { return nil }
         guard let checkpoint = try? SignedCheckpoint(parsing: text),
-              checkpoint.checkpoint.origin.utf8.elementsEqual(origin.utf8)
+              checkpoint.checkpoint.origin.sameBytes(as: origin)
         else {
             throw WitnessError(.corruptState, "\(path) does not hold a signed checkpoint of \(origin)")
         }

@@ -3,9 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JejakBase
 import JejakJSON
 import Synchronization
-import JejakBase
 
 /// A CloudEvents 1.0 event in JSON structured mode, as Jejak requires it, together with the
 /// exact bytes it was parsed from (what the publisher signed, and what the log stores).

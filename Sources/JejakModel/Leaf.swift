@@ -1,6 +1,6 @@
+import JejakBase
 import JejakCrypto
 import JejakTlog
-import JejakBase
 
 /// The bytes of one log entry: compact UTF-8 JSON
 /// `{"appended":"<RFC 3339 UTC ms Z>","envelope":<DSSE envelope>}`, at most 65,535 bytes.

@@ -1,6 +1,6 @@
+import JejakBase
 import JejakCrypto
 import JejakTlog
-import JejakBase
 
 /// Proof that an event is in the log: a C2SP tlog-proof (`c2sp.org/tlog-proof@v1`) whose
 /// `extra` line holds the entry's `appended` time, so that a verifier holding the signed event

@@ -1,6 +1,6 @@
+import JejakBase
 import JejakCrypto
 import JejakJSON
-import JejakBase
 
 /// The role of a unit of the election commission.
 public enum UnitRole: String, CaseIterable, Hashable, Sendable {

@@ -1,5 +1,5 @@
-import JejakCrypto
 import JejakBase
+import JejakCrypto
 
 /// A signed event: a DSSE v1 envelope whose payload is a ``CloudEvent``.
 ///

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
+import JejakCrypto
 import JejakDomain
 import JejakModel
-import JejakCrypto
-import JejakVerification
 import JejakTlog
+import JejakVerification
 
 public struct VerifyCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
-import JejakBase
 import GRDB
 import Jejak
+import JejakBase
 
 /// An error of the projection runtime or of a read-model query.
 ///

@@ -1,6 +1,6 @@
-import JejakBase
 import GRDB
 import Jejak
+import JejakBase
 import JejakJSON
 
 /// Queries over the read models' SQLite file, and the list of built-in projections.

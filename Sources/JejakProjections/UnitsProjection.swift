@@ -1,6 +1,6 @@
-import JejakBase
 import GRDB
 import Jejak
+import JejakBase
 import JejakDomain
 import JejakJSON
 

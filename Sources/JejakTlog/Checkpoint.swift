@@ -1,6 +1,6 @@
 import JejakBase
-import JejakJSON
 import JejakCrypto
+import JejakJSON
 
 /// An error from building, parsing or signing a checkpoint: a code naming the rule that was
 /// broken and a one-sentence message.

@@ -1,6 +1,6 @@
 import JejakBase
-import JejakJSON
 import JejakCrypto
+import JejakJSON
 
 /// An error from parsing, building or applying a tlog-policy: a code naming the rule that was
 /// broken, a one-sentence message, and for parse errors the 1-based line number.

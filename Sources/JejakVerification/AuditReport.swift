@@ -1,5 +1,5 @@
-import JejakModel
 import JejakBase
+import JejakModel
 
 /// The outcome of an integrity audit: what was audited, the verdict and the findings.
 ///

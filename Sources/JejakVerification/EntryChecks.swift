@@ -1,11 +1,11 @@
 import Dispatch
 import Foundation
-import JejakModel
+import JejakBase
 import JejakCrypto
 import JejakJSON
+import JejakModel
 import JejakTlog
 import Synchronization
-import JejakBase
 
 /// What the parallel stage learned about one entry: the checks that need no log order.
 package struct CheckedEntry: Sendable {

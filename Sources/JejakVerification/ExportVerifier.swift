@@ -1,10 +1,10 @@
 import Dispatch
 import Foundation
-import JejakModel
+import JejakBase
 import JejakCrypto
 import JejakJSON
+import JejakModel
 import JejakTlog
-import JejakBase
 
 /// Verifies a C2SP tlog-tiles export (`jejak export`) completely, without the LMDB ledger:
 /// everything the ``Inspector`` checks that needs only the log.

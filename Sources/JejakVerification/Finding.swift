@@ -1,5 +1,5 @@
-import JejakModel
 import JejakBase
+import JejakModel
 
 /// One integrity violation an audit found: the rule broken and where.
 ///

@@ -1,9 +1,9 @@
-import JejakModel
+import JejakBase
 import JejakCrypto
 import JejakJSON
+import JejakModel
 import JejakTlog
 import Synchronization
-import JejakBase
 
 /// Recently decoded entries, for the stream histories the domain rules read: two
 /// generations, the older dropped when the newer fills, so memory stays bounded whatever the

@@ -2,13 +2,13 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Jejak
+import JejakCommands
 import JejakCrypto
 import JejakDomain
 import JejakJSON
+import JejakOfflineCommands
 import JejakStorage
 import Synchronization
-import JejakCommands
-import JejakOfflineCommands
 
 /// When the process began measuring (for the progress lines).
 let benchStart = DispatchTime.now().uptimeNanoseconds

@@ -1,13 +1,13 @@
 import Dispatch
 import Foundation
 import Jejak
+import JejakCommands
 import JejakDomain
 import JejakInspector
-import JejakTlog
-import Synchronization
-import JejakCommands
 import JejakOfflineCommands
+import JejakTlog
 import JejakVerification
+import Synchronization
 
 /// The audit part of `jejak-bench`: full and incremental audits (`jejak inspect`), and their memory.
 extension BenchCommand {

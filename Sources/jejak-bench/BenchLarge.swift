@@ -4,9 +4,9 @@ import Glibc
 import Dispatch
 import Foundation
 import Jejak
-import Synchronization
 import JejakCommands
 import JejakOfflineCommands
+import Synchronization
 
 /// The large-ledger part of `jejak-bench`: a ledger of synthetic exchanges built fast
 /// (non-durable, big batches, several in flight), then its size on disk, its open time and its

@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
 import Jejak
-import JejakProjections
 import JejakCommands
 import JejakOfflineCommands
+import JejakProjections
 
 /// The projections part of `jejak-bench`: catch-up throughput of the read models (`jejak project`).
 extension BenchCommand {

@@ -1,6 +1,6 @@
 import Foundation
-import JejakJSON
 import JejakCommands
+import JejakJSON
 import JejakOfflineCommands
 
 /// One figure of `jejak-bench`: a measurement beside the limit it is compared with, and its target.

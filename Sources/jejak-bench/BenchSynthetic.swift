@@ -1,12 +1,12 @@
 import Dispatch
 import Foundation
 import Jejak
+import JejakCommands
 import JejakCrypto
 import JejakDomain
 import JejakJSON
-import Synchronization
-import JejakCommands
 import JejakOfflineCommands
+import Synchronization
 
 /// Synthetic exchange traffic for `jejak-bench`: two units requesting, delivering, rejecting,
 /// redelivering and acknowledging, all valid under the KPU domain's schemas and rules.

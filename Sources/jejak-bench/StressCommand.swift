@@ -6,10 +6,10 @@ import Darwin
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakCommands
 import JejakCrypto
 import JejakDomain
 import JejakJSON
-import JejakCommands
 import JejakOfflineCommands
 
 /// Hidden helpers for `Tools/crash-test.sh`: a publisher with many concurrent appenders that

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import JejakCommands
+import JejakDemo
 import JejakDomain
 import JejakInspector
-import Synchronization
-import JejakCommands
 import JejakOfflineCommands
-import JejakDemo
+import Synchronization
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Jejak
-import JejakJSON
-import JejakTlog
 import JejakCommands
+import JejakJSON
 import JejakOfflineCommands
+import JejakTlog
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

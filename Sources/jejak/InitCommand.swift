@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Jejak
-import JejakCrypto
 import JejakCommands
+import JejakCrypto
 import JejakOfflineCommands
 
 struct InitCommand: AsyncParsableCommand {

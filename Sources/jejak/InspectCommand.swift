@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakCommands
 import JejakCrypto
 import JejakInspector
-import JejakTlog
-import Synchronization
-import JejakCommands
 import JejakOfflineCommands
+import JejakTlog
 import JejakVerification
+import Synchronization
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakCommands
 import JejakCrypto
 import JejakDomain
 import JejakJSON
-import JejakProjections
-import JejakCommands
 import JejakOfflineCommands
+import JejakProjections
 
 @main
 struct JejakCommand: AsyncParsableCommand {

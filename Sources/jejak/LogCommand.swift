@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakCommands
 import JejakCrypto
 import JejakJSON
-import JejakTlog
-import JejakCommands
 import JejakOfflineCommands
+import JejakTlog
 
 /// One entry as a JSON object: index, appended, signer key id, leaf hash and the event.
 func entryJSON(_ e: LogEntry) -> JSONValue {

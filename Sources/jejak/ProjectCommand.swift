@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakCommands
+import JejakOfflineCommands
 import JejakProjections
 import Logging
 import ServiceLifecycle
 import Synchronization
-import JejakCommands
-import JejakOfflineCommands
 
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

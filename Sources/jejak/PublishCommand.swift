@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Jejak
-import JejakJSON
 import JejakCommands
+import JejakJSON
 import JejakOfflineCommands
 
 struct PublishCommand: AsyncParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Jejak
-import JejakProjections
 import JejakCommands
 import JejakOfflineCommands
+import JejakProjections
 
 /// How query results are printed.
 enum QueryFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Jejak
-import JejakJSON
-import JejakProjections
 import JejakCommands
+import JejakJSON
 import JejakOfflineCommands
+import JejakProjections
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

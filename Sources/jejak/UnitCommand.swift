@@ -1,10 +1,10 @@
-import JejakBase
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakBase
+import JejakCommands
 import JejakCrypto
 import JejakJSON
-import JejakCommands
 import JejakOfflineCommands
 
 struct UnitCommand: AsyncParsableCommand {

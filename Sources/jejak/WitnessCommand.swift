@@ -1,13 +1,13 @@
-import JejakBase
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakBase
+import JejakCommands
 import JejakCrypto
 import JejakInspector
 import JejakJSON
-import JejakTlog
-import JejakCommands
 import JejakOfflineCommands
+import JejakTlog
 
 struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

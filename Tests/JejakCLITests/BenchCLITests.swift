@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import JejakTestSupport
+import Testing
 
 /// `jejak-bench` runs every section and reports one table; only its shape is checked (the
 /// debug build's timings mean nothing, and the machine may be shared).

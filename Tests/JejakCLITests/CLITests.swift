@@ -1,9 +1,9 @@
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 /// The `jejak` binary built next to this test bundle.
 let jejakBinary = builtBinary("jejak")

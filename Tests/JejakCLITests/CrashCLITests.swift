@@ -1,7 +1,7 @@
 import Foundation
+import JejakTestSupport
 import Synchronization
 import Testing
-import JejakTestSupport
 
 /// Crash safety in CI: `Tools/crash-test.sh` with a few trials (the full run uses 50), with the
 /// `jejak` binary built for the tests. Each trial SIGKILLs a durable publisher with concurrent

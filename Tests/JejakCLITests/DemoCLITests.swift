@@ -1,7 +1,7 @@
 import Foundation
 import JejakJSON
-import Testing
 import JejakTestSupport
+import Testing
 
 /// The repository's `seeds/` directory, found above this file.
 private func seedsDirectory() throws -> String {

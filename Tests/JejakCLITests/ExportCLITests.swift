@@ -2,9 +2,9 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 @Suite(.serialized) struct ExportCLITests {
     /// A ledger with two units, a key for biro-keuangan and one published request whose receipt

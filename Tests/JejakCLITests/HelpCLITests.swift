@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import JejakTestSupport
+import Testing
 
 /// Every command explains itself with an example, and failures read as one plain sentence.
 @Suite struct HelpCLITests {

@@ -2,9 +2,9 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 /// `Tools/verify-export.py`, the verifier that shares no code with Jejak (Python standard library
 /// only), run on real exports: a clean one verifies; tampered ones, and forgeries that only a

@@ -1,9 +1,9 @@
-import JejakBase
 import Foundation
 import Jejak
+import JejakBase
 import JejakCrypto
-import JejakTestSupport
 import JejakJSON
+import JejakTestSupport
 import JejakTlog
 import Testing
 

@@ -1,8 +1,8 @@
 import Foundation
 import JejakCrypto
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 @Suite(.serialized) struct InspectCLITests {
     @Test func inspectReportsIntactWithExitZeroFindingsWithOneAndCannotRunWithTwo() throws {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import JejakTestSupport
+import Testing
 
 /// `jejak-verify`, the auditor's offline verifier, is built from the model, crypto, tlog,
 /// verification and domain layers alone: it links neither LMDB nor SQLite, and it verifies

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import JejakTestSupport
+import Testing
 
 @Suite(.serialized) struct ProjectionCLITests {
     @Test func projectBuildsTheReadModelsAndQueryAnswersInEveryFormat() throws {

@@ -1,8 +1,8 @@
 import Foundation
 import Jejak
 import JejakJSON
-import Testing
 import JejakTestSupport
+import Testing
 
 @Suite(.serialized) struct ReplayCLITests {
     @Test func replayBuildsTheReadModelsAsOfAnIndexADateOrATime() throws {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import JejakTestSupport
+import Testing
 
 /// The README's tour (Tools/tour.sh) runs end to end with the binary under test.
 @Suite struct TourCLITests {

@@ -1,9 +1,9 @@
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 @Suite(.serialized) struct WitnessCLITests {
     static let name = "inspektorat.kpu.go.id/witness"

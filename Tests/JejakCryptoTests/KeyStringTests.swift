@@ -1,7 +1,7 @@
 import Foundation
 import JejakCrypto
-import Testing
 import JejakTestSupport
+import Testing
 
 @Suite("vkeys and private key strings")
 struct KeyStringTests {

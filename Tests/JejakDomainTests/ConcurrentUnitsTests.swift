@@ -1,10 +1,10 @@
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakDemo
 import JejakDomain
 import Synchronization
 import Testing
-import JejakDemo
 
 /// `ScenarioRunner.Options.concurrentUnits`: one task per unit, causality kept per stream and,
 /// with a replay clock, per day.

@@ -1,10 +1,10 @@
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakDemo
 import JejakDomain
 import JejakJSON
 import Testing
-import JejakDemo
 
 // The repository root, three levels above this file (Tests/JejakDomainTests/<file>).
 private let repositoryRoot = URL(fileURLWithPath: #filePath)

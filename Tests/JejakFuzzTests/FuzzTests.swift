@@ -2,10 +2,10 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import JejakTestSupport
 import JejakTlog
 import Synchronization
 import Testing
-import JejakTestSupport
 
 // A seeded mutation fuzzer for every parser of untrusted input: DSSE envelopes, CloudEvents,
 // signed events and leaves, signed notes, checkpoints and cosignatures (through a policy),

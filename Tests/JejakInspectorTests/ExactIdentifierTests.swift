@@ -1,14 +1,14 @@
-import JejakBase
 import Foundation
 import Jejak
+import JejakBase
 import JejakCrypto
 import JejakDomain
 import JejakInspector
 import JejakJSON
 import JejakProjections
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 /// Identifiers are compared as bytes everywhere: two spellings that Swift's `String` deems equal
 /// (a precomposed and a decomposed "é"; "K" and the Kelvin sign U+212A) are two streams, or two

@@ -3,8 +3,8 @@ import Jejak
 import JejakCrypto
 import JejakDomain
 import JejakInspector
-import Testing
 import JejakTestSupport
+import Testing
 
 // The README's library example, compiled and run here; the test below checks that the README
 // shows exactly this code.

@@ -1,14 +1,14 @@
 import Foundation
 import Jejak
 import JejakCrypto
+import JejakDemo
 import JejakDomain
 import JejakInspector
 import JejakProjections
 import JejakStorage
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakDemo
-import JejakTestSupport
 
 let domainValidator = Result { () throws(DomainError) -> DomainValidator in try DomainValidator.bundled() }
 

@@ -2,10 +2,10 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakInspector
+import JejakTestSupport
 import JejakTlog
 import Synchronization
 import Testing
-import JejakTestSupport
 
 /// A real ledger (LMDB, libsodium) open for writing, and a witness with its own state directory.
 private struct WitnessScenario: Sendable {

@@ -2,12 +2,12 @@ import Foundation
 import GRDB
 import Jejak
 import JejakCrypto
+import JejakDemo
 import JejakDomain
 import JejakProjections
-import ServiceLifecycle
 import Logging
+import ServiceLifecycle
 import Testing
-import JejakDemo
 
 @Suite struct ProjectionRunnerTests {
     @Test func theSeedScenarioQueriesReturnWhatTheScenarioImplies() async throws {

@@ -2,12 +2,12 @@ import Foundation
 import GRDB
 import Jejak
 import JejakCrypto
+import JejakDemo
 import JejakDomain
 import JejakJSON
 import JejakProjections
-import Testing
-import JejakDemo
 import JejakTestSupport
+import Testing
 
 @Suite struct ReplayTests {
     /// Replaying the seed scenario's ledger as of entry N gives, row for row, the read models of

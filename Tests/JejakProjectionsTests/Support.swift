@@ -2,11 +2,11 @@ import Foundation
 import GRDB
 import Jejak
 import JejakCrypto
+import JejakDemo
 import JejakDomain
 import JejakProjections
-import Testing
-import JejakDemo
 import JejakTestSupport
+import Testing
 
 func seedsDirectory() throws -> String {
     try #require(ScenarioRunner.locateSeeds(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent().path),

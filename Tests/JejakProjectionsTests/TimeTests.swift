@@ -1,8 +1,8 @@
 import Jejak
 import JejakDomain
 @testable import JejakProjections
-import Testing
 import JejakDemo
+import Testing
 
 @Suite struct TimeTests {
     @Test func ledgerTimesFormatAndParseBack() {

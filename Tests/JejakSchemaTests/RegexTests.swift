@@ -1,5 +1,5 @@
-import Testing
 import JejakJSON
+import Testing
 
 @testable import JejakSchema
 

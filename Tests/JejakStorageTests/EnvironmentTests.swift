@@ -1,8 +1,8 @@
 import CLMDB
 import Foundation
 import JejakStorage
-import Testing
 import JejakTestSupport
+import Testing
 
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 

@@ -2,9 +2,9 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
+import JejakTestSupport
 import JejakTlog
 import Testing
-import JejakTestSupport
 
 /// Every file below `dir` (relative path → bytes).
 func filesBelow(_ dir: String) throws -> [String: [UInt8]] {

@@ -2,8 +2,8 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakJSON
-import JejakTlog
 import JejakTestSupport
+import JejakTlog
 
 /// A real ledger in a temp directory, with its authority key and helpers to register units.
 struct LedgerFixture {

@@ -3,9 +3,9 @@ import Jejak
 import JejakCrypto
 import JejakJSON
 import JejakStorage
+import JejakTestSupport
 import JejakTlog
 import Synchronization
-import JejakTestSupport
 import Testing
 
 @Suite struct LedgerTests {

@@ -121,7 +121,7 @@ struct BenchCommand: AsyncParsableCommand {
         var report = BenchReport(date: Date(), cores: cores, cpu: machine.cpu, memoryGiB: machine.memoryGiB,
                                  kernel: machine.kernel, mode: smoke ? "smoke" : quick ? "quick" : "full",
                                  largeEntries: sizes.largeEntries, durable: !noSync)
-        log("jejak bench: \(report.mode) run, \(cores) cores, sections: "
+        log("jejak-bench: \(report.mode) run, \(cores) cores, sections: "
             + BenchSection.allCases.filter(sections.contains).map(\.rawValue).joined(separator: ", "))
         let synthetic = try SyntheticExchanges()
 

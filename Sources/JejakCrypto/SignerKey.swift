@@ -86,19 +86,8 @@ public struct SignerKey: Sendable, CustomStringConvertible, CustomDebugStringCon
             throw CryptoError(.invalidEncoding, "the key part of private key \(quoted(name)) is not valid base64")
         }
         defer { Secret.wipe(&decoded) }
-        guard let first = decoded.first else {
-            throw CryptoError(.invalidLength, "private key \(quoted(name)) has no key material")
-        }
-        guard let type = SignatureType(rawValue: first) else {
-            throw CryptoError(
-                .unsupportedKeyType,
-                "private key \(quoted(name)) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
-        }
-        guard decoded.count == 1 + Ed25519PrivateKey.seedByteCount else {
-            throw CryptoError(
-                .invalidLength,
-                "private key \(quoted(name)) has \(decoded.count - 1) bytes of key material; an Ed25519 seed is 32")
-        }
+        let type = try KeyName.signatureType(of: decoded, of: "private key \(quoted(name))",
+                                             keyBytes: Ed25519PrivateKey.seedByteCount, keyKind: "an Ed25519 seed")
         let privateKey = try decoded.withUnsafeBytes { raw in
             Result { () throws(CryptoError) -> Ed25519PrivateKey in
                 try Ed25519PrivateKey(seed: UnsafeRawBufferPointer(rebasing: raw[1...]))

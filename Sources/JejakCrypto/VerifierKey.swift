@@ -49,6 +49,23 @@ enum KeyName {
         return v
     }
 
+    /// The signature type of key material `decoded` (a type byte, then `keyBytes` bytes) of
+    /// `what` (e.g. `vkey "name"`), checked.
+    static func signatureType(of decoded: [UInt8], of what: String, keyBytes: Int, keyKind: String) throws(CryptoError) -> SignatureType {
+        guard let first = decoded.first else {
+            throw CryptoError(.invalidLength, "\(what) has no key material")
+        }
+        guard let type = SignatureType(rawValue: first) else {
+            throw CryptoError(
+                .unsupportedKeyType,
+                "\(what) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
+        }
+        guard decoded.count == 1 + keyBytes else {
+            throw CryptoError(.invalidLength, "\(what) has \(decoded.count - 1) bytes of key material; \(keyKind) is \(keyBytes)")
+        }
+        return type
+    }
+
     /// The 8-digit lowercase hex form of a key id.
     static func hex(_ keyID: UInt32) -> String {
         Hex.encode(ByteUtil.bigEndian(keyID))
@@ -142,19 +159,8 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Splits decoded key material into its type byte and 32-byte key.
     static func typeAndKey(_ decoded: [UInt8], name: String) throws(CryptoError) -> (SignatureType, Ed25519PublicKey) {
-        guard let first = decoded.first else {
-            throw CryptoError(.invalidLength, "vkey \(quoted(name)) has no key material")
-        }
-        guard let type = SignatureType(rawValue: first) else {
-            throw CryptoError(
-                .unsupportedKeyType,
-                "vkey \(quoted(name)) has signature type 0x\(Hex.encode([first])); supported are 0x01 (Ed25519) and 0x04 (cosignature/v1)")
-        }
-        guard decoded.count == 1 + Ed25519PublicKey.byteCount else {
-            throw CryptoError(
-                .invalidLength,
-                "vkey \(quoted(name)) has \(decoded.count - 1) bytes of key material; an Ed25519 key is 32")
-        }
+        let type = try KeyName.signatureType(of: decoded, of: "vkey \(quoted(name))", keyBytes: Ed25519PublicKey.byteCount,
+                                             keyKind: "an Ed25519 key")
         return (type, try Ed25519PublicKey(bytes: decoded[1...]))
     }
 

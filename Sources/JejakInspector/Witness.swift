@@ -178,6 +178,10 @@ public final class Witness: Sendable {
     ///
     /// - Throws: ``WitnessError/Code/stateIO`` or ``WitnessError/Code/corruptState``.
     public func trustedLogKey(origin: String) throws(WitnessError) -> VerifierKey? {
+        try Self.trustedLogKey(origin: origin, in: paths)
+    }
+
+    private static func trustedLogKey(origin: String, in paths: Paths) throws(WitnessError) -> VerifierKey? {
         let path = paths.logKey(origin)
         guard let text = try Self.readState(path) else { return nil }
         guard let key = try? VerifierKey(parsing: text.trimmingNewlines),
@@ -196,15 +200,38 @@ public final class Witness: Sendable {
     /// The record must be what the witness wrote: a checkpoint of `origin` signed by the trusted
     /// log key and cosigned by this witness, else ``WitnessError/Code/corruptState``.
     public func lastCosigned(origin: String) throws(WitnessError) -> SignedCheckpoint? {
+        try Self.record(of: origin, in: paths, witnessKey: key)
+    }
+
+    /// The checkpoint the witness whose state is in `stateDirectory` last cosigned for `origin`,
+    /// read without its private key (for an auditor: `jejak inspect --witness DIR`); checked as
+    /// ``lastCosigned(origin:)`` checks it, with the witness's public key from `witness.vkey`.
+    ///
+    /// - Throws: ``WitnessError/Code/notInitialized`` (no `witness.vkey`),
+    ///   ``WitnessError/Code/stateIO``, ``WitnessError/Code/corruptState``.
+    public static func lastCosigned(stateDirectory: String, origin: String) throws(WitnessError) -> SignedCheckpoint? {
+        let paths = Paths(stateDirectory)
+        guard let text = try readState(paths.vkey) else {
+            throw WitnessError(.notInitialized, "\(stateDirectory) holds no witness (no witness.vkey)")
+        }
+        guard let key = try? VerifierKey(parsing: text.trimmingNewlines), key.type == .cosignatureV1 else {
+            throw WitnessError(.corruptState, "\(paths.vkey) does not hold a cosignature vkey")
+        }
+        return try record(of: origin, in: paths, witnessKey: key)
+    }
+
+    /// The record of `origin` in `paths`: a checkpoint signed by the trusted log key and cosigned
+    /// by `witnessKey`, or `nil` if there is none.
+    private static func record(of origin: String, in paths: Paths, witnessKey: VerifierKey) throws(WitnessError) -> SignedCheckpoint? {
         let path = paths.checkpoint(origin)
-        guard let text = try Self.readState(path) else { return nil }
+        guard let text = try readState(path) else { return nil }
         guard let checkpoint = try? SignedCheckpoint(parsing: text),
               checkpoint.checkpoint.origin.sameBytes(as: origin)
         else {
             throw WitnessError(.corruptState, "\(path) does not hold a signed checkpoint of \(origin)")
         }
-        guard let logKey = try trustedLogKey(origin: origin),
-              Self.carriesValidSignature(checkpoint, by: logKey), carriesOwnCosignature(checkpoint)
+        guard let logKey = try trustedLogKey(origin: origin, in: paths),
+              carriesValidSignature(checkpoint, by: logKey), carriesValidSignature(checkpoint, by: witnessKey)
         else {
             throw WitnessError(.corruptState, "\(path) is not a checkpoint of \(origin) signed by its log and cosigned by this witness: it is damaged or was not written by this witness")
         }
@@ -217,10 +244,12 @@ public final class Witness: Sendable {
         access(paths.firstUse(origin), F_OK) == 0
     }
 
-    /// Trusts `logKey` for the log whose origin is its name, as a log the witness has cosigned
-    /// nothing for: its first cosignature is taken on first use. Trusting the key already
-    /// trusted does nothing (in particular, it does not make a lost record a first use again:
-    /// see ``cosign(ledger:attach:firstUse:)``).
+    /// Trusts `logKey` for the log whose origin is its name. For a log this state directory has
+    /// never trusted, that says the witness has cosigned nothing for it: its first checkpoint is
+    /// taken on first use. For one it trusted before (listed in `trusted-origins`, whose record was
+    /// lost since), the key is pinned again but nothing is a first use: the record must be
+    /// restored (``restore(from:)``) or the operator must say `firstUse` when cosigning. Trusting
+    /// the key already trusted does nothing.
     ///
     /// - Throws: ``WitnessError/Code/logKeyMismatch`` when another key is trusted for that
     ///   origin, ``WitnessError/Code/stateIO``.
@@ -233,9 +262,20 @@ public final class Witness: Sendable {
                 }
                 return
             }
+            let trustedBefore = try everTrusted(logKey.name)
             try pin(logKey)
-            try Self.writeState(Array("trusted, nothing cosigned yet\n".utf8), to: paths.firstUse(logKey.name))
+            if !trustedBefore {
+                try Self.writeState(Array("trusted, nothing cosigned yet\n".utf8), to: paths.firstUse(logKey.name))
+            }
         }
+    }
+
+    /// Whether this state directory ever trusted a log of `origin` (its `trusted-origins` list,
+    /// which only grows).
+    private func everTrusted(_ origin: String) throws(WitnessError) -> Bool {
+        let listed = try Self.readState(paths.trustedOrigins) ?? ""
+        let hash = SHA256Digest.hash(origin.utf8).hex
+        return listed.split(separator: "\n").contains { $0.utf8.elementsEqual(hash.utf8) }
     }
 
     /// Moves the record of what the witness last cosigned for a log forward to `checkpoint`,
@@ -257,7 +297,12 @@ public final class Witness: Sendable {
             guard Self.carriesValidSignature(checkpoint, by: logKey), carriesOwnCosignature(checkpoint) else {
                 throw WitnessError(.corruptState, "the checkpoint of size \(cp.size) is not signed by the log key \(logKey.hint) and cosigned by this witness, so it cannot restore its record")
             }
-            if let last = try? lastCosigned(origin: cp.origin)?.checkpoint {
+            // A record that is damaged may be replaced; one that cannot be read stops the restore.
+            let recorded: Checkpoint?
+            do throws(WitnessError) { recorded = try lastCosigned(origin: cp.origin)?.checkpoint } catch where error.code == .corruptState {
+                recorded = nil
+            }
+            if let last = recorded {
                 guard cp.size >= last.size else {
                     throw WitnessError(.rollback, "the witness's record is already at size \(last.size), beyond \(cp.size)")
                 }
@@ -304,7 +349,8 @@ public final class Witness: Sendable {
     /// ledger's checkpoint (`Ledger.addCosignatures(_:)`).
     ///
     /// The witness must trust the ledger's log (``trust(log:)``: `jejak witness init --ledger`
-    /// does it); it never takes a key from the ledger's own files. On first use it checks the
+    /// does it, as the operator's explicit act of trust); cosigning never takes a key from the
+    /// ledger's files on its own. On first use it checks the
     /// checkpoint's root against the root the ledger recomputes from its stored tree. Before
     /// cosigning, it looks through the ledger's checkpoints beyond its record for its own
     /// cosignature: one there means its record was rolled back, and nothing is cosigned.
@@ -322,11 +368,12 @@ public final class Witness: Sendable {
             },
             evidence: { recorded throws(WitnessError) in
                 // The largest checkpoint the ledger holds beyond the record with this witness's
-                // own cosignature, if any.
+                // own cosignature, if any, among the newest ``evidenceWindow`` of them.
+                guard recorded < .max else { return nil }
                 let sizes = try Self.reading("the ledger's checkpoint sizes") { () throws(LedgerError) in
                     try ledger.checkpointSizes(from: recorded + 1)
                 }
-                for s in sizes.reversed() {
+                for s in sizes.suffix(Self.evidenceWindow).reversed() {
                     guard let stored = try Self.reading("the ledger's checkpoint of size \(s)", { () throws(LedgerError) in
                         try ledger.checkpoint(size: s)
                     }) else { continue }
@@ -350,6 +397,10 @@ public final class Witness: Sendable {
         return cosigned
     }
 
+    /// How many of the ledger's checkpoints beyond its record a witness looks through for its own
+    /// cosignature before cosigning (the newest ones, where a restored record shows).
+    public static let evidenceWindow = 10_000
+
     /// The decision: checks, cosigns and records, under the state lock. `evidence` gives a
     /// checkpoint beyond the recorded size that carries this witness's cosignature, if one is
     /// known (the state was then rolled back).
@@ -363,6 +414,11 @@ public final class Witness: Sendable {
         let origin = cp.origin
         return try withStateLock { () throws(WitnessError) -> SignedCheckpoint in
             guard let logKey = try trustedLogKey(origin: origin) else {
+                if try everTrusted(origin) {
+                    throw WitnessError(
+                        .stateMissing,
+                        "the witness once trusted \(origin), but its records of it are gone: trust its key again (`jejak witness trust`, which makes nothing a first use) and restore the record from the newest checkpoint it cosigned (`jejak witness restore`)")
+                }
                 throw WitnessError(.unknownLog, "the witness trusts no log key for the origin \(origin); trust it first (`jejak witness init --ledger`, `jejak witness trust`)")
             }
             let logSignatures = try Self.verifiedLogSignatures(checkpoint, logKey: logKey)
@@ -475,12 +531,18 @@ public final class Witness: Sendable {
         func logKey(_ origin: String) -> String { log(origin) + "/log.vkey" }
         func checkpoint(_ origin: String) -> String { log(origin) + "/checkpoint" }
         func firstUse(_ origin: String) -> String { log(origin) + "/first-use" }
+        /// Every origin this state directory ever trusted (SHA-256 hex, one a line): only grows.
+        var trustedOrigins: String { root + "/trusted-origins" }
     }
 
     private func pin(_ logKey: VerifierKey) throws(WitnessError) {
         try Self.makeDirectory(paths.logs)
         try Self.makeDirectory(paths.log(logKey.name))
         try Self.writeState(Array((logKey.description + "\n").utf8), to: paths.logKey(logKey.name))
+        if try !everTrusted(logKey.name) {
+            let listed = try Self.readState(paths.trustedOrigins) ?? ""
+            try Self.writeState(Array((listed + SHA256Digest.hash(logKey.name.utf8).hex + "\n").utf8), to: paths.trustedOrigins)
+        }
     }
 
     /// Runs `body` holding an exclusive `flock` on `witness.lock` (taken per call, so it also

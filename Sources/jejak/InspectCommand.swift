@@ -101,7 +101,7 @@ struct InspectCommand: AsyncParsableCommand {
             guard trusted == nil else { throw ValidationError("Give --trusted or --witness, not both.") }
             let last: SignedCheckpoint?
             do throws(WitnessError) {
-                last = try Witness(stateDirectory: witness).lastCosigned(origin: ledger.origin)
+                last = try Witness.lastCosigned(stateDirectory: witness, origin: ledger.origin)
             } catch {
                 throw CLIFailure(description: error.description)
             }

@@ -158,10 +158,14 @@ import Testing
         try await rebuildWithout(s, droppingEventID: "req-1")
         r = try s.run(["witness", "cosign", "--state", "witness"])
         #expect(r.status == 1 && r.stderr.contains("stateMissing"), "\(r.stdout)\(r.stderr)")
-        // Even a whole logs/ directory gone leaves the log unknown, not trusted anew.
+        // Even a whole logs/ directory gone, and the key trusted again, is no first use.
         try FileManager.default.removeItem(atPath: logs)
         r = try s.run(["witness", "cosign", "--state", "witness"])
-        #expect(r.status == 1 && r.stderr.contains("unknownLog"), "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 1 && r.stderr.contains("stateMissing"), "\(r.stdout)\(r.stderr)")
+        r = try s.run(["witness", "trust", "--state", "witness", "--ledger", s.ledger])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        r = try s.run(["witness", "cosign", "--state", "witness"])
+        #expect(r.status == 1 && r.stderr.contains("stateMissing"), "\(r.stdout)\(r.stderr)")
     }
 
     @Test func theAuthorityKeyIsMadeOutsideTheLedgerAndAskedForEachTime() throws {

@@ -304,6 +304,51 @@ private func expectRefusal(_ code: WitnessError.Code, _ scenario: WitnessScenari
         expectRefusal(.corruptState, s) { try s.witness.restore(from: notCosigned) }
     }
 
+    @Test func aLogWhoseWholeStateIsDeletedIsNotANewLogWhenTrustedAgain() async throws {
+        let s = try await WitnessScenario.make()
+        try await s.grow(by: 2)
+        _ = try s.witness.cosign(ledger: s.ledger)  // size 3
+        let logDirectory = (s.statePath as NSString).deletingLastPathComponent
+        try FileManager.default.removeItem(atPath: logDirectory)
+        try await s.grow(by: 1)
+        // The key went with the directory; the list of origins ever trusted did not.
+        expectRefusal(.stateMissing, s) { _ = try s.witness.cosign(ledger: s.ledger) }
+        try s.witness.trust(log: s.ledger.logKey)
+        expectRefusal(.stateMissing, s) { _ = try s.witness.cosign(ledger: s.ledger) }
+        try s.witness.restore(from: try #require(try s.ledger.checkpoint(size: 3)))
+        #expect(try s.witness.cosign(ledger: s.ledger).checkpoint.size == 4)
+    }
+
+    @Test func restoreReplacesADamagedRecordButNotOneItCannotRead() async throws {
+        let s = try await WitnessScenario.make()
+        try await s.grow(by: 2)
+        _ = try s.witness.cosign(ledger: s.ledger)  // size 3
+        let three = try #require(try s.ledger.checkpoint(size: 3))
+        try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: s.statePath))
+        try s.witness.restore(from: three)
+        #expect(try s.witness.lastCosigned(origin: WitnessScenario.origin)?.checkpoint.size == 3)
+        // A record that can't be read at all (here a directory in its place) stops the restore.
+        try FileManager.default.removeItem(atPath: s.statePath)
+        try FileManager.default.createDirectory(atPath: s.statePath, withIntermediateDirectories: false)
+        expectRefusal(.stateIO, s) { try s.witness.restore(from: three) }
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: s.statePath, isDirectory: &isDirectory) && isDirectory.boolValue)
+    }
+
+    @Test func anAuditorReadsTheRecordWithoutThePrivateKey() async throws {
+        let s = try await WitnessScenario.make()
+        try await s.grow(by: 2)
+        let cosigned = try s.witness.cosign(ledger: s.ledger)
+        try FileManager.default.removeItem(atPath: s.witness.stateDirectory + "/witness.key")
+        let read = try Witness.lastCosigned(stateDirectory: s.witness.stateDirectory, origin: WitnessScenario.origin)
+        #expect(read == cosigned)
+        #expect(try Witness.lastCosigned(stateDirectory: s.witness.stateDirectory, origin: "other.test/log") == nil)
+        do {
+            _ = try Witness.lastCosigned(stateDirectory: s.witness.stateDirectory + "/none", origin: WitnessScenario.origin)
+            Issue.record("a directory without a witness was read")
+        } catch { #expect(error.code == .notInitialized, "\(error)") }
+    }
+
     @Test func aFirstUseIsTakenOnlyWhenSaidAndNotOverTheWitnessesOwnCosignature() async throws {
         let s = try await WitnessScenario.make()
         // The marker `trust` left is gone before any cosignature: refused until the operator says so.

@@ -72,38 +72,43 @@ public struct LedgerDirectory: Hashable, Sendable {
     /// that does.
     public func contains(_ file: String) -> Bool {
         guard let root = Self.resolved(path), let target = Self.resolved(file) else { return false }
-        return target == root || target.hasBytePrefix(root.hasSuffix("/") ? root : root + "/")
+        return target.sameBytes(as: root) || target.hasBytePrefix(root.utf8.last == UInt8(ascii: "/") ? root : root + "/")
     }
 
     /// `path` made absolute with symbolic links followed, as far as it exists; the rest is
     /// appended as written, with `.` and `..` applied.
+    ///
+    /// Worked on the path's bytes, as the kernel reads it: a `/` followed by a combining mark is
+    /// one `Character` to Swift but still a separator to `open`.
     static func resolved(_ path: String) -> String? {
-        func real(_ p: String) -> String? {
-            guard let r = realpath(p, nil) else { return nil }
+        func real(_ p: [UInt8]) -> [UInt8]? {
+            guard let r = realpath(String(decoding: p, as: UTF8.self), nil) else { return nil }
             defer { free(r) }
-            return String(cString: r)
+            return Array(String(cString: r).utf8)
         }
-        var existing = path.isEmpty ? "." : path
-        var rest: [Substring] = []
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var existing = path.isEmpty ? [dot] : Array(path.utf8)
+        var rest: [ArraySlice<UInt8>] = []
         while real(existing) == nil {
-            guard let slash = existing.lastIndex(of: "/") else {
-                rest.insert(Substring(existing), at: 0)
-                existing = "."
+            guard let at = existing.lastIndex(of: slash) else {
+                rest.insert(existing[...], at: 0)
+                existing = [dot]
                 break
             }
-            rest.insert(existing[existing.index(after: slash)...], at: 0)
-            existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
+            rest.insert(existing[(at + 1)...], at: 0)
+            existing = at == 0 ? [slash] : Array(existing[..<at])
         }
         guard let base = real(existing) else { return nil }
-        var parts = base.split(separator: "/")
+        var parts = base.split(separator: slash)
         for part in rest {
-            switch part {
-            case "", ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(part)
+            if part.isEmpty || part.elementsEqual([dot]) { continue }
+            if part.elementsEqual([dot, dot]) {
+                if !parts.isEmpty { parts.removeLast() }
+            } else {
+                parts.append(part)
             }
         }
-        return "/" + parts.joined(separator: "/")
+        return String(decoding: [slash] + Array(parts.joined(separator: [slash])), as: UTF8.self)
     }
 
     /// Removes `files` (among ``createdFiles``), the last first: the store's files before the

@@ -83,14 +83,11 @@ extension String {
 
 /// Whether two strings have identical UTF-8 bytes (no Unicode normalization).
 @inlinable @inline(__always)
-@usableFromInline
 func utf8Equal(_ a: String, _ b: String) -> Bool {
     let au = a.utf8
     let bu = b.utf8
+    // Counts, then bytes: never `==`, which normalizes strings that aren't known NFC.
     guard au.count == bu.count else { return false }
-    // Byte-identical strings are canonically equivalent, so `!=` proves they differ; `==` uses
-    // Swift's fast paths (raw bits for small strings, memcmp for NFC/ASCII ones).
-    guard a == b else { return false }
     let fast = au.withContiguousStorageIfAvailable { pa in
         bu.withContiguousStorageIfAvailable { pb in
             pa.elementsEqual(pb)
@@ -102,7 +99,6 @@ func utf8Equal(_ a: String, _ b: String) -> Bool {
 
 /// Hashes a string's UTF-8 bytes (consistent with ``utf8Equal(_:_:)``).
 @inlinable @inline(__always)
-@usableFromInline
 func hashUTF8(_ s: String, into hasher: inout Hasher) {
     let u = s.utf8
     hasher.combine(u.count)

@@ -1,6 +1,7 @@
 import Dispatch
 import GRDB
 import Jejak
+import JejakBase
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -117,7 +118,7 @@ public final class ProjectionRunner: Service, Sendable {
                     try db.execute(sql: "ALTER TABLE projections ADD COLUMN last_leaf_hash TEXT")
                 }
                 if let stored = try String.fetchOne(db, sql: "SELECT origin FROM ledger") {
-                    guard stored == origin else {
+                    guard stored.sameBytes(as: origin) else {
                         throw ProjectionError(.wrongLedger, "the read models were built from the log \(stored), not \(origin)")
                     }
                 } else {

@@ -103,14 +103,14 @@ public struct TlogProof: Hashable, Sendable {
 
         var extra: [UInt8]?
         if line.utf8.starts(with: "extra ".utf8) {
-            guard let bytes = TextFormat.decodeBase64(line.dropFirst(6)) else {
+            guard let bytes = TextFormat.decodeBase64(Substring(line.utf8.dropFirst(6))) else {
                 throw malformed("the extra line is not canonical standard base64")
             }
             extra = bytes
             guard let next = nextLine() else { throw malformed("the index line is missing") }
             line = next
         }
-        guard line.utf8.starts(with: "index ".utf8), let index = TextFormat.parseDecimal(line.dropFirst(6)) else {
+        guard line.utf8.starts(with: "index ".utf8), let index = TextFormat.parseDecimal(Substring(line.utf8.dropFirst(6))) else {
             // The line itself is not quoted: a file given by mistake could hold a secret.
             throw malformed("expected `index <n>` (a decimal without leading zeros) on the line after the header")
         }

@@ -72,23 +72,20 @@ package struct LogReplay {
     package private(set) var lastAppended: LedgerTime?
     package private(set) var findings = FindingSink()
     package private(set) var signaturesVerified = 0
-    /// Each stream's last entry and length, by the hash of the subject's bytes (a collision,
-    /// which would merge two streams' histories, is detected when the history is read: see
-    /// ``history(of:hash:)``). Subjects are compared by their bytes: two spellings are two streams.
-    private var heads: [Int: StreamHead] = [:]
+    /// Each stream's last entry and length, by the subject's bytes: two spellings are two streams.
+    private var heads: [ExactText: StreamHead] = [:]
     /// For each entry replayed (from ``base``), the previous entry of its stream, or `.max`:
     /// the streams' histories as one flat array (8 bytes an entry) instead of a list per stream.
     private var previous: [UInt64] = []
     /// The size the replay started at.
     private let base: UInt64
     /// Entries before ``base`` of the streams met since (an incremental audit).
-    private var prior: [Int: [UInt64]] = [:]
+    private var prior: [ExactText: [UInt64]] = [:]
     /// Whether to track event ids for uniqueness (a ledger's audit relies on its `ids` index
     /// instead, which it checks entry by entry).
     private let trackIDs: Bool
-    /// Event ids seen, by the hash of their bytes → entry index (a hit is confirmed by comparing
-    /// the ids' bytes).
-    private var idHashes: [Int: UInt64] = [:]
+    /// Event ids seen, by their bytes → entry index.
+    private var ids: [ExactText: UInt64] = [:]
 
     package struct StreamHead {
         var last: UInt64
@@ -202,21 +199,19 @@ package struct LogReplay {
 
         // Ids unique.
         if trackIDs {
-            let h = ExactText(id).hashValue
-            if let earlier = idHashes[h] {
-                if let e = try? cache.entry(at: earlier), e.event.id.sameBytes(as: id) {
-                    add(.duplicateEventID, "entry \(index) repeats the event id \"\(id)\" of entry \(earlier)")
-                }
+            let key = ExactText(id)
+            if let earlier = ids[key] {
+                add(.duplicateEventID, "entry \(index) repeats the event id \"\(id)\" of entry \(earlier)")
             } else {
-                idHashes[h] = index
+                ids[key] = index
             }
         }
         out.ids.append((id, index))
 
         // The stream and its rules.
         let subject = event.subject
-        let h = ExactText(subject).hashValue
-        let earlier = try history(of: subject, hash: h)
+        let stream = ExactText(subject)
+        let earlier = try history(of: stream)
         if let f = checked.stateless {
             add(.domainRule, "entry \(index) breaks the rule \(f.rule): \(f.message)")
         } else {
@@ -231,31 +226,25 @@ package struct LogReplay {
                 add(.domainRule, "entry \(index) breaks the rule \(error.rule): \(error.message)")
             }
         }
-        previous.append(heads[h]?.last ?? .max)
-        heads[h] = StreamHead(last: index, count: UInt64(earlier.count) + 1)
+        previous.append(heads[stream]?.last ?? .max)
+        heads[stream] = StreamHead(last: index, count: UInt64(earlier.count) + 1)
         out.streams.append((subject, UInt64(earlier.count) + 1, index))
     }
 
     /// The indexes of the earlier entries of stream `subject`, oldest first.
-    private mutating func history(of subject: String, hash h: Int) throws(LedgerError) -> [UInt64] {
+    private mutating func history(of stream: ExactText) throws(LedgerError) -> [UInt64] {
         var chain: [UInt64] = []
-        if let head = heads[h] {
+        if let head = heads[stream] {
             var i = head.last
             while i != .max, i >= base {
                 chain.append(i)
                 i = previous[Int(i - base)]
             }
             chain.reverse()
-            // Two subjects with one hash would share a chain: keep the subject's own entries.
-            if let first = chain.first, let e = try? cache.entry(at: first), !e.event.subject.sameBytes(as: subject) {
-                var own: [UInt64] = []
-                for i in chain where try cache.entry(at: i).event.subject.sameBytes(as: subject) { own.append(i) }
-                chain = own
-            }
         }
         if base > 0 {
-            if prior[h] == nil { prior[h] = try priorStream(subject) }
-            return (prior[h] ?? []) + chain
+            if prior[stream] == nil { prior[stream] = try priorStream(stream.string) }
+            return (prior[stream] ?? []) + chain
         }
         return chain
     }

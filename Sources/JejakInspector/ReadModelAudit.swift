@@ -93,7 +93,7 @@ struct ReadModelAudit {
 
         let skip: Set<String> = ["projections", "ledger"]
         func tables(_ schema: String) throws -> Set<String> {
-            Set(try String.fetchAll(db, sql: "SELECT name FROM \(schema).sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            Set(try String.fetchAll(db, sql: "SELECT name FROM \(schema).sqlite_master WHERE type = 'table' AND lower(substr(name, 1, 7)) <> 'sqlite_'"))
                 .subtracting(skip)
         }
         let liveTables = try tables("live"), rebuiltTables = try tables("main")
@@ -118,7 +118,7 @@ struct ReadModelAudit {
     private func compareSchemaObjects(_ db: Database) throws -> [Finding] {
         func objects(_ schema: String) throws -> [ExactText: (type: String, sql: String?)] {
             var out: [ExactText: (type: String, sql: String?)] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM \(schema).sqlite_master WHERE name NOT LIKE 'sqlite_%'") {
+            for row in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM \(schema).sqlite_master WHERE lower(substr(name, 1, 7)) <> 'sqlite_'") {
                 out[ExactText(row["name"] as String)] = (row["type"], row["sql"])
             }
             return out

@@ -137,7 +137,7 @@ public struct ExchangesProjection: Projection {
                             slot = known
                         } else if let stored = try Row.fetchOne(db.cachedStatement(sql: ExchangeRow.select),
                                                                 arguments: [events[k].subject]) {
-                            rows.append(ExchangeRow(row: stored))
+                            rows.append(try ExchangeRow(row: stored))
                             slot = rows.count - 1
                             slots[ExactText(events[k].subject)] = slot
                         } else {
@@ -292,21 +292,21 @@ struct ExchangeRow {
     }
 
     /// A stored row.
-    init(row: Row) {
-        id = row[0]; recipients = row[4]
-        category = row[5]; title = row[6]; classification = row[7]; dueDate = row[8]
+    init(row: Row) throws {
+        id = try row.decode(atIndex: 0); recipients = try row.decode(atIndex: 4)
+        category = try row.decode(atIndex: 5); title = try row.decode(atIndex: 6); classification = try row.decode(atIndex: 7); dueDate = try row.decode(atIndex: 8)
         // A stored row names a kind and a status this projection wrote; anything else (a file
         // edited by hand) reads as an open request, and the audit's comparison reports the row.
-        state = ExchangeState(kind: ExchangeState.Kind(rawValue: row[1] as String? ?? "") ?? .request,
-                              requester: row[2] as String? ?? "", provider: row[3] as String? ?? "",
-                              status: ExchangeState.Status(rawValue: row[9] as String? ?? "") ?? .requested,
-                              deliveries: row[11] as Int64? ?? 0, rejections: row[12] as Int64? ?? 0)
-        requestedAt = .stored(row[13]); requestedTime = row[14]
-        deliveredAt = (row[15] as String?).map(AppendedTime.stored); deliveredTime = row[16]
-        acknowledgedAt = (row[17] as String?).map(AppendedTime.stored); acknowledgedTime = row[18]
-        closedAt = (row[19] as String?).map(AppendedTime.stored); closedTime = row[20]
-        late = row[21]; overdue = row[22]; firstIndex = row[23]
-        lastIndex = row[24]; eventIndexes = row[25]; events = row[26]
+        state = ExchangeState(kind: ExchangeState.Kind(rawValue: try row.decode(String?.self, atIndex: 1) ?? "") ?? .request,
+                              requester: try row.decode(String?.self, atIndex: 2) ?? "", provider: try row.decode(String?.self, atIndex: 3) ?? "",
+                              status: ExchangeState.Status(rawValue: try row.decode(String?.self, atIndex: 9) ?? "") ?? .requested,
+                              deliveries: try row.decode(Int64?.self, atIndex: 11) ?? 0, rejections: try row.decode(Int64?.self, atIndex: 12) ?? 0)
+        requestedAt = .stored(try row.decode(atIndex: 13)); requestedTime = try row.decode(atIndex: 14)
+        deliveredAt = (try row.decode(String?.self, atIndex: 15)).map(AppendedTime.stored); deliveredTime = try row.decode(atIndex: 16)
+        acknowledgedAt = (try row.decode(String?.self, atIndex: 17)).map(AppendedTime.stored); acknowledgedTime = try row.decode(atIndex: 18)
+        closedAt = (try row.decode(String?.self, atIndex: 19)).map(AppendedTime.stored); closedTime = try row.decode(atIndex: 20)
+        late = try row.decode(atIndex: 21); overdue = try row.decode(atIndex: 22); firstIndex = try row.decode(atIndex: 23)
+        lastIndex = try row.decode(atIndex: 24); eventIndexes = try row.decode(atIndex: 25); events = try row.decode(atIndex: 26)
     }
 
     /// The row after one more event (not a request or distribution).

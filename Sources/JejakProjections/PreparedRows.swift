@@ -95,7 +95,9 @@ struct RowWriter {
         next = 1
         bindFailure = SQLITE_OK
         guard code == SQLITE_DONE else {
-            let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "SQLite error \(code)"
+            let message = failedBefore != SQLITE_OK
+                ? "a parameter of the row could not be bound: \(String(cString: sqlite3_errstr(failedBefore)))"
+                : connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "SQLite error \(code)"
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
     }
@@ -107,8 +109,14 @@ extension RowWriter {
     /// unchanged until ``run()`` has returned.
     mutating func add(_ text: TextArena.Text, in texts: UnsafeBufferPointer<UInt8>) {
         defer { next += 1 }
-        guard text.length >= 0, text.offset + text.length <= texts.count else {
+        if text.length == TextArena.Text.null.length {
             check(sqlite3_bind_null(raw, next))
+            return
+        }
+        // A text outside the arena is a bug here, never a value: the row is refused, not bound
+        // to NULL in its place.
+        guard text.length >= 0, text.offset >= 0, text.offset <= texts.count - text.length else {
+            check(SQLITE_RANGE)
             return
         }
         check(Self.bindInPlace(raw, next, texts.baseAddress.map { $0 + text.offset }, length: text.length))

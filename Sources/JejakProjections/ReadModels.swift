@@ -110,7 +110,7 @@ public struct ReadModels: Sendable {
         try read("the exchange counts") { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM exchanges GROUP BY status") {
-                counts[row["status"]] = row["n"]
+                counts[try row.decode(String?.self, forColumn: "status") ?? ""] = try row.decode(forColumn: "n")
             }
             return counts
         }
@@ -192,18 +192,18 @@ public struct ExchangeRecord: Hashable, Sendable, Codable {
     /// The log indexes of its events, in order.
     public var eventIndexes: [UInt64]
 
-    init(row: Row) {
-        id = row["id"]; kind = row["kind"]; requester = row["requester"]; provider = row["provider"]
-        recipients = (row["recipients"] as String?).map(Self.strings)
-        category = row["category"]; title = row["title"]; classification = row["classification"]
-        dueDate = row["due_date"]; status = row["status"]; open = row["open"]
-        deliveries = row["deliveries"]; rejections = row["rejections"]
-        requestedAt = row["requested_at"]; requestedTime = row["requested_time"]
-        deliveredAt = row["delivered_at"]; deliveredTime = row["delivered_time"]
-        acknowledgedAt = row["acknowledged_at"]; acknowledgedTime = row["acknowledged_time"]
-        closedAt = row["closed_at"]; closedTime = row["closed_time"]
-        late = row["late"]; overdue = row["overdue"]
-        eventIndexes = (row["event_indexes"] as String).dropFirst().dropLast().split(separator: ",").compactMap { UInt64($0) }
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id"); kind = try row.decode(forColumn: "kind"); requester = try row.decode(forColumn: "requester"); provider = try row.decode(forColumn: "provider")
+        recipients = (try row.decode(String?.self, forColumn: "recipients")).map(Self.strings)
+        category = try row.decode(forColumn: "category"); title = try row.decode(forColumn: "title"); classification = try row.decode(forColumn: "classification")
+        dueDate = try row.decode(forColumn: "due_date"); status = try row.decode(forColumn: "status"); open = try row.decode(forColumn: "open")
+        deliveries = try row.decode(forColumn: "deliveries"); rejections = try row.decode(forColumn: "rejections")
+        requestedAt = try row.decode(forColumn: "requested_at"); requestedTime = try row.decode(forColumn: "requested_time")
+        deliveredAt = try row.decode(forColumn: "delivered_at"); deliveredTime = try row.decode(forColumn: "delivered_time")
+        acknowledgedAt = try row.decode(forColumn: "acknowledged_at"); acknowledgedTime = try row.decode(forColumn: "acknowledged_time")
+        closedAt = try row.decode(forColumn: "closed_at"); closedTime = try row.decode(forColumn: "closed_time")
+        late = try row.decode(forColumn: "late"); overdue = try row.decode(forColumn: "overdue")
+        eventIndexes = (try row.decode(String.self, forColumn: "event_indexes")).dropFirst().dropLast().split(separator: ",").compactMap { UInt64($0) }
     }
 
     static func strings(_ json: String) -> [String] {
@@ -234,10 +234,10 @@ public struct ExchangeEventRecord: Hashable, Sendable, Codable {
     /// The items delivered or distributed (JSON text).
     public var items: String?
 
-    init(row: Row) {
-        exchangeID = row["exchange_id"]; seq = row["seq"]; logIndex = storedIndex(row, "log_index")
-        eventID = row["event_id"]; type = row["type"]; source = row["source"]; time = row["time"]
-        appendedAt = row["appended_at"]; detail = row["detail"]; items = row["items"]
+    init(row: Row) throws {
+        exchangeID = try row.decode(forColumn: "exchange_id"); seq = try row.decode(forColumn: "seq"); logIndex = try storedIndex(row, "log_index")
+        eventID = try row.decode(forColumn: "event_id"); type = try row.decode(forColumn: "type"); source = try row.decode(forColumn: "source"); time = try row.decode(forColumn: "time")
+        appendedAt = try row.decode(forColumn: "appended_at"); detail = try row.decode(forColumn: "detail"); items = try row.decode(forColumn: "items")
     }
 }
 
@@ -251,13 +251,15 @@ extension ReadModels {
         try read("the units") { db in
             var keys: [ExactText: [UnitKeyRecord]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM unit_keys ORDER BY added_index") {
-                let key = UnitKeyRecord(row: row)
+                let key = try UnitKeyRecord(row: row)
                 keys[ExactText(key.unit), default: []].append(key)
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM units ORDER BY id").map { row in
-                UnitRecord(id: row["id"], name: row["name"], role: row["role"],
-                           registeredIndex: storedIndex(row, "registered_index"), registeredAt: row["registered_at"],
-                           activeKeys: row["active_keys"], keys: keys[ExactText(row["id"] as String)] ?? [])
+                let id: String = try row.decode(forColumn: "id")
+                return UnitRecord(id: id, name: try row.decode(forColumn: "name"), role: try row.decode(forColumn: "role"),
+                                  registeredIndex: try storedIndex(row, "registered_index"),
+                                  registeredAt: try row.decode(forColumn: "registered_at"),
+                                  activeKeys: try row.decode(forColumn: "active_keys"), keys: keys[ExactText(id)] ?? [])
             }
         }
     }
@@ -282,17 +284,17 @@ extension ReadModels {
             struct FindingKey: Hashable { let audit: ExactText; let finding: ExactText }
             var followUps: [FindingKey: [AuditFollowUpRecord]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_follow_ups ORDER BY log_index") {
-                let f = AuditFollowUpRecord(row: row)
+                let f = try AuditFollowUpRecord(row: row)
                 followUps[FindingKey(audit: ExactText(f.auditID), finding: ExactText(f.finding)), default: []].append(f)
             }
             var findings: [ExactText: [AuditFindingRecord]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_findings ORDER BY log_index") {
-                var f = AuditFindingRecord(row: row)
+                var f = try AuditFindingRecord(row: row)
                 f.followUps = followUps[FindingKey(audit: ExactText(f.auditID), finding: ExactText(f.finding))] ?? []
                 findings[ExactText(f.auditID), default: []].append(f)
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM audits ORDER BY id").map { row in
-                var a = AuditRecord(row: row)
+                var a = try AuditRecord(row: row)
                 a.findings = findings[ExactText(a.id)] ?? []
                 return a
             }
@@ -339,11 +341,11 @@ public struct UnitKeyRecord: Hashable, Sendable, Codable {
     /// Why it was revoked.
     public var revokeReason: String?
 
-    init(row: Row) {
-        vkey = row["vkey"]; keyID = row["key_id"]; unit = row["unit"]; status = row["status"]
-        addedIndex = storedIndex(row, "added_index"); addedAt = row["added_at"]
-        revokedIndex = (row["revoked_index"] as Int64?).map { UInt64($0) }
-        revokedAt = row["revoked_at"]; revokeReason = row["revoke_reason"]
+    init(row: Row) throws {
+        vkey = try row.decode(forColumn: "vkey"); keyID = try row.decode(forColumn: "key_id"); unit = try row.decode(forColumn: "unit"); status = try row.decode(forColumn: "status")
+        addedIndex = try storedIndex(row, "added_index"); addedAt = try row.decode(forColumn: "added_at")
+        revokedIndex = (try row.decode(Int64?.self, forColumn: "revoked_index")).map { UInt64($0) }
+        revokedAt = try row.decode(forColumn: "revoked_at"); revokeReason = try row.decode(forColumn: "revoke_reason")
     }
 }
 
@@ -356,10 +358,10 @@ public struct ActivityRecord: Hashable, Sendable, Codable {
     /// The counts, by column name (`published`, `requests_made`, `requests_received`, …).
     public var counts: [String: Int]
 
-    init(row: Row) {
-        unit = row["unit"]; month = row["month"]
+    init(row: Row) throws {
+        unit = try row.decode(forColumn: "unit"); month = try row.decode(forColumn: "month")
         var counts: [String: Int] = [:]
-        for c in ActivityProjection.counters { counts[c] = row[c] }
+        for c in ActivityProjection.counters { counts[c] = try row.decode(forColumn: c) }
         self.counts = counts
     }
 }
@@ -393,11 +395,11 @@ public struct AuditRecord: Hashable, Sendable, Codable {
     /// The findings, in the order recorded.
     public var findings: [AuditFindingRecord] = []
 
-    init(row: Row) {
-        id = row["id"]; inspector = row["inspector"]; auditedUnit = row["audited_unit"]; scope = row["scope"]
-        periodStart = row["period_start"]; periodEnd = row["period_end"]; status = row["status"]
-        openedAt = row["opened_at"]; closedAt = row["closed_at"]
-        findingCount = row["findings"]; openFindings = row["open_findings"]; followUpCount = row["follow_ups"]
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id"); inspector = try row.decode(forColumn: "inspector"); auditedUnit = try row.decode(forColumn: "audited_unit"); scope = try row.decode(forColumn: "scope")
+        periodStart = try row.decode(forColumn: "period_start"); periodEnd = try row.decode(forColumn: "period_end"); status = try row.decode(forColumn: "status")
+        openedAt = try row.decode(forColumn: "opened_at"); closedAt = try row.decode(forColumn: "closed_at")
+        findingCount = try row.decode(forColumn: "findings"); openFindings = try row.decode(forColumn: "open_findings"); followUpCount = try row.decode(forColumn: "follow_ups")
     }
 }
 
@@ -418,9 +420,9 @@ public struct AuditFindingRecord: Hashable, Sendable, Codable {
     /// Its follow-ups, in order.
     public var followUps: [AuditFollowUpRecord] = []
 
-    init(row: Row) {
-        auditID = row["audit_id"]; finding = row["finding"]; severity = row["severity"]
-        recommendation = row["recommendation"]; status = row["status"]; recordedAt = row["recorded_at"]
+    init(row: Row) throws {
+        auditID = try row.decode(forColumn: "audit_id"); finding = try row.decode(forColumn: "finding"); severity = try row.decode(forColumn: "severity")
+        recommendation = try row.decode(forColumn: "recommendation"); status = try row.decode(forColumn: "status"); recordedAt = try row.decode(forColumn: "recorded_at")
     }
 }
 
@@ -437,14 +439,14 @@ public struct AuditFollowUpRecord: Hashable, Sendable, Codable {
     /// Its log index.
     public var logIndex: UInt64
 
-    init(row: Row) {
-        auditID = row["audit_id"]; finding = row["finding"]; action = row["action"]
-        recordedAt = row["recorded_at"]; logIndex = storedIndex(row, "log_index")
+    init(row: Row) throws {
+        auditID = try row.decode(forColumn: "audit_id"); finding = try row.decode(forColumn: "finding"); action = try row.decode(forColumn: "action")
+        recordedAt = try row.decode(forColumn: "recorded_at"); logIndex = try storedIndex(row, "log_index")
     }
 }
 
 /// A log index stored in a read-model row, read without trapping on a damaged file (NULL or a
 /// negative number reads as 0; `jejak inspect --db` reports the row itself).
-func storedIndex(_ row: Row, _ column: String) -> UInt64 {
-    (row[column] as Int64?).flatMap(UInt64.init(exactly:)) ?? 0
+func storedIndex(_ row: Row, _ column: String) throws -> UInt64 {
+    (try row.decode(Int64?.self, forColumn: column)).flatMap(UInt64.init(exactly:)) ?? 0
 }

@@ -244,6 +244,29 @@ struct TamperTests {
         #expect(report.findings.allSatisfy { $0.rule == AuditRule.readModel.rawValue })
     }
 
+    @Test func aNullWhereAReadModelHoldsAValueIsAQueryErrorNotATrap() async throws {
+        let copy = try await LedgerCopy.make()
+        defer { copy.cleanUp() }
+        let path = copy.temp.file("read-models.sqlite")
+        try await buildReadModels(copy, path)
+        let db = try ReadModelDatabase.openForWriting(path: path)
+        try await db.write { db in
+            // The table remade by hand without its NOT NULL constraints, and a name emptied.
+            try db.execute(sql: "ALTER TABLE units RENAME TO units_old")
+            try db.execute(sql: "CREATE TABLE units (id TEXT, name TEXT, role TEXT, registered_index INTEGER, registered_at TEXT, active_keys INTEGER)")
+            try db.execute(sql: "INSERT INTO units SELECT * FROM units_old")
+            try db.execute(sql: "DROP TABLE units_old")
+            try db.execute(sql: "UPDATE units SET name = NULL WHERE id = (SELECT id FROM units ORDER BY id LIMIT 1)")
+        }
+        try db.close()
+        let models = try ReadModels(path: path)
+        #expect(throws: ProjectionError.self) { _ = try models.units() }
+        do { _ = try models.units() } catch { #expect(error.code == .query, "\(error)") }
+        #expect(!(try models.exchanges()).isEmpty)
+        let report = try await copy.audit { $0.readModels = path }
+        #expect(report.findings.contains { $0.rule == AuditRule.readModel.rawValue && $0.table == "units" }, "\(report.findings)")
+    }
+
     @Test func aCheckpointForgedWithAnotherKeyIsFoundAtItsSize() async throws {
         let copy = try await LedgerCopy.make()
         defer { copy.cleanUp() }

@@ -22,7 +22,9 @@ public enum KeyFile {
     /// The key is written to a new file beside `path` (`O_CREAT | O_EXCL`, mode 0600, further
     /// narrowed by the umask, never widened), flushed, then hard-linked to `path`, which fails
     /// if anything exists there: `path` holds the whole key or nothing, even if the process is
-    /// killed meanwhile (which can leave a `.<name>.partial-…` file beside it, mode 0600).
+    /// killed meanwhile (which can leave a `.<name>.partial-…` file beside it, mode 0600). On a
+    /// file system without hard links (`link` fails with `EPERM` or `EOPNOTSUPP`) the key is
+    /// written at `path` directly, still with `O_EXCL`.
     ///
     /// - Throws: ``CryptoError`` with code ``CryptoError/Code/keyFileExists`` when something
     ///   (a file, a directory, a symbolic link) already exists at `path`, or
@@ -38,11 +40,36 @@ public enum KeyFile {
             throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
         }
         let temporary = temporaryName(for: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
-        guard fd >= 0 else {
-            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(errno))")
-        }
+        try writeNew(content, to: temporary, naming: path)
         defer { _ = unlink(temporary) }
+        guard link(temporary, path) == 0 else {
+            let err = errno
+            if err == EEXIST {
+                throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+            }
+            // A file system without hard links (some FUSE and FAT mounts): the key is written
+            // in place, still never over an existing file, and a partial one removed on failure.
+            guard err == EPERM || err == EOPNOTSUPP || err == ENOTSUP else {
+                throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(err))")
+            }
+            try writeNew(content, to: path, naming: path)
+            syncParentDirectory(of: path)
+            return
+        }
+        syncParentDirectory(of: path)
+    }
+
+    /// Creates `file` (`O_EXCL`, mode 0600) holding `content`, flushed; on failure, removes it.
+    /// Errors name `path`, the key file being made.
+    private static func writeNew(_ content: [UInt8], to file: String, naming path: String) throws(CryptoError) {
+        let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
+        guard fd >= 0 else {
+            let err = errno
+            if err == EEXIST {
+                throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+            }
+            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(err))")
+        }
         var failure: CryptoError?
         content.withUnsafeBytes { raw in
             var offset = 0
@@ -62,15 +89,10 @@ public enum KeyFile {
         if close(fd) != 0, failure == nil {
             failure = CryptoError(.keyFileIO, "cannot close key file \(path): \(describe(errno))")
         }
-        if let failure { throw failure }
-        guard link(temporary, path) == 0 else {
-            let err = errno
-            if err == EEXIST {
-                throw CryptoError(.keyFileExists, "will not overwrite \(path): a file already exists there")
-            }
-            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(describe(err))")
+        if let failure {
+            _ = unlink(file)
+            throw failure
         }
-        syncParentDirectory(of: path)
     }
 
     /// A name beside `path` for the key while it is written: `.<name>.partial-<pid>-<random>`.

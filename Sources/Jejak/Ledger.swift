@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import JejakBase
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JejakBase
 import JejakCrypto
 import JejakJSON
 import JejakStorage
@@ -18,8 +18,11 @@ import Synchronization
 /// open it read-only at the same time and see each commit as it lands.
 ///
 /// ```swift
-/// let ledger = try await Ledger.create(at: "/var/lib/jejak", origin: "jejak.kpu.go.id/ledger")
-/// let authority = RegistryAuthority(key: try KeyFile.read(from: "/var/lib/jejak/authority.key"))
+/// // The registry authority's key is made and kept offline, never in the ledger directory.
+/// let authorityKey = try KeyFile.read(from: "/media/authority/authority.key")
+/// let ledger = try await Ledger.create(at: "/var/lib/jejak", origin: "jejak.kpu.go.id/ledger",
+///                                      authorityKey: authorityKey)
+/// let authority = RegistryAuthority(key: authorityKey)
 /// _ = try await ledger.append(try authority.registerUnit("biro-keuangan", name: "Biro Keuangan", role: .biro))
 /// let unitKey = try SignerKey.generate(name: "biro-keuangan")
 /// _ = try await ledger.append(try authority.addKey(unitKey.verifierKey))
@@ -49,7 +52,9 @@ public final class Ledger: Sendable {
         public var maxBatchEvents = 8192
         /// How long opening for writing waits for another process to release the writer lock
         /// before refusing with ``LedgerError/Code/ledgerBusy`` (default: not at all). A
-        /// command-line publisher waits its turn this way.
+        /// command-line publisher waits its turn this way. The wait blocks the calling thread
+        /// (it polls the lock): from async code, open the ledger off the cooperative pool or
+        /// keep the timeout short.
         public var writerLockTimeout: Duration = .zero
         /// How often a subscriber of a read-only ledger looks for commits of the writing process.
         public var pollInterval: Duration = .milliseconds(50)
@@ -199,7 +204,8 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Opens an existing ledger.
+    /// Opens an existing ledger. Opening for writing takes `writer.lock`, waiting up to
+    /// ``Options/writerLockTimeout`` on the calling thread for another process to release it.
     ///
     /// - Throws: ``LedgerError`` with ``LedgerError/Code/ledgerDirectory`` (no ledger there),
     ///   ``LedgerError/Code/ledgerBusy`` (another process writes), ``LedgerError/Code/keyFile``

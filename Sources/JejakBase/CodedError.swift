@@ -39,7 +39,7 @@ extension JejakError {
 /// A kind of error declares its codes as static members of its own code type:
 ///
 /// ```swift
-/// public enum WitnessErrors: ErrorKind { public static let name = "witness" }
+/// public enum WitnessErrors: ErrorKind {}
 /// public typealias WitnessError = CodedError<WitnessErrors>
 /// extension ErrorCode<WitnessErrors> {
 ///     /// The checkpoint is smaller than the one last cosigned.

@@ -29,7 +29,8 @@ public struct LedgerOption: ParsableArguments {
 
     /// Opens the ledger; a writable one enforces the KPU domain's schemas and rules, and waits
     /// up to ``writerWait`` for another writing process to finish (two `jejak publish` in a row
-    /// take turns).
+    /// take turns). A registry authority key left in the directory (`authority.key`, where older
+    /// ledgers kept it) is warned about on standard error.
     public func open(readOnly: Bool) throws -> Ledger {
         var options = Ledger.Options()
         options.readOnly = readOnly
@@ -37,7 +38,12 @@ public struct LedgerOption: ParsableArguments {
             options.validator = try domainValidator()
             options.writerLockTimeout = writerWait
         }
-        return try attempt { try Ledger(opening: try path(), options: options) }
+        let ledger = try attempt { try Ledger(opening: try path(), options: options) }
+        let legacy = ledger.directory.legacyAuthorityKey
+        if access(legacy, F_OK) == 0 {
+            note("Warning: \(legacy) is a registry authority key kept in the ledger directory, online: whoever runs the ledger can register keys for any unit. Move it offline and pass it with --authority-key or JEJAK_AUTHORITY_KEY.")
+        }
+        return ledger
     }
 }
 

@@ -47,6 +47,11 @@ public struct DSSESignature: Hashable, Sendable {
 /// and `payload` and `sig` may use standard or URL-safe base64, padded or not. The JSON itself
 /// must be strict RFC 8259 without duplicate member names.
 ///
+/// Two JSON texts of one envelope are one envelope: the ledger stores, hashes into its leaf
+/// and binds its receipts to the compact form of ``jsonBytes()``, never to the bytes a
+/// publisher sent. A relying party checks a receipt against that form (`jejak verify-receipt`
+/// takes the event in it, as `jejak publish --event-out` writes it).
+///
 /// ## Verifying
 ///
 /// ``verifySignature(at:with:)`` answers whether one signature verifies under a key you chose;

@@ -805,10 +805,13 @@ private actor PublishingGate {
 /// derived from them (due dates, lateness, activity per month) matches the scenario's counts.
 ///
 /// ```swift
-/// let clock = ScenarioClock(start: LedgerTime(rfc3339: "2026-01-01T00:00:00.000Z")!)
+/// guard let start = LedgerTime(rfc3339: "2026-01-01T00:00:00.000Z") else { return }
+/// let clock = ScenarioClock(start: start)
 /// var ledgerOptions = Ledger.Options()
 /// ledgerOptions.clock = clock.ledgerClock
-/// let ledger = try await Ledger.create(at: path, origin: "…", options: ledgerOptions)
+/// let ledger = try await Ledger.create(at: path, origin: "…", authorityKey: authorityKey,
+///                                      options: ledgerOptions)
+/// let authority = RegistryAuthority(key: authorityKey)
 /// var options = ScenarioRunner.Options()
 /// options.clock = clock
 /// _ = try await runner.run(ledger: ledger, authority: authority, options: options)

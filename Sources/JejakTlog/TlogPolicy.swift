@@ -22,12 +22,12 @@ public struct PolicyError: JejakError, Hashable {
         self.line = line
     }
 
-    /// The message, prefixed with the line number when there is one.
     /// The code's name.
     public var codeName: String { code.name }
     /// Policy errors wrap nothing (a vkey's reason is in the message).
     public var underlying: (any Error & Sendable)? { nil }
 
+    /// The message, prefixed with the line number when there is one.
     public var description: String {
         if let line { return "line \(line): \(message)" }
         return message

@@ -31,7 +31,6 @@ struct JejakCommand: AsyncParsableCommand {
             ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             DemoCommand.self,
-
         ])
 
     /// Runs the command. A write past the file-size limit (`ulimit -f`) then fails with EFBIG,

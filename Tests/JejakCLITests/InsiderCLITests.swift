@@ -202,6 +202,12 @@ import Testing
         r = try jejak(["unit", "add-key", "biro-b", "--vkey", twin.description, "--authority-key", "offline.key"],
                       ledger: w.path + "/ledger", in: w.path)
         #expect(r.status == 1 && r.stderr.contains("same public key") && r.stderr.contains("registryRule"), "\(r.stderr)")
+        // A key left where older ledgers kept it is warned about by every command that opens the ledger.
+        r = try jejak(["checkpoint"], ledger: w.path + "/ledger", in: w.path)
+        #expect(r.status == 0 && !r.stderr.contains("Warning"), "\(r.stderr)")
+        try FileManager.default.copyItem(atPath: w.path + "/offline.key", toPath: w.path + "/ledger/authority.key")
+        r = try jejak(["checkpoint"], ledger: w.path + "/ledger", in: w.path)
+        #expect(r.status == 0 && r.stderr.contains("Warning") && r.stderr.contains("authority.key"), "\(r.stderr)")
     }
 
     @Test func verifyReceiptChecksTheBytesGiven() throws {

@@ -146,17 +146,13 @@ struct TamperTests {
     @Test func viewsTriggersAndIndexesPlantedInTheReadModelsAreFound() async throws {
         let copy = try await LedgerCopy.make()
         defer { copy.cleanUp() }
-        let path = copy.temp.file("read-models.sqlite")
-        try await buildReadModels(copy, path)
-        let db = try ReadModelDatabase.openForWriting(path: path)
-        try await db.write { db in
+        let (path, _) = try await editedReadModels(copy) { db in
             // A view that hides an exchange from whoever queries it, a trigger that would rewrite
             // rows as the worker writes them, and an index no projection makes.
             try db.execute(sql: "CREATE VIEW open_exchanges AS SELECT * FROM exchanges WHERE id <> 'x'")
             try db.execute(sql: "CREATE TRIGGER quiet AFTER INSERT ON exchanges BEGIN UPDATE exchanges SET late = 0 WHERE id = new.id; END")
             try db.execute(sql: "CREATE INDEX planted ON exchanges(status)")
         }
-        try db.close()
         let report = try await copy.audit { $0.readModels = path }
         for (kind, name) in [("view", "open_exchanges"), ("trigger", "quiet"), ("index", "planted")] {
             #expect(report.findings.contains { $0.rule == AuditRule.readModel.rawValue && $0.table == name && $0.message.contains(kind) },
@@ -226,16 +222,12 @@ struct TamperTests {
     @Test func anAlteredReadModelRowIsFoundNamingTheTableAndRow() async throws {
         let copy = try await LedgerCopy.make()
         defer { copy.cleanUp() }
-        let path = copy.temp.file("read-models.sqlite")
-        try await buildReadModels(copy, path)
-        let db = try ReadModelDatabase.openForWriting(path: path)
-        let id = try await db.write { db -> String in
+        let (path, id) = try await editedReadModels(copy) { db -> String in
             let id = try #require(try String.fetchOne(db, sql: "SELECT id FROM exchanges WHERE status = 'requested' ORDER BY id LIMIT 1"))
             try db.execute(sql: "UPDATE exchanges SET status = 'acknowledged' WHERE id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM units WHERE id = (SELECT id FROM units ORDER BY id LIMIT 1)")
             return id
         }
-        try db.close()
         let report = try await copy.audit { $0.readModels = path }
         let exchange = try #require(report.findings.first { $0.table == "exchanges" })
         #expect(exchange.rule == AuditRule.readModel.rawValue)
@@ -247,10 +239,7 @@ struct TamperTests {
     @Test func aNullWhereAReadModelHoldsAValueIsAQueryErrorNotATrap() async throws {
         let copy = try await LedgerCopy.make()
         defer { copy.cleanUp() }
-        let path = copy.temp.file("read-models.sqlite")
-        try await buildReadModels(copy, path)
-        let db = try ReadModelDatabase.openForWriting(path: path)
-        try await db.write { db in
+        let (path, _) = try await editedReadModels(copy) { db in
             // The table remade by hand without its NOT NULL constraints, and a name emptied.
             try db.execute(sql: "ALTER TABLE units RENAME TO units_old")
             try db.execute(sql: "CREATE TABLE units (id TEXT, name TEXT, role TEXT, registered_index INTEGER, registered_at TEXT, active_keys INTEGER)")
@@ -258,7 +247,6 @@ struct TamperTests {
             try db.execute(sql: "DROP TABLE units_old")
             try db.execute(sql: "UPDATE units SET name = NULL WHERE id = (SELECT id FROM units ORDER BY id LIMIT 1)")
         }
-        try db.close()
         let models = try ReadModels(path: path)
         #expect(throws: ProjectionError.self) { _ = try models.units() }
         do { _ = try models.units() } catch { #expect(error.code == .query, "\(error)") }
@@ -349,6 +337,16 @@ func indexOf(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         return i + needle.count
     }
     return nil
+}
+
+/// The copy's read models, built, then changed by `edit` as someone with the file could; their path.
+func editedReadModels<T: Sendable>(_ copy: LedgerCopy, _ edit: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> (path: String, edited: T) {
+    let path = copy.temp.file("read-models.sqlite")
+    try await buildReadModels(copy, path)
+    let db = try ReadModelDatabase.openForWriting(path: path)
+    let edited = try await db.write(edit)
+    try db.close()
+    return (path, edited)
 }
 
 func buildReadModels(_ copy: LedgerCopy, _ path: String) async throws {

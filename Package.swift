@@ -15,6 +15,9 @@ import PackageDescription
 //   JejakDomain        KPU event types, Schemas/, exchange and audit rules      ledger users, projections
 //   JejakProjections   read models (SQLite through GRDB)                        CLI, inspector
 //   JejakInspector     integrity audits of a live ledger, the witness           CLI
+//   JejakAPI           the HTTP API's wire formats (problems, publish results)  server, client
+//   JejakServer        `jejak serve`: the ledger over HTTP (Hummingbird)        CLI
+//   JejakClient        a verifying HTTP client with an outbox (AsyncHTTPClient) bureaus' systems, CLI
 //
 // Applications: `jejak` (the CLI), `jejak-verify` (the offline verifier: no LMDB, no SQLite),
 // `jejak-bench` (benchmarks and the stress harness), and the demo and seed-scenario runner
@@ -35,6 +38,9 @@ let package = Package(
         .library(name: "JejakSchema", targets: ["JejakSchema"]),
         .library(name: "JejakProjections", targets: ["JejakProjections"]),
         .library(name: "JejakInspector", targets: ["JejakInspector"]),
+        .library(name: "JejakAPI", targets: ["JejakAPI"]),
+        .library(name: "JejakServer", targets: ["JejakServer"]),
+        .library(name: "JejakClient", targets: ["JejakClient"]),
         .executable(name: "jejak", targets: ["jejak"]),
         .executable(name: "jejak-verify", targets: ["jejak-verify"]),
         .executable(name: "jejak-bench", targets: ["jejak-bench"]),
@@ -44,6 +50,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (Debian: liblmdb-dev, libsodium-dev; see Tools/setup.sh).
@@ -113,6 +124,36 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The HTTP API's wire formats, shared by the server and the client: RFC 9457 problem
+        // documents carrying the ledger's errors, the status of each error code, the JSON of
+        // a publish result. Needs no storage and no HTTP stack.
+        .target(name: "JejakAPI", dependencies: ["JejakBase", "JejakModel", "JejakTlog", "JejakCrypto", "JejakJSON"]),
+        // The ledger over HTTP: publishing, the tlog-tiles and the API's reads, live follow,
+        // health and metrics (Hummingbird), as a swift-service-lifecycle service.
+        .target(
+            name: "JejakServer",
+            dependencies: [
+                "JejakBase", "Jejak", "JejakAPI", "JejakTlog", "JejakCrypto", "JejakJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // The client a bureau links into its own system: publishes and reads over HTTP and
+        // verifies every answer (receipts against the pinned policy, checkpoints consistent
+        // with the largest seen); an outbox for links that drop. Links neither LMDB nor SQLite.
+        .target(
+            name: "JejakClient",
+            dependencies: [
+                "JejakBase", "JejakModel", "JejakAPI", "JejakVerification", "JejakTlog", "JejakCrypto", "JejakJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // Applications and what only they link.
         // The demo and the seed-scenario runner (application code, not a library product).
         .target(
@@ -139,6 +180,7 @@ let package = Package(
             dependencies: [
                 "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakDemo", "JejakCommands",
                 "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakJSON", "JejakTlog",
+                "JejakServer", "JejakClient",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -185,6 +227,12 @@ let package = Package(
                            "JejakJSON", "JejakCrypto", "JejakStorage", "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak`, `jejak-verify` and `jejak-bench` binaries as separate processes.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
+        .testTarget(
+            name: "JejakServerTests",
+            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "Jejak", "JejakDomain", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON",
+                           "JejakTestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Hummingbird", package: "hummingbird")]),
         // Seeded mutation fuzzing of every parser of untrusted input (JEJAK_FUZZ_SECONDS for long runs).
         .testTarget(name: "JejakFuzzTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakTestSupport"]),
     ],

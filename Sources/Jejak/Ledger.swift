@@ -50,6 +50,10 @@ public final class Ledger: Sendable {
         public var validator: any EventValidator = AcceptAllValidator()
         /// The largest number of events the writer sequences in one commit.
         public var maxBatchEvents = 8192
+        /// The most events that may wait in the writer's queue; an append that would go past it
+        /// is refused at once with ``LedgerError/Code/writerQueueFull`` (backpressure: a server
+        /// answers 503 and the client retries) instead of holding memory without bound.
+        public var maxQueuedEvents = 65_536
         /// How long opening for writing waits for another process to release the writer lock
         /// before refusing with ``LedgerError/Code/ledgerBusy`` (default: not at all). A
         /// command-line publisher waits its turn this way. The wait blocks the calling thread
@@ -274,7 +278,7 @@ public final class Ledger: Sendable {
             store: store, logKey: signer, origin: origin, validator: options.validator,
             state: PublishedState(size: size, checkpoint: checkpoint, registry: registry),
             frontier: frontier, lastAppended: lastAppended, signal: signal, clock: options.clock,
-            maxBatchEvents: options.maxBatchEvents, logger: options.logger)
+            maxBatchEvents: options.maxBatchEvents, maxQueuedEvents: options.maxQueuedEvents, logger: options.logger)
         writer.start()
         self.writer = writer
     }
@@ -368,6 +372,9 @@ public final class Ledger: Sendable {
         return PreparedEvent(signed: e, envelopeJSON: json, verifiedKey: verified)
     }
 
+    /// The number of events waiting in the writer's queue (0 for a read-only ledger).
+    public var queueDepth: Int { writer?.queueDepth ?? 0 }
+
     // MARK: Reading
 
     /// The number of entries in the log (the size of the latest checkpoint).
@@ -419,6 +426,17 @@ public final class Ledger: Sendable {
             out.append((v, try entry(at: i)))
         }
         return out
+    }
+
+    /// The version entry `index` has in its stream `subject` (1-based).
+    ///
+    /// - Throws: ``LedgerError/Code/notFound`` when the stream does not hold the entry;
+    ///   ``LedgerError/Code/storage``.
+    public func streamVersion(ofEntry index: UInt64, subject: String) throws(LedgerError) -> UInt64 {
+        guard let version = try store.streamVersion(ofEntry: index, subject: subject) else {
+            throw LedgerError(.notFound, "the stream \"\(subject)\" does not hold entry \(index)")
+        }
+        return version
     }
 
     /// The unit registry as it stands after the latest commit.
@@ -568,7 +586,15 @@ public final class Ledger: Sendable {
     /// as it lands (also commits of another process, for a read-only ledger). The sequence never
     /// ends by itself; cancel the consuming task to stop.
     public func subscribe(from index: UInt64 = 0) -> LedgerSubscription {
-        LedgerSubscription(ledger: self, start: index)
+        LedgerSubscription(ledger: self, start: index, isActive: { true })
+    }
+
+    /// The log's entries from `index` on, live, for as long as `isActive` returns `true`: it is
+    /// asked before each wait for a commit and at least every ``Options/pollInterval`` while
+    /// waiting, and the sequence ends once it returns `false` (a server stopping its followers
+    /// on graceful shutdown).
+    public func subscribe(from index: UInt64 = 0, while isActive: @escaping @Sendable () -> Bool) -> LedgerSubscription {
+        LedgerSubscription(ledger: self, start: index, isActive: isActive)
     }
 }
 
@@ -579,15 +605,18 @@ public struct LedgerSubscription: AsyncSequence, Sendable {
     public typealias Element = LogEntry
     let ledger: Ledger
     let start: UInt64
+    let isActive: @Sendable () -> Bool
 
     /// The iterator.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let ledger: Ledger
+        let isActive: @Sendable () -> Bool
         var position: UInt64
         var buffer: [LogEntry] = []
         var next = 0
 
-        /// The next entry; waits for a commit when caught up. `nil` once the task is cancelled.
+        /// The next entry; waits for a commit when caught up. `nil` once the task is cancelled
+        /// or the subscription's condition no longer holds.
         ///
         /// - Throws: ``LedgerError`` when the log can't be read.
         public mutating func next() async throws(LedgerError) -> LogEntry? {
@@ -596,7 +625,7 @@ public struct LedgerSubscription: AsyncSequence, Sendable {
                     defer { next += 1 }
                     return buffer[next]
                 }
-                if Task.isCancelled { return nil }
+                if Task.isCancelled || !isActive() { return nil }
                 buffer = try ledger.entries(from: position, limit: 512)
                 next = 0
                 if let last = buffer.last {
@@ -609,7 +638,7 @@ public struct LedgerSubscription: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(ledger: ledger, position: start)
+        AsyncIterator(ledger: ledger, isActive: isActive, position: start)
     }
 }
 

@@ -210,7 +210,7 @@ extension Ledger {
     }
 
     /// The stored nodes `from ..< from + count` of tree level `level`, read in one snapshot.
-    private func storedNodes(level: Int, from: UInt64, count: Int) throws(LedgerError) -> [SHA256Digest] {
+    func storedNodes(level: Int, from: UInt64, count: Int) throws(LedgerError) -> [SHA256Digest] {
         let nodes: [SHA256Digest] = try store.read { txn in
             var out: [SHA256Digest] = []
             out.reserveCapacity(count)

@@ -169,6 +169,23 @@ final class LedgerStore: Sendable {
         try read { txn in try txn.withCursor(streams) { c in try Self.streamVersion(c, subject) } }
     }
 
+    /// The version entry `index` has in its stream `subject` (1-based), found by bisecting the
+    /// stream's versions (whose indexes grow with them); `nil` when the entry is not in it.
+    func streamVersion(ofEntry index: UInt64, subject: String) throws(LedgerError) -> UInt64? {
+        try read { txn in
+            let current = try txn.withCursor(streams) { c in try Self.streamVersion(c, subject) }
+            var low: UInt64 = 1, high = current
+            while low <= high {
+                let middle = low + (high - low) / 2
+                guard let raw = try txn.get(streams, key: Self.streamKey(subject, version: middle)) else { return nil }
+                let at = try BigEndian.uint64(from: raw)
+                if at == index { return middle }
+                if at < index { low = middle + 1 } else { high = middle - 1 }
+            }
+            return nil
+        }
+    }
+
     /// The entry indexes of stream `subject` from version `fromVersion` (1-based) on, at most
     /// `limit`, with their versions.
     func streamIndexes(_ subject: String, fromVersion: UInt64 = 1, limit: Int = .max) throws(LedgerError) -> [(version: UInt64, index: UInt64)] {

@@ -7,16 +7,6 @@ import JejakTlog
 import Logging
 import Synchronization
 
-/// What a caller expects of a stream's version before its append (optimistic concurrency).
-public enum ExpectedVersion: Hashable, Sendable {
-    /// No expectation.
-    case any
-    /// The stream must not exist yet.
-    case noStream
-    /// The stream must hold exactly this many events.
-    case exactly(UInt64)
-}
-
 /// An event checked in the publisher's task, ready to be sequenced.
 struct PreparedEvent: Sendable {
     let signed: SignedEvent
@@ -61,6 +51,7 @@ final class LedgerWriter: @unchecked Sendable {
     let published: Mutex<PublishedState>
     let signal: CommitSignal
     let maxBatchEvents: Int
+    let maxQueuedEvents: Int
     let logger: Logger
     let clock: @Sendable () -> LedgerTime
 
@@ -73,12 +64,14 @@ final class LedgerWriter: @unchecked Sendable {
     // The queue.
     private let condition = NSCondition()
     private var queue: [Job] = []
+    private var queuedEvents = 0
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
 
     init(store: LedgerStore, logKey: SignerKey, origin: String, validator: any EventValidator,
          state: PublishedState, frontier: MerkleFrontier, lastAppended: LedgerTime,
-         signal: CommitSignal, clock: @escaping @Sendable () -> LedgerTime, maxBatchEvents: Int, logger: Logger) {
+         signal: CommitSignal, clock: @escaping @Sendable () -> LedgerTime, maxBatchEvents: Int, maxQueuedEvents: Int,
+         logger: Logger) {
         self.store = store
         self.logKey = logKey
         self.origin = origin
@@ -86,6 +79,7 @@ final class LedgerWriter: @unchecked Sendable {
         self.published = Mutex(state)
         self.signal = signal
         self.maxBatchEvents = maxBatchEvents
+        self.maxQueuedEvents = maxQueuedEvents
         self.logger = logger
         self.clock = clock
         self.size = state.size
@@ -103,7 +97,17 @@ final class LedgerWriter: @unchecked Sendable {
         thread.start()
     }
 
+    /// The number of events queued and not yet taken into a commit.
+    var queueDepth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queuedEvents
+    }
+
     /// Queues a request and waits for its entries' indexes (after the commit is durable).
+    /// Refuses it at once, with ``LedgerError/Code/writerQueueFull``, when the queue already
+    /// holds requests and this one would take it past ``maxQueuedEvents`` (a request alone in
+    /// the queue is always taken, whatever its size).
     func submit(_ events: [PreparedEvent], expected: ExpectedVersion) async throws -> Admitted {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
@@ -112,6 +116,14 @@ final class LedgerWriter: @unchecked Sendable {
                 continuation.resume(throwing: LedgerError(.notWritable, "the ledger is closed"))
                 return
             }
+            if queuedEvents > 0 && queuedEvents + events.count > maxQueuedEvents {
+                let depth = queuedEvents
+                condition.unlock()
+                continuation.resume(throwing: LedgerError(
+                    .writerQueueFull, "the writer's queue holds \(depth) events, its limit is \(maxQueuedEvents): try again shortly"))
+                return
+            }
+            queuedEvents += events.count
             queue.append(Job(events: events, expected: expected, continuation: continuation))
             condition.signal()
             condition.unlock()
@@ -142,6 +154,7 @@ final class LedgerWriter: @unchecked Sendable {
                 jobs.append(queue.removeFirst())
                 count += first.events.count
             }
+            queuedEvents -= count
             condition.unlock()
             process(jobs)
         }
@@ -279,11 +292,13 @@ final class LedgerWriter: @unchecked Sendable {
             switch expected {
             case .any: ok = true
             case .noStream: ok = current == 0
+            case .streamExists: ok = current > 0
             case .exactly(let n): ok = current == n
             }
             guard ok else {
                 let wanted = switch expected {
                 case .noStream: "no stream yet"
+                case .streamExists: "an existing stream"
                 case .exactly(let n): "version \(n)"
                 case .any: "any version"
                 }

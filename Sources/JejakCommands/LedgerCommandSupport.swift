@@ -29,11 +29,12 @@ public struct LedgerOption: ParsableArguments {
 
     /// Opens the ledger; a writable one enforces the KPU domain's schemas and rules, and waits
     /// up to ``writerWait`` for another writing process to finish (two `jejak publish` in a row
-    /// take turns). A registry authority key left in the directory (`authority.key`, where older
+    /// take turns); `configure` may change the other options. A registry authority key left in the directory (`authority.key`, where older
     /// ledgers kept it) is warned about on standard error.
-    public func open(readOnly: Bool) throws -> Ledger {
+    public func open(readOnly: Bool, configure: (inout Ledger.Options) -> Void = { _ in }) throws -> Ledger {
         var options = Ledger.Options()
         options.readOnly = readOnly
+        configure(&options)
         if !readOnly {
             options.validator = try domainValidator()
             options.writerLockTimeout = writerWait

@@ -30,7 +30,7 @@ struct JejakCommand: AsyncParsableCommand {
             ProjectCommand.self, QueryCommand.self,
             ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
-            DemoCommand.self,
+            ServeCommand.self, DemoCommand.self,
         ])
 
     /// Runs the command. A write past the file-size limit (`ulimit -f`) then fails with EFBIG,

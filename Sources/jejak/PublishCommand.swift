@@ -36,7 +36,7 @@ struct PublishCommand: AsyncParsableCommand {
     var id: String?
     @Option(help: ArgumentHelp("The data's JSON Schema id (default derived from the type).", valueName: "uri"))
     var dataschema: String?
-    @Option(help: ArgumentHelp("any, none (a new stream) or N (the stream's current version).", valueName: "version"))
+    @Option(help: ArgumentHelp("any, none (a new stream), exists (an existing stream) or N (the stream's current version).", valueName: "version"))
     var expectedVersion: String = "any"
     @Option(help: ArgumentHelp("Also write the receipt to this file.", valueName: "file"))
     var receipt: String?
@@ -54,7 +54,7 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let expected = try parseExpectedVersion(expectedVersion)
+        let expected = try attempt { try ExpectedVersion(parameter: expectedVersion) }
         let ledger = try ledgerOption.open(readOnly: false)
         defer { ledger.close() }
         let signed: SignedEvent
@@ -74,17 +74,5 @@ struct PublishCommand: AsyncParsableCommand {
         if let receipt { try writeFile(result.serialized, to: receipt) }
         if let eventOut { try writeFile(String(decoding: signed.jsonBytes, as: UTF8.self), to: eventOut) }
         print(result.serialized, terminator: "")
-    }
-}
-
-func parseExpectedVersion(_ text: String) throws -> ExpectedVersion {
-    switch text {
-    case "any": return .any
-    case "none": return .noStream
-    default:
-        guard let n = UInt64(text) else {
-            throw ValidationError("--expected-version takes any, none or a number, not \"\(text)\".")
-        }
-        return .exactly(n)
     }
 }

@@ -642,3 +642,7 @@ public struct LedgerSubscription: AsyncSequence, Sendable {
     }
 }
 
+
+/// The embedded ledger is an ``EventLog``: code written against the protocol runs unchanged on
+/// a remote log through `JejakClient`.
+extension Ledger: EventLog {}

@@ -27,8 +27,10 @@ extension ErrorCode where Kind == APIErrors {
     public static var splitView: Self { Self("splitView") }
     /// The server could not be reached, or did not answer in time, after every retry.
     public static var unreachable: Self { Self("unreachable") }
-    /// The outbox file can't be read or written, or holds records that are not the client's.
+    /// The outbox file holds records that are not an outbox's.
     public static var outbox: Self { Self("outbox") }
+    /// A file of the client's own (its outbox, its pinned checkpoint) can't be read or written.
+    public static var localFile: Self { Self("localFile") }
 }
 
 extension CodedError where Kind == APIErrors {

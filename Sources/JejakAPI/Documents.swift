@@ -70,11 +70,11 @@ public struct PublishedEntry: Hashable, Sendable {
         else {
             throw APIError(.malformedResponse, "a published entry needs index, version, eventID, created and receipt")
         }
-        let receipt: Receipt
-        do { receipt = try Receipt(parsing: text) } catch {
+        let proof: TlogProof
+        do { proof = try Receipt(parsing: text).proof } catch {
             throw APIError(.malformedResponse, "the published entry's receipt is not a tlog-proof: \(error.message)", underlying: error)
         }
-        self.init(index: index, version: version, eventID: eventID, created: created, receipt: receipt)
+        self.init(index: index, version: version, eventID: eventID, created: created, receipt: Receipt(eventID: eventID, proof: proof))
     }
 }
 

@@ -27,4 +27,15 @@ public enum HTTPStatus {
         default: 500
         }
     }
+
+    /// The status for an error code's name, a ledger's or the API's own (a client reading a
+    /// problem document back uses it to tell a refusal, 4xx, from the server's trouble, 5xx).
+    public static func of(codeName name: String) -> Int {
+        switch name {
+        case APIError.Code.requestTooLarge.name: 413
+        case APIError.Code.unsupportedMediaType.name: 415
+        case APIError.Code.malformedRequest.name, APIError.Code.invalidParameter.name: 400
+        default: of(LedgerError.Code(name))
+        }
+    }
 }

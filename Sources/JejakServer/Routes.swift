@@ -77,7 +77,7 @@ public struct LedgerRoutes: Sendable {
         } catch let error as APIError {
             metrics.refused(error.code.name)
             return Answer.problem(error.problem)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch where Self.isTooLarge(error) {
             metrics.refused(APIError.Code.requestTooLarge.name)
             return Answer.problem(APIError(.requestTooLarge, "the request body is larger than the server takes (\(configuration.maxBodyBytes) bytes)").problem)
         } catch is CancellationError {
@@ -87,6 +87,12 @@ public struct LedgerRoutes: Sendable {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             return Answer.problem(Problem(status: 500, code: "internal", detail: "the server could not answer; its log says why"))
         }
+    }
+
+    /// Whether `error` is Hummingbird's or NIO's "the body is larger than the limit".
+    private static func isTooLarge(_ error: any Error) -> Bool {
+        if error is NIOTooManyBytesError { return true }
+        return (error as? HTTPError)?.status == .contentTooLarge
     }
 
     // MARK: Publishing

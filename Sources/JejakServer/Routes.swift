@@ -9,6 +9,7 @@ import JejakJSON
 import JejakTlog
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 
@@ -80,6 +81,12 @@ public struct LedgerRoutes: Sendable {
         } catch where Self.isTooLarge(error) {
             metrics.refused(APIError.Code.requestTooLarge.name)
             return Answer.problem(APIError(.requestTooLarge, "the request body is larger than the server takes (\(configuration.maxBodyBytes) bytes)").problem)
+        } catch let error as HTTPParserError {
+            // The request is cut short or not HTTP (a client that went away mid-body): its
+            // mistake, answered if it is still there, and no server error.
+            metrics.refused(APIError.Code.malformedRequest.name)
+            context.logger.debug("the request could not be read", metadata: ["error": "\(error)"])
+            return Answer.problem(APIError(.malformedRequest, "the request could not be read: \(error)").problem)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

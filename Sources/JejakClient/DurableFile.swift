@@ -8,15 +8,15 @@ import JejakAPI
 /// Small file operations that survive a crash: a whole file replaced atomically, and records
 /// appended and synced before the call returns.
 enum DurableFile {
-    /// Replaces the file at `path` with `bytes`: written to a temporary file beside it, synced,
-    /// renamed into place, and the folder synced.
-    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(APIError) {
+    /// Replaces the file at `path` with `bytes`: written to a temporary file beside it, synced
+    /// (unless `durable` is false), renamed into place, and the folder synced.
+    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644, durable: Bool = true) throws(APIError) {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
         guard fd >= 0 else { throw failure("create", temporary) }
         do throws(APIError) {
             try write(fd, bytes, path: temporary)
-            guard fsync(fd) == 0 else { throw failure("sync", temporary) }
+            guard !durable || fsync(fd) == 0 else { throw failure("sync", temporary) }
             close(fd)
         } catch {
             close(fd)
@@ -28,7 +28,7 @@ enum DurableFile {
             unlink(temporary)
             throw e
         }
-        syncFolder(of: path)
+        if durable { syncFolder(of: path) }
     }
 
     /// Appends `bytes` to the file open as `fd` and syncs it.

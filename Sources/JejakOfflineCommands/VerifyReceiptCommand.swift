@@ -33,25 +33,35 @@ public struct VerifyReceiptCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let receipt = try attempt { try Receipt(parsing: try readPublicText(self.receipt, what: "a receipt (tlog-proof)")) }
-        let eventBytes = try readBytes(event)
+        print(try Self.verify(receipt: receipt, event: event, policy: policy).sentence)
+    }
+
+    /// Checks the receipt file against the event file and the policy file, offline.
+    ///
+    /// - Returns: The sentence to print, and what was verified.
+    /// - Throws: `CLIFailure` with the sentence saying why not.
+    public static func verify(receipt receiptPath: String, event eventPath: String, policy policyPath: String) throws
+        -> (sentence: String, receipt: Receipt, event: SignedEvent, checkpoint: VerifiedCheckpoint) {
+        let receipt = try attempt { try Receipt(parsing: try readPublicText(receiptPath, what: "a receipt (tlog-proof)")) }
+        let eventBytes = try readBytes(eventPath)
         let signed = try attempt { try SignedEvent(json: eventBytes) }
-        let policy = try readPolicy(self.policy)
+        let policy = try readPolicy(policyPath)
         // The bytes given are what is checked: a receipt proves the envelope exactly as the log
         // stores it, and a file that says anything more (or the same, formatted otherwise) is
         // not what the log holds.
         guard eventBytes == signed.jsonBytes else {
-            throw CLIFailure(description: "invalid: \(event) is not byte for byte the signed event the log stores (compact JSON with payloadType, payload and signatures, as `jejak publish --event-out` writes it), so the receipt does not prove it")
+            throw CLIFailure(description: "invalid: \(eventPath) is not byte for byte the signed event the log stores (compact JSON with payloadType, payload and signatures, as `jejak publish --event-out` writes it), so the receipt does not prove it")
         }
         let verified: VerifiedCheckpoint
         do { verified = try receipt.verify(envelopeJSON: eventBytes, policy: policy) } catch {
-            throw CLIFailure(description: "invalid: the receipt does not prove the event \"\(signed.event.id)\": \(Self.reason(error))")
+            throw CLIFailure(description: "invalid: the receipt does not prove the event \"\(signed.event.id)\": \(reason(error))")
         }
         let cp = verified.checkpoint
         let cosigned = verified.cosigners.isEmpty ? "" : ", cosigned by \(verified.cosigners.joined(separator: ", "))"
-        print("valid: the event \"\(signed.event.id)\" is entry \(receipt.index) of \(cp.origin), appended "
-              + "\(receipt.appended?.rfc3339 ?? "?"), included in the checkpoint of size \(cp.size) signed by "
-              + "\(verified.log.key.hint)\(cosigned).")
+        let sentence = "valid: the event \"\(signed.event.id)\" is entry \(receipt.index) of \(cp.origin), appended "
+            + "\(receipt.appended?.rfc3339 ?? "?"), included in the checkpoint of size \(cp.size) signed by "
+            + "\(verified.log.key.hint)\(cosigned)."
+        return (sentence, receipt, signed, verified)
     }
 
     /// Why a receipt does not verify, in one sentence with its code.

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakClient
 import JejakCommands
 import JejakJSON
 import JejakOfflineCommands
 import JejakTlog
 
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Show an exchange's complete history, each event with its receipt verified.",
@@ -21,15 +22,25 @@ struct HistoryCommand: ParsableCommand {
             Example:
               jejak history exchange/2026-000123
               jejak history exchange/2026-000123 --json
+              jejak history exchange/2026-000123 --server http://127.0.0.1:8080 --server-policy kpu.policy
+
+            With --server, each event is proven included and its receipt verified against the \
+            policy; the signature check against the registry needs the ledger itself (or an \
+            export: `jejak verify`).
             """)
 
     @OptionGroup var ledgerOption: LedgerOption
+    @OptionGroup var remote: RemoteOption
     @Argument(help: ArgumentHelp("The stream (subject), e.g. exchange/2026-000123.", valueName: "subject"))
     var subject: String
     @Flag(help: "Print JSON Lines, one event per line, with its receipt.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
+        if remote.url != nil {
+            try await withClient(remote) { client in try await remoteHistory(client) }
+            return
+        }
         let ledger = try ledgerOption.open(readOnly: true)
         let policy = try attempt { try ledger.policy() }
         let registry = try attempt { try ledger.registry() }
@@ -55,6 +66,31 @@ struct HistoryCommand: ParsableCommand {
         }
         if failures > 0 {
             throw CLIFailure(description: "\(failures) of \(version - 1) events of \(subject) do not verify")
+        }
+    }
+
+    /// The history from a server: each event proven included, its receipt verified by the client.
+    private func remoteHistory(_ client: JejakClient) async throws {
+        let checkpoint = try await client.latestCheckpoint().checkpoint
+        var version: UInt64 = 1
+        while true {
+            let page = try await client.stream(subject, fromVersion: version, limit: 1000)
+            guard let last = page.last else { break }
+            if version == 1 && !json {
+                print("History of \(subject), receipts against the checkpoint of size \(checkpoint.size):")
+            }
+            for (v, entry) in page {
+                let receipt = try await client.receipt(index: entry.index, checkpointSize: checkpoint.size)
+                var problem: String?
+                do { try await client.verify(receipt, of: entry.signedEvent) } catch {
+                    problem = "receipt: \(VerifyReceiptCommand.reason(error))"
+                }
+                emit(version: v, entry: entry, receipt: receipt, problem: problem)
+            }
+            version = last.version + 1
+        }
+        guard version > 1 else {
+            throw CLIFailure(description: "the log has no events of the stream \"\(subject)\" [notFound]")
         }
     }
 

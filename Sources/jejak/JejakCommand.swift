@@ -28,7 +28,7 @@ struct JejakCommand: AsyncParsableCommand {
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self,
             ProjectCommand.self, QueryCommand.self,
-            ExportCommand.self, VerifyReceiptCommand.self, HistoryCommand.self,
+            ExportCommand.self, VerifyReceiptOnlineCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             ServeCommand.self, DemoCommand.self,
         ])

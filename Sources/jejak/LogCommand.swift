@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakClient
 import JejakCommands
 import JejakCrypto
 import JejakJSON
@@ -27,9 +28,13 @@ struct LogCommand: AsyncParsableCommand {
               jejak log --from 100 --to 200
               jejak log --stream exchange/2026-000123 --json
               jejak log --from 0 --follow
+              jejak log --server http://127.0.0.1:8080 --server-policy kpu.policy --from 0 --follow
+
+            With --server, every entry is proven included in a checkpoint verified against the policy.
             """)
 
     @OptionGroup var ledgerOption: LedgerOption
+    @OptionGroup var remote: RemoteOption
     @Option(help: ArgumentHelp("The first index (inclusive).", valueName: "n"))
     var from: UInt64 = 0
     @Option(help: ArgumentHelp("The last index (exclusive).", valueName: "n"))
@@ -44,7 +49,14 @@ struct LogCommand: AsyncParsableCommand {
     var limit: Int?
 
     func run() async throws {
-        let ledger = try ledgerOption.open(readOnly: true)
+        if remote.url != nil {
+            try await withClient(remote) { client in try await list(client) }
+            return
+        }
+        try await list(try ledgerOption.open(readOnly: true))
+    }
+
+    private func list(_ ledger: some EventLog) async throws {
         var printed = 0
         func emit(_ e: LogEntry, version: UInt64? = nil) {
             if json {
@@ -62,7 +74,13 @@ struct LogCommand: AsyncParsableCommand {
         }
         let limit = self.limit ?? .max
         if let stream {
-            for (v, e) in try attempt({ try ledger.stream(stream, limit: limit) }) { emit(e, version: v) }
+            var version: UInt64 = 1
+            while printed < limit {
+                let page = try await attempt { try await ledger.stream(stream, fromVersion: version, limit: min(1000, limit - printed)) }
+                guard let last = page.last else { break }
+                for (v, e) in page { emit(e, version: v) }
+                version = last.version + 1
+            }
             return
         }
         if follow {
@@ -73,18 +91,16 @@ struct LogCommand: AsyncParsableCommand {
             }
             return
         }
+        let end = min(to ?? .max, try await attempt { try await ledger.size() })
         var position = from
-        let end = to ?? .max
         while position < end, printed < limit {
-            let batch = try attempt { try ledger.entries(from: position, to: end, limit: min(1000, limit - printed)) }
-            guard let last = batch.last else { break }
-            batch.forEach { emit($0) }
-            position = last.index + 1
+            emit(try await attempt { try await ledger.entry(at: position) })
+            position += 1
         }
     }
 }
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one entry, by index or by event id.",
@@ -92,9 +108,11 @@ struct ShowCommand: ParsableCommand {
             Examples:
               jejak show 42
               jejak show --id req-2026-000123 --json
+              jejak show 42 --server http://127.0.0.1:8080 --server-policy kpu.policy
             """)
 
     @OptionGroup var ledgerOption: LedgerOption
+    @OptionGroup var remote: RemoteOption
     @Argument(help: ArgumentHelp("The entry index.", valueName: "index"))
     var index: UInt64?
     @Option(help: ArgumentHelp("The event id.", valueName: "id"))
@@ -106,12 +124,19 @@ struct ShowCommand: ParsableCommand {
         guard (index == nil) != (id == nil) else { throw ValidationError("Give either an INDEX or --id ID.") }
     }
 
-    func run() throws {
-        let ledger = try ledgerOption.open(readOnly: true)
+    func run() async throws {
+        if remote.url != nil {
+            try await withClient(remote) { client in try await show(client) }
+        } else {
+            try await show(try ledgerOption.open(readOnly: true))
+        }
+    }
+
+    private func show(_ ledger: some EventLog) async throws {
         let entry: LogEntry
         if let index {
-            entry = try attempt { try ledger.entry(at: index) }
-        } else if let id, let e = try attempt({ try ledger.entry(eventID: id) }) {
+            entry = try await attempt { try await ledger.entry(at: index) }
+        } else if let id, let e = try await attempt({ try await ledger.entry(eventID: id) }) {
             entry = e
         } else {
             throw CLIFailure(description: "no event with id \"\(id ?? "")\" is in the log")
@@ -128,17 +153,31 @@ struct ShowCommand: ParsableCommand {
     }
 }
 
-struct CheckpointCommand: ParsableCommand {
+struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Print the latest signed checkpoint (or the one of --size N).",
-        discussion: "Example:\n  jejak checkpoint > latest.checkpoint")
+        discussion: """
+            With --server, the server's latest checkpoint, verified against the policy and \
+            proven consistent with the one pinned (--pin).
+
+            Examples:
+              jejak checkpoint > latest.checkpoint
+              jejak checkpoint --server http://127.0.0.1:8080 --server-policy kpu.policy --pin kpu.pin
+            """)
 
     @OptionGroup var ledgerOption: LedgerOption
+    @OptionGroup var remote: RemoteOption
     @Option(help: ArgumentHelp("The tree size of a stored checkpoint.", valueName: "n"))
     var size: UInt64?
 
-    func run() throws {
+    func run() async throws {
+        if remote.url != nil {
+            guard size == nil else { throw ValidationError("--size is not available with --server: a server serves its latest checkpoint.") }
+            let checkpoint = try await withClient(remote) { client in try await client.latestCheckpoint() }
+            print(checkpoint.serialized, terminator: "")
+            return
+        }
         let ledger = try ledgerOption.open(readOnly: true)
         let cp: SignedCheckpoint
         if let size {

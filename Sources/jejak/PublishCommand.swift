@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakCommands
+import JejakCrypto
 import JejakJSON
 import JejakOfflineCommands
 
@@ -12,7 +13,9 @@ struct PublishCommand: AsyncParsableCommand {
         discussion: """
             The event's source is the key's name (the unit id). The receipt is a C2SP tlog-proof; \
             with the signed event (--event-out) it verifies offline. --event FILE appends an event \
-            signed elsewhere (a DSSE envelope); sending the same file again returns the same receipt.
+            signed elsewhere (a DSSE envelope); sending the same file again returns the same receipt. \
+            With --server URL it publishes to a `jejak serve` server instead, and verifies the \
+            receipt against --server-policy before printing it.
 
             Example:
               jejak publish --key biro-perencanaan.key --type id.go.kpu.jejak.exchange.requested.v1 \\
@@ -22,6 +25,7 @@ struct PublishCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var ledgerOption: LedgerOption
+    @OptionGroup var remote: RemoteOption
     @Option(help: ArgumentHelp("The unit's private key file.", valueName: "file"))
     var key: String?
     @Option(help: ArgumentHelp("The event type.", valueName: "type"))
@@ -55,22 +59,42 @@ struct PublishCommand: AsyncParsableCommand {
 
     func run() async throws {
         let expected = try attempt { try ExpectedVersion(parameter: expectedVersion) }
+        if remote.url != nil {
+            let signed = try signedEvent { key, type, subject, json in
+                try attempt {
+                    SignedEvent.sign(try CloudEvent.make(id: id ?? UnitPublisher.randomID(), source: key.name, type: type, subject: subject,
+                                                         dataschema: dataschema ?? UnitPublisher.defaultSchema(for: type), data: json),
+                                     with: key)
+                }
+            }
+            let result = try await withClient(remote) { client in try await client.append(signed, expecting: expected) }
+            try finish(signed, result)
+            return
+        }
         let ledger = try ledgerOption.open(readOnly: false)
         defer { ledger.close() }
-        let signed: SignedEvent
+        let signed = try signedEvent { key, type, subject, json in
+            try attempt { try UnitPublisher(key: key, ledger: ledger).sign(type: type, subject: subject, dataschema: dataschema, data: json, id: id) }
+        }
+        let result = try await attempt { try await ledger.append(signed, expecting: expected) }
+        try finish(signed, result)
+    }
+
+    /// The event to publish: the signed file given, or one built and signed by `sign`.
+    private func signedEvent(_ sign: (SignerKey, String, String, JSONValue) throws -> SignedEvent) throws -> SignedEvent {
         if let event {
             guard let bytes = FileManager.default.contents(atPath: event) else {
                 throw CLIFailure(description: "cannot read \(event)")
             }
-            signed = try attempt { try SignedEvent(json: [UInt8](bytes)) }
-        } else if let key, let type, let subject, let data {
-            let json = try readJSONArgument(data)
-            let publisher = UnitPublisher(key: try readKey(key), ledger: ledger)
-            signed = try attempt { try publisher.sign(type: type, subject: subject, dataschema: dataschema, data: json, id: id) }
-        } else {
+            return try attempt { try SignedEvent(json: [UInt8](bytes)) }
+        }
+        guard let key, let type, let subject, let data else {
             throw ValidationError("Give --key, --type, --subject and --data, or --event FILE.")
         }
-        let result = try await attempt { try await ledger.append(signed, expecting: expected) }
+        return try sign(try readKey(key), type, subject, try readJSONArgument(data))
+    }
+
+    private func finish(_ signed: SignedEvent, _ result: Receipt) throws {
         if let receipt { try writeFile(result.serialized, to: receipt) }
         if let eventOut { try writeFile(String(decoding: signed.jsonBytes, as: UTF8.self), to: eventOut) }
         print(result.serialized, terminator: "")

@@ -2,6 +2,10 @@
 """Verify a Jejak export (a C2SP tlog-tiles directory written by `jejak export`) independently.
 
     python3 Tools/verify-export.py EXPORT_DIR --policy POLICY_FILE --authority VKEY_OR_FILE
+    python3 Tools/verify-export.py --url http://HOST:PORT --policy POLICY_FILE --authority VKEY_OR_FILE
+
+With --url, the same files are fetched from a live `jejak serve` server (its tlog-tiles paths,
+urllib from the standard library) instead of read from a directory.
 
 This program shares no code with Jejak: it uses the Python 3 standard library only (hashlib,
 base64, json) and an Ed25519 verifier transcribed from the reference code of RFC 8032 §6, so an
@@ -31,12 +35,15 @@ signature): fine for audits of thousands of entries, patient for millions.
 
 import argparse
 import base64
+import gzip
 import hashlib
 import json
 import os
 import re
 import struct
 import sys
+import urllib.error
+import urllib.request
 
 # ---------------------------------------------------------------------------------------------
 # Ed25519 verification: RFC 8032, section 6 (reference implementation), verification only.
@@ -373,6 +380,21 @@ def tiles(count):
 
 
 def read_file(directory, relative):
+    """A file of the export: from the directory, or fetched from a live server (--url)."""
+    if directory.startswith("http://") or directory.startswith("https://"):
+        url = directory.rstrip("/") + "/" + relative
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, identity",
+                                                       "User-Agent": "jejak-verify-export.py"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                data = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    data = gzip.decompress(data)
+                return data
+        except urllib.error.HTTPError as e:
+            raise Problem("%s answered %d for %s" % (directory, e.code, relative))
+        except (urllib.error.URLError, OSError) as e:
+            raise Problem("%s cannot be fetched: %s" % (url, getattr(e, "reason", e)))
     try:
         with open(os.path.join(directory, relative), "rb") as f:
             return f.read()
@@ -610,11 +632,15 @@ def main():
     parser = argparse.ArgumentParser(
         description="Verify a Jejak export (C2SP tlog-tiles) with the Python standard library only.",
         epilog="Exit status: 0 verified, 1 not verified, 2 wrong command line.")
-    parser.add_argument("export", help="the export directory (holding checkpoint and tile/)")
+    parser.add_argument("export", nargs="?", help="the export directory (holding checkpoint and tile/)")
+    parser.add_argument("--url", help="verify a live `jejak serve` server's tiles instead of a directory")
     parser.add_argument("--policy", required=True, help="your copy of the tlog-policy file")
     parser.add_argument("--authority", required=True, help="the registry authority's vkey, or a file holding it")
     parser.add_argument("--max-problems", type=int, default=50, help="print at most this many problems (default 50)")
     args = parser.parse_args()
+    if (args.export is None) == (args.url is None):
+        parser.error("give an export directory or --url URL")
+    source = args.url or args.export
     _self_test()
 
     report = Report(args.max_problems)
@@ -626,8 +652,8 @@ def main():
             with open(authority_text, "r", encoding="utf-8") as f:
                 authority_text = f.read()
         authority = VKey(authority_text)
-        origin, size, root, log_key = verify_checkpoint(read_file(args.export, "checkpoint"), policy, report)
-        leaves = read_entries(args.export, size, report)
+        origin, size, root, log_key = verify_checkpoint(read_file(source, "checkpoint"), policy, report)
+        leaves = read_entries(source, size, report)
         hashes = [leaf_hash(leaf) for leaf in leaves]
         computed = merkle_tree_hash(hashes)
         if computed != root:
@@ -636,7 +662,7 @@ def main():
         else:
             report.facts.append("the Merkle tree hash of the %d leaf hashes is the checkpoint's root %s"
                                 % (size, base64.b64encode(root).decode()))
-        check_hash_tiles(args.export, hashes, report)
+        check_hash_tiles(source, hashes, report)
         registry = Registry(authority)
         state = {"appended": None, "ids": {}, "signatures": 0}
         for index, leaf in enumerate(leaves):

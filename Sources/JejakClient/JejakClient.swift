@@ -50,6 +50,10 @@ public final class JejakClient: EventLog, Sendable {
 
     let http: HTTPClient
     private let isShutDown = Mutex(false)
+    /// The digests of the signed checkpoints (their whole note, signatures included) already
+    /// verified against the policy and proven consistent with the pin: the receipts of one
+    /// group commit share their checkpoint, which is then checked once.
+    private let accepted = Mutex(Set<SHA256Digest>())
     let pin: CheckpointPin
     /// The policy checkpoints are held to: ``policy``, or its logs alone.
     private let acceptance: TlogPolicy
@@ -172,11 +176,15 @@ public final class JejakClient: EventLog, Sendable {
     ///
     /// - Throws: ``APIError/Code/unverifiedResponse``, ``APIError/Code/splitView``.
     public func verify(_ receipt: Receipt, of event: SignedEvent) async throws {
-        do { try receipt.verify(event, policy: acceptance) } catch {
+        try await accept(receipt.checkpoint)
+        let checkpoint = receipt.checkpoint.checkpoint
+        do {
+            try InclusionProof.verify(leafHash: Merkle.leafHash(try receipt.leaf(for: event)), index: receipt.index,
+                                      size: checkpoint.size, proof: receipt.proof.inclusionProof, root: checkpoint.rootHash)
+        } catch {
             throw APIError(.unverifiedResponse, "the receipt for event \"\(event.event.id)\" does not verify: \(Self.message(error))",
                            underlying: error)
         }
-        try await accept(receipt.checkpoint)
     }
 
     // MARK: Checkpoints
@@ -203,12 +211,15 @@ public final class JejakClient: EventLog, Sendable {
     /// Verifies `checkpoint` against the policy and proves it consistent with the pinned one;
     /// pins it when it is larger.
     func accept(_ checkpoint: SignedCheckpoint) async throws {
+        let digest = SHA256Digest.hash(checkpoint.note.serialized.utf8)
+        if accepted.withLock({ $0.contains(digest) }) { return }
         do { _ = try acceptance.verify(checkpoint) } catch {
             throw APIError(.unverifiedResponse, "the checkpoint of size \(checkpoint.checkpoint.size) does not verify: \(error.message)",
                            underlying: error)
         }
         guard let pinned = pin.current else {
             try pin.advance(to: checkpoint)
+            accepted.withLock { _ = $0.insert(digest) }
             return
         }
         let (old, new) = checkpoint.checkpoint.size <= pinned.checkpoint.size ? (checkpoint, pinned) : (pinned, checkpoint)
@@ -224,6 +235,10 @@ public final class JejakClient: EventLog, Sendable {
             }
         }
         try pin.advance(to: new)
+        accepted.withLock { known in
+            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
+            known.insert(digest)
+        }
     }
 
     private static func splitView(_ a: SignedCheckpoint, _ b: SignedCheckpoint, _ why: String) -> APIError {

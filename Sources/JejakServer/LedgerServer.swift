@@ -53,8 +53,10 @@ public struct LedgerServer: Service {
             logger: logger)
     }
 
-    /// Serves until graceful shutdown, then lets the requests in flight finish.
+    /// Serves until graceful shutdown, then lets the requests in flight finish. (The
+    /// application runs as this service, inside the caller's group: a group of its own would
+    /// take the signals too, and end this service before the caller's group asked it to.)
     public func run() async throws {
-        try await application.runService()
+        try await application.run()
     }
 }

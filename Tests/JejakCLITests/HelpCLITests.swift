@@ -9,7 +9,7 @@ import Testing
         ["publish"], ["log"], ["show"], ["checkpoint"], ["prove", "inclusion"], ["prove", "consistency"],
         ["project"], ["query", "exchanges"], ["query", "timeline"], ["query", "units"], ["query", "activity"],
         ["query", "audits"], ["export"], ["verify-receipt"], ["history"], ["witness", "init"], ["witness", "trust"], ["witness", "cosign"], ["witness", "restore"],
-        ["inspect"], ["verify"], ["replay"], ["demo"],
+        ["inspect"], ["verify"], ["replay"], ["serve"], ["demo"],
     ]
 
     @Test(arguments: commands)

@@ -58,6 +58,9 @@ struct ServerFixture {
         var configuration = ClientConfiguration()
         configuration.maxAttempts = 3
         configuration.initialDelay = .milliseconds(5)
+        // Generous: the test process's other suites may hold both cores for seconds.
+        configuration.connectTimeout = .seconds(60)
+        configuration.requestTimeout = .seconds(120)
         configure(&configuration)
         return try JejakClient(url: url, policy: try ledger.policy(), configuration: configuration)
     }

@@ -205,8 +205,13 @@ let package = Package(
             name: "jejak-bench",
             dependencies: [
                 "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakVerification",
-                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakJSON", "JejakTlog",
+                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Helpers shared by the test suites (no production code links it).

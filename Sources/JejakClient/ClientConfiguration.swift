@@ -25,6 +25,8 @@ public struct ClientConfiguration: Sendable {
     public var initialDelay: Duration = .milliseconds(100)
     /// The longest wait between attempts.
     public var maxDelay: Duration = .seconds(10)
+    /// The most connections the client keeps open to the server (requests beyond wait for one).
+    public var maxConnections = 16
     /// The largest answer the client reads.
     public var maxResponseBytes = 16 << 20
     /// A file to keep the largest verified checkpoint in, so that a restarted client still

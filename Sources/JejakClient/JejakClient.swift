@@ -89,6 +89,7 @@ public final class JejakClient: EventLog, Sendable {
         var http = HTTPClient.Configuration(
             timeout: .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
                            read: .nanoseconds(configuration.requestTimeout.nanoseconds)))
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, configuration.maxConnections)
         if let file = configuration.trustedCertificates {
             do {
                 var tls = TLSConfiguration.makeClientConfiguration()

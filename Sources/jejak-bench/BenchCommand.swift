@@ -15,7 +15,7 @@ let benchStart = DispatchTime.now().uptimeNanoseconds
 
 /// The sections of `jejak-bench`, in the order they run.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case limits, append, size, proofs, projections, audit
+    case limits, append, server, size, proofs, projections, audit
 
     /// Whether the section works on the large ledger.
     var needsLargeLedger: Bool { [.size, .proofs, .projections, .audit].contains(self) }
@@ -62,6 +62,10 @@ struct BenchCommand: AsyncParsableCommand {
               append       pre-signed exchange events (KPU domain rules on, durable) appended by \
             one publisher one event per call, in batches of 100, and by 64 concurrent publishers; \
             p50/p99 latency; the signing rate, measured apart.
+              server       the same 64-publisher load over loopback HTTP (jejak serve and JejakClient, \
+            every receipt verified) beside the embedded rate of the same run; full hash tiles \
+            served under a bounded load (wrk when installed) beside a constant 8 KiB route; how \
+            soon a Server-Sent Events follower sees a commit.
               size         disk bytes per entry and open time of the large ledger.
               proofs       inclusion and consistency proofs at the large ledger's size (p50).
               projections  catch-up of the read models (jejak project) over the large ledger.
@@ -180,6 +184,28 @@ struct BenchCommand: AsyncParsableCommand {
                          value: try Self.schemaValidationMicros(), unit: "µs"),
                 BenchRow(section: "append", key: "append.eventBytes", name: "mean event size (CloudEvent JSON)", value: f.eventBytes, unit: "B",
                          note: String(format: "leaf %.0f B", f.leafBytes)),
+            ]
+        }
+
+        if sections.contains(.server) {
+            let f = try await serverFigures(base: base, sizes: sizes, synthetic: synthetic)
+            let follower = f.followerLatencies
+            report.rows += [
+                BenchRow(section: "server", key: "server.embedded", name: "\(publishers) publishers, embedded (this run)",
+                         value: f.embedded.perSecond, unit: "events/s"),
+                BenchRow(section: "server", key: "server.http", name: "\(publishers) publishers over HTTP, receipts verified",
+                         value: f.http.perSecond, unit: "events/s", limitName: "embedded, this run", limit: f.embedded.perSecond,
+                         target: .ratioAtLeast(0.8)),
+                BenchRow(section: "server", key: "server.httpP50Ms", name: "over HTTP: latency p50", value: f.http.percentileMs(0.5), unit: "ms"),
+                BenchRow(section: "server", key: "server.httpP99Ms", name: "over HTTP: latency p99", value: f.http.percentileMs(0.99), unit: "ms",
+                         note: String(format: "embedded p99 %.1f ms", f.embedded.percentileMs(0.99))),
+                BenchRow(section: "server", key: "server.tiles", name: "full hash tiles served", value: f.tiles, unit: "requests/s",
+                         limitName: "constant 8 KiB route", limit: f.tilesLimit, target: .atLeast(20_000), note: f.tilesGenerator),
+                BenchRow(section: "server", key: "server.followerP50Ms", name: "SSE follower sees a commit: p50",
+                         value: Self.percentile(follower, 0.5) / 1e6, unit: "ms"),
+                BenchRow(section: "server", key: "server.followerP99Ms", name: "SSE follower sees a commit: p99",
+                         value: Self.percentile(follower, 0.99) / 1e6, unit: "ms", target: .atMost(50),
+                         note: "\(follower.count) commits, each entry proven included by the client"),
             ]
         }
 

@@ -5,8 +5,15 @@
 # batch (a whole exchange of 3 or 5 events) must be all in the log or all absent, and the read
 # models must equal a build from scratch (`jejak inspect --db` rebuilds and compares them).
 #
-# Usage: bash Tools/crash-test.sh [--trials N] [--tasks N] [--dir DIR] [--keep]
+# Then, over the network: `jejak serve` is SIGKILLed and restarted while clients with outboxes
+# (`jejak-bench stress remote`, each task its own outbox) publish through it, and every other
+# time the client is SIGKILLed too and restarted on its outboxes; at the end every event an
+# outbox accepted is in the log exactly once, byte for byte, at its receipt's index, every
+# receipt verifies, and the ledger audits clean.
+#
+# Usage: bash Tools/crash-test.sh [--trials N] [--server-trials N] [--tasks N] [--dir DIR] [--keep]
 #   --trials N   publisher trials, each followed by a projection trial (default 50)
+#   --server-trials N  server kills during publishing through it (default 10)
 #   --tasks N    concurrent appending tasks of the publisher (default 16)
 #   --dir DIR    work directory (default: a new temporary directory, removed unless --keep)
 # JEJAK_BIN=path/to/jejak uses that binary; otherwise a release build is made.
@@ -24,14 +31,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-trials=50 tasks=16 dir="" keep=0
+trials=50 server_trials=10 tasks=16 dir="" keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --trials) trials="$2"; shift 2 ;;
+    --server-trials) server_trials="$2"; shift 2 ;;
     --tasks) tasks="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--trials N] [--tasks N] [--dir DIR] [--keep]" >&2; exit 64 ;;
+    *) echo "usage: $0 [--trials N] [--server-trials N] [--tasks N] [--dir DIR] [--keep]" >&2; exit 64 ;;
   esac
 done
 
@@ -169,6 +177,52 @@ for trial in $(seq 1 "$trials"); do
   echo "  projection: killed after $pdelay ms at entry ${position:-0} of $size; rerun equals a fresh build"
 done
 elapsed=$(( ($(now_ms) - started) / 1000 ))
+
+# Over the network: the server killed under clients with outboxes.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+outboxes="$dir/outboxes"
+serve() {
+  "$jejak" serve --listen "127.0.0.1:$port" >"$dir/serve.out" 2>&1 &
+  server=$!
+  for _ in $(seq 1 200); do
+    grep -q '^listening on' "$dir/serve.out" 2>/dev/null && return 0
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$dir/serve.out" >&2
+  fail "jejak serve did not start"
+}
+remote() {
+  "$bench" stress remote --keys "$keys" --server "$url" --policy "$ledger/policy" --outboxes "$outboxes" \
+    --run "net" --tasks 8 --exchanges "$((server_trials * 4))" >>"$dir/remote.out" 2>&1 &
+  client=$!
+}
+server_kills=0 client_kills=0 net_started=$(now_ms)
+trial="network"
+serve
+remote
+for t in $(seq 1 "$server_trials"); do
+  sleep_ms "$(random_ms)"
+  kill -0 "$client" 2>/dev/null || break
+  kill9 "$server"; server_kills=$((server_kills + 1))
+  if [ $(( t % 2 )) = 0 ]; then kill9 "$client"; client_kills=$((client_kills + 1)); fi
+  sleep_ms "$(random_ms)"
+  serve
+  kill -0 "$client" 2>/dev/null || remote
+done
+rc=0; wait "$client" || rc=$?
+if [ "$rc" != 0 ]; then
+  # A client killed last may have left its outboxes mid-delivery: run it once more to the end.
+  remote
+  rc=0; wait "$client" || rc=$?
+  [ "$rc" = 0 ] || { tail -20 "$dir/remote.out" >&2; fail "the client did not deliver its outboxes"; }
+fi
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+net_check="$("$bench" stress check-remote --outboxes "$outboxes" --run net 2>&1)" || { echo "$net_check" >&2; fail "stress check-remote"; }
+inspect_clean "after the server kills"
+net_elapsed=$(( ($(now_ms) - net_started) / 1000 ))
+
 size=$("$jejak" checkpoint | sed -n 2p)
 echo
 echo "== crash test: $trials publisher trials in ${elapsed} s, log of $size entries"
@@ -176,4 +230,5 @@ echo "   kills while appending: $mid_append (from process start: $from_start)"
 echo "   journals against the final log: $check"
 echo "   audits during appends: $concurrent_audits clean; audits after kills: $trials clean"
 echo "   projection workers killed: $((trials * 2)) ($trials following appends; $trials on a fresh file: $projection_mid mid catch-up, $projection_early before their first commit); all equal a fresh build"
+echo "   over the network in ${net_elapsed} s: server killed $server_kills times, client $client_kills times; $net_check; audit clean"
 echo "PASS"

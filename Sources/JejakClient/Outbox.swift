@@ -60,7 +60,7 @@ public actor Outbox {
     }
 
     /// The outbox file.
-    public let path: String
+    public nonisolated let path: String
     private let client: JejakClient
     private let fd: Int32
     private var items: [Item] = []

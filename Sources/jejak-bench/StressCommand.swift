@@ -6,11 +6,14 @@ import Darwin
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakAPI
+import JejakClient
 import JejakCommands
 import JejakCrypto
 import JejakDomain
 import JejakJSON
 import JejakOfflineCommands
+import JejakTlog
 
 /// Hidden helpers for `Tools/crash-test.sh`: a publisher with many concurrent appenders that
 /// journals what it was told, and a checker that holds a ledger to that journal after a crash.
@@ -19,7 +22,7 @@ struct StressCommand: AsyncParsableCommand {
         commandName: "stress",
         abstract: "Crash-test helpers (used by Tools/crash-test.sh).",
         shouldDisplay: false,
-        subcommands: [Setup.self, Publish.self, Check.self])
+        subcommands: [Setup.self, Publish.self, Check.self, Remote.self, CheckRemote.self])
 
     static let requesterName = "biro-perencanaan"
     static let providerName = "biro-keuangan"
@@ -213,6 +216,140 @@ struct StressCommand: AsyncParsableCommand {
             if stray > 0 { problems.append("\(stray) stress events in the log were never announced in a journal") }
             print("log \(size) entries; batches \(batches.count) (committed \(committed), absent \(absent)); "
                   + "receipts \(receipts.count); events committed \(committedEvents); problems \(problems.count)")
+            for p in problems.prefix(20) { print("PROBLEM: \(p)") }
+            if !problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    /// Publishes whole exchanges through a `jejak serve` server from concurrent tasks, each
+    /// with its own outbox, riding out a server that is killed and restarted; killed itself and
+    /// restarted, it delivers what its outboxes hold before going on.
+    struct Remote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish exchanges through a server with outboxes, until every task has delivered --exchanges.")
+
+        @OptionGroup var keysOption: KeysOption
+        @Option(help: ArgumentHelp("The server.", valueName: "url"))
+        var server: String
+        @Option(help: ArgumentHelp("The ledger's tlog-policy.", valueName: "file"))
+        var policy: String
+        @Option(help: ArgumentHelp("The directory of the tasks' outboxes (outbox-<task>.jsonl).", valueName: "dir"))
+        var outboxes: String
+        @Option(help: ArgumentHelp("A name for this run, unique within the ledger.", valueName: "run"))
+        var run: String
+        @Option(help: ArgumentHelp("Concurrent tasks.", valueName: "n"))
+        var tasks = 8
+        @Option(help: ArgumentHelp("Exchanges (of 3 events) per task.", valueName: "n"))
+        var exchanges = 10
+
+        func run() async throws {
+            let requester = try readKey(keysOption.requesterPath)
+            let provider = try readKey(keysOption.providerPath)
+            if mkdir(outboxes, 0o700) != 0 && errno != EEXIST {
+                throw CLIFailure(description: "cannot create \(outboxes): \(String(cString: strerror(errno)))")
+            }
+            var configuration = ClientConfiguration()
+            configuration.maxAttempts = 1
+            configuration.connectTimeout = .seconds(2)
+            configuration.requestTimeout = .seconds(10)
+            let client = try attempt { try JejakClient(url: server, policy: try readPolicy(policy), configuration: configuration) }
+            let run = self.run, exchanges = self.exchanges, outboxes = self.outboxes
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<tasks {
+                    group.addTask {
+                        let outbox = try Outbox(path: "\(outboxes)/outbox-\(task).jsonl", client: client)
+                        var held = await outbox.all.count
+                        while held < exchanges * 3 {
+                            // Finish the exchange a kill may have cut short, from the step it reached.
+                            let seq = held / 3
+                            let events = try StressCommand.exchange("\(run)-\(task)-\(seq)", steps: 3, requester: requester, provider: provider)
+                            for step in (held % 3)..<3 {
+                                try await outbox.enqueue(events[step], expecting: step == 0 ? .noStream : .exactly(UInt64(step)))
+                                held += 1
+                            }
+                            try await StressCommand.drain(outbox)
+                        }
+                        try await StressCommand.drain(outbox)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await client.shutdown()
+            print("delivered \(tasks * exchanges) exchanges")
+        }
+    }
+
+    /// Delivers until the outbox is empty, waiting out an unreachable server; a refusal is a
+    /// failure of the test (these events are valid).
+    static func drain(_ outbox: Outbox) async throws {
+        while true {
+            let report = await outbox.deliver()
+            if let refused = report.refused.first {
+                throw CLIFailure(description: "event \(refused.number) of \(outbox.path) was refused: \(refused.refusal?.description ?? "")")
+            }
+            if report.pending == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Holds a ledger to the outboxes of `stress remote`: every event an outbox accepted is in
+    /// the log exactly once, byte for byte, at the index of its receipt, and the receipt
+    /// verifies against the policy; no stress event of these runs is there that no outbox holds.
+    struct CheckRemote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a ledger against the outboxes of stress remote (exit 1 on a violation).")
+
+        @OptionGroup var ledgerOption: LedgerOption
+        @Option(help: ArgumentHelp("The directory of the outboxes.", valueName: "dir"))
+        var outboxes: String
+        @Option(help: ArgumentHelp("The run names whose events are checked (repeatable).", valueName: "run"))
+        var run: [String] = []
+
+        func run() async throws {
+            let ledger = try ledgerOption.open(readOnly: true)
+            let policy = try attempt { try ledger.policy() }
+            let client = try JejakClient(url: "http://127.0.0.1:9", policy: policy)
+            var problems: [String] = []
+            var held: Set<String> = []
+            var events = 0
+            let files = try FileManager.default.contentsOfDirectory(atPath: outboxes).filter { $0.hasSuffix(".jsonl") }.sorted()
+            for file in files {
+                let outbox = try Outbox(path: outboxes + "/" + file, client: client)
+                for item in await outbox.all {
+                    events += 1
+                    held.insert(item.event.event.id)
+                    guard let receipt = item.receipt else {
+                        problems.append("\(file) #\(item.number) (\(item.event.event.id)) was never delivered")
+                        continue
+                    }
+                    do { try receipt.verify(item.event, policy: policy) } catch {
+                        problems.append("the receipt of \(item.event.event.id) does not verify: \(error)")
+                    }
+                    let entry = try attempt { try ledger.entry(at: receipt.index) }
+                    if entry.signedEvent.jsonBytes != item.event.jsonBytes {
+                        problems.append("entry \(receipt.index) is not the outbox's \(item.event.event.id), byte for byte")
+                    }
+                }
+            }
+            try await client.shutdown()
+            // Each stress event of these runs in the log is held by an outbox, and only once.
+            var seen: [String: Int] = [:]
+            let size = try attempt { try ledger.size() }
+            var from: UInt64 = 0
+            while from < size {
+                let entries = try attempt { try ledger.entries(from: from, limit: 4096) }
+                guard let last = entries.last else { break }
+                for e in entries where run.contains(where: { e.event.subject.hasPrefix("exchange/stress-\($0)-") }) {
+                    seen[e.event.id, default: 0] += 1
+                }
+                from = last.index + 1
+            }
+            for (id, n) in seen where n != 1 || !held.contains(id) {
+                problems.append(n != 1 ? "\(id) is in the log \(n) times" : "\(id) is in the log but in no outbox")
+            }
+            let missing = held.subtracting(seen.keys).count
+            if missing > 0 { problems.append("\(missing) events the outboxes accepted are not in the log") }
+            print("outboxes \(files.count); events \(events), all in the log once: \(problems.isEmpty); problems \(problems.count)")
             for p in problems.prefix(20) { print("PROBLEM: \(p)") }
             if !problems.isEmpty { throw ExitCode(1) }
         }

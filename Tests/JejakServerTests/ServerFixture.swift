@@ -20,11 +20,11 @@ struct ServerFixture {
     let unit: SignerKey
     static let origin = "test.jejak.kpu.go.id/ledger"
 
-    static func make(logKey: SignerKey? = nil, options configure: (inout Ledger.Options) -> Void = { _ in }) async throws -> ServerFixture {
+    static func make(logKey: SignerKey? = nil, options configure: (inout Ledger.Options) throws -> Void = { _ in }) async throws -> ServerFixture {
         let dir = TemporaryDirectory("server", create: false)
         var options = Ledger.Options()
         options.durable = false
-        configure(&options)
+        try configure(&options)
         let authorityKey = try SignerKey.generate(name: "test.jejak.kpu.go.id/authority")
         let ledger = try await Ledger.create(at: dir.path, origin: origin, logKey: logKey, authorityKey: authorityKey, options: options)
         let authority = RegistryAuthority(key: authorityKey)

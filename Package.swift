@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "JejakServer",
             dependencies: [
-                "JejakBase", "Jejak", "JejakAPI", "JejakTlog", "JejakCrypto", "JejakJSON",
+                "JejakBase", "Jejak", "JejakAPI", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -241,8 +241,8 @@ let package = Package(
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
         .testTarget(
             name: "JejakServerTests",
-            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "Jejak", "JejakDomain", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON",
-                           "JejakTestSupport",
+            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",
+                           "JejakTlog", "JejakJSON", "JejakTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Hummingbird", package: "hummingbird")]),
         // Seeded mutation fuzzing of every parser of untrusted input (JEJAK_FUZZ_SECONDS for long runs).

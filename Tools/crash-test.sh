@@ -195,7 +195,7 @@ serve() {
 }
 remote() {
   "$bench" stress remote --keys "$keys" --server "$url" --policy "$ledger/policy" --outboxes "$outboxes" \
-    --run "net" --tasks 8 --exchanges "$((server_trials * 4))" >>"$dir/remote.out" 2>&1 &
+    --run "net" --tasks 8 --exchanges "$((server_trials * 15))" >>"$dir/remote.out" 2>&1 &
   client=$!
 }
 server_kills=0 client_kills=0 net_started=$(now_ms)

@@ -22,12 +22,14 @@ public struct LedgerServer: Service {
 
     /// A server for `ledger`.
     ///
-    /// - Parameter onListening: Called once the server listens, with the port it got.
+    /// - Parameters:
+    ///   - readModels: The read models' SQLite file, for the `/v1/query/…` routes.
+    ///   - onListening: Called once the server listens, with the port it got.
     /// - Throws: ``APIError`` with ``APIError/Code/invalidParameter`` when the TLS files can't
     ///   be read.
     public init(ledger: Ledger, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-                logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
-        let routes = LedgerRoutes(ledger: ledger, configuration: configuration, metrics: metrics)
+                readModels: String? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+        let routes = LedgerRoutes(ledger: ledger, configuration: configuration, metrics: metrics, readModels: readModels)
         let http = HTTP1Channel.Configuration(
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.maxHeaderBytes,

@@ -30,18 +30,23 @@ import Synchronization
 /// | `GET /v1/proofs/inclusion?index=&size=`, `GET /v1/proofs/consistency?from=&to=` | proofs (JSON, base64 hashes) |
 /// | `GET /v1/subscribe?from=` | Server-Sent Events, each `id` the entry's index (`Last-Event-ID` resumes) |
 /// | `GET /healthz`, `GET /metrics` | health; Prometheus metrics |
+/// | `GET /v1/query/…` | the read models' queries (``QueryRoutes``), with `--db` |
 ///
 /// Every refusal is a ``Problem`` document; a refused publish writes nothing.
 public struct LedgerRoutes: Sendable {
     let ledger: Ledger
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
+    let queries: QueryRoutes
 
-    /// Routes for `ledger`.
-    public init(ledger: Ledger, configuration: ServerConfiguration = ServerConfiguration(), metrics: ServerMetrics = ServerMetrics()) {
+    /// Routes for `ledger`; with `readModels`, the path of the read models' SQLite file (kept
+    /// up to date beside the server), also the `/v1/query/…` routes of ``QueryRoutes``.
+    public init(ledger: Ledger, configuration: ServerConfiguration = ServerConfiguration(), metrics: ServerMetrics = ServerMetrics(),
+                readModels: String? = nil) {
         self.ledger = ledger
         self.configuration = configuration
         self.metrics = metrics
+        self.queries = QueryRoutes(path: readModels)
     }
 
     /// The router, for an `Application` or a HummingbirdTesting client.
@@ -62,6 +67,7 @@ public struct LedgerRoutes: Sendable {
         router.get("v1/subscribe") { request, context in try await self.answer(context) { try self.subscribe(request, context) } }
         router.get("healthz") { _, context in try await self.answer(context) { try self.health() } }
         router.get("metrics") { _, context in try await self.answer(context) { self.exposition() } }
+        queries.add(to: router) { context, body in try await self.answer(context, body) }
         return router
     }
 

@@ -24,8 +24,8 @@ struct QueryOptions: ParsableArguments {
         return try attempt { try ReadModels(path: db) }
     }
 
-    /// Prints `records` as JSON, or `rows` under `headers` as a table or CSV.
-    func emit<T: Encodable>(_ records: [T], headers: [String], rows: [[String]]) throws {
+    /// Prints `records` as JSON, or `table` as a table or CSV.
+    func emit<T: Encodable>(_ records: [T], _ table: QueryTables.Table) throws {
         switch format {
         case .json:
             let encoder = JSONEncoder()
@@ -33,21 +33,16 @@ struct QueryOptions: ParsableArguments {
             let data = try encoder.encode(records)
             print(String(decoding: data, as: UTF8.self))
         case .csv:
-            func field(_ s: String) -> String {
-                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                    ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-            }
-            print(headers.map(field).joined(separator: ","))
-            for row in rows { print(row.map(field).joined(separator: ",")) }
+            print(table.csv, terminator: "")
         case .table:
-            var widths = headers.map(\.count)
-            for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+            var widths = table.headers.map(\.count)
+            for row in table.rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
             func line(_ cells: [String]) -> String {
                 zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
             }
-            print(line(headers))
-            for row in rows { print(line(row)) }
+            print(line(table.headers))
+            for row in table.rows { print(line(row)) }
         }
     }
 }
@@ -108,14 +103,7 @@ struct QueryExchanges: AsyncParsableCommand {
         filter.limit = limit
         if overdue { filter.overdueAsOf = asOf ?? ReadModelTimeZone.wib.date(of: .now()) }
         let records = try attempt { try options.open().exchanges(filter) }
-        try options.emit(records, headers: ["id", "status", "requester", "provider", "category", "classification", "due",
-                                            "requested", "delivered", "closed", "late", "overdue", "entries"],
-                         rows: records.map {
-                             [$0.id, $0.status, $0.requester, $0.provider, $0.category ?? "", $0.classification ?? "",
-                              $0.dueDate ?? "", $0.requestedAt, $0.deliveredAt ?? "", $0.closedAt ?? "",
-                              $0.late ? "yes" : "", (overdue || $0.overdue) ? "yes" : "",
-                              $0.eventIndexes.map(String.init).joined(separator: " ")]
-                         })
+        try options.emit(records, QueryTables.exchanges(records, overdue: overdue))
     }
 }
 
@@ -135,8 +123,7 @@ struct QueryTimeline: AsyncParsableCommand {
     func run() async throws {
         let records = try attempt { try options.open().timeline(of: exchange) }
         guard !records.isEmpty else { throw CLIFailure(description: "no exchange \(exchange) in \(options.db)") }
-        try options.emit(records, headers: ["seq", "index", "type", "source", "time", "appended", "detail"],
-                         rows: records.map { [String($0.seq), String($0.logIndex), $0.type, $0.source, $0.time, $0.appendedAt, $0.detail ?? ""] })
+        try options.emit(records, QueryTables.timeline(records))
     }
 }
 
@@ -153,11 +140,7 @@ struct QueryUnits: AsyncParsableCommand {
 
     func run() async throws {
         let records = try attempt { try options.open().units() }
-        try options.emit(records, headers: ["id", "role", "name", "registered", "active keys", "keys"],
-                         rows: records.map {
-                             [$0.id, $0.role, $0.name, $0.registeredAt, String($0.activeKeys),
-                              $0.keys.map { "\($0.keyID) (\($0.status))" }.joined(separator: " ")]
-                         })
+        try options.emit(records, QueryTables.units(records))
     }
 }
 
@@ -176,9 +159,7 @@ struct QueryActivity: AsyncParsableCommand {
 
     func run() async throws {
         let records = try attempt { try options.open().activity(unit: unit) }
-        let columns = ActivityProjection.counters
-        try options.emit(records, headers: ["unit", "month"] + columns,
-                         rows: records.map { r in [r.unit, r.month] + columns.map { String(r.counts[$0] ?? 0) } })
+        try options.emit(records, QueryTables.activity(records))
     }
 }
 
@@ -195,15 +176,6 @@ struct QueryAudits: AsyncParsableCommand {
 
     func run() async throws {
         let records = try attempt { try options.open().audits() }
-        var rows: [[String]] = []
-        for a in records {
-            if a.findings.isEmpty { rows.append([a.id, a.auditedUnit, a.status, "", "", "", "", ""]) }
-            for f in a.findings {
-                rows.append([a.id, a.auditedUnit, a.status, f.finding, f.severity ?? "", f.status,
-                             String(f.followUps.count), f.followUps.last?.recordedAt ?? ""])
-            }
-        }
-        try options.emit(records, headers: ["audit", "audited unit", "audit status", "finding", "severity", "status",
-                                            "follow-ups", "last follow-up"], rows: rows)
+        try options.emit(records, QueryTables.audits(records))
     }
 }

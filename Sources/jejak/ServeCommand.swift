@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
         let scheme = tlsCert == nil ? "http" : "https"
         let server = try attempt {
-            try LedgerServer(ledger: ledger, configuration: configuration, logger: logger) { port in
+            try LedgerServer(ledger: ledger, configuration: configuration, readModels: db, logger: logger) { port in
                 print("listening on \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
                 fflush(nil)  // all streams: a test or a supervisor reads the line at once
             }

@@ -5,6 +5,7 @@ import Jejak
 import JejakAPI
 import JejakCrypto
 import JejakJSON
+import JejakProjections
 import JejakServer
 import JejakTlog
 import NIOCore
@@ -202,5 +203,36 @@ import Testing
     static func hashes(_ body: ByteBuffer) throws -> [SHA256Digest] {
         let items = try #require(try JSONParser.parse(body.bytes).objectValue?["hashes"]?.arrayValue)
         return try items.map { try Merkle.decodeHash(base64: try #require($0.stringValue)) }
+    }
+}
+
+/// The read models' queries over HTTP, JSON and CSV, as `jejak query` has them.
+@Suite struct QueryRouteTests {
+    @Test func queriesAnswerJSONAndCSVAnd404WithoutReadModels() async throws {
+        let f = try await ServerFixture.make()
+        _ = try await f.ledger.append(try f.authority.registerUnit("biro-keuangan", name: "Biro Keuangan", role: .biro))
+        let db = f.dir.file("read-models.sqlite")
+        let runner = try ProjectionRunner(ledger: f.ledger, database: try ReadModelDatabase.openForWriting(path: db),
+                                          projections: ReadModels.builtIn())
+        _ = try await runner.catchUp()
+        let app = Application(router: LedgerRoutes(ledger: f.ledger, readModels: db).router())
+        try await app.test(.router) { client in
+            let json = try await client.execute(uri: "/v1/query/units", method: .get)
+            #expect(json.status == .ok && json.headers[.contentType] == MediaType.json)
+            let units = try #require(try JSONParser.parse(json.body.bytes).arrayValue)
+            #expect(units.compactMap { $0.objectValue?["id"]?.stringValue }.sorted() == ["biro-1", "biro-keuangan"])
+            let csv = try await client.execute(uri: "/v1/query/units?format=csv", method: .get)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = csv.body.text.split(separator: "\n")
+            #expect(lines.first == "id,role,name,registered,active keys,keys" && lines.count == 3)
+            let exchanges = try await client.execute(uri: "/v1/query/exchanges?status=open-ish", method: .get)
+            #expect(exchanges.status == .badRequest)
+            let none = try await client.execute(uri: "/v1/query/timeline/exchange/none", method: .get)
+            #expect(none.status == .notFound)
+        }
+        try await f.application().test(.router) { client in
+            let response = try await client.execute(uri: "/v1/query/units", method: .get)
+            #expect(response.status == .notFound && response.body.text.contains("--db"))
+        }
     }
 }

@@ -79,6 +79,14 @@ final class QueryRoutes: Sendable {
         return Answer.json(Array(try encoder.encode(records)), cache: "no-cache")
     }
 
+    /// How many entries the slowest read model is behind a log of `size` entries, when the
+    /// server keeps read models and they can be read.
+    func lag(logSize size: UInt64) -> UInt64? {
+        guard path != nil, let models = try? open(), let positions = try? models.checkpoints(),
+              let slowest = positions.map(\.position).min() else { return nil }
+        return size >= slowest ? size - slowest : 0
+    }
+
     /// The read models, opened on first use.
     private func open() throws -> ReadModels {
         guard let path else {

@@ -38,6 +38,7 @@ public struct LedgerRoutes: Sendable {
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let queries: QueryRoutes
+    let tiles = TileCache(capacity: 4096)
 
     /// Routes for `ledger`; with `readModels`, the path of the read models' SQLite file (kept
     /// up to date beside the server), also the `/v1/query/…` routes of ``QueryRoutes``.
@@ -77,8 +78,10 @@ public struct LedgerRoutes: Sendable {
     private func answer(_ context: BasicRequestContext, _ body: () async throws -> Response) async throws -> Response {
         do { return try await body() } catch let error as LedgerError {
             metrics.refused(error.code.name)
-            if HTTPStatus.of(error.code) >= 500 {
-                context.logger.error("refused with a server error", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
+            switch HTTPStatus.of(error.code) {
+            case 503: context.logger.notice("busy", metadata: ["code": "\(error.code)"])
+            case 500...: context.logger.error("refused with a server error", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
+            default: break
             }
             return Answer.problem(Problem(error))
         } catch let error as APIError {
@@ -200,12 +203,23 @@ public struct LedgerRoutes: Sendable {
 
     private func tile(_ context: BasicRequestContext) throws -> Response {
         let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
+        if let cached = tiles[path] {
+            return Response(status: .ok, headers: Self.fullTileHeaders, body: ResponseBody(byteBuffer: cached))
+        }
         let tile: Tile
         do { tile = try Tile(path: path) } catch {
             throw LedgerError(.notFound, "\(path) is not a tlog-tiles path: \(error.message)")
         }
-        return Answer.bytes(try ledger.tileData(tile), MediaType.octetStream, cache: tile.isFull ? immutable : "public, max-age=3600")
+        let bytes = ByteBuffer(bytes: try ledger.tileData(tile))
+        guard tile.isFull else {
+            return Response(status: .ok, headers: [.contentType: MediaType.octetStream, .cacheControl: "public, max-age=3600"],
+                            body: ResponseBody(byteBuffer: bytes))
+        }
+        tiles[path] = bytes   // a full tile never changes
+        return Response(status: .ok, headers: Self.fullTileHeaders, body: ResponseBody(byteBuffer: bytes))
     }
+
+    private static let fullTileHeaders: HTTPFields = [.contentType: MediaType.octetStream, .cacheControl: immutable]
 
     // MARK: Reads
 
@@ -306,7 +320,10 @@ public struct LedgerRoutes: Sendable {
 
     private func exposition() -> Response {
         metrics.queueDepth.record(Int64(ledger.queueDepth))
-        if let size = try? ledger.size() { metrics.logSize.record(Int64(size)) }
+        if let size = try? ledger.size() {
+            metrics.logSize.record(Int64(size))
+            if let lag = queries.lag(logSize: size) { metrics.followerLag.record(Int64(lag)) }
+        }
         return Answer.bytes(metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
     }
 
@@ -352,6 +369,29 @@ public struct LedgerRoutes: Sendable {
     }
 }
 
+/// The full tiles and entry bundles served, kept in memory (they never change): a bounded
+/// map, emptied when full, so a crawl of the whole log holds at most `capacity` tiles (8 KiB
+/// each for hash tiles).
+final class TileCache: Sendable {
+    private let capacity: Int
+    private let tiles = Mutex<[String: ByteBuffer]>([:])
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The tile at `path` (its tlog-tiles path, as the request named it).
+    subscript(path: String) -> ByteBuffer? {
+        get { tiles.withLock { $0[path] } }
+        set {
+            tiles.withLock { tiles in
+                if tiles.count >= capacity { tiles.removeAll(keepingCapacity: true) }
+                tiles[path] = newValue
+            }
+        }
+    }
+}
+
 /// The `Last-Event-ID` header of a Server-Sent Events client that reconnects.
 let lastEventID = HTTPField.Name("Last-Event-ID")
 
@@ -361,6 +401,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.logger.logLevel <= .debug else { return try await next(request, context) }
         let start = ContinuousClock.now
         let response = try await next(request, context)
         context.logger.debug("\(request.method) \(request.uri.path) \(response.status.code) \(ContinuousClock.now - start)")

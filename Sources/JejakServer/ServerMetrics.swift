@@ -12,6 +12,7 @@ import Prometheus
 /// - `jejak_queue_depth`: events waiting in the writer's queue.
 /// - `jejak_log_size`: entries in the log.
 /// - `jejak_subscribers`: live Server-Sent Events followers.
+/// - `jejak_follower_lag`: the entries the slowest read model is behind the log (with `--db`).
 public final class ServerMetrics: Sendable {
     /// The registry the metrics are kept in.
     public let registry: PrometheusCollectorRegistry
@@ -22,6 +23,7 @@ public final class ServerMetrics: Sendable {
     let queueDepth: Metrics.Gauge
     let logSize: Metrics.Gauge
     let subscribers: Metrics.Meter
+    let followerLag: Metrics.Gauge
 
     /// Metrics in a new registry.
     public init() {
@@ -38,6 +40,7 @@ public final class ServerMetrics: Sendable {
         queueDepth = Metrics.Gauge(label: "jejak_queue_depth", factory: factory)
         logSize = Metrics.Gauge(label: "jejak_log_size", factory: factory)
         subscribers = Metrics.Meter(label: "jejak_subscribers", factory: factory)
+        followerLag = Metrics.Gauge(label: "jejak_follower_lag", factory: factory)
     }
 
     /// Counts a refusal with `code`.

@@ -23,6 +23,10 @@ extension BenchCommand {
         var tiles: Double
         var tilesLimit: Double
         var tilesGenerator: String
+        /// Empty round trips per second of the client's own HTTP stack (AsyncHTTPClient, in this
+        /// process, as the publishers are) against the constant route: the ceiling of any
+        /// figure that makes one request per event on this machine.
+        var clientRoundTrips: Double
         var followerLatencies: [UInt64]
     }
 
@@ -63,12 +67,14 @@ extension BenchCommand {
             log("server: full hash tiles under load…")
             let (tiles, generator) = try await Self.loadRate(url + "/tile/0/000", seconds: sizes.runSeconds, connections: 64)
             let tilesLimit = try await Self.constantRouteRate(bytes: 8192, seconds: sizes.runSeconds, logger: logger)
+            log("server: the in-process HTTP client's empty round trips…")
+            let roundTrips = try await Self.constantRouteRate(bytes: 200, seconds: sizes.runSeconds, logger: logger, inProcess: true)
             log("server: a follower over Server-Sent Events…")
             let follower = try await Self.followerLatencies(served, client: client, events: Array(synthetic.sign(
                 sizes.runSeconds >= 1 ? 200 : 20, firstExchange: forHTTP.nextExchange + 400).events))
             try await client.shutdown()
             return ServerFigures(embedded: embedded, http: http, tiles: tiles, tilesLimit: tilesLimit.rate,
-                                 tilesGenerator: generator, followerLatencies: follower)
+                                 tilesGenerator: generator, clientRoundTrips: roundTrips.rate, followerLatencies: follower)
         }
     }
 
@@ -108,8 +114,8 @@ extension BenchCommand {
 
     /// Requests per second of GET `url` under `connections` concurrent connections: from `wrk`
     /// (a second process) when it is installed, else from an in-process loop of clients.
-    static func loadRate(_ url: String, seconds: Double, connections: Int) async throws -> (Double, String) {
-        if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) {
+    static func loadRate(_ url: String, seconds: Double, connections: Int, inProcess: Bool = false) async throws -> (Double, String) {
+        if !inProcess, let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: wrk)
             process.arguments = ["-t1", "-c\(connections)", "-d\(max(1, Int(seconds.rounded())))s", url]
@@ -144,12 +150,12 @@ extension BenchCommand {
             return try await group.reduce(0, +)
         }
         try await http.shutdown()
-        return (rate(count, since: start), "in-process client, \(connections) connections (wrk not installed)")
+        return (rate(count, since: start), "in-process client, \(connections) connections" + (inProcess ? "" : " (wrk not installed)"))
     }
 
     /// The same load on a Hummingbird route that answers `bytes` constant bytes: what the HTTP
     /// stack serves on this machine when the handler costs nothing.
-    static func constantRouteRate(bytes: Int, seconds: Double, logger: Logger) async throws -> (rate: Double, generator: String) {
+    static func constantRouteRate(bytes: Int, seconds: Double, logger: Logger, inProcess: Bool = false) async throws -> (rate: Double, generator: String) {
         let router = Router()
         let body = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: bytes))
         router.get("constant") { _, _ in
@@ -159,7 +165,7 @@ extension BenchCommand {
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { found.yield($0.localAddress?.port ?? 0) }, logger: logger)
         let (rate, generator) = try await running(app, ports: ports, logger: logger) { url in
-            try await loadRate(url + "/constant", seconds: seconds, connections: 64)
+            try await loadRate(url + "/constant", seconds: seconds, connections: 64, inProcess: inProcess)
         }
         return (rate, generator)
     }

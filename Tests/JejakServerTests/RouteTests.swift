@@ -229,10 +229,53 @@ import Testing
             #expect(exchanges.status == .badRequest)
             let none = try await client.execute(uri: "/v1/query/timeline/exchange/none", method: .get)
             #expect(none.status == .notFound)
+            _ = try await f.ledger.append([try f.event(), try f.event()])   // the read models now lag by 2
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.body.text.contains("jejak_follower_lag 2"), "\(metrics.body.text)")
         }
         try await f.application().test(.router) { client in
             let response = try await client.execute(uri: "/v1/query/units", method: .get)
             #expect(response.status == .notFound && response.body.text.contains("--db"))
         }
+    }
+}
+
+/// The writer's queue is bounded: a publish that finds it full is answered 503 with
+/// `Retry-After` at once, and writes nothing.
+@Suite struct BackpressureTests {
+    /// Holds the writer in the stream check of an event of `exchange/hold` until released.
+    final class Gate: EventValidator {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        func validate(_ event: CloudEvent) throws(ValidationFailure) {}
+        func validate(_ event: CloudEvent, stream: StreamState, registry: Registry) throws(ValidationFailure) {
+            guard event.subject == "exchange/hold" else { return }
+            entered.signal()
+            release.wait()
+        }
+    }
+
+    @Test func aFullQueueIsA503WithRetryAfterAndWritesNothing() async throws {
+        let gate = Gate()
+        let f = try await ServerFixture.make { options in
+            options.validator = gate
+            options.maxQueuedEvents = 1
+        }
+        let held = try f.event(subject: "exchange/hold"), queued = try f.event(subject: "exchange/q"), refused = try f.event(subject: "exchange/r")
+        let size = try f.ledger.size()
+        try await f.application().test(.router) { client in
+            async let first = client.execute(uri: "/v1/events", method: .post, headers: RouteTests.envelope, body: ByteBuffer(bytes: held.jsonBytes))
+            await Task.detached { gate.entered.wait() }.value   // the writer holds the first event
+            async let second = client.execute(uri: "/v1/events", method: .post, headers: RouteTests.envelope, body: ByteBuffer(bytes: queued.jsonBytes))
+            while f.ledger.queueDepth < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            let third = try await client.execute(uri: "/v1/events", method: .post, headers: RouteTests.envelope, body: ByteBuffer(bytes: refused.jsonBytes))
+            #expect(third.status == .serviceUnavailable && third.headers[.retryAfter] == "1")
+            #expect(try Problem(json: third.body.bytes).code == "writerQueueFull")
+            gate.release.signal()
+            #expect(try await first.status == .created)
+            #expect(try await second.status == .created)
+        }
+        #expect(try f.ledger.size() == size + 2)
+        #expect(try f.ledger.entry(eventID: refused.event.id) == nil)
     }
 }

@@ -277,6 +277,25 @@ public final class JejakClient: EventLog, Sendable {
         return entry
     }
 
+    /// The entries from `from` up to (not including) `to`, at most `limit` (the server may
+    /// answer fewer), each proven included, in order without gaps.
+    public func entries(from: UInt64, to: UInt64 = .max, limit: Int = 1000) async throws -> [LogEntry] {
+        guard from < to, limit > 0 else { return [] }
+        let count = min(UInt64(limit), to - from)
+        let value = try Self.json(try await send(.GET, "/v1/entries?from=\(from)&limit=\(count)"))
+        guard let items = value.arrayValue else { throw APIError(.malformedResponse, "entries are answered as an array") }
+        var out: [LogEntry] = []
+        for item in items.prefix(Int(count)) {
+            let (entry, _) = try EntryDocument.logEntry(item)
+            guard entry.index == from + UInt64(out.count) else {
+                throw APIError(.unverifiedResponse, "the server answered entry \(entry.index) where entry \(from + UInt64(out.count)) comes next")
+            }
+            try await proveIncluded(entry)
+            out.append(entry)
+        }
+        return out
+    }
+
     /// The entry holding event `id`, proven included; `nil` when the log has none.
     public func entry(eventID id: String) async throws -> LogEntry? {
         let bytes: [UInt8]

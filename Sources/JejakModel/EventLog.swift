@@ -27,6 +27,8 @@ public protocol EventLog: Sendable {
     func size() async throws -> UInt64
     /// The entry at `index`.
     func entry(at index: UInt64) async throws -> LogEntry
+    /// The entries from index `from` up to (not including) `to`, in order, at most `limit`.
+    func entries(from: UInt64, to: UInt64, limit: Int) async throws -> [LogEntry]
     /// The entry holding the event with id `id`, or `nil`.
     func entry(eventID id: String) async throws -> LogEntry?
     /// The events of stream `subject` from `fromVersion` (1-based) on, at most `limit`.

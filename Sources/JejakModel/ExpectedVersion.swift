@@ -28,11 +28,9 @@ public enum ExpectedVersion: Hashable, Sendable {
         case "none": self = .noStream
         case "exists": self = .streamExists
         default:
-            let digits = Array(text.utf8)
-            guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                  digits.count == 1 || digits[0] != 0x30, let n = UInt64(text) else {
+            guard let n = UInt64(canonicalDecimal: text) else {
                 throw LedgerError(.invalidExpectedVersion,
-                                  "an expected version is any, none, exists or a version number, not \"\(Self.shown(text))\"")
+                                  "an expected version is any, none, exists or a version number, not \(quoted(text))")
             }
             self = .exactly(n)
         }
@@ -47,15 +45,6 @@ public enum ExpectedVersion: Hashable, Sendable {
         case .exactly(let n): String(n)
         }
     }
-
-    /// A caller's text, cut short and with control characters escaped, for an error message.
-    private static func shown(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(40) {
-            out += scalar.value < 0x20 || scalar.value == 0x7F ? scalar.escaped(asASCII: true) : String(scalar)
-        }
-        return text.unicodeScalars.count > 40 ? out + "…" : out
-    }
 }
 
 extension ErrorCode where Kind == LedgerErrors {
@@ -64,4 +53,16 @@ extension ErrorCode where Kind == LedgerErrors {
     /// The writer's queue holds as many events as it may (``Ledger/Options/maxQueuedEvents``):
     /// try again shortly. Nothing was written.
     public static var writerQueueFull: Self { Self("writerQueueFull") }
+}
+
+extension UInt64 {
+    /// A number in canonical decimal form: ASCII digits only, no sign, no leading zeros but `0`
+    /// itself, at most `UInt64.max` — the one form the command line and the HTTP API take for
+    /// versions, indexes and sizes; `nil` for anything else.
+    public init?(canonicalDecimal text: String) {
+        let digits = Array(text.utf8)
+        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              digits.count == 1 || digits[0] != 0x30, let n = UInt64(text) else { return nil }
+        self = n
+    }
 }

@@ -332,9 +332,7 @@ public struct LedgerRoutes: Sendable {
     /// A decimal number parameter: ASCII digits, no sign, no leading zeros but `0`.
     static func number(_ text: String?, _ name: String) throws(APIError) -> UInt64 {
         guard let text else { throw APIError(.invalidParameter, "\(name) is missing") }
-        let digits = Array(text.utf8)
-        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              digits.count == 1 || digits[0] != 0x30, let n = UInt64(text) else {
+        guard let n = UInt64(canonicalDecimal: text) else {
             throw APIError(.invalidParameter, "\(name) is a decimal number, not \"\(String(text.prefix(40)))\"")
         }
         return n

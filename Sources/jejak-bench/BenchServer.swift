@@ -53,7 +53,7 @@ extension BenchCommand {
         configuration.port = 0
         let (ports, found) = AsyncStream<Int>.makeStream()
         let server = try LedgerServer(ledger: served, configuration: configuration, logger: logger) { found.yield($0) }
-        return try await Self.running(server, ports: ports, logger: logger) { url in
+        return try await withServing(server, ports: ports, logger: logger) { url in
             var clientConfiguration = ClientConfiguration()
             clientConfiguration.maxConnections = publishers
             let client = try JejakClient(url: url, policy: try served.policy(), configuration: clientConfiguration, logger: logger)
@@ -164,77 +164,32 @@ extension BenchCommand {
         let (ports, found) = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { found.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let (rate, generator) = try await running(app, ports: ports, logger: logger) { url in
+        let (rate, generator) = try await withServing(app, ports: ports, logger: logger) { url in
             try await loadRate(url + "/constant", seconds: seconds, connections: 64, inProcess: inProcess)
         }
         return (rate, generator)
     }
 
     /// For each event, appended one at a time every 10 ms: the nanoseconds from its commit
-    /// (the append's return) to a client's live follow returning it, verified.
+    /// (the append's return) to a client's live follow returning it, verified (0 when the
+    /// follower had it before the append returned).
     static func followerLatencies(_ ledger: Ledger, client: JejakClient, events: [SignedEvent]) async throws -> [UInt64] {
         let from = try ledger.size()
-        let committed = LockedTimes(count: events.count)
-        return try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            group.addTask {
-                var seen: [UInt64] = []
-                var iterator = client.subscribe(from: from).makeAsyncIterator()
-                while seen.count < events.count, let entry = try await iterator.next() {
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    let position = Int(entry.index - from)
-                    seen.append(now - committed.wait(position))
-                }
-                return seen
+        let follower = Task {
+            var seen: [UInt64] = []
+            var iterator = client.subscribe(from: from).makeAsyncIterator()
+            while seen.count < events.count, try await iterator.next() != nil {
+                seen.append(DispatchTime.now().uptimeNanoseconds)
             }
-            for (position, event) in events.enumerated() {
-                _ = try await ledger.append(event)
-                committed.set(position, DispatchTime.now().uptimeNanoseconds)
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            return try await group.next() ?? []
+            return seen
         }
-    }
-
-    /// Runs `service` in a service group while `body` runs with its URL.
-    static func running<R: Sendable>(_ service: some Service, ports: AsyncStream<Int>, logger: Logger,
-                                     _ body: @Sendable (String) async throws -> R) async throws -> R {
-        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-        return try await withThrowingTaskGroup(of: R?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            let result: Result<R, any Error>
-            do { result = .success(try await body("http://127.0.0.1:\(port)")) } catch { result = .failure(error) }
-            await group.triggerGracefulShutdown()
-            while let _ = try await tasks.next() {}
-            return try result.get()
+        var committed: [UInt64] = []
+        for event in events {
+            _ = try await ledger.append(event)
+            committed.append(DispatchTime.now().uptimeNanoseconds)
+            try await Task.sleep(for: .milliseconds(10))
         }
-    }
-}
-
-/// Commit times by position, read by the follower once they are set (a commit is seen after
-/// the append that made it returns, or just before: the follower then waits for the time).
-final class LockedTimes: @unchecked Sendable {
-    // Safe: every access to `times` holds `condition`.
-    private var times: [UInt64?]
-    private let condition = NSCondition()
-
-    init(count: Int) { times = Array(repeating: nil, count: count) }
-
-    func set(_ position: Int, _ time: UInt64) {
-        condition.lock()
-        times[position] = time
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait(_ position: Int) -> UInt64 {
-        condition.lock()
-        defer { condition.unlock() }
-        while times[position] == nil { condition.wait() }
-        return times[position] ?? 0
+        let seen = try await follower.value
+        return zip(seen, committed).map { $0 > $1 ? $0 - $1 : 0 }
     }
 }

@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import Jejak
 import JejakAPI
+import JejakBase
 import JejakClient
 import JejakCommands
 import JejakCrypto
@@ -310,14 +311,14 @@ struct StressCommand: AsyncParsableCommand {
             let policy = try attempt { try ledger.policy() }
             let client = try JejakClient(url: "http://127.0.0.1:9", policy: policy)
             var problems: [String] = []
-            var held: Set<String> = []
+            var held: Set<ExactText> = []
             var events = 0
             let files = try FileManager.default.contentsOfDirectory(atPath: outboxes).filter { $0.hasSuffix(".jsonl") }.sorted()
             for file in files {
                 let outbox = try Outbox(path: outboxes + "/" + file, client: client)
                 for item in await outbox.all {
                     events += 1
-                    held.insert(item.event.event.id)
+                    held.insert(ExactText(item.event.event.id))
                     guard let receipt = item.receipt else {
                         problems.append("\(file) #\(item.number) (\(item.event.event.id)) was never delivered")
                         continue
@@ -333,19 +334,19 @@ struct StressCommand: AsyncParsableCommand {
             }
             try await client.shutdown()
             // Each stress event of these runs in the log is held by an outbox, and only once.
-            var seen: [String: Int] = [:]
+            var seen: [ExactText: Int] = [:]
             let size = try attempt { try ledger.size() }
             var from: UInt64 = 0
             while from < size {
                 let entries = try attempt { try ledger.entries(from: from, limit: 4096) }
                 guard let last = entries.last else { break }
-                for e in entries where run.contains(where: { e.event.subject.hasPrefix("exchange/stress-\($0)-") }) {
-                    seen[e.event.id, default: 0] += 1
+                for e in entries where run.contains(where: { e.event.subject.hasBytePrefix("exchange/stress-\($0)-") }) {
+                    seen[ExactText(e.event.id), default: 0] += 1
                 }
                 from = last.index + 1
             }
             for (id, n) in seen where n != 1 || !held.contains(id) {
-                problems.append(n != 1 ? "\(id) is in the log \(n) times" : "\(id) is in the log but in no outbox")
+                problems.append(n != 1 ? "\(id.string) is in the log \(n) times" : "\(id.string) is in the log but in no outbox")
             }
             let missing = held.subtracting(seen.keys).count
             if missing > 0 { problems.append("\(missing) events the outboxes accepted are not in the log") }

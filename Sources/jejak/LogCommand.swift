@@ -91,11 +91,13 @@ struct LogCommand: AsyncParsableCommand {
             }
             return
         }
-        let end = min(to ?? .max, try await attempt { try await ledger.size() })
         var position = from
+        let end = to ?? .max
         while position < end, printed < limit {
-            emit(try await attempt { try await ledger.entry(at: position) })
-            position += 1
+            let batch = try await attempt { try await ledger.entries(from: position, to: end, limit: min(1000, limit - printed)) }
+            guard let last = batch.last else { break }
+            batch.forEach { emit($0) }
+            position = last.index + 1
         }
     }
 }

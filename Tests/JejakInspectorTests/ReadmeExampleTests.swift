@@ -53,16 +53,10 @@ struct ReadmeExampleTests {
     }
 
     @Test func theReadmeShowsExactlyThisCode() throws {
-        let here = URL(fileURLWithPath: #filePath)
-        let root = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let source = try String(contentsOf: here, encoding: .utf8)
-        func between(_ text: String, _ begin: String, _ end: String) -> String? {
-            guard let b = text.range(of: begin), let e = text.range(of: end, range: b.upperBound..<text.endIndex) else { return nil }
-            return String(text[b.upperBound..<e.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let code = try #require(between(source, "// README:" + "begin", "// README:" + "end"))
-        let shown = try #require(between(readme, "<!-- library-example -->\n```swift", "```"), "README.md has no library example block")
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let code = try #require(textBetween(source, "// README:" + "begin", "// README:" + "end"))
+        let shown = try #require(textBetween(try readme(from: #filePath), "<!-- library-example -->\n```swift", "```"),
+                                 "README.md has no library example block")
         #expect(shown == code)
     }
 }

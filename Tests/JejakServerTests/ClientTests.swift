@@ -56,6 +56,7 @@ import Testing
             let byID = try await client.entry(eventID: events[4].event.id)
             #expect(byID?.index == 7)
             #expect(try await client.entry(eventID: "no-such-event") == nil)
+            #expect(try await client.entries(from: 3, to: 6, limit: 10).map(\.signedEvent) == Array(events[0..<3]))
             let stream = try await client.stream("exchange/read", fromVersion: 2, limit: 3)
             #expect(stream.map(\.version) == [2, 3, 4] && stream.map(\.entry.index) == [4, 5, 6])
             let receipt = try await client.receipt(index: 6, checkpointSize: nil)
@@ -208,5 +209,5 @@ func serveRouter<R: Sendable>(_ router: Router<BasicRequestContext>, _ body: @Se
     logger.logLevel = .warning
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                           onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-    return try await runService(app, ports: ports, logger: logger, body)
+    return try await withServing(app, ports: ports, logger: logger, body)
 }

@@ -9,6 +9,7 @@ import JejakProjections
 import JejakServer
 import JejakTlog
 import NIOCore
+import Synchronization
 import Testing
 
 /// Every route and every refusal status, through HummingbirdTesting's router client against a
@@ -243,15 +244,18 @@ import Testing
 /// The writer's queue is bounded: a publish that finds it full is answered 503 with
 /// `Retry-After` at once, and writes nothing.
 @Suite struct BackpressureTests {
-    /// Holds the writer in the stream check of an event of `exchange/hold` until released.
+    /// Holds the writer in the stream check of an event of `exchange/hold` until released. The
+    /// test polls `hasEntered` instead of waiting on a semaphore: a blocking wait on the
+    /// cooperative pool could starve the very request that is to reach the writer.
     final class Gate: EventValidator {
-        let entered = DispatchSemaphore(value: 0)
+        private let entered = Mutex(false)
         let release = DispatchSemaphore(value: 0)
+        var hasEntered: Bool { entered.withLock { $0 } }
         func validate(_ event: CloudEvent) throws(ValidationFailure) {}
         func validate(_ event: CloudEvent, stream: StreamState, registry: Registry) throws(ValidationFailure) {
             guard event.subject == "exchange/hold" else { return }
-            entered.signal()
-            release.wait()
+            entered.withLock { $0 = true }
+            release.wait()   // on the writer's own thread
         }
     }
 
@@ -265,7 +269,7 @@ import Testing
         let size = try f.ledger.size()
         try await f.application().test(.router) { client in
             async let first = client.execute(uri: "/v1/events", method: .post, headers: RouteTests.envelope, body: ByteBuffer(bytes: held.jsonBytes))
-            await Task.detached { gate.entered.wait() }.value   // the writer holds the first event
+            while !gate.hasEntered { try await Task.sleep(for: .milliseconds(5)) }   // the writer holds the first event
             async let second = client.execute(uri: "/v1/events", method: .post, headers: RouteTests.envelope, body: ByteBuffer(bytes: queued.jsonBytes))
             while f.ledger.queueDepth < 1 { try await Task.sleep(for: .milliseconds(5)) }
             let third = try await client.execute(uri: "/v1/events", method: .post, headers: RouteTests.envelope, body: ByteBuffer(bytes: refused.jsonBytes))

@@ -77,28 +77,9 @@ func serve<R: Sendable>(_ ledger: Ledger, _ configuration: ServerConfiguration =
     var logger = Logger(label: "jejak.test.server")
     logger.logLevel = .warning
     let server = try LedgerServer(ledger: ledger, configuration: configuration, logger: logger) { continuation.yield($0) }
-    return try await runService(server, ports: ports, logger: logger, body)
+    return try await withServing(server, ports: ports, logger: logger, body)
 }
 
-/// Runs `service` in a service group, waits for the port it reports, runs `body` with its URL,
-/// then shuts it down gracefully and waits for it.
-func runService<R: Sendable>(_ service: some Service, ports: AsyncStream<Int>, scheme: String = "http", logger: Logger,
-                             _ body: @Sendable (_ url: String) async throws -> R) async throws -> R {
-    let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-    return try await withThrowingTaskGroup(of: R?.self) { tasks in
-        tasks.addTask {
-            try await group.run()
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let result: Result<R, any Error>
-        do { result = .success(try await body("\(scheme)://127.0.0.1:\(port)")) } catch { result = .failure(error) }
-        await group.triggerGracefulShutdown()
-        while let _ = try await tasks.next() {}
-        return try result.get()
-    }
-}
 
 extension ByteBuffer {
     var bytes: [UInt8] { Array(readableBytesView) }

@@ -103,7 +103,7 @@ import Testing
         configuration.port = 0
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = try LedgerServer(ledger: f.ledger, configuration: configuration, logger: .init(label: "tls")) { continuation.yield($0) }
-        try await runService(server, ports: ports, scheme: "https", logger: .init(label: "tls")) { url in
+        try await withServing(server, ports: ports, scheme: "https", logger: .init(label: "tls")) { url in
             let trusting = try f.client(url) { $0.trustedCertificates = cert }
             #expect(try await trusting.latestCheckpoint().checkpoint.size == 3)
             try await trusting.shutdown()

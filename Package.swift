@@ -18,6 +18,8 @@ import PackageDescription
 //   JejakAPI           the HTTP API's wire formats (problems, publish results)  server, client
 //   JejakServer        `jejak serve`: the ledger over HTTP (Hummingbird)        CLI
 //   JejakClient        a verifying HTTP client with an outbox (AsyncHTTPClient) bureaus' systems, CLI
+//   JejakWitness       the witness's state and the tlog-witness checks          witness service, inspector
+//   JejakWitnessServer `jejak witness serve`: tlog-witness over HTTP            CLI
 //
 // Applications: `jejak` (the CLI), `jejak-verify` (the offline verifier: no LMDB, no SQLite),
 // `jejak-bench` (benchmarks and the stress harness), and the demo and seed-scenario runner
@@ -37,10 +39,12 @@ let package = Package(
         .library(name: "JejakDomain", targets: ["JejakDomain"]),
         .library(name: "JejakSchema", targets: ["JejakSchema"]),
         .library(name: "JejakProjections", targets: ["JejakProjections"]),
+        .library(name: "JejakWitness", targets: ["JejakWitness"]),
         .library(name: "JejakInspector", targets: ["JejakInspector"]),
         .library(name: "JejakAPI", targets: ["JejakAPI"]),
         .library(name: "JejakServer", targets: ["JejakServer"]),
         .library(name: "JejakClient", targets: ["JejakClient"]),
+        .library(name: "JejakWitnessServer", targets: ["JejakWitnessServer"]),
         .executable(name: "jejak", targets: ["jejak"]),
         .executable(name: "jejak-verify", targets: ["jejak-verify"]),
         .executable(name: "jejak-bench", targets: ["jejak-bench"]),
@@ -115,12 +119,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The integrity audit of a live ledger (full and incremental, with its read models) and
-        // the Inspektorat's witness.
+        // The Inspektorat's witness: its state (key, trusted logs, the last checkpoint cosigned
+        // for each), the c2sp.org/tlog-witness checks and cosigning. Needs no ledger.
+        .target(name: "JejakWitness", dependencies: ["JejakBase", "JejakCrypto", "JejakTlog"]),
+        // The integrity audit of a live ledger (full and incremental, with its read models), and
+        // the witness cosigning a ledger it can open.
         .target(
             name: "JejakInspector",
             dependencies: [
-                "JejakBase", "Jejak", "JejakVerification", "JejakDomain", "JejakProjections", "JejakTlog", "JejakCrypto",
+                "JejakBase", "Jejak", "JejakWitness", "JejakVerification", "JejakDomain", "JejakProjections", "JejakTlog", "JejakCrypto",
                 "JejakJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,16 +142,32 @@ let package = Package(
         .target(
             name: "JejakServer",
             dependencies: [
-                "JejakBase", "Jejak", "JejakAPI", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
+                "JejakBase", "Jejak", "JejakModel", "JejakAPI", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // A witness's c2sp.org/tlog-witness HTTP interface (`jejak witness serve`), apart from
+        // any ledger: links neither LMDB nor SQLite.
+        .target(
+            name: "JejakWitnessServer",
+            dependencies: [
+                "JejakBase", "JejakWitness", "JejakAPI", "JejakTlog", "JejakCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // The client a bureau links into its own system: publishes and reads over HTTP and
@@ -165,7 +188,7 @@ let package = Package(
         // The demo and the seed-scenario runner (application code, not a library product).
         .target(
             name: "JejakDemo",
-            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakCrypto", "JejakJSON"]),
+            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakCrypto", "JejakJSON"]),
         // The command-line pieces that need no store: reading files, printing reports, and the
         // offline `verify` and `verify-receipt` commands (shared by `jejak` and `jejak-verify`).
         .target(
@@ -185,9 +208,9 @@ let package = Package(
         .executableTarget(
             name: "jejak",
             dependencies: [
-                "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakDemo", "JejakCommands",
+                "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakDemo", "JejakCommands",
                 "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakJSON", "JejakTlog",
-                "JejakServer", "JejakClient",
+                "JejakServer", "JejakClient", "JejakWitnessServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -204,7 +227,7 @@ let package = Package(
         .executableTarget(
             name: "jejak-bench",
             dependencies: [
-                "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakVerification",
+                "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakVerification",
                 "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -235,13 +258,13 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "JejakInspectorTests",
-            dependencies: ["JejakInspector", "JejakVerification", "JejakDemo", "JejakProjections", "JejakDomain", "Jejak", "JejakBase", "JejakTestSupport",
+            dependencies: ["JejakInspector", "JejakWitness", "JejakVerification", "JejakDemo", "JejakProjections", "JejakDomain", "Jejak", "JejakBase", "JejakTestSupport",
                            "JejakJSON", "JejakCrypto", "JejakStorage", "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak`, `jejak-verify` and `jejak-bench` binaries as separate processes.
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
         .testTarget(
             name: "JejakServerTests",
-            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",
+            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "JejakWitness", "JejakWitnessServer", "JejakInspector", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",
                            "JejakTlog", "JejakJSON", "JejakTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Hummingbird", package: "hummingbird")]),

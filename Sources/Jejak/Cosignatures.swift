@@ -146,7 +146,8 @@ extension Ledger {
     // MARK: Policy
 
     /// Lists a witness in the ledger's policy file (DIR/policy) and makes it the quorum, so
-    /// verifiers require its cosignature. A witness of the same name is replaced in place; the
+    /// verifiers require its cosignature. With `url` (its tlog-witness submission prefix),
+    /// `jejak serve` submits each new checkpoint to it. A witness of the same name is replaced in place; the
     /// logs, other witnesses and groups are kept. The file is replaced atomically (a new file,
     /// flushed, renamed over the old one), in canonical form.
     ///
@@ -161,7 +162,7 @@ extension Ledger {
     ///   without ``Options/cosigning``), ``LedgerError/Code/invalidWitness``,
     ///   ``LedgerError/Code/ledgerDirectory`` (the policy file can't be read, parsed or written).
     @discardableResult
-    public func addWitness(name: String, key: VerifierKey) throws(LedgerError) -> TlogPolicy {
+    public func addWitness(name: String, key: VerifierKey, url: String? = nil) throws(LedgerError) -> TlogPolicy {
         try checkCosigningAllowed()
         guard key.type == .cosignatureV1 else {
             throw LedgerError(.invalidWitness, "witness key \(key.hint) is not a cosignature (type 0x04) key")
@@ -172,13 +173,13 @@ extension Ledger {
         var listed = false
         for w in current.witnesses {
             if w.name.sameBytes(as: name) {
-                builder.addWitness(name: name, key: key)
+                builder.addWitness(name: name, key: key, url: url ?? w.url)
                 listed = true
             } else {
                 builder.addWitness(name: w.name, key: w.key, url: w.url)
             }
         }
-        if !listed { builder.addWitness(name: name, key: key) }
+        if !listed { builder.addWitness(name: name, key: key, url: url) }
         for g in current.groups { builder.addGroup(name: g.name, threshold: g.threshold, members: g.members) }
         builder.setQuorum(name)
         let policy: TlogPolicy
@@ -187,64 +188,9 @@ extension Ledger {
         }
         if policy == current { return policy }
         let text = "# Jejak trust policy (c2sp.org/tlog-policy) for the log \(origin)\n" + policy.serialized
-        try AtomicFile.write(Array(text.utf8), to: directory.policy)
+        do { try AtomicFile.write(Array(text.utf8), to: directory.policy) } catch {
+            throw LedgerError(.ledgerDirectory, error.message, underlying: error)
+        }
         return policy
     }
-}
-
-// MARK: - Atomic file replacement
-
-/// Replaces small files atomically: the new content goes to a temporary file in the same
-/// directory, which is flushed (`fsync`) and renamed over the target, and the directory is
-/// flushed. A reader sees the old file or the new one, never a mix; a crash leaves one of them.
-public enum AtomicFile {
-    /// Writes `bytes` to `path`, replacing any file there, with permissions `mode`.
-    ///
-    /// - Throws: ``LedgerError`` with code ``LedgerError/Code/ledgerDirectory`` when the file
-    ///   can't be written; the old file is then left as it was.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(LedgerError) {
-        func failure(_ what: String) -> LedgerError {
-            LedgerError(.ledgerDirectory, "cannot \(what) \(path): \(String(cString: strerror(errno)))")
-        }
-        // A unique temporary name (mkstemp), so concurrent writers never share one.
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.map { mkstemp($0) } ?? -1
-        }
-        guard fd >= 0 else { throw failure("write") }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var failed: LedgerError?
-        if fchmod(fd, mode) != 0 { failed = failure("set the mode of") }
-        var offset = 0
-        bytes.withUnsafeBytes { raw in
-            while failed == nil, offset < raw.count {
-                let n = posixWrite(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failed = failure("write")
-                    return
-                }
-                offset += n
-            }
-        }
-        if failed == nil, fsync(fd) != 0 { failed = failure("flush") }
-        if close(fd) != 0, failed == nil { failed = failure("close") }
-        if failed == nil, rename(temporary, path) != 0 { failed = failure("replace") }
-        if let failed {
-            _ = unlink(temporary)
-            throw failed
-        }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let dirFD = open(directory, O_RDONLY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            _ = close(dirFD)
-        }
-    }
-}
-
-// `write` is shadowed inside `AtomicFile` by its own static method.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

@@ -31,6 +31,10 @@ extension ErrorCode where Kind == APIErrors {
     public static var outbox: Self { Self("outbox") }
     /// A file of the client's own (its outbox, its pinned checkpoint) can't be read or written.
     public static var localFile: Self { Self("localFile") }
+    /// A publish asked to wait for the witnesses (`wait=witnessed`), and their quorum was not
+    /// met in time. The events are committed: the problem's `eventID`/detail says where, and
+    /// publishing them again (the same ids) answers their receipts once witnessed.
+    public static var witnessTimeout: Self { Self("witnessTimeout") }
 }
 
 extension CodedError where Kind == APIErrors {
@@ -40,6 +44,7 @@ extension CodedError where Kind == APIErrors {
         case .requestTooLarge: 413
         case .unsupportedMediaType: 415
         case .malformedRequest, .invalidParameter: 400
+        case .witnessTimeout: 504
         default: 500
         }
     }

@@ -35,6 +35,7 @@ public enum HTTPStatus {
         case APIError.Code.requestTooLarge.name: 413
         case APIError.Code.unsupportedMediaType.name: 415
         case APIError.Code.malformedRequest.name, APIError.Code.invalidParameter.name: 400
+        case APIError.Code.witnessTimeout.name: 504
         default: of(LedgerError.Code(name))
         }
     }

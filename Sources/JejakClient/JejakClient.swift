@@ -57,6 +57,9 @@ public final class JejakClient: EventLog, Sendable {
     let pin: CheckpointPin
     /// The policy checkpoints are held to: ``policy``, or its logs alone.
     private let acceptance: TlogPolicy
+    /// Whether a publish asks the server to wait for the witnesses (`wait=witnessed`): when the
+    /// accepted checkpoints need a quorum of cosignatures.
+    private var waitsForWitnesses: Bool { !acceptance.isQuorumSatisfied(byWitnessesNamed: [String]()) }
     let logger: Logger
 
     /// A client of the server at `url` (`http://` or `https://`), trusting `policy`.
@@ -119,7 +122,10 @@ public final class JejakClient: EventLog, Sendable {
     // MARK: Publishing
 
     /// Publishes signed events (one atomic batch when more than one) and returns their receipts,
-    /// each verified against the policy and its checkpoint against the pinned one.
+    /// each verified against the policy and its checkpoint against the pinned one. When the
+    /// policy needs witnesses (and ``ClientConfiguration/witnessing`` is `.quorum`), the server
+    /// is asked to answer once their quorum has cosigned (`wait=witnessed`), so each receipt is
+    /// born witnessed.
     ///
     /// - Throws: the `LedgerError` of a refusal; ``APIError/Code/unreachable`` after the last
     ///   attempt; ``APIError/Code/unverifiedResponse`` or ``APIError/Code/splitView`` for an
@@ -148,7 +154,9 @@ public final class JejakClient: EventLog, Sendable {
         } else {
             body = [UInt8(ascii: "[")] + events.map(\.jsonBytes).joined(separator: [UInt8(ascii: ",")]) + [UInt8(ascii: "]")]
         }
-        let answer = try await send(.POST, "/v1/events?expected-version=\(expected.parameter)", body: body,
+        // A receipt is only accepted with the policy's quorum: ask the server to answer once met.
+        let wait = waitsForWitnesses ? "&wait=witnessed" : ""
+        let answer = try await send(.POST, "/v1/events?expected-version=\(expected.parameter)\(wait)", body: body,
                                     contentType: MediaType.dsseEnvelope, accept: MediaType.json)
         let value = try Self.json(answer)
         let published: [PublishedEntry]
@@ -469,13 +477,4 @@ public final class JejakClient: EventLog, Sendable {
     private static func message(_ error: any Error) -> String {
         (error as? any JejakError)?.message ?? "\(error)"
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
 }

@@ -1,8 +1,10 @@
 import Foundation
 import Jejak
+import JejakBase
 import JejakCrypto
 import JejakDomain
 import JejakInspector
+import JejakWitness
 import JejakProjections
 import JejakTlog
 import JejakVerification

@@ -24,12 +24,16 @@ public struct LedgerServer: Service {
     ///
     /// - Parameters:
     ///   - readModels: The read models' SQLite file, for the `/v1/query/…` routes.
+    ///   - witnesses: The pusher of checkpoints to the policy's witnesses, run beside this service
+    ///     in the same group (see ``WitnessPusher``).
     ///   - onListening: Called once the server listens, with the port it got.
     /// - Throws: ``APIError`` with ``APIError/Code/invalidParameter`` when the TLS files can't
     ///   be read.
     public init(ledger: Ledger, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-                readModels: String? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
-        let routes = LedgerRoutes(ledger: ledger, configuration: configuration, metrics: metrics, readModels: readModels)
+                readModels: String? = nil, witnesses: WitnessPusher? = nil, logger: Logger,
+                onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+        let routes = LedgerRoutes(ledger: ledger, configuration: configuration, metrics: metrics, readModels: readModels,
+                                  witnesses: witnesses)
         let http = HTTP1Channel.Configuration(
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.maxHeaderBytes,

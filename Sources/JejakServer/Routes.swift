@@ -38,13 +38,19 @@ public struct LedgerRoutes: Sendable {
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let queries: QueryRoutes
+    let witnesses: WitnessPusher?
     let tiles = TileCache(capacity: 4096)
 
     /// Routes for `ledger`; with `readModels`, the path of the read models' SQLite file (kept
     /// up to date beside the server), also the `/v1/query/…` routes of ``QueryRoutes``.
+    ///
+    /// With `witnesses`, each commit is submitted to the policy's witnesses, `/checkpoint` is the
+    /// newest checkpoint that meets the policy's quorum (once one does), and a publish may wait
+    /// for the quorum (`?wait=witnessed`).
     public init(ledger: Ledger, configuration: ServerConfiguration = ServerConfiguration(), metrics: ServerMetrics = ServerMetrics(),
-                readModels: String? = nil) {
+                readModels: String? = nil, witnesses: WitnessPusher? = nil) {
         self.ledger = ledger
+        self.witnesses = witnesses
         self.configuration = configuration
         self.metrics = metrics
         self.queries = QueryRoutes(path: readModels)
@@ -121,11 +127,19 @@ public struct LedgerRoutes: Sendable {
                            "a publish takes \(MediaType.dsseEnvelope) or \(MediaType.json), not \(type.isEmpty ? "a body without a Content-Type" : type)")
         }
         let expected = try ExpectedVersion(parameter: request.uri.queryParameters.get("expected-version") ?? "any")
+        let waitForWitnesses: Bool
+        switch request.uri.queryParameters.get("wait").map { String($0) } ?? "committed" {
+        case "committed": waitForWitnesses = false
+        case "witnessed": waitForWitnesses = true
+        case let other: throw APIError(.invalidParameter, "wait must be committed or witnessed, not \(other.prefix(64))")
+        }
         let body = try await collect(request)
         let (events, isBatch) = try Self.envelopes(in: body, maxBatch: configuration.maxBatchEvents)
         let sizeBefore = try ledger.size()
-        let receipts = try await ledger.append(events, expecting: expected)
+        var receipts = try await ledger.append(events, expecting: expected)
         metrics.commitLatency.recordInterval(since: start)
+        witnesses?.checkpointAdded()
+        if waitForWitnesses { receipts = try await witnessed(receipts) }
         var published: [PublishedEntry] = []
         published.reserveCapacity(receipts.count)
         for (event, receipt) in zip(events, receipts) {
@@ -142,6 +156,20 @@ public struct LedgerRoutes: Sendable {
             return Answer.json(JSONWriter.bytes(json), status: status, cache: "no-store")
         }
         return Answer.text(receipts[0].serialized, status: status, cache: "no-store")
+    }
+
+    /// `receipts` again, against a checkpoint that meets the policy's quorum.
+    private func witnessed(_ receipts: [Receipt]) async throws -> [Receipt] {
+        let policy = try ledger.policy()
+        if policy.isQuorumSatisfied(byWitnessesNamed: [String]()) { return receipts }
+        guard let witnesses else {
+            throw APIError(.invalidParameter, "the policy's quorum needs witnesses, but none of them has a URL this server can submit to")
+        }
+        let size = (receipts.map(\.index).max() ?? 0) + 1
+        guard let witnessed = await witnesses.waitForWitnesses(size: size, timeout: configuration.witnessTimeout) else {
+            throw APIError(.witnessTimeout, "the events are committed (entries \(receipts.map(\.index).min() ?? 0) to \(size - 1)), but the witnesses' quorum was not met within \(configuration.witnessTimeout); publish them again to get their witnessed receipts")
+        }
+        return try receipts.map { r throws(LedgerError) in try ledger.receipt(index: r.index, checkpointSize: witnessed.checkpoint.size) }
     }
 
     /// The request body, refused past the size limit or the read time.
@@ -192,7 +220,8 @@ public struct LedgerRoutes: Sendable {
     // MARK: The log's resources
 
     private func checkpoint() throws -> Response {
-        let checkpoint = try ledger.latestCheckpoint()
+        let checkpoint = try witnesses?.witnessed.flatMap { w throws(LedgerError) in try ledger.checkpoint(size: w.checkpoint.size) }
+            ?? ledger.latestCheckpoint()
         metrics.logSize.record(Int64(checkpoint.checkpoint.size))
         return Answer.text(checkpoint.note.serialized, cache: "no-cache")
     }

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var maxHeaderBytes = 16 << 10
     /// The most entries a read route returns in one answer.
     public var maxPageEntries = 1000
+    /// How long a publish with `wait=witnessed` waits for the witnesses' quorum (504 after).
+    public var witnessTimeout: Duration = .seconds(10)
     /// The PEM certificate chain and private key files for TLS; plain HTTP when `nil`.
     public var tls: (certificateChain: String, privateKey: String)?
 

@@ -4,6 +4,7 @@ import Jejak
 import JejakCommands
 import JejakCrypto
 import JejakInspector
+import JejakWitness
 import JejakOfflineCommands
 import JejakTlog
 import JejakVerification

@@ -22,6 +22,11 @@ struct ServeCommand: AsyncParsableCommand {
             /v1/entries/N, /v1/events/ID, /v1/streams/SUBJECT, /v1/receipts/N, /v1/proofs/..., \
             /v1/subscribe (Server-Sent Events), /healthz, /metrics.
 
+            When the ledger's policy lists witnesses with URLs (`jejak witness init --ledger DIR \
+            --url URL`), each new checkpoint is submitted to them (c2sp.org/tlog-witness), their \
+            cosignatures are stored with it, /checkpoint is the newest one that meets the quorum, \
+            and POST /v1/events?wait=witnessed answers once the quorum is met.
+
             Examples:
               jejak serve --ledger kpu-ledger --listen 127.0.0.1:8080
               jejak serve --ledger kpu-ledger --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
@@ -43,6 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnections = 1024
     @Option(help: ArgumentHelp("The most events waiting for the writer; more are refused with 503 and Retry-After.", valueName: "n"))
     var maxQueuedEvents = 65_536
+    @Option(help: ArgumentHelp("How long a publish with wait=witnessed waits for the witnesses' quorum, in seconds.", valueName: "s"))
+    var witnessTimeout = 10
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning or error.", valueName: "level"))
     var logLevel = "notice"
 
@@ -55,15 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level takes trace, debug, info, notice, warning or error.") }
     }
 
-    private func address() throws -> (host: String, port: Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-              (0...65_535).contains(port), colon != listen.startIndex else {
-            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080, not \"\(listen)\".")
-        }
-        var host = String(listen[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
-    }
+    private func address() throws -> (host: String, port: Int) { try listenAddress(listen) }
 
     func run() async throws {
         var logger = Logger(label: "jejak.serve")
@@ -79,15 +78,18 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.maxBodyBytes = maxBodyBytes
         configuration.maxConnections = maxConnections
+        configuration.witnessTimeout = .seconds(max(1, witnessTimeout))
         if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
+        let witnesses = try attempt { try WitnessPusher(ledger: ledger, logger: logger) }
         let scheme = tlsCert == nil ? "http" : "https"
         let server = try attempt {
-            try LedgerServer(ledger: ledger, configuration: configuration, readModels: db, logger: logger) { port in
+            try LedgerServer(ledger: ledger, configuration: configuration, readModels: db, witnesses: witnesses, logger: logger) { port in
                 print("listening on \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
                 fflush(nil)  // all streams: a test or a supervisor reads the line at once
             }
         }
         var services: [any Service] = [server]
+        if let witnesses { services.append(witnesses) }
         if let db {
             let database = try attempt { try ReadModelDatabase.openForWriting(path: db) }
             services.append(try attempt { try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn()) })
@@ -96,4 +98,15 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
         note("stopped; the ledger holds \(try ledger.size()) entries")
     }
+}
+
+/// The host and port of a `--listen HOST:PORT` option (`[::1]:8080` for IPv6).
+func listenAddress(_ listen: String) throws -> (host: String, port: Int) {
+    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+          (0...65_535).contains(port), colon != listen.startIndex else {
+        throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080, not \"\(listen)\".")
+    }
+    var host = String(listen[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host, port)
 }

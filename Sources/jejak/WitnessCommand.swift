@@ -5,9 +5,13 @@ import JejakBase
 import JejakCommands
 import JejakCrypto
 import JejakInspector
+import JejakWitness
 import JejakJSON
 import JejakOfflineCommands
 import JejakTlog
+import JejakWitnessServer
+import Logging
+import ServiceLifecycle
 
 struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +31,7 @@ struct WitnessCommand: ParsableCommand {
             backup: recover a lost or old record with `witness restore` from the newest \
             checkpoint it cosigned.
             """,
-        subcommands: [Init.self, Trust.self, Cosign.self, Restore.self])
+        subcommands: [Init.self, Trust.self, Cosign.self, Restore.self, Serve.self])
 
     /// `--state DIR`: the witness's state directory.
     struct StateOption: ParsableArguments {
@@ -56,13 +60,16 @@ struct WitnessCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Add the witness to this ledger's policy and make it the quorum.", valueName: "dir"))
         var ledger: String?
 
+        @Option(help: ArgumentHelp("With --ledger: the witness's URL (where `jejak witness serve` listens), so `jejak serve` submits each checkpoint to it.", valueName: "url"))
+        var url: String?
+
         func run() throws {
             let opened = try ledger.map { path in try openForCosigning(path) }
             let witness = try witnessing { try Witness.initialize(stateDirectory: stateOption.state, name: name) }
             print(witness.key)
-            print("witness \(name) \(witness.key)")
+            print("witness \(name) \(witness.key)\(url.map { " " + $0 } ?? "")")
             if let opened {
-                let policy = try attempt { try opened.addWitness(name: name, key: witness.key) }
+                let policy = try attempt { try opened.addWitness(name: name, key: witness.key, url: url) }
                 // Trusting the log here is telling the witness it has cosigned nothing for it yet.
                 if let log = policy.logs.first(where: { $0.key.name.sameBytes(as: opened.origin) }) {
                     try witnessing { try witness.trust(log: log.key) }
@@ -181,6 +188,58 @@ struct WitnessCommand: ParsableCommand {
             } else {
                 print("Cosigned \(cp.origin) at size \(cp.size), root \(cp.rootHash.base64) (time \(timestamp)).")
             }
+        }
+    }
+}
+
+extension WitnessCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the witness as a service: c2sp.org/tlog-witness over HTTP, apart from the ledger.",
+            discussion: """
+                Example:
+                  jejak witness serve --state /var/lib/inspektorat --logs /etc/jejak/witnessed-logs \
+                --listen 127.0.0.1:7380
+
+                --logs is a file of `log <vkey>` lines, the logs this witness cosigns for (read at \
+                start; a new log awaits its first checkpoint). Routes: POST /add-checkpoint (200 \
+                with the cosignature lines; 400, 403, 404, 409 with the witness's size as \
+                text/x.tlog.size, 422), GET /<sha256(origin) hex>/checkpoint (the latest one \
+                cosigned), GET /healthz. Each cosignature is recorded and synced before it is \
+                answered. The first line on standard output is "listening on http://HOST:PORT"; \
+                SIGTERM or SIGINT stops it after the requests in flight.
+                """)
+
+        @OptionGroup var stateOption: StateOption
+        @Option(help: ArgumentHelp("The file of `log <vkey>` lines naming the logs to witness.", valueName: "file"))
+        var logs: String
+        @Option(help: ArgumentHelp("The address and port to listen on.", valueName: "host:port"))
+        var listen = "127.0.0.1:7380"
+        @Option(help: ArgumentHelp("The largest request body, in bytes.", valueName: "n"))
+        var maxBodyBytes = WitnessServer.defaultMaxBodyBytes
+        @Option(help: ArgumentHelp("trace, debug, info, notice, warning or error.", valueName: "level"))
+        var logLevel = "notice"
+
+        func validate() throws {
+            _ = try listenAddress(listen)
+            guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive.") }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level takes trace, debug, info, notice, warning or error.") }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "jejak.witness")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            let (host, port) = try listenAddress(listen)
+            let witness = try witnessing { try Witness(stateDirectory: stateOption.state) }
+            let configuration = try witnessing { try WitnessConfiguration(contentsOf: logs) }
+            try witnessing { try witness.trust(configuration) }
+            let server = WitnessServer(witness: witness, configuration: configuration, host: host, port: port,
+                                       maxBodyBytes: maxBodyBytes, logger: logger) { port in
+                print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+                fflush(nil)
+            }
+            let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakInspector
+import JejakWitness
 import JejakTestSupport
 import JejakTlog
 import Synchronization

@@ -3,11 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Jejak
 import JejakBase
 import JejakCrypto
 import JejakTlog
-import JejakVerification
 
 /// Why the witness refused a checkpoint, or could not work: a code naming the rule and one
 /// sentence. A refusal records nothing.
@@ -27,6 +25,11 @@ extension ErrorCode where Kind == WitnessErrors {
     public static var invalidLogSignature: Self { Self("invalidLogSignature") }
     /// The checkpoint is smaller than the one the witness last cosigned for the log.
     public static var rollback: Self { Self("rollback") }
+    /// An add-checkpoint request's old size is larger than its checkpoint's size.
+    public static var oldSizeBeyondCheckpoint: Self { Self("oldSizeBeyondCheckpoint") }
+    /// An add-checkpoint request's old size is not the size the witness last cosigned for the
+    /// log (the log must learn that size and prove consistency from it).
+    public static var oldSizeMismatch: Self { Self("oldSizeMismatch") }
     /// The checkpoint has the size of the one the witness last cosigned, but another root.
     public static var fork: Self { Self("fork") }
     /// The consistency proof from the last cosigned checkpoint does not verify (or a proof
@@ -57,6 +60,8 @@ extension ErrorCode where Kind == WitnessErrors {
     public static var stateIO: Self { Self("stateIO") }
     /// A state file does not hold what the witness wrote there.
     public static var corruptState: Self { Self("corruptState") }
+    /// The witness service's configuration file can't be read or does not parse.
+    public static var configuration: Self { Self("configuration") }
     /// The ledger could not be read, or the cosignature not attached to it.
     public static var ledger: Self { Self("ledger") }
 
@@ -344,68 +349,44 @@ public final class Witness: Sendable {
                    proof: { _ throws(WitnessError) in proof })
     }
 
-    /// Cosigns the ledger's latest checkpoint (see ``cosign(checkpoint:proof:)``), taking the
-    /// consistency proof from the ledger, and with `attach` stores the cosignature with the
-    /// ledger's checkpoint (`Ledger.addCosignatures(_:)`).
+    /// Answers a c2sp.org/tlog-witness `add-checkpoint` request: checks the request's old size
+    /// against the size the witness last cosigned for the checkpoint's log, verifies the
+    /// consistency proof from it, and — in one step under the state lock, the new record synced
+    /// to disk before it returns — records and cosigns the checkpoint.
     ///
-    /// The witness must trust the ledger's log (``trust(log:)``: `jejak witness init --ledger`
-    /// does it, as the operator's explicit act of trust); cosigning never takes a key from the
-    /// ledger's files on its own. On first use it checks the
-    /// checkpoint's root against the root the ledger recomputes from its stored tree. Before
-    /// cosigning, it looks through the ledger's checkpoints beyond its record for its own
-    /// cosignature: one there means its record was rolled back, and nothing is cosigned.
+    /// The checks run in the order of the spec, each refusal a code that `jejak witness serve`
+    /// answers with the spec's status: the origin is unknown
+    /// (``WitnessError/Code/unknownLog``, 404); no valid signature by the trusted log key
+    /// (``WitnessError/Code/missingLogSignature``, ``WitnessError/Code/invalidLogSignature``,
+    /// 403); the old size is above the checkpoint's (``WitnessError/Code/oldSizeBeyondCheckpoint``,
+    /// 400); it is not the size last cosigned (``WitnessError/Code/oldSizeMismatch``, 409, with
+    /// ``lastCosigned(origin:)`` giving the size to answer); a tree of size 0 with another root
+    /// than the empty tree's, a proof where none is needed, a proof that does not verify
+    /// (``WitnessError/Code/inconsistent``), or the same size with another root
+    /// (``WitnessError/Code/fork``): 422.
     ///
-    /// - Throws: as ``cosign(checkpoint:proof:firstUse:)``, plus ``WitnessError/Code/rootMismatch`` and
-    ///   ``WitnessError/Code/ledger`` (the ledger can't be read, or the cosignature can't be
-    ///   attached; the witness has recorded the checkpoint then, and cosigning again attaches it).
-    public func cosign(ledger: Ledger, attach: Bool = true, firstUse: Bool = false) throws(WitnessError) -> SignedCheckpoint {
-        let latest = try Self.reading("the ledger's latest checkpoint") { () throws(LedgerError) in try ledger.latestCheckpoint() }
-        let size = latest.checkpoint.size
-        let cosigned = try cosign(
-            latest, firstUse: firstUse,
-            ledgerRoot: { () throws(WitnessError) in
-                try Self.reading("the ledger's root of size \(size)") { () throws(LedgerError) in try ledger.rootHash(size: size) }
-            },
-            evidence: { recorded throws(WitnessError) in
-                // The largest checkpoint the ledger holds beyond the record with this witness's
-                // own cosignature, if any, among the newest ``evidenceWindow`` of them.
-                guard recorded < .max else { return nil }
-                let sizes = try Self.reading("the ledger's checkpoint sizes") { () throws(LedgerError) in
-                    try ledger.checkpointSizes(from: recorded + 1)
-                }
-                for s in sizes.suffix(Self.evidenceWindow).reversed() {
-                    guard let stored = try Self.reading("the ledger's checkpoint of size \(s)", { () throws(LedgerError) in
-                        try ledger.checkpoint(size: s)
-                    }) else { continue }
-                    if self.carriesOwnCosignature(stored) { return stored }
-                }
-                return nil
-            },
-            proof: { oldSize throws(WitnessError) in
-                guard oldSize > 0, oldSize < size else { return [] }
-                return try Self.reading("the ledger's consistency proof from \(oldSize) to \(size)") { () throws(LedgerError) in
-                    try ledger.consistencyProof(from: oldSize, to: size)
-                }
-            })
-        if attach {
-            do { try ledger.addCosignatures(cosigned) } catch {
-                throw WitnessError(
-                    .ledger,
-                    "the witness cosigned size \(size), but the cosignature could not be attached to the ledger: \(error.message) [\(error.code)]")
-            }
-        }
-        return cosigned
+    /// ```swift
+    /// let request = try AddCheckpointRequest(parsing: body)
+    /// let cosigned = try witness.addCheckpoint(request)
+    /// let reply = cosigned.note.signatures.filter { $0.matches(witness.key) }   // the 200 body's lines
+    /// ```
+    ///
+    /// - Returns: The checkpoint with the log's signatures and the witness's new cosignature.
+    /// - Throws: ``WitnessError`` with the codes above, or ``WitnessError/Code/stateMissing``,
+    ///   ``WitnessError/Code/stateRolledBack``, ``WitnessError/Code/stateIO``,
+    ///   ``WitnessError/Code/corruptState`` (the witness's own state needs its operator). Nothing
+    ///   is recorded on a refusal.
+    public func addCheckpoint(_ request: AddCheckpointRequest) throws(WitnessError) -> SignedCheckpoint {
+        try cosign(request.checkpoint, firstUse: false, claimedOldSize: request.oldSize, ledgerRoot: nil,
+                   evidence: { _ throws(WitnessError) in nil }, proof: { _ throws(WitnessError) in request.consistencyProof })
     }
 
-    /// How many of the ledger's checkpoints beyond its record a witness looks through for its own
-    /// cosignature before cosigning (the newest ones, where a restored record shows).
-    public static let evidenceWindow = 10_000
-
-    /// The decision: checks, cosigns and records, under the state lock. `evidence` gives a
+    /// The decision: checks, cosigns and records, under the state lock. `claimedOldSize` is the
+    /// old size of an add-checkpoint request, checked against the record. `evidence` gives a
     /// checkpoint beyond the recorded size that carries this witness's cosignature, if one is
     /// known (the state was then rolled back).
-    private func cosign(
-        _ checkpoint: SignedCheckpoint, firstUse: Bool,
+    package func cosign(
+        _ checkpoint: SignedCheckpoint, firstUse: Bool, claimedOldSize: UInt64? = nil,
         ledgerRoot: (() throws(WitnessError) -> SHA256Digest)?,
         evidence: (UInt64) throws(WitnessError) -> SignedCheckpoint?,
         proof: (UInt64) throws(WitnessError) -> [SHA256Digest]
@@ -422,8 +403,9 @@ public final class Witness: Sendable {
                 throw WitnessError(.unknownLog, "the witness trusts no log key for the origin \(origin); trust it first (`jejak witness init --ledger`, `jejak witness trust`)")
             }
             let logSignatures = try Self.verifiedLogSignatures(checkpoint, logKey: logKey)
-            guard cp.size > 0 || cp.rootHash == Merkle.emptyRoot else {
-                throw WitnessError(.inconsistent, "a checkpoint of size 0 must have the empty tree's root, not \(cp.rootHash.base64)")
+            if let claimed = claimedOldSize, claimed > cp.size {
+                throw WitnessError(
+                    .oldSizeBeyondCheckpoint, "the old size \(claimed) is larger than the checkpoint's size \(cp.size)")
             }
             let last = try lastCosigned(origin: origin)
             if last == nil && !firstUse && !awaitsFirstUse(origin: origin) {
@@ -432,6 +414,14 @@ public final class Witness: Sendable {
                     "the witness trusts \(origin) but has no record of what it last cosigned for it: its state was lost or deleted, and cosigning now could cosign a rewritten history; restore the record from the newest checkpoint it cosigned (`jejak witness restore`), or, only if it never cosigned this log, say it is a first use (--first-use)")
             }
             let oldSize = last?.checkpoint.size ?? 0
+            if let claimed = claimedOldSize, claimed != oldSize {
+                throw WitnessError(
+                    .oldSizeMismatch,
+                    "the request's old size is \(claimed), but the witness last cosigned size \(oldSize) of \(origin)")
+            }
+            guard cp.size > 0 || cp.rootHash == Merkle.emptyRoot else {
+                throw WitnessError(.inconsistent, "a checkpoint of size 0 must have the empty tree's root, not \(cp.rootHash.base64)")
+            }
             // Its own cosignature beyond (or beside) its record: the record is older than what it did.
             if carriesOwnCosignature(checkpoint),
                last.map({ cp.size > $0.checkpoint.size || (cp.size == $0.checkpoint.size && cp.rootHash != $0.checkpoint.rootHash) }) ?? true {
@@ -493,7 +483,7 @@ public final class Witness: Sendable {
     }
 
     /// Whether `checkpoint` carries a valid cosignature by this witness's key.
-    private func carriesOwnCosignature(_ checkpoint: SignedCheckpoint) -> Bool {
+    package func carriesOwnCosignature(_ checkpoint: SignedCheckpoint) -> Bool {
         Self.carriesValidSignature(checkpoint, by: key)
     }
 
@@ -563,7 +553,7 @@ public final class Witness: Sendable {
     }
 
     private static func writeState(_ bytes: [UInt8], to path: String) throws(WitnessError) {
-        do { try AtomicFile.write(bytes, to: path) } catch {
+        do { try AtomicFile.write(bytes, to: path, mode: 0o600) } catch {
             throw WitnessError(.stateIO, error.message)
         }
     }
@@ -588,12 +578,6 @@ public final class Witness: Sendable {
 
     private static func ioError(_ what: String, _ path: String) -> WitnessError {
         WitnessError(.stateIO, "cannot \(what) \(path): \(String(cString: strerror(errno)))")
-    }
-
-    private static func reading<R>(_ what: String, _ body: () throws(LedgerError) -> R) throws(WitnessError) -> R {
-        do { return try body() } catch {
-            throw WitnessError(.ledger, "cannot read \(what): \(error.message) [\(error.code)]")
-        }
     }
 }
 

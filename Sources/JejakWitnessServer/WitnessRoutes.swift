@@ -1,0 +1,145 @@
+import HTTPTypes
+import Hummingbird
+import JejakAPI
+import JejakBase
+import JejakCrypto
+import JejakTlog
+import JejakWitness
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The HTTP interface of a witness, c2sp.org/tlog-witness:
+///
+/// | Route | Answer |
+/// |---|---|
+/// | `POST /add-checkpoint` | 200 with the witness's cosignature lines; 400, 403, 404, 409 (`text/x.tlog.size`), 422 for the spec's reasons |
+/// | `GET /<sha256(origin) hex>/checkpoint` | the latest checkpoint cosigned for the log (its signature and the witness's), or 404 |
+/// | `GET /healthz` | `ok` |
+///
+/// Only the logs of the configuration are witnessed; any other origin is 404 even when the
+/// state directory trusts it. Refusals other than the 409 carry a ``Problem`` document naming
+/// the rule. The decision and the record of a cosignature are one step under the witness's state
+/// lock, synced to disk before the answer (``Witness/addCheckpoint(_:)``), run on NIO's thread
+/// pool so that no event loop or task waits for the disk.
+public struct WitnessRoutes: Sendable {
+    let witness: Witness
+    let origins: Set<ExactText>
+    let maxBodyBytes: Int
+
+    /// Routes for `witness`, cosigning for the logs of `configuration`.
+    public init(witness: Witness, configuration: WitnessConfiguration, maxBodyBytes: Int = WitnessServer.defaultMaxBodyBytes) {
+        self.witness = witness
+        self.origins = Set(configuration.logs.map { ExactText($0.name) })
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// The router, for an `Application` or a HummingbirdTesting client.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("add-checkpoint") { request, context in await self.answer(context) { try await self.addCheckpoint(request, context) } }
+        router.get(":origin/checkpoint") { _, context in await self.answer(context) { try await self.checkpoint(context) } }
+        router.get("healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                                                  body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        return router
+    }
+
+    /// The HTTP status of a witness's refusal, as c2sp.org/tlog-witness assigns it (500 for a
+    /// witness whose own state needs its operator).
+    public static func status(of code: WitnessError.Code) -> Int {
+        switch code {
+        case .unknownLog: 404
+        case .missingLogSignature, .invalidLogSignature: 403
+        case .oldSizeBeyondCheckpoint, .rollback: 400
+        case .oldSizeMismatch: 409
+        case .inconsistent, .fork, .rootMismatch: 422
+        default: 500
+        }
+    }
+
+    private func answer(_ context: BasicRequestContext, _ body: () async throws -> Response) async -> Response {
+        do { return try await body() } catch let error as WitnessError {
+            let status = Self.status(of: error.code)
+            if status >= 500 {
+                context.logger.error("the witness cannot cosign", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
+            }
+            return Self.problem(Problem(status: status, code: error.code.name, detail: error.message))
+        } catch let error as WitnessProtocolError {
+            return Self.problem(Problem(status: 400, code: error.code.name, detail: error.message))
+        } catch let error as APIError {
+            return Self.problem(error.problem)
+        } catch let error where Self.isTooLarge(error) {
+            return Self.problem(APIError(.requestTooLarge, "the request body is larger than the witness takes (\(maxBodyBytes) bytes)").problem)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            return Self.problem(Problem(status: 500, code: "internal", detail: "the witness could not answer; its log says why"))
+        }
+    }
+
+    private static func isTooLarge(_ error: any Error) -> Bool {
+        if error is NIOTooManyBytesError { return true }
+        return (error as? HTTPError)?.status == .contentTooLarge
+    }
+
+    private static func problem(_ problem: Problem) -> Response {
+        Response(status: HTTPResponse.Status(code: problem.status),
+                 headers: [.contentType: Problem.mediaType, .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.jsonBytes)))
+    }
+
+    // MARK: add-checkpoint
+
+    private func addCheckpoint(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let submitted = try AddCheckpointRequest(parsing: body.readableBytesView)
+        let checkpoint = submitted.checkpoint.checkpoint
+        guard origins.contains(ExactText(checkpoint.origin)) else {
+            throw WitnessError(.unknownLog, "the witness does not witness the log \(checkpoint.origin)")
+        }
+        let witness = self.witness
+        let outcome: Result<SignedCheckpoint, WitnessError> = try await NIOThreadPool.singleton.runIfActive {
+            do throws(WitnessError) { return .success(try witness.addCheckpoint(submitted)) } catch {
+                if error.code == .oldSizeMismatch {
+                    // The 409 carries the size the witness holds now.
+                    let size = (try? witness.lastCosigned(origin: checkpoint.origin)?.checkpoint.size) ?? 0
+                    return .failure(WitnessError(.oldSizeMismatch, String(size)))
+                }
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let cosigned):
+            context.logger.info("cosigned", metadata: ["origin": "\(checkpoint.origin)", "size": "\(checkpoint.size)"])
+            let lines = cosigned.note.signatures.filter { $0.matches(witness.key) }.map { $0.line + "\n" }.joined()
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: lines)))
+        case .failure(let error) where error.code == .oldSizeMismatch:
+            context.logger.debug("old size mismatch", metadata: ["origin": "\(checkpoint.origin)", "witness-size": "\(error.message)"])
+            return Response(status: .conflict, headers: [.contentType: TlogSize.mediaType, .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: error.message + "\n")))
+        case .failure(let error):
+            // A signed checkpoint the witness refuses may be evidence of a misbehaving log.
+            context.logger.notice("refused", metadata: ["origin": "\(checkpoint.origin)", "size": "\(checkpoint.size)", "code": "\(error.code)",
+                                                          "error": "\(error.message)"])
+            throw error
+        }
+    }
+
+    // MARK: Monitoring
+
+    private func checkpoint(_ context: BasicRequestContext) async throws -> Response {
+        let hash = context.parameters.get("origin") ?? ""
+        guard let origin = origins.first(where: { SHA256Digest.hash($0.string.utf8).hex.utf8.elementsEqual(hash.utf8) }) else {
+            throw WitnessError(.unknownLog, "the witness witnesses no log whose origin hashes to \(hash.prefix(64))")
+        }
+        let witness = self.witness
+        let recorded = try await NIOThreadPool.singleton.runIfActive { () throws(WitnessError) in
+            try witness.lastCosigned(origin: origin.string)
+        }
+        guard let recorded else {
+            throw WitnessError(.unknownLog, "the witness has cosigned no checkpoint of \(origin.string) yet")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: recorded.serialized)))
+    }
+}

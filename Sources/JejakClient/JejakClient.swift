@@ -409,11 +409,13 @@ public final class JejakClient: EventLog, Sendable {
     /// body of a 2xx answer.
     ///
     /// - Throws: the `LedgerError` of a problem document (4xx, or a 5xx after the retries);
-    ///   ``APIError/Code/unreachable`` when no attempt got an answer.
+    ///   ``APIError/Code/witnessTimeout`` when the last answer said the witnesses' quorum was
+    ///   not met in time; ``APIError/Code/unreachable`` when no attempt got an answer.
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
               accept: String? = nil) async throws -> [UInt8] {
         var delay = configuration.initialDelay
         var lastFailure = "no attempt was made"
+        var witnessTimeout: Problem?
         for attempt in 1...max(configuration.maxAttempts, 1) {
             var request = HTTPClientRequest(url: url + path)
             request.method = method
@@ -430,6 +432,7 @@ public final class JejakClient: EventLog, Sendable {
                                                                     detail: "the server answered \(status) \(response.status.reasonPhrase)")
                 guard [502, 503, 504].contains(status) else { throw problem.ledgerError }
                 lastFailure = problem.detail
+                witnessTimeout = problem.code == APIError.Code.witnessTimeout.name ? problem : nil
                 if let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init), seconds >= 0 {
                     wait = .seconds(min(seconds, 60))
                 }
@@ -439,12 +442,14 @@ public final class JejakClient: EventLog, Sendable {
                 throw CancellationError()
             } catch {
                 lastFailure = "\(error)"
+                witnessTimeout = nil
             }
             guard attempt < configuration.maxAttempts else { break }
             logger.debug("retrying", metadata: ["path": "\(path)", "attempt": "\(attempt)", "after": "\(wait)"])
             try await Task.sleep(for: wait + .milliseconds(Int.random(in: 0...Int(max(1, wait.milliseconds / 4)))))
             delay = min(delay * 2, configuration.maxDelay)
         }
+        if let witnessTimeout { throw APIError(.witnessTimeout, witnessTimeout.detail) }
         throw APIError(.unreachable, "\(url) did not answer \(method) \(path) after \(configuration.maxAttempts) attempts: \(lastFailure)")
     }
 

@@ -20,7 +20,15 @@ import ServiceLifecycle
 /// - Throws: What `body` throws (after the shutdown), or what the service throws.
 public func withServing<R: Sendable>(_ service: some Service, ports: AsyncStream<Int>, scheme: String = "http", logger: Logger,
                                      _ body: @Sendable (_ url: String) async throws -> R) async throws -> R {
-    let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+    try await withServing([service], ports: ports, scheme: scheme, logger: logger, body)
+}
+
+/// Runs `services` in one group (the first reporting its port to `ports`, the others beside
+/// it, such as a ``WitnessPusher``) while `body` runs with the URL; see
+/// ``withServing(_:ports:scheme:logger:_:)-(some Service,_,_,_,_)``.
+public func withServing<R: Sendable>(_ services: [any Service], ports: AsyncStream<Int>, scheme: String = "http", logger: Logger,
+                                     _ body: @Sendable (_ url: String) async throws -> R) async throws -> R {
+    let group = ServiceGroup(configuration: .init(services: services, logger: logger))
     return try await withThrowingTaskGroup(of: R?.self) { tasks in
         tasks.addTask {
             try await group.run()

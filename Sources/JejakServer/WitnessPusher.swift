@@ -28,8 +28,8 @@ import Synchronization
 ///   logged as an error (a split view, or a rolled-back ledger) and counted in
 ///   ``splitViewReports``.
 ///
-/// Commits are not cosigned one by one: when the ledger moves on while a round is out, the next
-/// round takes the newest checkpoint, which covers every entry before it.
+/// Commits are not cosigned one by one: when the ledger moves on while a request is out, the
+/// next request takes the newest checkpoint, which covers every entry before it.
 ///
 /// Publishers wait for a quorum with ``waitForWitnesses(size:timeout:)``.
 public final class WitnessPusher: Service, Sendable {
@@ -51,8 +51,8 @@ public final class WitnessPusher: Service, Sendable {
     private let logger: Logger
     private let requestTimeout: Duration
     private let state = Mutex(State())
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    private let wakeups: [AsyncStream<Void>]
+    private let wakes: [AsyncStream<Void>.Continuation]
 
     private struct State {
         var witnessSizes: [String: UInt64] = [:]
@@ -60,7 +60,6 @@ public final class WitnessPusher: Service, Sendable {
         var waiters: [Int: (size: UInt64, continuation: CheckedContinuation<SignedCheckpoint?, Never>)] = [:]
         var nextWaiter = 0
         var splitViews = 0
-        var rounds = 0
         var stopped = false
     }
 
@@ -82,7 +81,9 @@ public final class WitnessPusher: Service, Sendable {
         configuration.timeout = .init(connect: .seconds(2), read: .nanoseconds(requestTimeout.nanoseconds))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4)
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let streams = endpoints.map { _ in AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1)) }
+        wakeups = streams.map(\.stream)
+        wakes = streams.map(\.continuation)
         if let latest = try? ledger.latestCheckpoint(), (try? policy.verify(latest)) != nil {
             state.withLock { $0.witnessed = latest }
         }
@@ -95,12 +96,14 @@ public final class WitnessPusher: Service, Sendable {
     public var splitViewReports: Int { state.withLock { $0.splitViews } }
 
     /// Says the ledger has a new checkpoint (the publish route calls it after each commit).
-    public func checkpointAdded() { wake.yield() }
+    public func checkpointAdded() {
+        for w in wakes { w.yield() }
+    }
 
     /// Waits until a checkpoint of at least `size` entries meets the policy's quorum, and
     /// returns it with its cosignatures, or `nil` after `timeout` (or when the pusher stops).
     public func waitForWitnesses(size: UInt64, timeout: Duration) async -> SignedCheckpoint? {
-        wake.yield()
+        checkpointAdded()
         return await withTaskGroup(of: SignedCheckpoint?.self) { group in
             group.addTask { await self.witnessed(size: size) }
             group.addTask {
@@ -133,26 +136,26 @@ public final class WitnessPusher: Service, Sendable {
         }
     }
 
-    /// Pushes each new checkpoint until graceful shutdown.
+    /// Pushes each new checkpoint until graceful shutdown: one loop per witness, so a witness
+    /// that is down or slow holds up no other (and is asked again at most once a second).
     public func run() async throws {
-        await withGracefulShutdownHandler {
+        // On graceful shutdown the loops are cancelled: a request out to a witness that is down
+        // ends at once instead of holding up the server's stop.
+        try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                for (endpoint, wakeups) in zip(self.endpoints, self.wakeups) {
+                    group.addTask { await self.follow(endpoint, wakeups) }
+                }
                 group.addTask {
                     // A periodic wake-up: a witness that was down is asked again.
-                    while !Task.isCancelled && !self.state.withLock({ $0.stopped }) {
+                    while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
-                        self.wake.yield()
+                        self.checkpointAdded()
                     }
                 }
-                for await _ in wakeups {
-                    if state.withLock({ $0.stopped }) { break }
-                    await round()
-                }
-                group.cancelAll()
             }
-        } onGracefulShutdown: {
-            self.stop()
         }
+        stop()
         try? await http.shutdown()
     }
 
@@ -163,31 +166,24 @@ public final class WitnessPusher: Service, Sendable {
             return Array(s.waiters.values)
         }
         for w in waiters { w.continuation.resume(returning: nil) }
-        wake.finish()
+        for w in wakes { w.finish() }
     }
 
-    /// One round: the newest checkpoint to every witness that has not cosigned it.
-    private func round() async {
-        guard let latest = try? ledger.latestCheckpoint() else { return }
-        let unsigned = endpoints.filter { e in !latest.note.signatures.contains { $0.matches(e.key) } }
-        guard !unsigned.isEmpty else {
-            publishIfWitnessed(latest)
-            return
-        }
-        state.withLock { $0.rounds += 1 }
-        await withTaskGroup(of: [NoteSignature].self) { group in
-            for endpoint in unsigned {
-                group.addTask { await self.submit(latest, to: endpoint) }
+    /// Submits the newest checkpoint to `endpoint` each time there is one it has not cosigned.
+    private func follow(_ endpoint: Endpoint, _ wakeups: AsyncStream<Void>) async {
+        for await _ in wakeups where !Task.isCancelled {
+            guard let latest = try? ledger.latestCheckpoint() else { continue }
+            if latest.note.signatures.contains(where: { $0.matches(endpoint.key) }) {
+                publishIfWitnessed(latest)
+                continue
             }
-            var lines: [NoteSignature] = []
-            for await answer in group {
-                lines += answer
-                // Store as soon as the quorum is met; the slower witnesses' lines follow.
-                if !answer.isEmpty, let stored = await store(latest, adding: lines) {
-                    lines = []
-                    publishIfWitnessed(stored)
-                }
+            let lines = await submit(latest, to: endpoint)
+            if lines.isEmpty {
+                // Down or refusing: ask again after a pause, not on every commit.
+                try? await Task.sleep(for: .seconds(1))
+                continue
             }
+            if let stored = await store(latest, adding: lines) { publishIfWitnessed(stored) }
         }
     }
 

@@ -229,6 +229,7 @@ let package = Package(
             dependencies: [
                 "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakVerification",
                 "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient",
+                "JejakWitnessServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

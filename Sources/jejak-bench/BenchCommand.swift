@@ -15,7 +15,7 @@ let benchStart = DispatchTime.now().uptimeNanoseconds
 
 /// The sections of `jejak-bench`, in the order they run.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case limits, append, server, size, proofs, projections, audit
+    case limits, append, server, witness, size, proofs, projections, audit
 
     /// Whether the section works on the large ledger.
     var needsLargeLedger: Bool { [.size, .proofs, .projections, .audit].contains(self) }
@@ -209,6 +209,26 @@ struct BenchCommand: AsyncParsableCommand {
                 BenchRow(section: "server", key: "server.followerP99Ms", name: "SSE follower sees a commit: p99",
                          value: Self.percentile(follower, 0.99) / 1e6, unit: "ms", target: .atMost(50),
                          note: "\(follower.count) commits, each entry proven included by the client"),
+            ]
+        }
+
+        if sections.contains(.witness) {
+            let f = try await witnessFigures(base: base, sizes: sizes, synthetic: synthetic)
+            let cosign = Self.percentile(f.cosignatures, 0.5) / 1e6
+            report.rows += [
+                BenchRow(section: "witness", key: "witness.replaces", name: "atomic file replacements (write, fsync, rename, fsync folder)",
+                         value: f.replacesPerSecond, unit: "/s", note: "the floor of a witness that syncs each record before answering"),
+                BenchRow(section: "witness", key: "witness.cosignP50Ms", name: "a cosignature over loopback: p50", value: cosign, unit: "ms",
+                         target: .atMost(5), note: String(format: "p99 %.2f ms", Self.percentile(f.cosignatures, 0.99) / 1e6)),
+                BenchRow(section: "witness", key: "witness.addCheckpoint", name: "add-checkpoint requests, one after another",
+                         value: f.cosignaturesPerSecond, unit: "requests/s", limitName: "atomic replacements",
+                         limit: f.replacesPerSecond, target: .atLeast(500), note: "\(f.cosignatures.count) checkpoints, each one leaf larger"),
+                BenchRow(section: "witness", key: "witness.committedP50Ms", name: "publish over HTTP, waiting for the commit: p50",
+                         value: f.committed.percentileMs(0.5), unit: "ms"),
+                BenchRow(section: "witness", key: "witness.witnessedP50Ms", name: "publish over HTTP, waiting for the witness (wait=witnessed): p50",
+                         value: f.witnessed.percentileMs(0.5), unit: "ms", limitName: "waiting for the commit, this run",
+                         limit: f.committed.percentileMs(0.5), target: .ratioAtMost(1, plus: 20),
+                         note: String(format: "p99 %.1f ms; %d each, alternating", f.witnessed.percentileMs(0.99), f.witnessed.events)),
             ]
         }
 

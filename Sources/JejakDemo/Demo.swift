@@ -40,6 +40,11 @@ public struct Demo: Sendable {
         public var origin = "demo.jejak.kpu.go.id/ledger"
         /// The witness's name.
         public var witnessName = "inspektorat.kpu.go.id/witness"
+        /// How the Inspektorat cosigns the final checkpoint: by default in this process
+        /// (`Witness.cosign(ledger:)`); `jejak demo` runs the witness as a separate process on
+        /// loopback and submits the checkpoint over c2sp.org/tlog-witness. It returns the
+        /// checkpoint as stored with the cosignature, and a phrase for the progress line.
+        public var cosign: (@Sendable (Ledger, Witness) async throws(DemoError) -> (SignedCheckpoint, String))?
         /// Called as the demo goes, on the task running ``Demo/run()``.
         public var progress: (@Sendable (Progress) -> Void)?
 
@@ -159,6 +164,8 @@ public struct Demo: Sendable {
         public var checked: [String: Int]
         /// The tree size the Inspektorat cosigned.
         public var witnessedSize: UInt64
+        /// The Inspektorat's cosignature line on that checkpoint (c2sp.org/tlog-cosignature).
+        public var cosignature: String
         /// The integrity audit's verdict (`clean` or `findings`).
         public var auditVerdict: String
         /// The integrity audit's findings.
@@ -318,11 +325,16 @@ public struct Demo: Sendable {
         // 6. The Inspektorat cosigns.
         let cosigned: SignedCheckpoint = try await timed(.cosign) { () throws(DemoError) in
             let cosigned: SignedCheckpoint
-            do throws(WitnessError) { cosigned = try witness.cosign(ledger: ledger) } catch {
-                throw DemoError(.witness, "the Inspektorat did not cosign: \(error.description)")
+            var how = "in this process"
+            if let cosign = options.cosign {
+                (cosigned, how) = try await cosign(ledger, witness)
+            } else {
+                do throws(WitnessError) { cosigned = try witness.cosign(ledger: ledger) } catch {
+                    throw DemoError(.witness, "the Inspektorat did not cosign: \(error.description)")
+                }
             }
             try write(cosigned.serialized, to: files.witnessedCheckpoint)
-            return (cosigned, "size \(cosigned.checkpoint.size), root \(cosigned.checkpoint.rootHash.base64)")
+            return (cosigned, "size \(cosigned.checkpoint.size), root \(cosigned.checkpoint.rootHash.base64), \(how)")
         }
 
         // 7. The full audit.
@@ -364,7 +376,9 @@ public struct Demo: Sendable {
             exchanges: c.requests, distributions: c.distributions, exchangesByStatus: c.byStatus, late: c.late,
             overdue: c.overdue, audits: c.audits, findings: c.findings, openFindings: c.openFindings,
             checked: checked,
-            witnessedSize: cosigned.checkpoint.size, auditVerdict: audit.verdict.rawValue,
+            witnessedSize: cosigned.checkpoint.size,
+            cosignature: cosigned.note.signatures.first { $0.matches(witness.key) }?.line ?? "",
+            auditVerdict: audit.verdict.rawValue,
             auditFindings: audit.findingCount, signaturesVerified: audit.signaturesVerified,
             checkpointsChecked: audit.checkpointsChecked, readModelTables: audit.readModelTables ?? 0,
             exportFiles: exported.filesWritten, exportBytes: exported.bytes, stepSeconds: times,

@@ -41,6 +41,13 @@ public final class WitnessPusher: Service, Sendable {
         public let key: VerifierKey
         /// Its submission prefix (`<url>/add-checkpoint` is posted to).
         public let url: String
+
+        /// A witness named `name` in the policy, with cosignature key `key`, at `url`.
+        public init(name: String, key: VerifierKey, url: String) {
+            self.name = name
+            self.key = key
+            self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
     }
 
     /// The witnesses of the ledger's policy that have a URL.
@@ -63,14 +70,13 @@ public final class WitnessPusher: Service, Sendable {
         var stopped = false
     }
 
-    /// A pusher for `ledger`'s policy witnesses, or `nil` when none has a URL.
+    /// A pusher for `ledger`'s policy witnesses that have a URL (or for `endpoints`, when
+    /// given), or `nil` when there is none. The quorum is always the policy's.
     ///
     /// - Throws: `LedgerError` when the policy can't be read.
-    public init?(ledger: Ledger, requestTimeout: Duration = .seconds(5), logger: Logger) throws {
+    public init?(ledger: Ledger, endpoints given: [Endpoint]? = nil, requestTimeout: Duration = .seconds(5), logger: Logger) throws {
         let policy = try ledger.policy()
-        let endpoints = policy.witnesses.compactMap { w in
-            w.url.map { Endpoint(name: w.name, key: w.key, url: $0.hasSuffix("/") ? String($0.dropLast()) : $0) }
-        }
+        let endpoints = given ?? policy.witnesses.compactMap { w in w.url.map { Endpoint(name: w.name, key: w.key, url: $0) } }
         guard !endpoints.isEmpty else { return nil }
         self.endpoints = endpoints
         self.ledger = ledger

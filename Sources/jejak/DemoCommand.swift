@@ -5,6 +5,11 @@ import JejakDemo
 import JejakDomain
 import JejakInspector
 import JejakOfflineCommands
+import JejakServer
+import JejakWitness
+import Jejak
+import JejakTlog
+import Logging
 import Synchronization
 
 struct DemoCommand: AsyncParsableCommand {
@@ -19,7 +24,8 @@ struct DemoCommand: AsyncParsableCommand {
             key (written to DIR/unit-keys); publishes the scenario, every unit signing its own \
             events and publishing concurrently with the others, on the scenario's calendar; builds \
             the read models (SQLite) and checks their counts against the numbers the scenario \
-            states; has the Inspektorat cosign the latest checkpoint; runs a full integrity audit \
+            states; runs the Inspektorat's witness as a separate process on loopback (`jejak \
+            witness serve`) and submits the latest checkpoint to it (c2sp.org/tlog-witness); runs a full integrity audit \
             comparing the read models (HTML report); and exports the cosigned checkpoint as a C2SP \
             tlog-tiles tree. It ends with a summary and the commands to try next.
 
@@ -48,6 +54,13 @@ struct DemoCommand: AsyncParsableCommand {
         var options = Demo.Options(directory: dir, seedsDirectory: seedsDirectory)
         let lines = ProgressLines(interactive: isatty(2) == 1)
         options.progress = { lines.show($0) }
+        options.cosign = { ledger, witness throws(DemoError) in
+            do { return try await cosignInWitnessProcess(ledger, witness, directory: dir) } catch let error as DemoError {
+                throw error
+            } catch {
+                throw DemoError(.witness, "the Inspektorat's witness process did not cosign: \(error)")
+            }
+        }
         let demo = Demo(options: options)
         note("jejak demo: \(display(demo.files.directory)), from \(display(seedsDirectory))")
         let summary: Demo.Summary
@@ -82,6 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
               overdue        \(s.overdue.count) as of \(s.asOf)\(s.overdue.isEmpty ? "" : ": " + overdue)
               audit findings \(s.findings) recorded by the Inspektorat in \(s.audits) audit\(s.audits == 1 ? "" : "s"), \(s.openFindings) open (no follow-up)
               integrity      \(s.auditVerdict == "clean" ? "INTACT" : "NOT INTACT") — \(s.auditFindings) findings (\(s.signaturesVerified) signatures, \(s.checkpointsChecked) checkpoints, \(s.readModelTables) read-model tables compared); cosigned by the Inspektorat at size \(s.witnessedSize)
+              cosignature    \(s.cosignature)
               checked        \(s.checked.count) counts match the numbers the scenario states
 
             Files
@@ -152,4 +166,50 @@ private final class ProgressLines: Sendable {
     private func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
+}
+
+/// Runs `jejak witness serve` on the demo's witness state as a child process on 127.0.0.1 (a
+/// free port), submits the ledger's latest checkpoint to it over c2sp.org/tlog-witness, stores
+/// the cosignature, and stops the process.
+private func cosignInWitnessProcess(_ ledger: Ledger, _ witness: Witness, directory: String) async throws -> (SignedCheckpoint, String) {
+    let logs = directory + "/witnessed-logs"
+    try Data("# the logs the Inspektorat witnesses (jejak witness serve --logs)\nlog \(ledger.logKey)\n".utf8)
+        .write(to: URL(fileURLWithPath: logs))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    process.arguments = ["witness", "serve", "--state", witness.stateDirectory, "--logs", logs, "--listen", "127.0.0.1:0"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+    // Its first line: "listening on http://127.0.0.1:PORT".
+    var seen = Data()
+    while !seen.contains(UInt8(ascii: "\n")) {
+        let chunk = out.fileHandleForReading.availableData
+        guard !chunk.isEmpty else { throw CLIFailure(description: "jejak witness serve ended before it listened") }
+        seen += chunk
+    }
+    let line = String(decoding: seen, as: UTF8.self).split(separator: "\n")[0]
+    let url = String(line.dropFirst("listening on ".count))
+    var logger = Logger(label: "jejak.demo.witness")
+    logger.logLevel = .critical
+    let endpoint = WitnessPusher.Endpoint(name: "inspektorat", key: witness.key, url: url)
+    guard let pusher = try WitnessPusher(ledger: ledger, endpoints: [endpoint], logger: logger) else {
+        throw CLIFailure(description: "no witness to submit to")
+    }
+    let running = Task { try await pusher.run() }
+    let size = try ledger.latestCheckpoint().checkpoint.size
+    let cosigned = await pusher.waitForWitnesses(size: size, timeout: .seconds(30))
+    running.cancel()
+    _ = try? await running.value
+    guard let cosigned else {
+        throw CLIFailure(description: "the witness process at \(url) did not cosign the checkpoint of size \(size) within 30 s")
+    }
+    return (cosigned, "by the witness process \(process.processIdentifier) at \(url)")
 }

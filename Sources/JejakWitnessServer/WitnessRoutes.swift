@@ -7,7 +7,7 @@ import JejakTlog
 import JejakWitness
 import Logging
 import NIOCore
-import NIOPosix
+import Dispatch
 
 /// The HTTP interface of a witness, c2sp.org/tlog-witness:
 ///
@@ -26,6 +26,9 @@ public struct WitnessRoutes: Sendable {
     let witness: Witness
     let origins: Set<ExactText>
     let maxBodyBytes: Int
+    /// Where the witness's blocking work runs (file reads, the lock, fsync), one request at a
+    /// time: off the event loops and the tasks' threads, and in no pool other work can fill.
+    let disk = DiskQueue()
 
     /// Routes for `witness`, cosigning for the logs of `configuration`.
     public init(witness: Witness, configuration: WitnessConfiguration, maxBodyBytes: Int = WitnessServer.defaultMaxBodyBytes) {
@@ -97,7 +100,7 @@ public struct WitnessRoutes: Sendable {
             throw WitnessError(.unknownLog, "the witness does not witness the log \(checkpoint.origin)")
         }
         let witness = self.witness
-        let outcome: Result<SignedCheckpoint, WitnessError> = try await NIOThreadPool.singleton.runIfActive {
+        let outcome: Result<SignedCheckpoint, WitnessError> = await disk.run {
             do throws(WitnessError) { return .success(try witness.addCheckpoint(submitted)) } catch {
                 if error.code == .oldSizeMismatch {
                     // The 409 carries the size the witness holds now.
@@ -133,13 +136,25 @@ public struct WitnessRoutes: Sendable {
             throw WitnessError(.unknownLog, "the witness witnesses no log whose origin hashes to \(hash.prefix(64))")
         }
         let witness = self.witness
-        let recorded = try await NIOThreadPool.singleton.runIfActive { () throws(WitnessError) in
-            try witness.lastCosigned(origin: origin.string)
-        }
+        let recorded = try await disk.run { () -> Result<SignedCheckpoint?, WitnessError> in
+            do throws(WitnessError) { return .success(try witness.lastCosigned(origin: origin.string)) } catch { return .failure(error) }
+        }.get()
         guard let recorded else {
             throw WitnessError(.unknownLog, "the witness has cosigned no checkpoint of \(origin.string) yet")
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: recorded.serialized)))
+    }
+}
+
+/// A serial dispatch queue for blocking work, awaited without blocking the caller's thread.
+struct DiskQueue: Sendable {
+    private let queue = DispatchQueue(label: "jejak.witness.disk")
+
+    /// Runs `work` on the queue and returns its result.
+    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: work()) }
+        }
     }
 }

@@ -166,7 +166,7 @@ struct WitnessFixture {
         }
     }
 
-    /// Concurrent submissions that conflict are never both cosigned: of forty requests from two
+    /// Concurrent submissions that conflict are never both cosigned: of twenty requests from two
     /// histories, all with old size 0, exactly one is cosigned.
     @Test func concurrentConflictingSubmissionsAreNotBothCosigned() async throws {
         var a = try WitnessFixture()
@@ -174,7 +174,7 @@ struct WitnessFixture {
         var b = a
         b.tree = MerkleTree()
         b.grow(to: 6, history: "b")
-        let bodies = try (0..<20).flatMap { _ in [try a.body(old: 0, 6), try b.body(old: 0, 6)] }
+        let bodies = try (0..<10).flatMap { _ in [try a.body(old: 0, 6), try b.body(old: 0, 6)] }
         try await a.application().test(.live) { client in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for body in bodies { group.addTask { try await Self.post(client, body).status } }

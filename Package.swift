@@ -268,7 +268,8 @@ let package = Package(
             dependencies: ["JejakServer", "JejakClient", "JejakAPI", "JejakWitness", "JejakWitnessServer", "JejakInspector", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",
                            "JejakTlog", "JejakJSON", "JejakTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "Hummingbird", package: "hummingbird")]),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Seeded mutation fuzzing of every parser of untrusted input (JEJAK_FUZZ_SECONDS for long runs).
         .testTarget(name: "JejakFuzzTests", dependencies: ["Jejak", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakTestSupport"]),
     ],

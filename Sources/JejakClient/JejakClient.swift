@@ -231,7 +231,18 @@ public final class JejakClient: EventLog, Sendable {
             accepted.withLock { _ = $0.insert(digest) }
             return
         }
-        let (old, new) = checkpoint.checkpoint.size <= pinned.checkpoint.size ? (checkpoint, pinned) : (pinned, checkpoint)
+        let new = try await proveConsistent(checkpoint, pinned)
+        try pin.advance(to: new)
+        accepted.withLock { known in
+            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
+            known.insert(digest)
+        }
+    }
+
+    /// Proves `a` and `b` views of one tree (equal roots at one size, or a consistency proof
+    /// from the server between them); returns the larger.
+    private func proveConsistent(_ a: SignedCheckpoint, _ b: SignedCheckpoint) async throws -> SignedCheckpoint {
+        let (old, new) = a.checkpoint.size <= b.checkpoint.size ? (a, b) : (b, a)
         if old.checkpoint.size == new.checkpoint.size {
             guard old.checkpoint.rootHash == new.checkpoint.rootHash else { throw Self.splitView(old, new, "the roots differ") }
         } else if old.checkpoint.size > 0 {
@@ -243,10 +254,32 @@ public final class JejakClient: EventLog, Sendable {
                 throw Self.splitView(old, new, error.message)
             }
         }
-        try pin.advance(to: new)
-        accepted.withLock { known in
-            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
-            known.insert(digest)
+        return new
+    }
+
+    /// Checks a checkpoint a witness cosigned — from its monitoring route
+    /// (`GET <witness>/<sha256(origin) hex>/checkpoint`), or one a relying party holds — against
+    /// the log as this client sees it: it must carry a valid signature by the policy's log key
+    /// and a valid cosignature by `witness`, and be one view with the server's latest checkpoint
+    /// (equal at equal sizes, else a consistency proof from the server). A witness shown another
+    /// history than the server shows this client is a split view.
+    ///
+    /// - Throws: ``APIError/Code/unverifiedResponse`` (not signed by the log or not cosigned by
+    ///   `witness`), ``APIError/Code/splitView``, or what reading the server's checkpoint throws.
+    public func checkWitnessed(_ checkpoint: SignedCheckpoint, by witness: VerifierKey) async throws {
+        let text = checkpoint.note.text
+        let logSigned = policy.logs.contains { log in
+            log.key.name.sameBytes(as: checkpoint.checkpoint.origin)
+                && checkpoint.note.signatures.contains { $0.matches(log.key) && log.key.verify(noteText: text, signature: $0.signature) }
+        }
+        let cosigned = checkpoint.note.signatures.contains { $0.matches(witness) && witness.verify(noteText: text, signature: $0.signature) }
+        guard logSigned, cosigned else {
+            throw APIError(.unverifiedResponse, "the checkpoint of size \(checkpoint.checkpoint.size) is not signed by the policy's log and cosigned by \(witness.hint)")
+        }
+        let latest = try await latestCheckpoint()
+        do { _ = try await proveConsistent(checkpoint, latest) } catch let error as LedgerError where error.code == .invalidProofRequest {
+            // The server's log is smaller than a tree the witness cosigned: a rollback or a fork.
+            throw Self.splitView(latest, checkpoint, "the server cannot prove the witness's larger tree: \(error.message)")
         }
     }
 

@@ -166,10 +166,22 @@ import Testing
                 _ = try await client.append(try honest.event(subject: "exchange/honest-2"))
                 try await client.shutdown()
             }
-            try await Self.serveWithWitnesses(fork.ledger, timeout: .seconds(2)) { _, pusher in
+            let witnessed = try #require(try w1.lastCosigned(origin: ServerFixture.origin))
+            try await Self.serveWithWitnesses(fork.ledger, timeout: .seconds(2)) { url, pusher in
                 _ = await pusher.waitForWitnesses(size: 1, timeout: .seconds(2))
                 #expect(pusher.splitViewReports > 0)
                 #expect(pusher.witnessed == nil)
+                // A client of the fork, shown what the witness cosigned, reports a split view.
+                let client = try fork.client(url) { $0.witnessing = .logSignature }
+                let error = await #expect(throws: APIError.self) { try await client.checkWitnessed(witnessed, by: w1.key) }
+                #expect(error?.code == .splitView)
+                try await client.shutdown()
+            }
+            // A client of the honest server finds the same checkpoint one view with its own.
+            try await Self.serveWithWitnesses(honest.ledger) { url, _ in
+                let client = try honest.client(url)
+                try await client.checkWitnessed(witnessed, by: w1.key)
+                try await client.shutdown()
             }
         }
         // The witness kept the honest history; the fork's checkpoint carries no cosignature.

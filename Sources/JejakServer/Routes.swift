@@ -128,7 +128,8 @@ public struct LedgerRoutes: Sendable {
         }
         let expected = try ExpectedVersion(parameter: request.uri.queryParameters.get("expected-version") ?? "any")
         let waitForWitnesses: Bool
-        switch request.uri.queryParameters.get("wait").map { String($0) } ?? "committed" {
+        let wait = request.uri.queryParameters.get("wait").map { String($0) } ?? "committed"
+        switch wait {
         case "committed": waitForWitnesses = false
         case "witnessed": waitForWitnesses = true
         case let other: throw APIError(.invalidParameter, "wait must be committed or witnessed, not \(other.prefix(64))")

@@ -57,6 +57,7 @@ public final class WitnessPusher: Service, Sendable {
     private let http: HTTPClient
     private let logger: Logger
     private let requestTimeout: Duration
+    private let wakeInterval: Duration
     private let state = Mutex(State())
     private let wakeups: [AsyncStream<Void>]
     private let wakes: [AsyncStream<Void>.Continuation]
@@ -74,7 +75,12 @@ public final class WitnessPusher: Service, Sendable {
     /// given), or `nil` when there is none. The quorum is always the policy's.
     ///
     /// - Throws: `LedgerError` when the policy can't be read.
-    public init?(ledger: Ledger, endpoints given: [Endpoint]? = nil, requestTimeout: Duration = .seconds(5), logger: Logger) throws {
+    ///
+    /// - Parameter wakeInterval: How often the ledger is looked at without being told of a new
+    ///   checkpoint (``checkpointAdded()``): a witness that was down is asked again, and a ledger
+    ///   written by another process is followed.
+    public init?(ledger: Ledger, endpoints given: [Endpoint]? = nil, requestTimeout: Duration = .seconds(5),
+                 wakeInterval: Duration = .seconds(1), logger: Logger) throws {
         let policy = try ledger.policy()
         let endpoints = given ?? policy.witnesses.compactMap { w in w.url.map { Endpoint(name: w.name, key: w.key, url: $0) } }
         guard !endpoints.isEmpty else { return nil }
@@ -83,6 +89,7 @@ public final class WitnessPusher: Service, Sendable {
         self.policy = policy
         self.logger = logger
         self.requestTimeout = requestTimeout
+        self.wakeInterval = wakeInterval
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(2), read: .nanoseconds(requestTimeout.nanoseconds))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4)
@@ -147,7 +154,7 @@ public final class WitnessPusher: Service, Sendable {
     public func run() async throws {
         // On graceful shutdown the loops are cancelled: a request out to a witness that is down
         // ends at once instead of holding up the server's stop.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for (endpoint, wakeups) in zip(self.endpoints, self.wakeups) {
                     group.addTask { await self.follow(endpoint, wakeups) }
@@ -155,7 +162,7 @@ public final class WitnessPusher: Service, Sendable {
                 group.addTask {
                     // A periodic wake-up: a witness that was down is asked again.
                     while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(1))
+                        try? await Task.sleep(for: self.wakeInterval)
                         self.checkpointAdded()
                     }
                 }

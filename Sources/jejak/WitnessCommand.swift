@@ -9,6 +9,7 @@ import JejakWitness
 import JejakJSON
 import JejakOfflineCommands
 import JejakTlog
+import JejakServer
 import JejakWitnessServer
 import Logging
 import ServiceLifecycle
@@ -30,8 +31,12 @@ struct WitnessCommand: ParsableCommand {
             old copy (stateRolledBack). Back up witness.key once; never restore logs/ from a \
             backup: recover a lost or old record with `witness restore` from the newest \
             checkpoint it cosigned.
+
+            `witness serve` runs it as a service apart from the ledger (c2sp.org/tlog-witness over \
+            HTTP): `jejak serve` submits each new checkpoint to the witnesses its policy lists with \
+            a URL (`witness init --ledger DIR --url URL`).
             """,
-        subcommands: [Init.self, Trust.self, Cosign.self, Restore.self, Serve.self])
+        subcommands: [Init.self, Trust.self, Cosign.self, Restore.self, Serve.self, Push.self])
 
     /// `--state DIR`: the witness's state directory.
     struct StateOption: ParsableArguments {
@@ -239,6 +244,49 @@ extension WitnessCommand {
                 fflush(nil)
             }
             let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+}
+
+extension WitnessCommand {
+    struct Push: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit each new checkpoint of a ledger to the witnesses its policy lists with a URL, beside its writer.",
+            discussion: """
+                Example:
+                  jejak witness push --ledger /var/lib/jejak
+
+                For an embedded ledger (one without `jejak serve`, which does this itself): opens \
+                the ledger read-only for cosigning, looks for a new checkpoint every --interval \
+                milliseconds, submits it to every witness of DIR/policy that has a URL \
+                (c2sp.org/tlog-witness, with the consistency proof from the size the witness last \
+                cosigned), and stores the cosignatures that verify with the checkpoint. Runs until \
+                SIGTERM or SIGINT. The first line on standard output names the witnesses.
+                """)
+
+        @OptionGroup var ledgerOption: LedgerOption
+        @Option(help: ArgumentHelp("How often to look for a new checkpoint, in milliseconds.", valueName: "ms"))
+        var interval = 200
+        @Option(help: ArgumentHelp("trace, debug, info, notice, warning or error.", valueName: "level"))
+        var logLevel = "notice"
+
+        func validate() throws {
+            guard interval > 0 else { throw ValidationError("--interval must be positive.") }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level takes trace, debug, info, notice, warning or error.") }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "jejak.witness.push")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            let ledger = try openForCosigning(try ledgerOption.path())
+            defer { ledger.close() }
+            guard let pusher = try attempt({ try WitnessPusher(ledger: ledger, wakeInterval: .milliseconds(interval), logger: logger) }) else {
+                throw CLIFailure(description: "the policy of \(ledger.directory.path) lists no witness with a URL (`jejak witness init --ledger DIR --url URL`)")
+            }
+            print("pushing to \(pusher.endpoints.map { "\($0.name) at \($0.url)" }.joined(separator: ", "))")
+            fflush(nil)
+            let group = ServiceGroup(configuration: .init(services: [pusher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

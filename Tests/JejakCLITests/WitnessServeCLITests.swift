@@ -115,4 +115,48 @@ import Testing
         let seed = String(secret.split(separator: "+").last ?? "")
         #expect(seed.count > 20 && !outputs.contains { $0.contains(seed) })
     }
+
+    /// `jejak witness push` beside an embedded ledger: each new checkpoint is cosigned by the
+    /// witness service and stored with it, without `jejak serve`.
+    @Test func pushCosignsAnEmbeddedLedgersCheckpointsThroughTheService() throws {
+        let w = TemporaryDirectory("witness-push")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "push.jejak.local/ledger"], in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        r = try jejak(["witness", "init", "--state", "state", "--name", "push.jejak.local/witness"], in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        let witnessKey = try VerifierKey(parsing: String(r.stdout.split(separator: "\n")[0]))
+        let logVkey = try String(contentsOfFile: ledger + "/log.vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Data("log \(logVkey)\n".utf8).write(to: URL(fileURLWithPath: w.path + "/logs"))
+        let server = try start(["witness", "serve", "--state", "state", "--logs", "logs", "--listen", "127.0.0.1:0"], ledger: nil, in: w.path)
+        defer { if server.process.isRunning { server.process.terminate() } }
+        let url = try ServeCLITests.listeningURL(server)
+
+        // The policy requires the witness, at its URL.
+        let policy = try TlogPolicy(parsing: String(contentsOfFile: ledger + "/policy", encoding: .utf8))
+        var builder = TlogPolicy.Builder()
+        for log in policy.logs { builder.addLog(log.key, url: log.url) }
+        builder.addWitness(name: "inspektorat", key: witnessKey, url: url)
+        builder.setQuorum("inspektorat")
+        try Data(try builder.build().serialized.utf8).write(to: URL(fileURLWithPath: ledger + "/policy"))
+
+        let push = try start(["witness", "push", "--interval", "50"], ledger: ledger, in: w.path)
+        defer { if push.process.isRunning { push.process.terminate() } }
+        r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        var cosigned = false
+        let deadline = Date().addingTimeInterval(30)
+        while !cosigned && Date() < deadline {
+            r = try jejak(["checkpoint"], ledger: ledger, in: w.path)
+            cosigned = r.stdout.contains("— push.jejak.local/witness ")
+            if !cosigned { usleep(100_000) }
+        }
+        #expect(cosigned, "\(r.stdout)")
+        let stored = try SignedCheckpoint(parsing: r.stdout)
+        _ = try TlogPolicy(parsing: String(contentsOfFile: ledger + "/policy", encoding: .utf8)).verify(stored)
+        push.process.terminate()
+        #expect(try push.finish().status == 0)
+        server.process.terminate()
+        #expect(try server.finish().status == 0)
+    }
 }

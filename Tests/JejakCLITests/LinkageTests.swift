@@ -48,4 +48,15 @@ import Testing
         let server = Self.closure(of: "JejakServer", in: graph)
         #expect(server.contains("CLMDB") && server.contains("GRDB"), "\(server.sorted())")
     }
+
+    /// The witness service runs apart from the log: neither the store nor the ledger nor the read
+    /// models are in its closure.
+    @Test func theWitnessServiceLinksNeitherTheLedgerNorLMDBNorSQLite() throws {
+        let graph = try Self.dependencies()
+        let witness = Self.closure(of: "JejakWitnessServer", in: graph)
+        #expect(witness.contains("Hummingbird") && witness.contains("JejakWitness"), "\(witness.sorted())")
+        for forbidden in ["JejakStorage", "CLMDB", "Jejak", "JejakProjections", "JejakInspector", "GRDB", "CSQLiteSetup", "JejakServer"] {
+            #expect(!witness.contains(forbidden), "JejakWitnessServer pulls in \(forbidden): \(witness.sorted())")
+        }
+    }
 }

@@ -100,32 +100,37 @@ public struct WitnessRoutes: Sendable {
             throw WitnessError(.unknownLog, "the witness does not witness the log \(checkpoint.origin)")
         }
         let witness = self.witness
-        let outcome: Result<SignedCheckpoint, WitnessError> = await disk.run {
-            do throws(WitnessError) { return .success(try witness.addCheckpoint(submitted)) } catch {
-                if error.code == .oldSizeMismatch {
-                    // The 409 carries the size the witness holds now.
-                    let size = (try? witness.lastCosigned(origin: checkpoint.origin)?.checkpoint.size) ?? 0
-                    return .failure(WitnessError(.oldSizeMismatch, String(size)))
-                }
-                return .failure(error)
+        let outcome: Outcome = await disk.run {
+            do throws(WitnessError) { return .cosigned(try witness.addCheckpoint(submitted)) } catch {
+                guard error.code == .oldSizeMismatch else { return .refused(error) }
+                // The 409 carries the size the witness holds now.
+                return .conflict(witnessSize: (try? witness.lastCosigned(origin: checkpoint.origin)?.checkpoint.size) ?? 0)
             }
         }
         switch outcome {
-        case .success(let cosigned):
+        case .cosigned(let cosigned):
             context.logger.info("cosigned", metadata: ["origin": "\(checkpoint.origin)", "size": "\(checkpoint.size)"])
             let lines = cosigned.note.signatures.filter { $0.matches(witness.key) }.map { $0.line + "\n" }.joined()
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: lines)))
-        case .failure(let error) where error.code == .oldSizeMismatch:
-            context.logger.debug("old size mismatch", metadata: ["origin": "\(checkpoint.origin)", "witness-size": "\(error.message)"])
+        case .conflict(let size):
+            context.logger.debug("old size mismatch", metadata: ["origin": "\(checkpoint.origin)", "witness-size": "\(size)"])
             return Response(status: .conflict, headers: [.contentType: TlogSize.mediaType, .cacheControl: "no-store"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: error.message + "\n")))
-        case .failure(let error):
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: TlogSize.serialized(size))))
+        case .refused(let error):
             // A signed checkpoint the witness refuses may be evidence of a misbehaving log.
             context.logger.notice("refused", metadata: ["origin": "\(checkpoint.origin)", "size": "\(checkpoint.size)", "code": "\(error.code)",
                                                           "error": "\(error.message)"])
             throw error
         }
+    }
+
+    /// What add-checkpoint decided.
+    private enum Outcome: Sendable {
+        case cosigned(SignedCheckpoint)
+        /// The request's old size is not the witness's: answered 409 with `witnessSize`.
+        case conflict(witnessSize: UInt64)
+        case refused(WitnessError)
     }
 
     // MARK: Monitoring

@@ -73,7 +73,18 @@ extension AtomicFile {
     ///
     /// - Throws: ``FileError`` with code ``FileError/Code/io`` naming the path and the reason.
     public static func read(_ path: String) throws(FileError) -> String {
+        guard let text = try readIfPresent(path) else {
+            throw FileError(.io, "cannot read \(path): \(String(cString: strerror(ENOENT)))")
+        }
+        return text
+    }
+
+    /// The whole text of the small file at `path`, or `nil` when there is no file there.
+    ///
+    /// - Throws: ``FileError`` with code ``FileError/Code/io`` naming the path and the reason.
+    public static func readIfPresent(_ path: String) throws(FileError) -> String? {
         guard let f = fopen(path, "r") else {
+            if errno == ENOENT { return nil }
             throw FileError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         defer { fclose(f) }

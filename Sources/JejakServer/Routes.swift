@@ -134,6 +134,10 @@ public struct LedgerRoutes: Sendable {
         case "witnessed": waitForWitnesses = true
         case let other: throw APIError(.invalidParameter, "wait must be committed or witnessed, not \(other.prefix(64))")
         }
+        // A wait no witness can end is refused before anything is written.
+        if waitForWitnesses, witnesses == nil, try !ledger.policy().isQuorumSatisfied(byWitnessesNamed: [String]()) {
+            throw APIError(.invalidParameter, "the policy's quorum needs witnesses, but none of them has a URL this server can submit to")
+        }
         let body = try await collect(request)
         let (events, isBatch) = try Self.envelopes(in: body, maxBatch: configuration.maxBatchEvents)
         let sizeBefore = try ledger.size()
@@ -161,11 +165,7 @@ public struct LedgerRoutes: Sendable {
 
     /// `receipts` again, against a checkpoint that meets the policy's quorum.
     private func witnessed(_ receipts: [Receipt]) async throws -> [Receipt] {
-        let policy = try ledger.policy()
-        if policy.isQuorumSatisfied(byWitnessesNamed: [String]()) { return receipts }
-        guard let witnesses else {
-            throw APIError(.invalidParameter, "the policy's quorum needs witnesses, but none of them has a URL this server can submit to")
-        }
+        guard let witnesses, try !ledger.policy().isQuorumSatisfied(byWitnessesNamed: [String]()) else { return receipts }
         let size = (receipts.map(\.index).max() ?? 0) + 1
         guard let witnessed = await witnesses.waitForWitnesses(size: size, timeout: configuration.witnessTimeout) else {
             throw APIError(.witnessTimeout, "the events are committed (entries \(receipts.map(\.index).min() ?? 0) to \(size - 1)), but the witnesses' quorum was not met within \(configuration.witnessTimeout); publish them again to get their witnessed receipts")

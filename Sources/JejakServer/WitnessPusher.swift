@@ -63,7 +63,7 @@ public final class WitnessPusher: Service, Sendable {
     private let wakes: [AsyncStream<Void>.Continuation]
 
     private struct State {
-        var witnessSizes: [String: UInt64] = [:]
+        var witnessSizes: [ExactText: UInt64] = [:]
         var witnessed: SignedCheckpoint?
         var waiters: [Int: (size: UInt64, continuation: CheckedContinuation<SignedCheckpoint?, Never>)] = [:]
         var nextWaiter = 0
@@ -230,7 +230,7 @@ public final class WitnessPusher: Service, Sendable {
     /// it is down, refuses, or answers something that does not verify).
     private func submit(_ checkpoint: SignedCheckpoint, to endpoint: Endpoint) async -> [NoteSignature] {
         let size = checkpoint.checkpoint.size
-        var old = state.withLock { $0.witnessSizes[endpoint.name] } ?? 0
+        var old = state.withLock { $0.witnessSizes[ExactText(endpoint.name)] } ?? 0
         let log = logger.with("witness", endpoint.name)
         for _ in 0..<3 {
             if old > size {
@@ -269,7 +269,7 @@ public final class WitnessPusher: Service, Sendable {
                     return []
                 }
                 old = theirs
-                state.withLock { $0.witnessSizes[endpoint.name] = theirs }
+                state.withLock { $0.witnessSizes[ExactText(endpoint.name)] = theirs }
             case 422:
                 reportSplitView(log, "the witness refuses the ledger's checkpoint of \(size) entries as inconsistent with the one it cosigned: \(String(decoding: answer.prefix(512), as: UTF8.self))")
                 return []
@@ -295,7 +295,7 @@ public final class WitnessPusher: Service, Sendable {
             log.error("the witness's answer holds no valid cosignature by its key \(endpoint.key.hint); ignored, not stored")
             return []
         }
-        state.withLock { $0.witnessSizes[endpoint.name] = checkpoint.checkpoint.size }
+        state.withLock { $0.witnessSizes[ExactText(endpoint.name)] = checkpoint.checkpoint.size }
         return Array(valid.prefix(1))
     }
 

@@ -560,20 +560,9 @@ public final class Witness: Sendable {
 
     /// The text of a state file, or `nil` if there is none.
     private static func readState(_ path: String) throws(WitnessError) -> String? {
-        guard let f = fopen(path, "r") else {
-            if errno == ENOENT { return nil }
-            throw ioError("read", path)
+        do { return try AtomicFile.readIfPresent(path) } catch {
+            throw WitnessError(.stateIO, error.message, underlying: error)
         }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n > 0 { out += buffer[0..<n] }
-            if n < buffer.count { break }
-        }
-        guard ferror(f) == 0 else { throw ioError("read", path) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func ioError(_ what: String, _ path: String) -> WitnessError {

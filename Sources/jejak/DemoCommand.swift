@@ -182,32 +182,50 @@ private func cosignInWitnessProcess(_ ledger: Ledger, _ witness: Witness, direct
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    defer {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    // The pipe reads and the wait for the child block: they run on a dispatch thread, never on
+    // the tasks' threads.
+    func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: work()) } }
     }
     // Its first line: "listening on http://127.0.0.1:PORT".
-    var seen = Data()
-    while !seen.contains(UInt8(ascii: "\n")) {
-        let chunk = out.fileHandleForReading.availableData
-        guard !chunk.isEmpty else { throw CLIFailure(description: "jejak witness serve ended before it listened") }
-        seen += chunk
+    let reader = out.fileHandleForReading
+    let first: String? = await blocking {
+        var seen = Data()
+        while !seen.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { return nil }
+            seen += chunk
+        }
+        return String(decoding: seen, as: UTF8.self).split(separator: "\n").first.map(String.init)
     }
-    let line = String(decoding: seen, as: UTF8.self).split(separator: "\n")[0]
+    func stopWitness() async {
+        guard process.isRunning else { return }
+        process.terminate()
+        await blocking { process.waitUntilExit() }
+    }
+    guard let line = first else {
+        await stopWitness()
+        throw CLIFailure(description: "jejak witness serve ended before it listened")
+    }
     let url = String(line.dropFirst("listening on ".count))
     var logger = Logger(label: "jejak.demo.witness")
     logger.logLevel = .critical
     let endpoint = WitnessPusher.Endpoint(name: "inspektorat", key: witness.key, url: url)
-    guard let pusher = try WitnessPusher(ledger: ledger, endpoints: [endpoint], logger: logger) else {
+    let made: WitnessPusher?
+    do { made = try WitnessPusher(ledger: ledger, endpoints: [endpoint], logger: logger) } catch {
+        await stopWitness()
+        throw error
+    }
+    guard let pusher = made else {
+        await stopWitness()
         throw CLIFailure(description: "no witness to submit to")
     }
     let running = Task { try await pusher.run() }
-    let size = try ledger.latestCheckpoint().checkpoint.size
+    let size = (try? ledger.latestCheckpoint().checkpoint.size) ?? 0
     let cosigned = await pusher.waitForWitnesses(size: size, timeout: .seconds(30))
     running.cancel()
     _ = try? await running.value
+    await stopWitness()
     guard let cosigned else {
         throw CLIFailure(description: "the witness process at \(url) did not cosign the checkpoint of size \(size) within 30 s")
     }

@@ -282,4 +282,29 @@ import Testing
         #expect(try f.ledger.size() == size + 2)
         #expect(try f.ledger.entry(eventID: refused.event.id) == nil)
     }
+
+    /// `wait` takes committed or witnessed; a wait for witnesses no server can reach is refused
+    /// before anything is written.
+    @Test func aWaitThatCannotEndIsRefusedAndWritesNothing() async throws {
+        let f = try await ServerFixture.make()
+        try await f.application().test(.router) { client in
+            let bad = try await client.execute(uri: "/v1/events?wait=soon", method: .post, headers: RouteTests.envelope,
+                                               body: ByteBuffer(bytes: try f.event().jsonBytes))
+            #expect(bad.status == .badRequest && bad.headers[.contentType] == Problem.mediaType)
+            #expect(try Problem(json: bad.body.bytes).code == "invalidParameter")
+            // Quorum none: witnessed is the same as committed.
+            let none = try await client.execute(uri: "/v1/events?wait=witnessed", method: .post, headers: RouteTests.envelope,
+                                                body: ByteBuffer(bytes: try f.event().jsonBytes))
+            #expect(none.status == .created)
+        }
+        let sizeBefore = try f.ledger.size()
+        try f.ledger.addWitness(name: "unreachable", key: try SignerKey.generate(name: "unreachable.example/w", type: .cosignatureV1).verifierKey)
+        try await f.application().test(.router) { client in
+            let answer = try await client.execute(uri: "/v1/events?wait=witnessed", method: .post, headers: RouteTests.envelope,
+                                                  body: ByteBuffer(bytes: try f.event().jsonBytes))
+            #expect(answer.status == .badRequest)
+            #expect(try Problem(json: answer.body.bytes).code == "invalidParameter")
+        }
+        #expect(try f.ledger.size() == sizeBefore)
+    }
 }

@@ -7,6 +7,7 @@ import PackageDescription
 //   JejakJSON          strict, order-preserving JSON                            everyone
 //   JejakSchema        JSON Schema 2020-12                                      the domain
 //   JejakCrypto        SHA-256, Ed25519, vkeys, signed notes, DSSE              everyone
+//   JejakAge           C2SP age v1 (X25519): sealing content to units           everyone
 //   JejakTlog          RFC 9162 tree and proofs, checkpoints, policy, tiles     everyone
 //   JejakModel         events, leaves, registry, receipts, time, validation     everyone
 //   JejakVerification  replaying and checking a log's entries; exports         inspector, offline verifier, clients
@@ -33,6 +34,7 @@ let package = Package(
         .library(name: "JejakVerification", targets: ["JejakVerification"]),
         .library(name: "JejakTlog", targets: ["JejakTlog"]),
         .library(name: "JejakCrypto", targets: ["JejakCrypto"]),
+        .library(name: "JejakAge", targets: ["JejakAge"]),
         .library(name: "JejakStorage", targets: ["JejakStorage"]),
         .library(name: "JejakJSON", targets: ["JejakJSON"]),
         .library(name: "JejakBase", targets: ["JejakBase"]),
@@ -87,12 +89,15 @@ let package = Package(
         .target(name: "JejakStorage", dependencies: ["CLMDB", "JejakBase"]),
         // Crypto: SHA-256, Ed25519, vkeys, signed notes, cosignatures, DSSE.
         .target(name: "JejakCrypto", dependencies: ["CSodium", "CSHA256", "JejakBase", "JejakJSON"]),
+        // C2SP age v1 with X25519 recipients (libsodium), Bech32 keys, the ASCII armor, identity
+        // files: the encryption of sealed content, which the standard `age` tool opens too.
+        .target(name: "JejakAge", dependencies: ["CSodium", "JejakBase", "JejakCrypto"]),
         // Transparency-log formats: RFC 9162 Merkle tree and proofs, checkpoints,
         // tlog-proof receipts, tlog-policy, tlog-tiles. Needs no storage.
         .target(name: "JejakTlog", dependencies: ["JejakBase", "JejakCrypto", "JejakJSON"]),
         // The model of a log without its storage: events, leaves, the registry, receipts,
         // ledger time, the validation hook and the ledger's errors.
-        .target(name: "JejakModel", dependencies: ["JejakBase", "JejakJSON", "JejakCrypto", "JejakTlog"]),
+        .target(name: "JejakModel", dependencies: ["JejakBase", "JejakJSON", "JejakCrypto", "JejakAge", "JejakTlog"]),
         // Checking a log's entries without its store: the replay (signatures by registry state,
         // rules, order, the tree), findings and reports, and the offline verifier of exports.
         .target(name: "JejakVerification", dependencies: ["JejakBase", "JejakModel", "JejakTlog", "JejakCrypto", "JejakJSON"]),
@@ -100,20 +105,20 @@ let package = Package(
         .target(
             name: "Jejak",
             dependencies: [
-                "JejakBase", "JejakModel", "JejakStorage", "JejakCrypto", "JejakTlog", "JejakJSON",
+                "JejakBase", "JejakModel", "JejakStorage", "JejakCrypto", "JejakAge", "JejakTlog", "JejakJSON",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The KPU exchange domain: event types, their JSON Schemas (Schemas/, bundled) and the
         // exchange and audit rules, plugged into the validation hook. Needs no storage.
         .target(
             name: "JejakDomain",
-            dependencies: ["JejakBase", "JejakModel", "JejakSchema", "JejakJSON", "JejakCrypto"],
+            dependencies: ["JejakBase", "JejakModel", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakAge", "JejakTlog"],
             resources: [.copy("Schemas")]),
         // Projection workers and the read models (SQLite through GRDB), derived from the log.
         .target(
             name: "JejakProjections",
             dependencies: [
-                "JejakBase", "Jejak", "JejakDomain", "JejakJSON", "CSQLiteSetup",
+                "JejakBase", "Jejak", "JejakDomain", "JejakAge", "JejakJSON", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,20 +193,20 @@ let package = Package(
         // The demo and the seed-scenario runner (application code, not a library product).
         .target(
             name: "JejakDemo",
-            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakCrypto", "JejakJSON"]),
+            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakCrypto", "JejakAge", "JejakJSON"]),
         // The command-line pieces that need no store: reading files, printing reports, and the
         // offline `verify` and `verify-receipt` commands (shared by `jejak` and `jejak-verify`).
         .target(
             name: "JejakOfflineCommands",
             dependencies: [
-                "JejakBase", "JejakModel", "JejakVerification", "JejakDomain", "JejakTlog", "JejakCrypto", "JejakJSON",
+                "JejakBase", "JejakModel", "JejakVerification", "JejakDomain", "JejakTlog", "JejakCrypto", "JejakAge", "JejakJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The command-line pieces that open a ledger (shared by `jejak` and `jejak-bench`).
         .target(
             name: "JejakCommands",
             dependencies: [
-                "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakOfflineCommands", "JejakCrypto", "JejakJSON",
+                "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakOfflineCommands", "JejakCrypto", "JejakAge", "JejakJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The command-line tool.
@@ -209,7 +214,7 @@ let package = Package(
             name: "jejak",
             dependencies: [
                 "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakDemo", "JejakCommands",
-                "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakJSON", "JejakTlog",
+                "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakAge", "JejakJSON", "JejakTlog",
                 "JejakServer", "JejakClient", "JejakWitnessServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -228,7 +233,7 @@ let package = Package(
             name: "jejak-bench",
             dependencies: [
                 "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakVerification",
-                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient",
+                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakAge", "CSodium", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient",
                 "JejakWitnessServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -237,6 +242,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+
+        // zlib, for the age testkit's compressed vectors (the tests alone link it).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Helpers shared by the test suites (no production code links it).
         .target(name: "JejakTestSupport", path: "Tests/JejakTestSupport"),
@@ -249,20 +257,23 @@ let package = Package(
             name: "JejakCryptoTests", dependencies: ["JejakCrypto", "JejakTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
+            name: "JejakAgeTests", dependencies: ["JejakAge", "JejakCrypto", "CZlib"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
             name: "JejakTlogTests", dependencies: ["JejakTlog"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "JejakTests", dependencies: ["Jejak", "JejakModel", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakStorage", "JejakTestSupport"]),
-        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "JejakDemo", "JejakTestSupport", "Jejak", "JejakBase", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakTlog"]),
+        .testTarget(name: "JejakDomainTests", dependencies: ["JejakDomain", "JejakDemo", "JejakTestSupport", "Jejak", "JejakBase", "JejakSchema", "JejakJSON", "JejakCrypto", "JejakAge", "JejakTlog"]),
         .testTarget(
             name: "JejakProjectionsTests",
-            dependencies: ["JejakProjections", "JejakDemo", "JejakDomain", "Jejak", "JejakBase", "JejakJSON", "JejakCrypto", "JejakTestSupport",
+            dependencies: ["JejakProjections", "JejakDemo", "JejakDomain", "Jejak", "JejakBase", "JejakJSON", "JejakCrypto", "JejakAge", "JejakTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "JejakInspectorTests",
             dependencies: ["JejakInspector", "JejakWitness", "JejakVerification", "JejakDemo", "JejakProjections", "JejakDomain", "Jejak", "JejakBase", "JejakTestSupport",
-                           "JejakJSON", "JejakCrypto", "JejakStorage", "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
+                           "JejakJSON", "JejakCrypto", "JejakAge", "JejakStorage", "JejakTlog", .product(name: "GRDB", package: "GRDB.swift")]),
         // Runs the built `jejak`, `jejak-verify` and `jejak-bench` binaries as separate processes.
-        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakTestSupport"]),
+        .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakTestSupport"]),
         .testTarget(
             name: "JejakServerTests",
             dependencies: ["JejakServer", "JejakClient", "JejakAPI", "JejakWitness", "JejakWitnessServer", "JejakInspector", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",

@@ -1,3 +1,4 @@
+import JejakAge
 #if canImport(Glibc)
 import JejakBase
 import Glibc
@@ -262,7 +263,11 @@ final class LedgerStore: Sendable {
             }
             return out
         }
-        var units: [ExactText: Unit] = [:], keys: [ExactText: UnitKey] = [:]
+        var units: [ExactText: Unit] = [:], keys: [ExactText: UnitKey] = [:], recipients: [ExactText: UnitRecipient] = [:]
+        func index(_ value: JSONValue?) -> UInt64? {
+            if case .number(let n)? = value { return n.int64.flatMap(UInt64.init(exactly:)) }
+            return nil
+        }
         for r in records {
             let name = String(decoding: r.key, as: UTF8.self)
             guard case .object(let o)? = try? JSONParser.parse(r.value) else {
@@ -283,11 +288,16 @@ final class LedgerStore: Sendable {
                     revokedAt = v
                 }
                 keys[ExactText(vkey.hint)] = UnitKey(unit: unit, vkey: vkey, addedAt: addedAt, revokedAt: revokedAt)
+            } else if name.hasBytePrefix("r/"), case .string(let unit)? = o["unit"],
+                      let recipient = try? AgeRecipient(parsing: String(decoding: r.key.dropFirst(2), as: UTF8.self)),
+                      let addedAt = index(o["added"]), o["revoked"] == nil || index(o["revoked"]) != nil {
+                recipients[ExactText(recipient.description)] = UnitRecipient(unit: unit, recipient: recipient, addedAt: addedAt,
+                                                                             revokedAt: index(o["revoked"]))
             } else {
                 throw LedgerError(.corruptStore, "the registry record \(name) is damaged")
             }
         }
-        return Registry(authority: authority, units: units, keys: keys)
+        return Registry(authority: authority, units: units, keys: keys, recipients: recipients)
     }
 
     static func registryRecords(_ registry: Registry, changedFrom old: Registry) -> [(key: [UInt8], value: [UInt8])] {
@@ -304,6 +314,11 @@ final class LedgerStore: Sendable {
             ]
             if let r = key.revokedAt { o.append(("revoked", .number(JSONNumber(Int64(r))))) }
             out.append((Array("k/\(hint.string)".utf8), JSONWriter.bytes(.object(JSONObject(members: o) ?? JSONObject()))))
+        }
+        for (text, r) in registry.recipients where old.recipients[text] != r {
+            var o: [(key: String, value: JSONValue)] = [("unit", .string(r.unit)), ("added", .number(JSONNumber(Int64(r.addedAt))))]
+            if let at = r.revokedAt { o.append(("revoked", .number(JSONNumber(Int64(at))))) }
+            out.append((Array("r/\(text.string)".utf8), JSONWriter.bytes(.object(JSONObject(members: o) ?? JSONObject()))))
         }
         return out
     }

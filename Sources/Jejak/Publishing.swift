@@ -1,3 +1,4 @@
+import JejakAge
 import JejakCrypto
 import JejakJSON
 
@@ -107,6 +108,30 @@ public struct RegistryAuthority: Sendable {
     public func revokeKey(_ vkey: VerifierKey, reason: String, time: LedgerTime = .now()) throws(LedgerError) -> SignedEvent {
         try event(RegistryEvent.keyRevoked, unit: vkey.name, id: "registry/\(vkey.name)/key-revoked/\(vkey.keyIDHex)", time: time,
                   data: ["unit": .string(vkey.name), "key": .string(vkey.description), "reason": .string(reason)])
+    }
+
+    /// A signed event adding the encryption recipient `recipient` to `unit`: content sealed
+    /// to the unit from the next entry on is sealed to it (its newest active recipient).
+    ///
+    /// - Throws: ``LedgerError/Code/registryRule`` for an invalid unit id.
+    public func addRecipient(_ recipient: AgeRecipient, to unit: String, time: LedgerTime = .now()) throws(LedgerError) -> SignedEvent {
+        guard RegistryEvent.isValidUnitID(unit) else {
+            throw LedgerError(.registryRule, "\"\(unit)\" is not a valid unit id (1–64 of a-z 0-9 . _ / -)")
+        }
+        return try event(RegistryEvent.recipientAdded, unit: unit, id: "registry/\(unit)/recipient-added/\(recipient)", time: time,
+                         data: ["unit": .string(unit), "recipient": .string(recipient.description)])
+    }
+
+    /// A signed event revoking the encryption recipient `recipient` of `unit`: nothing is sealed
+    /// to it again; what was sealed to it still opens with its identity.
+    ///
+    /// - Throws: ``LedgerError/Code/registryRule`` for an invalid unit id.
+    public func revokeRecipient(_ recipient: AgeRecipient, of unit: String, reason: String, time: LedgerTime = .now()) throws(LedgerError) -> SignedEvent {
+        guard RegistryEvent.isValidUnitID(unit) else {
+            throw LedgerError(.registryRule, "\"\(unit)\" is not a valid unit id (1–64 of a-z 0-9 . _ / -)")
+        }
+        return try event(RegistryEvent.recipientRevoked, unit: unit, id: "registry/\(unit)/recipient-revoked/\(recipient)", time: time,
+                         data: ["unit": .string(unit), "recipient": .string(recipient.description), "reason": .string(reason)])
     }
 
     private func event(_ type: String, unit: String, id: String, time: LedgerTime, data: JSONValue) throws(LedgerError) -> SignedEvent {

@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
 import Jejak
+import JejakAge
+import JejakBase
 import JejakCrypto
 import JejakDomain
 import JejakOfflineCommands
+import JejakProjections
 
 /// How long a command that writes waits for the writer lock (`JEJAK_WRITER_WAIT` seconds, 30 by default).
 public var writerWait: Duration {
@@ -90,4 +93,32 @@ public func parseVerifierKey(_ text: String) throws -> VerifierKey {
     }
     let trimmed = t.trimmingCharacters(in: .whitespacesAndNewlines)
     return try attempt { try VerifierKey(parsing: trimmed) }
+}
+
+/// `--identity FILE [--unit UNIT]`: a unit's age identities (an `age-keygen` file, 0600), which
+/// open the sealed content sealed to that unit. The unit is read from the registry (whose
+/// recipient the identity's is) unless `--unit` names it.
+public struct IdentityOption: ParsableArguments {
+    @Option(help: ArgumentHelp("An age identity file (AGE-SECRET-KEY-1…, mode 0600) that opens content sealed to its unit.", valueName: "file"))
+    public var identity: String?
+    @Option(help: ArgumentHelp("The unit the identity belongs to (default: the unit the registry gives its recipient).", valueName: "unit"))
+    public var unit: String?
+
+    public init() {}
+
+    /// The reader for `ledger`'s registry, or `nil` when no `--identity` was given.
+    ///
+    /// - Throws: `CLIFailure` when the file can't be read or none of its identities is a
+    ///   recipient in the registry (and `--unit` was not given).
+    public func reader(registry: Registry) throws -> SealedContentReader? {
+        guard let identity else { return nil }
+        let identities = try attempt { try AgeIdentityFile.read(from: identity) }
+        if let unit { return SealedContentReader(unit: unit, identities: identities) }
+        for id in identities {
+            if let r = registry.recipients[ExactText(id.recipient.description)] {
+                return SealedContentReader(unit: r.unit, identities: identities)
+            }
+        }
+        throw CLIFailure(description: "none of the identities in \(identity) is a unit's recipient in the registry; name the unit with --unit, or have the authority add the recipient (jejak unit add-recipient UNIT --recipient age1…)")
+    }
 }

@@ -198,10 +198,10 @@ public struct SignerKey: Sendable, CustomStringConvertible, CustomDebugStringCon
 }
 
 /// Wiping of temporary buffers that held key material.
-enum Secret {
+public enum Secret {
     /// Overwrites the bytes of `bytes` with zeros (`sodium_memzero`, which the compiler cannot
     /// optimise away) and empties it.
-    static func wipe(_ bytes: inout [UInt8]) {
+    public static func wipe(_ bytes: inout [UInt8]) {
         bytes.withUnsafeMutableBytes { raw in
             if let base = raw.baseAddress { sodium_memzero(base, raw.count) }
         }

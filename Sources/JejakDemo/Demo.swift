@@ -1,4 +1,5 @@
 import Foundation
+import JejakAge
 import Jejak
 import JejakBase
 import JejakCrypto
@@ -40,6 +41,9 @@ public struct Demo: Sendable {
         public var origin = "demo.jejak.kpu.go.id/ledger"
         /// The witness's name.
         public var witnessName = "inspektorat.kpu.go.id/witness"
+        /// The bureau whose view of the sealed content the summary shows beside the public's
+        /// and the Inspektorat's.
+        public var bureau = "biro-keuangan"
         /// How the Inspektorat cosigns the final checkpoint: by default in this process
         /// (`Witness.cosign(ledger:)`); `jejak demo` runs the witness as a separate process on
         /// loopback and submits the checkpoint over c2sp.org/tlog-witness. It returns the
@@ -101,8 +105,12 @@ public struct Demo: Sendable {
         public var witness: String
         /// The units' private keys, one `<unit>.key` each.
         public var unitKeys: String
-        /// The read models.
+        /// The read models (public: no identity, sealed content left sealed).
         public var readModels: String
+        /// The read models of the Inspektorat (built with its identity).
+        public var inspektoratReadModels: String
+        /// The read models of one bureau (built with its identity).
+        public var bureauReadModels: String
         /// The audit's HTML report.
         public var report: String
         /// The checkpoint the Inspektorat cosigned.
@@ -120,6 +128,8 @@ public struct Demo: Sendable {
             witness = d + "/inspektorat"
             unitKeys = d + "/unit-keys"
             readModels = d + "/read-models.sqlite"
+            inspektoratReadModels = d + "/read-models-inspektorat.sqlite"
+            bureauReadModels = d + "/read-models-bureau.sqlite"
             report = d + "/audit.html"
             witnessedCheckpoint = d + "/witnessed.checkpoint"
             export = d + "/export"
@@ -176,6 +186,11 @@ public struct Demo: Sendable {
         public var checkpointsChecked: Int
         /// Read-model tables the audit compared with a rebuild.
         public var readModelTables: Int
+        /// What three stakeholders can read of the exchanges: the public (no identity), the
+        /// Inspektorat, and a bureau — each from read models built with its own identity.
+        public var readers: [ReaderView]
+        /// The sealed events the Inspektorat's audit opened and checked.
+        public var sealedOpenedByAudit: Int
         /// Files the export wrote.
         public var exportFiles: Int
         /// Bytes the export wrote.
@@ -186,6 +201,20 @@ public struct Demo: Sendable {
         public var seconds: Double
         /// Where everything is.
         public var files: Files
+    }
+
+    /// What one stakeholder's read models hold of the exchanges.
+    public struct ReaderView: Hashable, Sendable, Codable {
+        /// Who reads: a unit id, or `publik` for anyone without an identity.
+        public var reader: String
+        /// The read-model file built for it.
+        public var readModels: String
+        /// Exchanges in all.
+        public var exchanges: Int
+        /// Exchanges whose content is sealed (`terbatas`, `rahasia`).
+        public var sealedExchanges: Int
+        /// Of those, the ones this reader can read (it is a party, or the Inspektorat).
+        public var readable: Int
     }
 
     /// The options.
@@ -304,22 +333,38 @@ public struct Demo: Sendable {
         let publishers = Set(scenario.events.map(\.source)).count
         progress?(.finished(.publish, "\(report.events) events in \(report.streams) streams by \(publishers) units, \(commits) commits", published))
         try writeUnitKeys(report.keys)
+        try writeIdentities(report.identities)
+        let inspektorat = runner.units.units.first { $0.role == .inspektorat }?.id ?? "inspektorat"
+        func reader(_ unit: String) -> SealedContentReader? {
+            report.identities[unit].map { SealedContentReader(unit: unit, identities: [$0]) }
+        }
 
-        // 5. The read models, checked against the scenario.
-        let (counts, checked): (Counts, [String: Int]) = try await timed(.project) { () throws(DemoError) in
+        // 5. The read models, checked against the scenario: the public's, the Inspektorat's
+        // and a bureau's, each opening what is sealed to it.
+        let (counts, checked, readers): (Counts, [String: Int], [ReaderView]) = try await timed(.project) { () throws(DemoError) in
             let counts: Counts
+            var readers: [ReaderView] = []
             do throws(ProjectionError) {
-                let database = try ReadModelDatabase.openForWriting(path: files.readModels)
-                let projections = try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn())
-                _ = try await projections.catchUp()
-                counts = try Counts(ReadModels(reader: database), asOf: scenario.asOf)
+                for (name, path, r) in [("publik", files.readModels, nil as SealedContentReader?),
+                                        (inspektorat, files.inspektoratReadModels, reader(inspektorat)),
+                                        (options.bureau, files.bureauReadModels, reader(options.bureau))] {
+                    let database = try ReadModelDatabase.openForWriting(path: path)
+                    let projections = try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn(reader: r))
+                    _ = try await projections.catchUp()
+                    let exchanges = try ReadModels(reader: database).exchanges()
+                    let sealed = exchanges.filter { $0.sealedTo != nil }
+                    readers.append(ReaderView(reader: name, readModels: path, exchanges: exchanges.count, sealedExchanges: sealed.count,
+                                              readable: sealed.filter { !$0.sealed }.count))
+                }
+                counts = try Counts(ReadModels(reader: try ReadModelDatabase.openReadOnly(path: files.readModels)), asOf: scenario.asOf)
             } catch {
                 throw DemoError(.readModels, "the read models could not be built: \(error.message)")
             }
             var named = counts.named
             named["events"] = report.events
             let checked = try check(named, scenario: scenario)
-            return ((counts, checked), "\(checked.count) counts match the scenario's expected numbers")
+            let views = readers.map { "\($0.reader) reads \($0.readable) of \($0.sealedExchanges) sealed" }.joined(separator: ", ")
+            return ((counts, checked, readers), "\(checked.count) counts match the scenario's expected numbers; \(views)")
         }
 
         // 6. The Inspektorat cosigns.
@@ -343,6 +388,7 @@ public struct Demo: Sendable {
             auditOptions.validator = validator
             auditOptions.readModels = files.readModels
             auditOptions.trusted = cosigned
+            auditOptions.sealedReader = reader(inspektorat)
             let audit: AuditReport
             do throws(InspectorError) { audit = try await Inspector(ledger: ledger, options: auditOptions).audit() } catch {
                 throw DemoError(.ledger, "the audit could not run: \(error.message)", underlying: error)
@@ -352,7 +398,7 @@ public struct Demo: Sendable {
                 let first = audit.findings.first.map { " The first: [\($0.rule)] \($0.message)." } ?? ""
                 throw DemoError(.findings, "the audit found \(audit.findingCount) problems; see \(files.report).\(first)")
             }
-            return (audit, "\(audit.verdict.rawValue): \(audit.signaturesVerified) signatures, \(audit.checkpointsChecked) checkpoints, \(audit.readModelTables ?? 0) tables compared")
+            return (audit, "\(audit.verdict.rawValue): \(audit.signaturesVerified) signatures, \(audit.checkpointsChecked) checkpoints, \(audit.readModelTables ?? 0) tables compared, \(audit.sealedOpened ?? 0) sealed events opened by \(inspektorat)")
         }
 
         // 8. The export of the cosigned checkpoint.
@@ -381,6 +427,7 @@ public struct Demo: Sendable {
             auditVerdict: audit.verdict.rawValue,
             auditFindings: audit.findingCount, signaturesVerified: audit.signaturesVerified,
             checkpointsChecked: audit.checkpointsChecked, readModelTables: audit.readModelTables ?? 0,
+            readers: readers, sealedOpenedByAudit: audit.sealedOpened ?? 0,
             exportFiles: exported.filesWritten, exportBytes: exported.bytes, stepSeconds: times,
             seconds: Self.seconds(ContinuousClock.now - started), files: files)
     }
@@ -421,6 +468,15 @@ public struct Demo: Sendable {
             let path = files.unitKeys + "/" + unit.replacingOccurrences(of: "/", with: "_") + ".key"
             do { try KeyFile.write(key, to: path) } catch {
                 throw DemoError(.report, "the key of \(unit) could not be written to \(path): \(error.message)")
+            }
+        }
+    }
+
+    private func writeIdentities(_ identities: [String: AgeIdentity]) throws(DemoError) {
+        for (unit, identity) in identities.sorted(by: { $0.key < $1.key }) {
+            let path = files.unitKeys + "/" + unit.replacingOccurrences(of: "/", with: "_") + ".age"
+            do { try AgeIdentityFile.write(identity, to: path) } catch {
+                throw DemoError(.report, "the identity of \(unit) could not be written to \(path): \(error.message)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JejakAge
 import Jejak
 import JejakCrypto
 import JejakDomain
@@ -225,6 +226,44 @@ public struct SeedEvent: Hashable, Sendable {
     public func signed(with key: SignerKey) throws(LedgerError) -> SignedEvent {
         SignedEvent.sign(try cloudEvent(), with: key)
     }
+
+    /// The same event with `data` in place of its data (its content sealed, say).
+    public func with(data: JSONValue) -> SeedEvent {
+        SeedEvent(time: time, source: source, type: type, subject: subject, id: id, data: data)
+    }
+}
+
+/// Seals the scenario's `terbatas` and `rahasia` exchange content before it is signed, as a
+/// unit's publisher does: to the exchange's parties and the oversight units, at each unit's
+/// recipient in the registry.
+struct ScenarioSealer: Sendable {
+    let registry: Registry
+    let catalog: SchemaCatalog
+    /// Each exchange's state as its opening event made it (parties, classification), by subject.
+    let openings: [String: ExchangeState]
+
+    init(events: [SeedEvent], registry: Registry, catalog: SchemaCatalog) {
+        var openings: [String: ExchangeState] = [:]
+        for e in events where e.type == .exchangeRequested || e.type == .exchangeDistributed {
+            openings[e.subject] = ExchangeState(opening: e.type, by: e.source, data: e.data)
+        }
+        self.registry = registry
+        self.catalog = catalog
+        self.openings = openings
+    }
+
+    func signed(_ event: SeedEvent, with key: SignerKey) throws(DomainError) -> SignedEvent {
+        let data: JSONValue
+        do {
+            data = try SealedContent.sealIfRestricted(event.data, type: event.type, source: event.source,
+                                                      exchange: openings[event.subject], registry: registry, catalog: catalog)
+        } catch {
+            throw DomainError(.seedInvalid, "the content of the scenario event \(event.id) could not be sealed: \(error.message)")
+        }
+        do { return try event.with(data: data).signed(with: key) } catch {
+            throw DomainError(.seedInvalid, "the scenario event \(event.id) cannot be signed: \(error.message)")
+        }
+    }
 }
 
 /// The scenario of `seeds/scenario.json`: a fiscal year of exchanges and one audit, with the
@@ -447,6 +486,12 @@ public struct ScenarioRunner: Sendable {
         /// (per event, or per stream when ``concurrent``), on the task running ``ScenarioRunner/run(ledger:authority:options:)``.
         public var progress: (@Sendable (_ appended: Int, _ total: Int) -> Void)?
 
+        /// Whether each unit gets an age identity (its recipient registered with its key) and the
+        /// content of `terbatas` and `rahasia` exchanges is sealed, as the domain's rules
+        /// require. `true` by default; `false` publishes everything in the clear (for a ledger
+        /// whose validator allows it).
+        public var seal = true
+
         /// The defaults: one event at a time, registry events stamped with the time of the run.
         public init() {}
     }
@@ -518,10 +563,12 @@ public struct ScenarioRunner: Sendable {
         let start = clock.now
 
         var generated: [String: SignerKey] = [:]
+        var identities: [String: AgeIdentity] = [:]
         for unit in units.units {
             do { generated[unit.id] = try SignerKey.generate(name: unit.id) } catch {
                 throw DomainError(.seedInvalid, "no key can be named after the unit \"\(unit.id)\": \(error.message)")
             }
+            if options.seal { identities[unit.id] = AgeIdentity.generate() }
         }
         let keys = generated
         var registry: [SignedEvent] = []
@@ -531,10 +578,23 @@ public struct ScenarioRunner: Sendable {
             for unit in units.units {
                 registry.append(try authority.registerUnit(unit.id, name: unit.name, role: unit.role, time: time))
                 if let key = keys[unit.id] { registry.append(try authority.addKey(key.verifierKey, time: time)) }
+                if let identity = identities[unit.id] {
+                    registry.append(try authority.addRecipient(identity.recipient, to: unit.id, time: time))
+                }
             }
             _ = try await ledger.append(registry)
         } catch {
             throw DomainError(.seedInvalid, "the ledger refused to register the seed units: \(Self.explain(error))")
+        }
+        let sealer: ScenarioSealer?
+        if options.seal {
+            let registry: Registry
+            do { registry = try ledger.registry() } catch {
+                throw DomainError(.seedInvalid, "the registry could not be read after the registration: \(error.message)")
+            }
+            sealer = ScenarioSealer(events: scenario.events, registry: registry, catalog: try SchemaCatalog.bundled())
+        } else {
+            sealer = nil
         }
         options.registered?(registry.count)
 
@@ -542,7 +602,7 @@ public struct ScenarioRunner: Sendable {
         var indexes: [String: UInt64] = [:]
         indexes.reserveCapacity(total)
         if options.concurrentUnits {
-            indexes = try await publishByUnit(keys: keys, ledger: ledger, options: options)
+            indexes = try await publishByUnit(keys: keys, sealer: sealer, ledger: ledger, options: options)
         } else if options.concurrent && options.clock == nil {
             let streams = scenario.streams
             let limit = max(1, options.maxConcurrentStreams)
@@ -552,7 +612,7 @@ public struct ScenarioRunner: Sendable {
                 var next = 0
                 while next < streams.count && next < limit {
                     let events = streams[next].events
-                    group.addTask { await Self.append(stream: events, keys: keys, ledger: ledger) }
+                    group.addTask { await Self.append(stream: events, keys: keys, sealer: sealer, ledger: ledger) }
                     next += 1
                 }
                 while let result = await group.next() {
@@ -567,7 +627,7 @@ public struct ScenarioRunner: Sendable {
                     }
                     if failure == nil && next < streams.count {
                         let events = streams[next].events
-                        group.addTask { await Self.append(stream: events, keys: keys, ledger: ledger) }
+                        group.addTask { await Self.append(stream: events, keys: keys, sealer: sealer, ledger: ledger) }
                         next += 1
                     }
                 }
@@ -583,7 +643,7 @@ public struct ScenarioRunner: Sendable {
                     }
                     clock.advance(to: instant)
                 }
-                indexes[event.id] = try await Self.append(event, version: version, keys: keys, ledger: ledger)
+                indexes[event.id] = try await Self.append(event, version: version, keys: keys, sealer: sealer, ledger: ledger)
                 versions[event.subject] = version + 1
                 options.progress?(n + 1, total)
             }
@@ -595,13 +655,13 @@ public struct ScenarioRunner: Sendable {
         do { size = try ledger.size() } catch {
             throw DomainError(.seedInvalid, "the ledger's size could not be read after the scenario: \(error.message)")
         }
-        return ScenarioReport(keys: keys, registryEvents: registry.count, events: total,
+        return ScenarioReport(keys: keys, identities: identities, registryEvents: registry.count, events: total,
                               streams: Set(scenario.events.map(\.subject)).count, eventsByType: byType,
                               indexes: indexes, logSize: size, elapsed: clock.now - start)
     }
 
     /// Publishes with one task per unit (``Options/concurrentUnits``); returns each event's log index by id.
-    private func publishByUnit(keys: [String: SignerKey], ledger: Ledger, options: Options) async throws(DomainError) -> [String: UInt64] {
+    private func publishByUnit(keys: [String: SignerKey], sealer: ScenarioSealer?, ledger: Ledger, options: Options) async throws(DomainError) -> [String: UInt64] {
         let events = scenario.events
         let total = events.count
         var indexes: [String: UInt64] = [:]
@@ -620,7 +680,7 @@ public struct ScenarioRunner: Sendable {
                         do throws(DomainError) {
                             try await gate.waitForTurn(of: p)
                             if let clock, let instant = plan.instants[p] { clock.advance(to: instant) }
-                            let index = try await Self.append(event, version: plan.versions[p], keys: keys, ledger: ledger)
+                            let index = try await Self.append(event, version: plan.versions[p], keys: keys, sealer: sealer, ledger: ledger)
                             await gate.appended(p)
                             completed.yield(.success((event.id, index)))
                         } catch {
@@ -650,7 +710,8 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Appends one stream's events in order; the result lists (event id, log index).
-    private static func append(stream events: [SeedEvent], keys: [String: SignerKey], ledger: Ledger) async -> Result<[(String, UInt64)], DomainError> {
+    private static func append(stream events: [SeedEvent], keys: [String: SignerKey], sealer: ScenarioSealer?,
+                               ledger: Ledger) async -> Result<[(String, UInt64)], DomainError> {
         var appended: [(String, UInt64)] = []
         appended.reserveCapacity(events.count)
         for (version, event) in events.enumerated() {
@@ -658,7 +719,7 @@ public struct ScenarioRunner: Sendable {
                 return .failure(DomainError(.seedInvalid, "the scenario run was cancelled before \(event.id)"))
             }
             do {
-                appended.append((event.id, try await append(event, version: UInt64(version), keys: keys, ledger: ledger)))
+                appended.append((event.id, try await append(event, version: UInt64(version), keys: keys, sealer: sealer, ledger: ledger)))
             } catch {
                 return .failure(error)
             }
@@ -667,12 +728,21 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Signs and appends one event as version `version + 1` of its stream; returns its log index.
-    private static func append(_ event: SeedEvent, version: UInt64, keys: [String: SignerKey], ledger: Ledger) async throws(DomainError) -> UInt64 {
+    private static func append(_ event: SeedEvent, version: UInt64, keys: [String: SignerKey], sealer: ScenarioSealer?,
+                               ledger: Ledger) async throws(DomainError) -> UInt64 {
         guard let key = keys[event.source] else {
             throw DomainError(.seedInvalid, "the scenario event \(event.id) comes from \"\(event.source)\", which has no key")
         }
+        let signed: SignedEvent
+        if let sealer {
+            signed = try sealer.signed(event, with: key)
+        } else {
+            do { signed = try event.signed(with: key) } catch {
+                throw DomainError(.seedInvalid, "the scenario event \(event.id) cannot be signed: \(error.message)")
+            }
+        }
         do {
-            return try await ledger.append(try event.signed(with: key), expecting: .exactly(version)).index
+            return try await ledger.append(signed, expecting: .exactly(version)).index
         } catch {
             throw DomainError(.seedInvalid, "the ledger refused the scenario event \(event.id) (\(event.subject)): \(explain(error))")
         }
@@ -857,7 +927,10 @@ public struct ScenarioReport: Sendable {
     /// The key generated for each unit, by unit id (registered and active in the ledger): keep
     /// them to publish more events as the units. They exist only in memory.
     public let keys: [String: SignerKey]
-    /// The registry events appended (a registration and a key per unit).
+    /// The age identity generated for each unit, by unit id, whose recipient the registry holds
+    /// (empty when ``ScenarioRunner/Options/seal`` is off). They exist only in memory.
+    public let identities: [String: AgeIdentity]
+    /// The registry events appended (a registration, a key and a recipient per unit).
     public let registryEvents: Int
     /// The scenario events appended.
     public let events: Int

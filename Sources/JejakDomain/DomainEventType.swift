@@ -17,6 +17,10 @@ public enum DomainEventType: String, CaseIterable, Sendable {
     case keyAdded = "id.go.kpu.jejak.registry.key-added.v1"
     /// A unit's key is revoked (authority).
     case keyRevoked = "id.go.kpu.jejak.registry.key-revoked.v1"
+    /// An encryption (age) recipient is added to a unit (authority).
+    case recipientAdded = "id.go.kpu.jejak.registry.recipient-added.v1"
+    /// A unit's encryption recipient is revoked (authority).
+    case recipientRevoked = "id.go.kpu.jejak.registry.recipient-revoked.v1"
 
     /// A unit asks another for data (requester → provider); opens an exchange stream.
     case exchangeRequested = "id.go.kpu.jejak.exchange.requested.v1"

@@ -21,17 +21,21 @@ import JejakSchema
 public struct DomainValidator: EventValidator {
     /// The compiled schemas.
     public let catalog: SchemaCatalog
+    /// The sealing rules (which members are content; whether `terbatas` content may be clear).
+    public let sealing: SealingRules
 
-    /// A validator using `catalog`.
-    public init(catalog: SchemaCatalog) {
+    /// A validator using `catalog`; `terbatas` content may be published in the clear only when
+    /// `allowsClearTerbatas` is `true`.
+    public init(catalog: SchemaCatalog, allowsClearTerbatas: Bool = false) {
         self.catalog = catalog
+        self.sealing = SealingRules(contentMembers: catalog.contentMembers, allowsClearTerbatas: allowsClearTerbatas)
     }
 
     /// A validator using the schemas bundled with this module.
     ///
     /// - Throws: ``DomainError`` when a schema is missing or does not load.
-    public static func bundled() throws(DomainError) -> DomainValidator {
-        DomainValidator(catalog: try SchemaCatalog.bundled())
+    public static func bundled(allowsClearTerbatas: Bool = false) throws(DomainError) -> DomainValidator {
+        DomainValidator(catalog: try SchemaCatalog.bundled(), allowsClearTerbatas: allowsClearTerbatas)
     }
 
     /// Checks the type, `dataschema`, subject, extension attributes and the `data` schema.
@@ -62,6 +66,26 @@ public struct DomainValidator: EventValidator {
             throw ValidationFailure(rule: "schema", message: "\(type.rawValue): /data\(v.instanceLocation): \(v.message)",
                                     field: "/data" + v.instanceLocation, keyword: v.keyword)
         }
+        try Self.checkSealedStructure(event)
+    }
+
+    /// A sealed member's age file holds one X25519 stanza per unit in `to` (read from its
+    /// header; the ledger never opens it).
+    static func checkSealedStructure(_ event: CloudEvent) throws(ValidationFailure) {
+        let member: SealedMember?
+        do { member = try SealedMember.parse(event.data) } catch {
+            throw ValidationFailure(rule: "schema", message: error.message, field: "/data/sealed")
+        }
+        guard let member else { return }
+        let types: [String]
+        do { types = try member.stanzaTypes() } catch {
+            throw ValidationFailure(rule: "sealed-age", message: error.message, field: "/data/sealed/age")
+        }
+        guard types.count == member.to.count, types.allSatisfy({ $0 == "X25519" }) else {
+            throw ValidationFailure(rule: "sealed-age",
+                                    message: "the sealed age file has \(types.count) recipient stanzas (\(Set(types).sorted().joined(separator: ", "))) for \(member.to.count) units; it needs one X25519 stanza per unit in \"to\", in order",
+                                    field: "/data/sealed/age")
+        }
     }
 
     /// Decides the exchange and audit rules from the stream's earlier events.
@@ -70,7 +94,7 @@ public struct DomainValidator: EventValidator {
     public func validate(_ event: CloudEvent, stream: StreamState, registry: Registry) throws(ValidationFailure) {
         guard let type = DomainEventType(rawValue: event.type) else { return }
         switch type.area {
-        case "exchange": try ExchangeRules.check(event, type: type, stream: stream, registry: registry)
+        case "exchange": try ExchangeRules.check(event, type: type, stream: stream, registry: registry, sealing: sealing)
         case "audit": try AuditRules.check(event, type: type, stream: stream, registry: registry)
         default: return  // the ledger itself enforces the registry's rules
         }

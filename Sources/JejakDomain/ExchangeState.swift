@@ -69,6 +69,15 @@ public struct ExchangeState: Hashable, Sendable {
     public private(set) var deliveries: Int64
     /// Rejected deliveries so far.
     public private(set) var rejections: Int64
+    /// The classification the opening event gave (`terbuka`, `terbatas`, `rahasia`), if it
+    /// was read from that event; it decides whether the exchange's content is sealed.
+    public private(set) var classification: String?
+    /// A distribution's recipients (empty for a request).
+    public private(set) var recipients: [String] = []
+
+    /// The units party to the exchange, whose content is sealed to them: the requester and
+    /// the provider, or a distribution's provider and its recipients.
+    public var parties: [String] { kind == .request ? [requester, provider] : [provider] + recipients }
 
     /// A state as stored (a read-model row read back).
     public init(kind: Kind, requester: String, provider: String, status: Status, deliveries: Int64, rejections: Int64) {
@@ -97,7 +106,15 @@ public struct ExchangeState: Hashable, Sendable {
     /// provider from its `data`.
     public init?(opening event: CloudEvent) {
         guard let type = DomainEventType(rawValue: event.type) else { return nil }
-        self.init(opening: type, by: event.source, provider: event.data["provider"]?.stringValue)
+        self.init(opening: type, by: event.source, data: event.data)
+    }
+
+    /// The state an opening event of `type` by `source` with `data` makes (provider, recipients
+    /// and classification read from `data`); `nil` for any other type.
+    public init?(opening type: DomainEventType, by source: String, data: JSONValue) {
+        self.init(opening: type, by: source, provider: data["provider"]?.stringValue)
+        classification = data["classification"]?.stringValue
+        if case .array(let r)? = data["recipients"] { recipients = r.compactMap(\.stringValue) }
     }
 
     /// Whether a delivery awaits the requester's answer.
@@ -139,7 +156,7 @@ public struct ExchangeState: Hashable, Sendable {
         var state: ExchangeState?
         for e in events {
             guard let type = DomainEventType(rawValue: e.type) else { continue }
-            if let opened = ExchangeState(opening: type, by: e.source, provider: e.data["provider"]?.stringValue) {
+            if type == .exchangeRequested || type == .exchangeDistributed, let opened = ExchangeState(opening: e) {
                 state = opened
             } else {
                 state?.apply(type)

@@ -15,6 +15,13 @@ import JejakSchema
 public struct SchemaCatalog: Sendable {
     /// The compiled schemas by event type.
     public let schemas: [DomainEventType: JSONSchema]
+    /// The schema of the plaintext of a sealed member (`$defs/sealedPlaintext`), by the event
+    /// types whose schemas have one: whoever opens sealed content checks it against this.
+    public let sealedPlaintextSchemas: [DomainEventType: JSONSchema]
+    /// The content members of each type that can seal them (the members of
+    /// `$defs/sealedPlaintext/properties/content`), in the schema's order: what a sealed
+    /// event carries only inside its `sealed` member. The other members are public metadata.
+    public let contentMembers: [DomainEventType: [String]]
 
     /// Loads and compiles the schema of every event type from `directory`.
     ///
@@ -23,6 +30,7 @@ public struct SchemaCatalog: Sendable {
     ///   unsupported keyword, a `$id` other than the type's `dataschema`).
     public init(directory: String) throws(DomainError) {
         var registry = SchemaRegistry()
+        var contentMembers: [DomainEventType: [String]] = [:]
         for type in DomainEventType.allCases {
             let path = directory + "/" + type.schemaFile
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -38,6 +46,9 @@ public struct SchemaCatalog: Sendable {
             do { _ = try registry.register(value) } catch {
                 throw DomainError(.schemaInvalid, "\(path) does not load: \(error.message)")
             }
+            if case .object(let members)? = value["$defs"]?["sealedPlaintext"]?["properties"]?["content"]?["properties"] {
+                contentMembers[type] = members.keys
+            }
         }
         var schemas: [DomainEventType: JSONSchema] = [:]
         for type in DomainEventType.allCases {
@@ -47,7 +58,17 @@ public struct SchemaCatalog: Sendable {
                 throw DomainError(.schemaInvalid, "the schema of \(type.rawValue) does not compile: \(error.message)")
             }
         }
+        var plaintext: [DomainEventType: JSONSchema] = [:]
+        for type in contentMembers.keys {
+            do {
+                plaintext[type] = try registry.schema(type.schemaID + "#/$defs/sealedPlaintext", options: SchemaOptions(format: .assertion))
+            } catch {
+                throw DomainError(.schemaInvalid, "the sealed plaintext schema of \(type.rawValue) does not compile: \(error.message)")
+            }
+        }
         self.schemas = schemas
+        self.sealedPlaintextSchemas = plaintext
+        self.contentMembers = contentMembers
     }
 
     /// The schemas shipped with this module (a copy of the repository's `Schemas/`), or those

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Jejak
 import JejakBase
+import JejakDomain
 import JejakCrypto
 import JejakJSON
 import JejakProjections
@@ -54,6 +55,9 @@ public struct Inspector: Sendable {
         public var chunkSize = 2048
         /// Called after each chunk with the entries audited so far and the total.
         public var progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)?
+        /// The auditor's unit and identities (the Inspektorat's): every sealed member sealed to
+        /// it is opened and checked against its schema and commitment (rule `sealed-content`).
+        public var sealedReader: SealedContentReader?
 
         /// A full audit under the ledger's own policy, without domain rules or read models.
         public init() {}
@@ -93,6 +97,30 @@ public struct Inspector: Sendable {
             thread.start()
         }.get()
         var report = audited
+        if let reader = options.sealedReader {
+            let catalog = (options.validator as? DomainValidator)?.catalog, size = report.auditedTo
+            let outcome = try await withCheckedContinuation { (k: CheckedContinuation<Result<SealedContentAudit.Outcome, InspectorError>, Never>) in
+                let thread = Thread {
+                    do throws(LedgerError) {
+                        guard let catalog = catalog ?? (try? SchemaCatalog.bundled()) else {
+                            k.resume(returning: .failure(InspectorError(.ledger, "the sealed content cannot be checked: the event schemas were not found")))
+                            return
+                        }
+                        let audit = SealedContentAudit(ledger: ledger, reader: reader, catalog: catalog, workers: options.workers)
+                        k.resume(returning: .success(try audit.run(to: size)))
+                    } catch {
+                        k.resume(returning: .failure(.ledger("the sealed content could not be read", error)))
+                    }
+                }
+                thread.start()
+            }.get()
+            report.sealedReader = reader.unit
+            report.sealedOpened = outcome.opened
+            for f in outcome.findings {
+                report.findingCount += 1
+                if report.findings.count < AuditReport.maxFindings { report.findings.append(f) }
+            }
+        }
         if let path = options.readModels {
             let (tables, findings) = try await ReadModelAudit(ledger: ledger, live: path, projections: options.projections).compare()
             report.readModelTables = tables
@@ -352,6 +380,10 @@ struct LogAudit {
                 if k.addedAt < m { registryIndexes.insert(k.addedAt) }
                 if let r = k.revokedAt, r < m { registryIndexes.insert(r) }
             }
+            for r in stored.recipients.values {
+                if r.addedAt < m { registryIndexes.insert(r.addedAt) }
+                if let at = r.revokedAt, at < m { registryIndexes.insert(at) }
+            }
             for i in registryIndexes.sorted() {
                 let e = try ledger.entry(at: i)
                 guard e.signedEvent.envelope.verifySignature(at: 0, with: ledger.authority) else {
@@ -462,6 +494,21 @@ struct LogAudit {
             if s != key {
                 findings.add(.registryRecords, "the key \(hint), added at entry \(key.addedAt), has no matching stored record",
                              index: key.addedAt)
+            }
+        }
+        for (text, recipient) in stored.recipients where recipient.addedAt < n {
+            var asOfN = recipient
+            if let r = recipient.revokedAt, r >= n { asOfN.revokedAt = nil }
+            if replayed.recipients[text] != asOfN {
+                findings.add(.registryRecords, "the stored record of recipient \(text) does not match the log", index: recipient.addedAt)
+            }
+        }
+        for (text, recipient) in replayed.recipients {
+            var s = stored.recipients[text]
+            if let r = s?.revokedAt, r >= n { s?.revokedAt = nil }
+            if s != recipient {
+                findings.add(.registryRecords, "the recipient \(text), added at entry \(recipient.addedAt), has no matching stored record",
+                             index: recipient.addedAt)
             }
         }
     }

@@ -129,3 +129,49 @@ public enum JSONWriter {
         }
     }
 }
+
+extension JSONWriter {
+    /// The canonical JSON text of `value` (RFC 8785, JCS, for the values Jejak commits to):
+    /// compact, object members sorted by their UTF-16 code units, strings escaped as
+    /// ``write(_:into:)`` does (which is JCS's form), numbers that are integers of at most 53 bits
+    /// in plain decimal and others as their original text.
+    ///
+    /// Two documents with the same members in another order, or the same integer written
+    /// `1.0` and `1`, give the same bytes; Python's `json.dumps(v, sort_keys=True,
+    /// separators=(",", ":"), ensure_ascii=False)` gives them too, for such values.
+    public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        writeCanonical(value, into: &output)
+        return output
+    }
+
+    private static func writeCanonical(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .number(let n):
+            if let i = n.integralValue, i.magnitude <= 1 << 53 {
+                output.append(contentsOf: String(i).utf8)
+            } else {
+                output.append(contentsOf: n.text.utf8)
+            }
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { output.append(UInt8(ascii: ",")) }
+                writeCanonical(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            let sorted = object.storage.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            for (i, member) in sorted.enumerated() {
+                if i > 0 { output.append(UInt8(ascii: ",")) }
+                appendString(member.key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                writeCanonical(member.value, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &output)
+        }
+    }
+}

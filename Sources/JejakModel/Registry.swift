@@ -1,3 +1,4 @@
+import JejakAge
 import JejakBase
 import JejakCrypto
 import JejakJSON
@@ -84,6 +85,45 @@ public struct UnitKey: Hashable, Sendable {
     }
 }
 
+/// An encryption recipient of a unit (a C2SP age X25519 recipient, `age1…`), with the log
+/// indexes at which it was added and (perhaps) revoked. Content sealed to the unit is sealed to
+/// its newest recipient active at the event's index (``Registry/sealingRecipient(of:at:)``); the
+/// unit keeps the matching identity (`AGE-SECRET-KEY-1…`) to itself.
+public struct UnitRecipient: Hashable, Sendable {
+    /// The unit the recipient belongs to.
+    public var unit: String
+    /// The age recipient.
+    public var recipient: AgeRecipient
+    /// The index of the event that added it.
+    public var addedAt: UInt64
+    /// The index of the event that revoked it, if it was revoked.
+    public var revokedAt: UInt64?
+
+    /// A recipient of `unit`, added at `addedAt` and revoked at `revokedAt` (if it was).
+    public init(unit: String, recipient: AgeRecipient, addedAt: UInt64, revokedAt: UInt64?) {
+        self.unit = unit
+        self.recipient = recipient
+        self.addedAt = addedAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Whether content of the entry at `index` may be sealed to it: added before it, and not
+    /// revoked before it.
+    public func isActive(at index: UInt64) -> Bool {
+        addedAt < index && (revokedAt.map { index < $0 } ?? true)
+    }
+
+    public static func == (a: UnitRecipient, b: UnitRecipient) -> Bool {
+        a.unit.sameBytes(as: b.unit) && a.recipient == b.recipient && a.addedAt == b.addedAt && a.revokedAt == b.revokedAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactText(unit))
+        hasher.combine(recipient)
+        hasher.combine(addedAt)
+    }
+}
+
 /// The event types of the ledger itself and of the unit registry, their subjects and schemas.
 public enum RegistryEvent {
     /// The first entry of every ledger, signed by the registry authority: `{"origin", "log", "authority"}`.
@@ -94,9 +134,16 @@ public enum RegistryEvent {
     public static let keyAdded = "id.go.kpu.jejak.registry.key-added.v1"
     /// A key of a unit is revoked: `{"unit", "key": "<vkey>", "reason"}`.
     public static let keyRevoked = "id.go.kpu.jejak.registry.key-revoked.v1"
+    /// An encryption recipient is added to a unit: `{"unit", "recipient": "age1…"}`.
+    public static let recipientAdded = "id.go.kpu.jejak.registry.recipient-added.v1"
+    /// An encryption recipient of a unit is revoked: `{"unit", "recipient": "age1…", "reason"}`.
+    public static let recipientRevoked = "id.go.kpu.jejak.registry.recipient-revoked.v1"
 
     /// The registry types (genesis included).
-    public static let types: Set<ExactText> = [ExactText(genesis), ExactText(unitRegistered), ExactText(keyAdded), ExactText(keyRevoked)]
+    public static let types: Set<ExactText> = [
+        ExactText(genesis), ExactText(unitRegistered), ExactText(keyAdded), ExactText(keyRevoked),
+        ExactText(recipientAdded), ExactText(recipientRevoked),
+    ]
 
     /// Whether `type` is one of the registry's types (bytes compared).
     public static func isRegistryType(_ type: String) -> Bool { types.contains(ExactText(type)) }
@@ -138,6 +185,8 @@ public struct Registry: Hashable, Sendable {
     public private(set) var units: [ExactText: Unit] = [:]
     /// Keys by their `<unit>+<key id>` hint (the DSSE `keyid`).
     public private(set) var keys: [ExactText: UnitKey] = [:]
+    /// Encryption recipients by their `age1…` string.
+    public private(set) var recipients: [ExactText: UnitRecipient] = [:]
 
     /// An empty registry under `authority`.
     public init(authority: VerifierKey) {
@@ -145,10 +194,12 @@ public struct Registry: Hashable, Sendable {
     }
 
     /// A registry as stored (the ledger's derived records, read back).
-    package init(authority: VerifierKey, units: [ExactText: Unit], keys: [ExactText: UnitKey]) {
+    package init(authority: VerifierKey, units: [ExactText: Unit], keys: [ExactText: UnitKey],
+                 recipients: [ExactText: UnitRecipient] = [:]) {
         self.authority = authority
         self.units = units
         self.keys = keys
+        self.recipients = recipients
     }
 
     /// The unit registered as `id` (bytes compared), if any.
@@ -160,6 +211,17 @@ public struct Registry: Hashable, Sendable {
     /// The keys of `unit`, oldest first.
     public func keys(of unit: String) -> [UnitKey] {
         keys.values.filter { $0.unit.sameBytes(as: unit) }.sorted { $0.addedAt < $1.addedAt }
+    }
+
+    /// The encryption recipients of `unit`, oldest first.
+    public func recipients(of unit: String) -> [UnitRecipient] {
+        recipients.values.filter { $0.unit.sameBytes(as: unit) }.sorted { $0.addedAt < $1.addedAt }
+    }
+
+    /// The recipient content of the entry at `index` is sealed to for `unit`: its newest
+    /// recipient active at `index`, or `nil` when it has none (then nothing can be sealed to it).
+    public func sealingRecipient(of unit: String, at index: UInt64) -> UnitRecipient? {
+        recipients.values.filter { $0.unit.sameBytes(as: unit) && $0.isActive(at: index) }.max { $0.addedAt < $1.addedAt }
     }
 
     /// Whether `source` is the registry authority's name (bytes compared).
@@ -269,6 +331,33 @@ public struct Registry: Hashable, Sendable {
             try checkSubject(event, unit: unit)
             key.revokedAt = index
             keys[ExactText(vkey.hint)] = key
+        case ExactText(RegistryEvent.recipientAdded):
+            let unit = try field("unit")
+            let recipient = try parseRecipient(try field("recipient"))
+            guard self.unit(unit) != nil else {
+                throw LedgerError(.registryRule, "a recipient cannot be added to \"\(unit)\": no such unit is registered")
+            }
+            // One recipient, one unit, once: a recipient shared by two units would let either
+            // read what is sealed to the other, and a revoked one must never be sealed to again.
+            if let other = recipients[ExactText(recipient.description)] {
+                throw LedgerError(.registryRule, other.revokedAt == nil
+                    ? "the recipient \(recipient) is already a recipient of unit \"\(other.unit)\""
+                    : "the recipient \(recipient) was revoked at entry \(other.revokedAt ?? 0); a revoked recipient cannot return")
+            }
+            try checkSubject(event, unit: unit)
+            recipients[ExactText(recipient.description)] = UnitRecipient(unit: unit, recipient: recipient, addedAt: index, revokedAt: nil)
+        case ExactText(RegistryEvent.recipientRevoked):
+            let unit = try field("unit")
+            let recipient = try parseRecipient(try field("recipient"))
+            guard var r = recipients[ExactText(recipient.description)], r.unit.sameBytes(as: unit) else {
+                throw LedgerError(.registryRule, "\(recipient) is not a recipient of unit \"\(unit)\"")
+            }
+            guard r.revokedAt == nil else {
+                throw LedgerError(.registryRule, "the recipient \(recipient) is already revoked")
+            }
+            try checkSubject(event, unit: unit)
+            r.revokedAt = index
+            recipients[ExactText(recipient.description)] = r
         default:
             throw LedgerError(.registryRule, "unknown registry event type \"\(event.type)\"")
         }
@@ -277,6 +366,12 @@ public struct Registry: Hashable, Sendable {
     private func parseKey(_ text: String) throws(LedgerError) -> VerifierKey {
         do { return try VerifierKey(parsing: text) } catch {
             throw LedgerError(.registryRule, "the key is not a valid vkey: \(error.message)")
+        }
+    }
+
+    private func parseRecipient(_ text: String) throws(LedgerError) -> AgeRecipient {
+        do { return try AgeRecipient(parsing: text) } catch {
+            throw LedgerError(.registryRule, "the recipient is not a valid age X25519 recipient (age1…): \(error.message)")
         }
     }
 

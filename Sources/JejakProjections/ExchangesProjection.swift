@@ -13,14 +13,18 @@ import JejakJSON
 public struct ExchangesProjection: Projection {
     /// `exchanges`.
     public let name = "exchanges"
-    /// The version of the tables and logic (2: clustered tables, no status index).
-    public let version = 2
+    /// The version of the tables and logic (3: sealed content, `sealed_to` and `sealed`).
+    public let version = 3
     /// The zone of calendar dates.
     public var timeZone: ReadModelTimeZone
+    /// Who the read model is built for: the sealed content it may open fills the content
+    /// columns; `nil` leaves all sealed content `NULL`.
+    public var reader: SealedContentReader?
 
-    /// The projection, with dates in `timeZone` (WIB by default).
-    public init(timeZone: ReadModelTimeZone = .wib) {
+    /// The projection, with dates in `timeZone` (WIB by default), for `reader` (none by default).
+    public init(timeZone: ReadModelTimeZone = .wib, reader: SealedContentReader? = nil) {
         self.timeZone = timeZone
+        self.reader = reader
     }
 
     /// The statuses of an exchange, as written in `exchanges.status`: the domain's
@@ -57,7 +61,9 @@ public struct ExchangesProjection: Projection {
                 first_index INTEGER NOT NULL,
                 last_index INTEGER NOT NULL,
                 event_indexes TEXT NOT NULL,
-                events INTEGER NOT NULL
+                events INTEGER NOT NULL,
+                sealed_to TEXT,
+                sealed INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
             CREATE INDEX exchanges_requester ON exchanges (requester);
             CREATE INDEX exchanges_provider ON exchanges (provider);
@@ -73,14 +79,31 @@ public struct ExchangesProjection: Projection {
                 appended_at TEXT NOT NULL,
                 detail TEXT,
                 items TEXT,
+                sealed_to TEXT,
+                sealed INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (exchange_id, seq)
             ) WITHOUT ROWID;
+            CREATE TABLE exchanges_reader (reader TEXT NOT NULL);
             """)
+        try db.execute(sql: "INSERT INTO exchanges_reader (reader) VALUES (?)", arguments: [reader?.record ?? ""])
+    }
+
+    /// Refuses tables built for another reader of sealed content: a file holds one reader's
+    /// view, and what one unit may read is never mixed with another's.
+    ///
+    /// - Throws: ``ProjectionError`` with code ``ProjectionError/Code/readerMismatch``.
+    public func checkStored(in db: Database) throws {
+        let built = try String.fetchOne(db, sql: "SELECT reader FROM exchanges_reader") ?? ""
+        guard built == (reader?.record ?? "") else {
+            let was = built.isEmpty ? "no reader (sealed content left sealed)" : "the unit \(built.prefix { $0 != " " }) and its identities"
+            let now = reader.map { "the unit \($0.unit) and these identities" } ?? "no reader"
+            throw ProjectionError(.readerMismatch, "these read models were built for \(was), not for \(now): project into another --db file (a read model holds what its reader may read, and no one else's)")
+        }
     }
 
     /// Drops `exchanges` and `exchange_events`.
     public func drop(in db: Database) throws {
-        try db.execute(sql: "DROP TABLE IF EXISTS exchanges; DROP TABLE IF EXISTS exchange_events")
+        try db.execute(sql: "DROP TABLE IF EXISTS exchanges; DROP TABLE IF EXISTS exchange_events; DROP TABLE IF EXISTS exchanges_reader")
     }
 
     /// Applies an exchange event; other entries are ignored.
@@ -100,7 +123,7 @@ public struct ExchangesProjection: Projection {
     /// texts go into one buffer, bound to SQLite without copies. The result serves
     /// ``apply(batch:prepared:in:)`` for exactly these entries.
     public func prepare(batch entries: ArraySlice<LogEntry>) -> PreparedExchanges? {
-        PreparedExchanges(entries, timeZone: timeZone)
+        PreparedExchanges(entries, timeZone: timeZone, reader: reader)
     }
 
     /// Appends the batch's timeline rows and writes each exchange it touches once: those opened
@@ -113,15 +136,15 @@ public struct ExchangesProjection: Projection {
         if let prepared, prepared.indexes == first...last {
             batch = prepared
         } else {
-            batch = PreparedExchanges(entries, timeZone: timeZone)
+            batch = PreparedExchanges(entries, timeZone: timeZone, reader: reader)
         }
         // The exchanges opened before the batch, loaded and folded in place (a row is never
         // copied in and out of a dictionary).
         var rows: [ExchangeRow] = []
         var slots: [ExactText: Int] = [:]
         var insertEvent = RowWriter(try db.cachedStatement(sql: """
-            INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO exchange_events (log_index, exchange_id, seq, event_id, type, source, time, appended_at, detail, items, sealed_to, sealed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """), in: db)
         try batch.texts.withUnsafeBufferPointer { texts in
             let events = batch.events
@@ -158,6 +181,8 @@ public struct ExchangesProjection: Projection {
                     insertEvent.add(row.at, in: texts)
                     insertEvent.add(row.detail, in: texts)
                     insertEvent.add(row.items, in: texts)
+                    insertEvent.add(row.sealedTo, in: texts)
+                    insertEvent.add(row.sealed)
                     try insertEvent.run()
                 } catch {
                     throw FailedEntry(index: index, eventID: batch.texts.string(events[k].row.id) ?? "", underlying: error)
@@ -218,13 +243,15 @@ struct ExchangeRow {
     var requestedAt: AppendedTime, requestedTime: String, deliveredAt: AppendedTime?, deliveredTime: String?
     var acknowledgedAt: AppendedTime?, acknowledgedTime: String?, closedAt: AppendedTime?, closedTime: String?
     var late: Bool, overdue: Bool, firstIndex: Int64, lastIndex: Int64, eventIndexes: String, events: Int64
+    /// The opening event's `sealed.to` (compact JSON), and whether its content stayed sealed here.
+    var sealedTo: String?, sealed: Bool
 
     /// The columns of `exchanges`, in the order of ``arguments``.
     static let columns = [
         "id", "kind", "requester", "provider", "recipients", "category", "title", "classification", "due_date", "status",
         "open", "deliveries", "rejections", "requested_at", "requested_time", "delivered_at", "delivered_time",
         "acknowledged_at", "acknowledged_time", "closed_at", "closed_time", "late", "overdue", "first_index", "last_index",
-        "event_indexes", "events",
+        "event_indexes", "events", "sealed_to", "sealed",
     ]
 
     /// The columns an event after the opening one may change.
@@ -265,6 +292,8 @@ struct ExchangeRow {
         writer.add(lastIndex)
         writer.add(eventIndexes)
         writer.add(events)
+        writer.add(sealedTo)
+        writer.add(sealed)
     }
 
     /// The row an opening event (a request or a distribution) creates.
@@ -289,6 +318,8 @@ struct ExchangeRow {
         lastIndex = index
         eventIndexes = "[\(index)]"
         events = 1
+        sealedTo = data.sealedTo
+        sealed = data.sealed
     }
 
     /// A stored row.
@@ -307,6 +338,7 @@ struct ExchangeRow {
         closedAt = (try row.decode(String?.self, atIndex: 19)).map(AppendedTime.stored); closedTime = try row.decode(atIndex: 20)
         late = try row.decode(atIndex: 21); overdue = try row.decode(atIndex: 22); firstIndex = try row.decode(atIndex: 23)
         lastIndex = try row.decode(atIndex: 24); eventIndexes = try row.decode(atIndex: 25); events = try row.decode(atIndex: 26)
+        sealedTo = try row.decode(atIndex: 27); sealed = try row.decode(atIndex: 28)
     }
 
     /// The row after one more event (not a request or distribution).

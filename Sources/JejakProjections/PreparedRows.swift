@@ -201,12 +201,15 @@ public struct PreparedExchanges: Sendable {
     /// the batch's events.
     let opened: [ExchangeRow]
 
-    init(_ entries: ArraySlice<LogEntry>, timeZone: ReadModelTimeZone) {
+    init(_ entries: ArraySlice<LogEntry>, timeZone: ReadModelTimeZone, reader: SealedContentReader? = nil) {
         indexes = entries.first.flatMap { first in entries.last.map { first.index...$0.index } }
+        // Sealed content this read model's reader may open, opened on every core before the
+        // rows are built (one X25519 scalar multiplication each).
+        let opened = reader.map { $0.openAll(in: entries) } ?? [:]
         var texts = TextArena()
         var events: [PreparedExchangeEvent] = []
         events.reserveCapacity(entries.count)
-        var opened: [ExchangeRow] = []
+        var openedRows: [ExchangeRow] = []
         var slots: [ExactText: Int] = [:]
         // Through a buffer, and by parts: subscripting the slice, or passing the entry whole,
         // copies each entry (a retain and a release for every reference it holds).
@@ -214,30 +217,30 @@ public struct PreparedExchanges: Sendable {
             for position in entries.indices {
                 guard let (prepared, opening) = PreparedExchangeEvent.prepare(
                     index: entries[position].index, appended: entries[position].appended,
-                    event: entries[position].signedEvent.event, texts: &texts)
+                    event: entries[position].signedEvent.event, opened: opened[entries[position].index], texts: &texts)
                 else { continue }
                 var event = prepared
                 if let opening {
                     // A second opening of the same exchange (the ledger's rules refuse it)
                     // starts the row again, as it would in the transaction.
                     if let slot = slots[ExactText(event.subject)] {
-                        opened[slot] = opening
+                        openedRows[slot] = opening
                     } else {
-                        opened.append(opening)
-                        slots[ExactText(event.subject)] = opened.count - 1
+                        openedRows.append(opening)
+                        slots[ExactText(event.subject)] = openedRows.count - 1
                     }
                     event.seq = 1
                 } else if let slot = slots[ExactText(event.subject)] {
-                    opened[slot].fold(event.type, time: event.time, index: Int64(event.index), at: event.at,
+                    openedRows[slot].fold(event.type, time: event.time, index: Int64(event.index), at: event.at,
                                       timeZone: timeZone)
-                    event.seq = opened[slot].events
+                    event.seq = openedRows[slot].events
                 }
                 events.append(event)
             }
         }
         self.events = events
         self.texts = texts
-        self.opened = opened
+        self.opened = openedRows
     }
 }
 
@@ -260,21 +263,27 @@ struct PreparedExchangeEvent: Sendable {
     struct TimelineTexts: Sendable {
         var subject: TextArena.Text, id: TextArena.Text, shortName: TextArena.Text, source: TextArena.Text
         var time: TextArena.Text, at: TextArena.Text, detail: TextArena.Text, items: TextArena.Text
+        /// `sealed.to` in compact JSON (null for clear content).
+        var sealedTo: TextArena.Text
+        /// Whether the content is sealed and this read model's reader could not open it.
+        var sealed: Bool
     }
 
     /// The exchange event `e` of the entry at `index`, appended at `appended`, with its timeline
     /// texts added to `texts`, and the row it opens if it is a request or a distribution; `nil`
     /// for any other event.
     static func prepare(
-        index: UInt64, appended: LedgerTime, event e: borrowing CloudEvent, texts: inout TextArena
+        index: UInt64, appended: LedgerTime, event e: borrowing CloudEvent, opened: OpenedContent? = nil, texts: inout TextArena
     ) -> (event: PreparedExchangeEvent, opening: ExchangeRow?)? {
         guard let (type, shortName) = ExchangesProjection.types[ExactText(e.type)], e.subject.hasBytePrefix("exchange/") else { return nil }
         let opens = type == .exchangeRequested || type == .exchangeDistributed
-        let data = ExchangeData(members: e.dataMembers, of: e.bytes, opening: opens, texts: &texts)
+        var data = ExchangeData(members: e.dataMembers, of: e.bytes, opening: opens, texts: &texts)
+        if let opened, data.sealedTo != nil { data.fill(from: opened, opening: opens, texts: &texts) }
         let row = TimelineTexts(subject: texts.append(e.subject), id: texts.append(e.id),
                                 shortName: texts.append(shortName), source: texts.append(e.source),
                                 time: texts.append(e.time), at: texts.append(appended),
-                                detail: data.detail, items: data.items)
+                                detail: data.detail, items: data.items,
+                                sealedTo: data.sealedTo.map { texts.append($0) } ?? .null, sealed: data.sealed)
         let event = PreparedExchangeEvent(index: index, type: type, subject: e.subject, time: e.time, at: appended,
                                           seq: nil, row: row)
         let opening = opens ? ExchangeRow(opening: e, data: data, type: type, index: Int64(index), at: .time(appended)) : nil
@@ -295,6 +304,10 @@ struct ExchangeData {
     var detail = TextArena.Text.null
     /// `items`, whatever its JSON type, in compact JSON.
     var items = TextArena.Text.null
+    /// `sealed.to` in compact JSON, when the content is sealed.
+    var sealedTo: String?
+    /// Whether the content is sealed and not (yet) filled from an opened plaintext.
+    var sealed = false
 
     /// The members of an event's `data` (`members`, ``CloudEvent/dataMembers``) in its `bytes`.
     init(members: [JSONParser.SkimmedMember]?, of bytes: [UInt8], opening: Bool, texts: inout TextArena) {
@@ -316,6 +329,11 @@ struct ExchangeData {
                     // Checked with the whole event when it was read: not again.
                     items = (try? JSONWriter.withCompactForm(ofChecked: value) { texts.append(utf8: $0) }) ?? .null
                 case "recipients": recipients = try? JSONWriter.compactString(of: value)
+                case "sealed":
+                    if case .array(let to)? = (try? JSONParser.parse(value))?["to"] {
+                        sealedTo = JSONWriter.string(.array(to))
+                        sealed = true
+                    }
                 default: continue
                 }
             }
@@ -326,6 +344,18 @@ struct ExchangeData {
             }
             self.detail = text(detail) ?? text(note) ?? .null
         }
+    }
+
+    /// Fills the content members from an opened plaintext: what the event would have carried
+    /// in the clear.
+    mutating func fill(from opened: OpenedContent, opening: Bool, texts: inout TextArena) {
+        let content = opened.content
+        if let t = content["title"]?.stringValue { title = t }
+        if let d = (opening ? content["purpose"] : content["reason"])?.stringValue ?? content["note"]?.stringValue {
+            detail = texts.append(d)
+        }
+        if let i = content["items"] { items = texts.append(JSONWriter.string(i)) }
+        sealed = false
     }
 
     /// The value in `bytes` if it is a JSON string.

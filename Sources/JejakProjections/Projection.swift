@@ -55,6 +55,10 @@ public protocol Projection: Sendable {
     /// Applies consecutive log entries with what ``prepare(batch:)`` made of a batch that holds
     /// them (or `nil`). The default ignores `prepared` and calls ``apply(batch:in:)``.
     func apply(batch entries: ArraySlice<LogEntry>, prepared: Prepared?, in db: Database) throws
+    /// Checks, when the runner opens a database holding this projection at its current version,
+    /// that the stored tables suit this instance (e.g. were built for the same reader of sealed
+    /// content). The default accepts them.
+    func checkStored(in db: Database) throws
 }
 
 extension Projection {
@@ -69,6 +73,9 @@ extension Projection {
 
     /// Does nothing.
     public func didApplyBatch(through entry: LogEntry, in db: Database) throws {}
+
+    /// Accepts the stored tables.
+    public func checkStored(in db: Database) throws {}
 
     /// Prepares nothing.
     public func prepare(batch entries: ArraySlice<LogEntry>) -> Prepared? { nil }

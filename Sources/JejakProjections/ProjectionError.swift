@@ -29,6 +29,9 @@ extension ErrorCode where Kind == ProjectionErrors {
     public static var configuration: Self { Self("configuration") }
     /// A read-model query failed or was given an invalid argument.
     public static var query: Self { Self("query") }
+    /// The read models were built for another reader of sealed content (another unit's
+    /// identities, or none) than the one they are opened for now.
+    public static var readerMismatch: Self { Self("readerMismatch") }
 
 }
 

@@ -129,6 +129,7 @@ public final class ProjectionRunner: Service, Sendable {
                     let row = try Row.fetchOne(db, sql: "SELECT version, position, last_leaf_hash FROM projections WHERE name = ?",
                                                arguments: [p.name])
                     if let row, row["version"] as Int? == p.version {
+                        try p.checkStored(in: db)
                         guard let position = (row["position"] as Int64?).flatMap(UInt64.init(exactly:)) else {
                             throw ProjectionError(.wrongLedger, "the stored position of the projection \(p.name) is damaged (missing or negative)")
                         }

@@ -23,10 +23,11 @@ public enum QueryTables {
 
     /// The exchanges; `overdue` marks every row overdue (the filter asked for overdue ones).
     public static func exchanges(_ records: [ExchangeRecord], overdue: Bool = false) -> Table {
-        Table(headers: ["id", "status", "requester", "provider", "category", "classification", "due",
+        Table(headers: ["id", "status", "requester", "provider", "category", "classification", "title", "due",
                         "requested", "delivered", "closed", "late", "overdue", "entries"],
               rows: records.map {
                   [$0.id, $0.status, $0.requester, $0.provider, $0.category ?? "", $0.classification ?? "",
+                   $0.title ?? ($0.sealed ? sealedNote($0.sealedTo) : ""),
                    $0.dueDate ?? "", $0.requestedAt, $0.deliveredAt ?? "", $0.closedAt ?? "",
                    $0.late ? "yes" : "", (overdue || $0.overdue) ? "yes" : "",
                    $0.eventIndexes.map(String.init).joined(separator: " ")]
@@ -36,7 +37,15 @@ public enum QueryTables {
     /// One exchange's events.
     public static func timeline(_ records: [ExchangeEventRecord]) -> Table {
         Table(headers: ["seq", "index", "type", "source", "time", "appended", "detail"],
-              rows: records.map { [String($0.seq), String($0.logIndex), $0.type, $0.source, $0.time, $0.appendedAt, $0.detail ?? ""] })
+              rows: records.map {
+                  [String($0.seq), String($0.logIndex), $0.type, $0.source, $0.time, $0.appendedAt,
+                   $0.detail ?? ($0.sealed ? sealedNote($0.sealedTo) : "")]
+              })
+    }
+
+    /// What a table shows for content sealed to others.
+    static func sealedNote(_ to: [String]?) -> String {
+        "[sealed to \((to ?? []).joined(separator: ", "))]"
     }
 
     /// The units and their keys.

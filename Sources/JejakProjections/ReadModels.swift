@@ -17,9 +17,9 @@ public struct ReadModels: Sendable {
     public let reader: any DatabaseReader
 
     /// The built-in projections: exchanges (with their timelines), units and keys, activity per
-    /// unit per month, and audits.
-    public static func builtIn(timeZone: ReadModelTimeZone = .wib) -> [any Projection] {
-        [ExchangesProjection(timeZone: timeZone), UnitsProjection(), ActivityProjection(timeZone: timeZone), AuditsProjection()]
+    /// unit per month, and audits; the exchanges' sealed content is opened for `reader`, if given.
+    public static func builtIn(timeZone: ReadModelTimeZone = .wib, reader: SealedContentReader? = nil) -> [any Projection] {
+        [ExchangesProjection(timeZone: timeZone, reader: reader), UnitsProjection(), ActivityProjection(timeZone: timeZone), AuditsProjection()]
     }
 
     /// Queries over an open database.
@@ -153,6 +153,11 @@ public struct ExchangeRecord: Hashable, Sendable, Codable {
     public var provider: String
     /// A distribution's recipients.
     public var recipients: [String]?
+    /// The units the content is sealed to (`nil` for clear content).
+    public var sealedTo: [String]?
+    /// Whether the content is sealed and this read model's reader cannot read it: ``title``
+    /// (and the timeline's content) are `nil` then.
+    public var sealed: Bool
     /// The data category.
     public var category: String?
     /// The title.
@@ -195,6 +200,7 @@ public struct ExchangeRecord: Hashable, Sendable, Codable {
     init(row: Row) throws {
         id = try row.decode(forColumn: "id"); kind = try row.decode(forColumn: "kind"); requester = try row.decode(forColumn: "requester"); provider = try row.decode(forColumn: "provider")
         recipients = (try row.decode(String?.self, forColumn: "recipients")).map(Self.strings)
+        sealedTo = (try row.decode(String?.self, forColumn: "sealed_to")).map(Self.strings); sealed = try row.decode(forColumn: "sealed")
         category = try row.decode(forColumn: "category"); title = try row.decode(forColumn: "title"); classification = try row.decode(forColumn: "classification")
         dueDate = try row.decode(forColumn: "due_date"); status = try row.decode(forColumn: "status"); open = try row.decode(forColumn: "open")
         deliveries = try row.decode(forColumn: "deliveries"); rejections = try row.decode(forColumn: "rejections")
@@ -233,11 +239,16 @@ public struct ExchangeEventRecord: Hashable, Sendable, Codable {
     public var detail: String?
     /// The items delivered or distributed (JSON text).
     public var items: String?
+    /// The units the event's content is sealed to (`nil` for clear content).
+    public var sealedTo: [String]?
+    /// Whether the content is sealed and this read model's reader cannot read it.
+    public var sealed: Bool
 
     init(row: Row) throws {
         exchangeID = try row.decode(forColumn: "exchange_id"); seq = try row.decode(forColumn: "seq"); logIndex = try storedIndex(row, "log_index")
         eventID = try row.decode(forColumn: "event_id"); type = try row.decode(forColumn: "type"); source = try row.decode(forColumn: "source"); time = try row.decode(forColumn: "time")
         appendedAt = try row.decode(forColumn: "appended_at"); detail = try row.decode(forColumn: "detail"); items = try row.decode(forColumn: "items")
+        sealedTo = (try row.decode(String?.self, forColumn: "sealed_to")).map(ExchangeRecord.strings); sealed = try row.decode(forColumn: "sealed")
     }
 }
 

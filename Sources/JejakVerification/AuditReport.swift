@@ -80,6 +80,10 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var trustedSize: UInt64?
     /// The read-model tables compared, if a read-model database was given.
     public var readModelTables: Int?
+    /// The unit whose identities opened sealed content (`inspect --identity`), if any.
+    public var sealedReader: String?
+    /// The sealed members that unit opened, checked against their schemas and commitments.
+    public var sealedOpened: Int?
     /// Every finding, up to the first ``maxFindings``.
     public var findings: [Finding]
     /// The number of findings, also those not listed.

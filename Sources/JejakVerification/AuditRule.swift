@@ -45,6 +45,9 @@ public enum AuditRule: String, CaseIterable, Codable, Sendable {
     case consistency = "consistency"
     /// A read-model row differs from the same read model rebuilt from the log.
     case readModel = "read-model"
+    /// Sealed content the auditor's identity should open does not open, does not fit its
+    /// schema, or does not match the commitment its event signed.
+    case sealedContent = "sealed-content"
 
     /// One sentence describing the rule.
     public var summary: String {
@@ -69,6 +72,7 @@ public enum AuditRule: String, CaseIterable, Codable, Sendable {
         case .checkpointSize: "no checkpoint names a size beyond the log; the last commit has one"
         case .consistency: "the log extends every trusted checkpoint (no rollback, truncation or fork)"
         case .readModel: "the read models equal a rebuild from the log"
+        case .sealedContent: "the sealed content sealed to the auditor opens, fits its schema and matches its commitment"
         }
     }
 }

@@ -42,6 +42,7 @@ extension AuditReport {
             <tr><th>Signatures verified</th><td>\(signaturesVerified)</td></tr>
             \(trustedSize.map { "<tr><th>Trusted checkpoint</th><td>size \($0)</td></tr>" } ?? "")
             \(readModelTables.map { "<tr><th>Read-model tables compared</th><td>\($0)</td></tr>" } ?? "")
+            \(sealedOpened.map { "<tr><th>Sealed events opened (\(esc(sealedReader ?? "")))</th><td>\($0)</td></tr>" } ?? "")
             <tr><th>Started</th><td>\(esc(startedAt)), took \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", eventsPerSecond)) entries/s)</td></tr>
             </table>
 
@@ -89,6 +90,9 @@ extension AuditReport {
         lines.append("Witnessed up to: \(witnessedSize.map { "size \($0)" } ?? "none") (quorum \(quorum)).")
         if let t = trustedSize { lines.append("Trusted checkpoint: size \(t).") }
         if let r = readModelTables { lines.append("Read models: \(r) tables compared with a rebuild from the log.") }
+        if let unit = sealedReader, let n = sealedOpened {
+            lines.append("Sealed content: \(n) sealed events opened as \(unit), each matching its schema and signed commitment.")
+        }
         lines.append(String(format: "Took %.2f s (%.0f entries/s).", seconds, eventsPerSecond))
         switch verdict {
         case .clean:

@@ -15,7 +15,7 @@ let benchStart = DispatchTime.now().uptimeNanoseconds
 
 /// The sections of `jejak-bench`, in the order they run.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case limits, append, server, witness, size, proofs, projections, audit
+    case limits, append, server, witness, sealed, size, proofs, projections, audit
 
     /// Whether the section works on the large ledger.
     var needsLargeLedger: Bool { [.size, .proofs, .projections, .audit].contains(self) }
@@ -66,6 +66,9 @@ struct BenchCommand: AsyncParsableCommand {
             every receipt verified) beside the embedded rate of the same run; full hash tiles \
             served under a bounded load (wrk when installed) beside a constant 8 KiB route; how \
             soon a Server-Sent Events follower sees a commit.
+              sealed       64 publishers appending sealed terbatas exchanges beside clear terbuka \
+            ones of the same size; a unit's catch-up of the exchanges read model opening every \
+            sealed event beside X25519 on all cores.
               size         disk bytes per entry and open time of the large ledger.
               proofs       inclusion and consistency proofs at the large ledger's size (p50).
               projections  catch-up of the read models (jejak project) over the large ledger.
@@ -229,6 +232,22 @@ struct BenchCommand: AsyncParsableCommand {
                          value: f.witnessed.percentileMs(0.5), unit: "ms", limitName: "waiting for the commit, this run",
                          limit: f.committed.percentileMs(0.5), target: .ratioAtMost(1, plus: 20),
                          note: String(format: "p99 %.1f ms; %d each, alternating", f.witnessed.percentileMs(0.99), f.witnessed.events)),
+            ]
+        }
+
+        if sections.contains(.sealed) {
+            let f = try await sealedFigures(base: base, sizes: sizes, synthetic: synthetic)
+            report.rows += [
+                BenchRow(section: "sealed", key: "sealed.clearAppend", name: "\(publishers) publishers, clear terbuka events",
+                         value: f.clearLimit, unit: "events/s", note: String(format: "mean of a run before and after; %.0f B each", f.clearBytes)),
+                BenchRow(section: "sealed", key: "sealed.append", name: "\(publishers) publishers, sealed terbatas events of the same size",
+                         value: f.sealed.perSecond, unit: "events/s", limitName: "clear events, this run", limit: f.clearLimit,
+                         target: .ratioAtLeast(0.8), note: String(format: "%.0f B each, 3 X25519 stanzas; p99 %.1f ms", f.sealedBytes, f.sealed.percentileMs(0.99))),
+                BenchRow(section: "sealed", key: "limits.x25519AllCores", name: "X25519 scalar multiplications, \(cores) cores (libsodium)",
+                         value: f.x25519, unit: "/s"),
+                BenchRow(section: "sealed", key: "sealed.catchUp", name: "catch-up of the exchanges read model, opening every sealed event",
+                         value: f.catchUp, unit: "events/s", limitName: "X25519 \(cores) cores", limit: f.x25519,
+                         target: .ratioAtLeast(0.8), note: "\(f.catchUpEvents) sealed events, median of \(max(1, sizes.projectionRuns)) runs"),
             ]
         }
 

@@ -98,9 +98,19 @@ struct SyntheticExchanges: Sendable {
         }
     }
 
+    /// How the events' content is sealed: `terbatas` exchanges sealed to their parties and the
+    /// Inspektorat under `registry`, or — with `clearOfTheSameSize` — `terbuka` ones whose free
+    /// text is padded to the size the sealed event has.
+    struct Sealing: Sendable {
+        var registry: Registry
+        var catalog: SchemaCatalog
+        var clearOfTheSameSize = false
+    }
+
     /// Signs `events` events of exchanges numbered from `firstExchange`, in order, on all
-    /// cores. With `wholeExchanges`, the count is rounded up to end with a whole exchange.
-    func sign(_ events: Int, firstExchange: Int, wholeExchanges: Bool = false) throws -> Signed {
+    /// cores. With `wholeExchanges`, the count is rounded up to end with a whole exchange; with
+    /// `sealing`, as ``Sealing`` says.
+    func sign(_ events: Int, firstExchange: Int, wholeExchanges: Bool = false, sealing: Sealing? = nil) throws -> Signed {
         struct Plan: Sendable { let exchange: Int; let step: Int; let of: Int }
         var plan: [Plan] = []
         plan.reserveCapacity(events + 4)
@@ -121,7 +131,7 @@ struct SyntheticExchanges: Sendable {
                 kind = (.exchangeRequested, requester, [
                     "provider": "biro-keuangan", "category": "anggaran", "title": .string("Rekap anggaran \(p.exchange)"),
                     "purpose": "Penyusunan laporan kinerja triwulan dan evaluasi realisasi anggaran unit kerja",
-                    "legalBasis": "UU 17/2003", "dueDate": "2026-06-30", "classification": "terbatas"])
+                    "legalBasis": "UU 17/2003", "dueDate": "2026-06-30", "classification": "terbuka"])
             case (1, _), (3, 5):
                 kind = (.exchangeDelivered, provider, [
                     "items": [item, item], "note": "Data sesuai permintaan; berkas ditandatangani kepala biro."])
@@ -132,8 +142,10 @@ struct SyntheticExchanges: Sendable {
                 kind = (.exchangeAcknowledged, requester, [
                     "note": "Diterima lengkap dan sesuai dengan permintaan; terima kasih atas penyerahan tepat waktu."])
             }
+            var data = kind.2
+            if let sealing { data = try Self.seal(data, type: kind.0, source: kind.1.name, sealing) }
             let event = try CloudEvent.make(id: "\(subject)/\(p.step)", source: kind.1.name, type: kind.0.rawValue,
-                                            subject: subject, dataschema: kind.0.schemaID, data: kind.2)
+                                            subject: subject, dataschema: kind.0.schemaID, data: data)
             return SignedEvent.sign(event, with: kind.1)
         }
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -156,6 +168,25 @@ struct SyntheticExchanges: Sendable {
         if let failure = failure.withLock({ $0 }) { throw CLIFailure(description: "the benchmark's events could not be made: \(failure)") }
         let parts = (0..<cores).map { c in signedChunks.withLock { $0[c] ?? ([], 0) } }
         return Signed(events: parts.flatMap(\.0), nextExchange: x, leafBytes: parts.reduce(0) { $0 + $1.1 })
+    }
+
+    /// `data` (a `terbuka` event's) made `terbatas` and sealed, or left clear and padded to the
+    /// sealed size (see ``Sealing``).
+    static func seal(_ data: JSONValue, type: DomainEventType, source: String, _ sealing: Sealing) throws -> JSONValue {
+        func with(_ data: JSONValue, _ name: String, _ value: JSONValue) -> JSONValue {
+            guard case .object(var o) = data else { return data }
+            o[name] = value
+            return .object(o)
+        }
+        let restricted = type == .exchangeRequested ? with(data, "classification", "terbatas") : data
+        let exchange = ExchangeState(opening: .exchangeRequested, by: "biro-perencanaan",
+                                     data: ["provider": "biro-keuangan", "classification": "terbatas"])
+        let sealed = try SealedContent.sealIfRestricted(restricted, type: type, source: source, exchange: exchange,
+                                                        registry: sealing.registry, catalog: sealing.catalog)
+        guard sealing.clearOfTheSameSize else { return sealed }
+        let pad = JSONWriter.bytes(sealed).count - JSONWriter.bytes(data).count
+        let member = ["purpose", "note", "reason"].first { data[$0]?.stringValue != nil } ?? "note"
+        return with(data, member, .string((data[member]?.stringValue ?? "") + String(repeating: "x", count: max(0, pad))))
     }
 
     /// The exchanges that `events` events starting at exchange 0 span (for numbering later ones).

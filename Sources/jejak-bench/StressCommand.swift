@@ -370,7 +370,7 @@ struct StressCommand: AsyncParsableCommand {
                 kind = (.exchangeRequested, requester, [
                     "provider": .string(providerName), "category": "anggaran", "title": .string("Stress \(batch)"),
                     "purpose": "Uji ketahanan", "legalBasis": "UU 7/2017", "dueDate": "2026-12-31",
-                    "classification": "terbatas"])
+                    "classification": "terbuka"])
             case (1, _), (3, 5): kind = (.exchangeDelivered, provider, ["items": [item]])
             case (2, 5): kind = (.exchangeRejected, requester, ["reason": "Berkas belum lengkap."])
             default: kind = (.exchangeAcknowledged, requester, [:])

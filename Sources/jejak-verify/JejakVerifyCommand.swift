@@ -16,8 +16,9 @@ struct JejakVerifyCommand: AsyncParsableCommand {
             Examples:
               jejak-verify export export/ --policy kpu.policy --authority authority.vkey
               jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
+              jejak-verify disclosure 812.disclosure.json --policy kpu.policy
             """,
-        subcommands: [Export.self, Receipt.self],
+        subcommands: [Export.self, Receipt.self, Disclosure.self],
         defaultSubcommand: Export.self)
 
     /// `jejak-verify export`: `jejak verify` under another name.
@@ -35,6 +36,15 @@ struct JejakVerifyCommand: AsyncParsableCommand {
             commandName: "receipt", abstract: VerifyReceiptCommand.configuration.abstract,
             discussion: VerifyReceiptCommand.configuration.discussion)
         @OptionGroup var command: VerifyReceiptCommand
+        func run() throws { try command.run() }
+    }
+
+    /// `jejak-verify disclosure`: `jejak verify-disclosure` under another name.
+    struct Disclosure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "disclosure", abstract: VerifyDisclosureCommand.configuration.abstract,
+            discussion: VerifyDisclosureCommand.configuration.discussion)
+        @OptionGroup var command: VerifyDisclosureCommand
         func run() throws { try command.run() }
     }
 }

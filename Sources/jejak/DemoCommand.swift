@@ -97,11 +97,13 @@ struct DemoCommand: AsyncParsableCommand {
               integrity      \(s.auditVerdict == "clean" ? "INTACT" : "NOT INTACT") — \(s.auditFindings) findings (\(s.signaturesVerified) signatures, \(s.checkpointsChecked) checkpoints, \(s.readModelTables) read-model tables compared); cosigned by the Inspektorat at size \(s.witnessedSize)
               cosignature    \(s.cosignature)
               checked        \(s.checked.count) counts match the numbers the scenario states
+              sealed         \(sealedLine(s)); the Inspektorat's audit opened \(s.sealedOpenedByAudit) sealed events, each matching its signed commitment
+            \(s.readers.map { "                 \($0.reader.padding(toLength: 36, withPad: " ", startingAt: 0)) reads \($0.readable) of the \($0.sealedExchanges) sealed exchanges (\(display($0.readModels)))" }.joined(separator: "\n"))
 
             Files
               ledger         \(ledger)  (policy, authority.vkey)
               authority key  \(display(f.authorityKey))  (outside the ledger: a real authority keeps it offline)
-              unit keys      \(display(f.unitKeys))/<unit>.key
+              unit keys      \(display(f.unitKeys))/<unit>.key, <unit>.age (signing keys, age identities)
               witness        \(display(f.witness))  (the Inspektorat's key and last cosigned checkpoint)
               read models    \(db)
               audit report   \(display(f.report))
@@ -113,10 +115,17 @@ struct DemoCommand: AsyncParsableCommand {
               jejak query timeline \(example) --db \(db)
               jejak query audits --db \(db)
               jejak log --ledger \(ledger) --stream \(example)
-              jejak inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db)
+              jejak inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db) --identity \(display(f.unitKeys))/inspektorat.age
+              jejak query exchanges --db \(display(f.bureauReadModels)) --unit \(s.readers.last?.reader ?? "biro-keuangan")
               jejak verify \(display(f.export)) --policy \(display(f.policy)) --authority \(display(f.authority))
             """
     }
+}
+
+/// How much of the exchanges is sealed, by classification.
+private func sealedLine(_ s: Demo.Summary) -> String {
+    let total = s.readers.first?.exchanges ?? 0, sealed = s.readers.first?.sealedExchanges ?? 0
+    return "\(sealed) of \(total) exchanges are terbatas or rahasia: their content is sealed (age, X25519) to their parties and the Inspektorat"
 }
 
 /// A path relative to the current directory when it lies below it.

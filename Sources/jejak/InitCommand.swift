@@ -75,7 +75,7 @@ struct InitCommand: AsyncParsableCommand {
 
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "key", abstract: "Manage key files.", subcommands: [Generate.self])
+        commandName: "key", abstract: "Manage key files.", subcommands: [Generate.self, Identity.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -6,6 +6,7 @@ import JejakCrypto
 import JejakInspector
 import JejakWitness
 import JejakOfflineCommands
+import JejakProjections
 import JejakTlog
 import JejakVerification
 import Synchronization
@@ -25,6 +26,9 @@ struct InspectCommand: AsyncParsableCommand {
             checkpoint held outside the ledger (the last one the Inspektorat cosigned) must be \
             extended by the log: this catches rollback, truncation and forks. With --db, the \
             read models are rebuilt from the log into a temporary file and compared row by row.
+            With --identity FILE (the Inspektorat's age identity), every sealed event sealed to \
+            its unit is opened: content that does not open, does not fit its schema or does \
+            not match the commitment its event signed is a finding (rule sealed-content).
 
             With --since FILE (a checkpoint saved by an earlier audit, see --save-checkpoint), \
             the audit proves the log consistent with it and replays only the entries after it.
@@ -69,6 +73,7 @@ struct InspectCommand: AsyncParsableCommand {
     var json = false
     @Flag(help: "No progress bar.")
     var quiet = false
+    @OptionGroup var identity: IdentityOption
 
     func run() async throws {
         let report: AuditReport
@@ -91,6 +96,10 @@ struct InspectCommand: AsyncParsableCommand {
         var options = Inspector.Options()
         options.validator = try domainValidator()
         options.readModels = db
+        if let reader = try identity.reader(registry: try attempt { try ledger.registry() }) {
+            options.sealedReader = reader
+            options.projections = ReadModels.builtIn(reader: reader)
+        }
         if let policy {
             let text = try readPublicText(policy, what: "a tlog-policy")
             do { options.policy = try TlogPolicy(parsing: text) } catch {

@@ -30,6 +30,7 @@ struct JejakCommand: AsyncParsableCommand {
             ProjectCommand.self, QueryCommand.self,
             ExportCommand.self, VerifyReceiptOnlineCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
+            OpenCommand.self, DiscloseCommand.self, VerifyDisclosureCommand.self,
             ServeCommand.self, DemoCommand.self,
         ])
 

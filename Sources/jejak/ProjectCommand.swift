@@ -24,6 +24,12 @@ struct ProjectCommand: AsyncParsableCommand {
               jejak project --db read-models.sqlite
               jejak project --db read-models.sqlite --follow
               jejak project --db exchanges.sqlite --only exchanges
+              jejak project --db inspektorat.sqlite --identity inspektorat.age
+
+            Sealed content (of `terbatas` and `rahasia` exchanges) fills the content columns \
+            only for a unit it is sealed to, with --identity; otherwise they are NULL, `sealed` \
+            is 1 and `sealed_to` names who can read them. A file holds one reader's view: \
+            project each unit's into a file of its own, kept as its identity is kept.
 
             Progress (each projection's position and lag, the entries it is behind the log) goes \
             to standard error at most once a second; the final positions go to standard output.
@@ -40,6 +46,7 @@ struct ProjectCommand: AsyncParsableCommand {
         "Build only this read model (repeatable): exchanges, units, activity or audits. The others in the file are left as they are.",
         valueName: "name"))
     var only: [String] = []
+    @OptionGroup var identity: IdentityOption
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive.") }
@@ -64,11 +71,13 @@ struct ProjectCommand: AsyncParsableCommand {
             }
             if due { note(statuses.map { "\($0.name) at \($0.position), lag \($0.lag)" }.joined(separator: "; ")) }
         }
+        let reader = try identity.reader(registry: try attempt { try ledger.registry() })
         let runner = try attempt {
             try ProjectionRunner(ledger: ledger, database: database,
-                                 projections: ReadModels.builtIn().filter { only.isEmpty || only.contains($0.name) },
+                                 projections: ReadModels.builtIn(reader: reader).filter { only.isEmpty || only.contains($0.name) },
                                  options: options)
         }
+        if let reader { note("Opening the content sealed to \(reader.unit).") }
         for s in try attempt({ try runner.status() }) {
             note("\(s.name) v\(s.version): at \(s.position), \(s.lag) behind")
         }

@@ -3,6 +3,7 @@ import Foundation
 import Jejak
 import JejakCommands
 import JejakCrypto
+import JejakDomain
 import JejakJSON
 import JejakOfflineCommands
 
@@ -16,6 +17,12 @@ struct PublishCommand: AsyncParsableCommand {
             signed elsewhere (a DSSE envelope); sending the same file again returns the same receipt. \
             With --server URL it publishes to a `jejak serve` server instead, and verifies the \
             receipt against --server-policy before printing it.
+
+            Content of a `terbatas` or `rahasia` exchange is sealed before it is signed: the \
+            event's content members (title, purpose, items, notes, reasons) become one age \
+            file sealed to the exchange's parties, the Inspektorat and any --seal-to unit, each \
+            at its newest recipient in the registry; the rest stays public. (With --server, \
+            seal the data yourself: the server refuses restricted content in the clear.)
 
             Example:
               jejak publish --key biro-perencanaan.key --type id.go.kpu.jejak.exchange.requested.v1 \\
@@ -46,6 +53,8 @@ struct PublishCommand: AsyncParsableCommand {
     var receipt: String?
     @Option(help: ArgumentHelp("Write the signed event (DSSE envelope JSON) to this file.", valueName: "file"))
     var eventOut: String?
+    @Option(name: .customLong("seal-to"), help: ArgumentHelp("Also seal restricted content to this unit (repeatable).", valueName: "unit"))
+    var sealTo: [String] = []
 
     func validate() throws {
         if event == nil {
@@ -74,10 +83,23 @@ struct PublishCommand: AsyncParsableCommand {
         let ledger = try ledgerOption.open(readOnly: false)
         defer { ledger.close() }
         let signed = try signedEvent { key, type, subject, json in
-            try attempt { try UnitPublisher(key: key, ledger: ledger).sign(type: type, subject: subject, dataschema: dataschema, data: json, id: id) }
+            let data = try sealIfRestricted(json, type: type, source: key.name, subject: subject, ledger: ledger)
+            return try attempt { try UnitPublisher(key: key, ledger: ledger).sign(type: type, subject: subject, dataschema: dataschema, data: data, id: id) }
         }
         let result = try await attempt { try await ledger.append(signed, expecting: expected) }
         try finish(signed, result)
+    }
+
+    /// `data` sealed as the exchange's classification asks (see the discussion), from the
+    /// ledger's registry and the stream's earlier events.
+    private func sealIfRestricted(_ data: JSONValue, type: String, source: String, subject: String, ledger: Ledger) throws -> JSONValue {
+        guard let t = DomainEventType(rawValue: type), t.area == "exchange" else { return data }
+        let catalog = try domainValidator().catalog
+        let prior = ExchangeState.fold(try attempt { try ledger.stream(subject, limit: .max) }.map(\.entry.event))
+        let registry = try attempt { try ledger.registry() }
+        return try attempt {
+            try SealedContent.sealIfRestricted(data, type: t, source: source, exchange: prior, extra: sealTo, registry: registry, catalog: catalog)
+        }
     }
 
     /// The event to publish: the signed file given, or one built and signed by `sign`.

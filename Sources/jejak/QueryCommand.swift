@@ -47,6 +47,12 @@ struct QueryOptions: ParsableArguments {
     }
 }
 
+/// Says on standard error how many of the rows hold content sealed to other units.
+func noteSealed(_ sealed: Int, of count: Int, what: String) {
+    guard sealed > 0 else { return }
+    note("\(sealed) of these \(count) \(what) hold content sealed to other units (NULL here); a unit it is sealed to reads it with `jejak project --identity FILE` into its own --db.")
+}
+
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
@@ -104,6 +110,7 @@ struct QueryExchanges: AsyncParsableCommand {
         if overdue { filter.overdueAsOf = asOf ?? ReadModelTimeZone.wib.date(of: .now()) }
         let records = try attempt { try options.open().exchanges(filter) }
         try options.emit(records, QueryTables.exchanges(records, overdue: overdue))
+        noteSealed(records.filter(\.sealed).count, of: records.count, what: "exchanges")
     }
 }
 
@@ -124,6 +131,7 @@ struct QueryTimeline: AsyncParsableCommand {
         let records = try attempt { try options.open().timeline(of: exchange) }
         guard !records.isEmpty else { throw CLIFailure(description: "no exchange \(exchange) in \(options.db)") }
         try options.emit(records, QueryTables.timeline(records))
+        noteSealed(records.filter(\.sealed).count, of: records.count, what: "events")
     }
 }
 

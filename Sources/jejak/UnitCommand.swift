@@ -10,8 +10,8 @@ import JejakOfflineCommands
 struct UnitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unit",
-        abstract: "Register units and manage their keys (registry events signed by the authority).",
-        subcommands: [Register.self, AddKey.self, RevokeKey.self, List.self])
+        abstract: "Register units and manage their keys and encryption recipients (registry events signed by the authority).",
+        subcommands: [Register.self, AddKey.self, RevokeKey.self, AddRecipient.self, RevokeRecipient.self, List.self])
 
     /// The arguments of a key change: the unit, the key, and where to write the receipt.
     struct KeyChange: ParsableArguments {

@@ -76,7 +76,7 @@ func start(_ arguments: [String], ledger: String?, in directory: String,
     return r
 }
 
-let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbatas"}"#
+let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}"#
 
 @Suite(.serialized) struct CLITests {
     @Test func theWholeFlowFromInitToAVerifiedReceipt() throws {

@@ -23,14 +23,14 @@ import Testing
 
         r = try jejak(["project", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("exchanges v2: applied through 5, lag 0"))
+        #expect(r.stdout.contains("exchanges v3: applied through 5, lag 0"))
 
         r = try jejak(["query", "exchanges", "--db", "rm.sqlite", "--overdue", "--as-of", "2026-02-01", "--format", "csv"],
                       in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.last?.hasPrefix("exchange/2026-000001,requested,biro-keuangan,biro-perencanaan,anggaran,terbatas,2026-01-15,") == true)
+        #expect(lines.last?.hasPrefix("exchange/2026-000001,requested,biro-keuangan,biro-perencanaan,anggaran,terbuka,Rekap,2026-01-15,") == true)
         r = try jejak(["query", "exchanges", "--db", "rm.sqlite", "--overdue", "--as-of", "2026-01-10"], in: w.path)
         #expect(r.stdout.split(separator: "\n").count == 1, "only the header: not overdue yet")
 
@@ -48,7 +48,7 @@ import Testing
         // --only builds the named read models alone; an unknown name is a usage error.
         r = try jejak(["project", "--db", "only.sqlite", "--only", "exchanges"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout == "exchanges v2: applied through 5, lag 0\n", "\(r.stdout)")
+        #expect(r.stdout == "exchanges v3: applied through 5, lag 0\n", "\(r.stdout)")
         r = try jejak(["query", "exchanges", "--db", "only.sqlite", "--format", "csv"], in: w.path)
         #expect(r.stdout.split(separator: "\n").count == 2, "\(r.stdout)")
         r = try jejak(["project", "--db", "only.sqlite", "--only", "ledgers"], ledger: ledger, in: w.path)

@@ -26,7 +26,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("Replayed the read models as of entry 5 of 5: entries 0–4"), "\(r.stdout)")
         #expect(r.stdout.contains("Exchanges: 1 (requested 1)."), "\(r.stdout)")
-        #expect(r.stdout.contains("exchanges v2 at 5"), "\(r.stdout)")
+        #expect(r.stdout.contains("exchanges v3 at 5"), "\(r.stdout)")
 
         // The files answer queries as of their point.
         r = try jejak(["query", "exchanges", "--db", "before.sqlite", "--format", "csv"], in: w.path)

@@ -1,5 +1,6 @@
 import Foundation
 import Jejak
+import JejakAge
 import JejakCrypto
 import JejakDomain
 import JejakJSON
@@ -10,8 +11,11 @@ struct DomainFixture {
     let dir: String
     let ledger: Ledger
     let keys: [String: SignerKey]
+    /// Each unit's age identity, its recipient in the registry (when made `withRecipients`).
+    var identities: [String: AgeIdentity] = [:]
+    let authority: RegistryAuthority
 
-    static func make() async throws -> DomainFixture {
+    static func make(withRecipients: Bool = false) async throws -> DomainFixture {
         let dir = NSTemporaryDirectory() + "jejak-domain-" + UUID().uuidString
         var options = Ledger.Options()
         options.durable = false
@@ -20,12 +24,19 @@ struct DomainFixture {
         let ledger = try await Ledger.create(at: dir, origin: "domain.test/ledger", authorityKey: authorityKey, options: options)
         let authority = RegistryAuthority(key: authorityKey)
         var keys: [String: SignerKey] = [:]
+        var identities: [String: AgeIdentity] = [:]
         for (id, role) in [("biro-a", UnitRole.biro), ("biro-b", .biro), ("biro-c", .biro), ("inspektorat", .inspektorat)] {
             let key = try SignerKey.generate(name: id)
-            _ = try await ledger.append([try authority.registerUnit(id, name: id, role: role), try authority.addKey(key.verifierKey)])
+            var events = [try authority.registerUnit(id, name: id, role: role), try authority.addKey(key.verifierKey)]
+            if withRecipients {
+                let identity = AgeIdentity.generate()
+                events.append(try authority.addRecipient(identity.recipient, to: id))
+                identities[id] = identity
+            }
+            _ = try await ledger.append(events)
             keys[id] = key
         }
-        return DomainFixture(dir: dir, ledger: ledger, keys: keys)
+        return DomainFixture(dir: dir, ledger: ledger, keys: keys, identities: identities, authority: authority)
     }
 
     func sign(_ unit: String, _ type: DomainEventType, _ subject: String, _ data: JSONValue,
@@ -64,7 +75,7 @@ struct DomainFixture {
 let request: JSONValue = [
     "provider": "biro-b", "category": "anggaran", "title": "Rekap anggaran 2026",
     "purpose": "Penyusunan laporan kinerja", "legalBasis": "UU 7/2017", "dueDate": "2026-03-31",
-    "classification": "terbatas",
+    "classification": "terbuka",
 ]
 let delivery: JSONValue = [
     "items": [["name": "rekap.pdf", "mediaType": "application/pdf", "size": 1024,

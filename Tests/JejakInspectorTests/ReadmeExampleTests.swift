@@ -33,7 +33,7 @@ func libraryExample(directory: String) async throws -> AuditReport {
         type: "id.go.kpu.jejak.exchange.requested.v1", subject: "exchange/2026-000123",
         data: ["provider": "biro-keuangan", "category": "anggaran", "title": "Rekap anggaran 2026",
                "purpose": "Laporan kinerja", "legalBasis": "UU 7/2017", "dueDate": "2026-12-31",
-               "classification": "terbatas"])
+               "classification": "terbuka"])
     let receipt = try await ledger.append(request, expecting: .noStream)
     _ = try receipt.verify(request, policy: try ledger.policy())  // anyone can check it offline
 

@@ -280,7 +280,7 @@ import Testing
             type: DomainEventType.exchangeRequested.rawValue, subject: "exchange/2027-0001",
             data: ["provider": "biro-perencanaan", "category": "anggaran", "title": "Pagu 2027",
                    "purpose": "Perencanaan", "legalBasis": "UU 17/2003", "dueDate": "2027-01-31",
-                   "classification": "terbatas"])
+                   "classification": "terbuka"])
         let receipt = try await fixture.ledger.append(event)
         let seen = try await waitFor { try models.exchanges().contains { $0.id == "exchange/2027-0001" } }
         let latency = try #require(seen, "the follower did not apply the new commit within 10 s")

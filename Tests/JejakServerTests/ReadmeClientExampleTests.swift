@@ -25,7 +25,7 @@ func clientExample(server: String, policyFile: String, outboxFile: String, key: 
         subject: "exchange/2026-000777", dataschema: UnitPublisher.defaultSchema(for: "id.go.kpu.jejak.exchange.requested.v1"),
         data: ["provider": "biro-keuangan", "category": "anggaran", "title": "Rekap anggaran 2026",
                "purpose": "Laporan kinerja", "legalBasis": "UU 7/2017", "dueDate": "2026-12-31",
-               "classification": "terbatas"]), with: key)
+               "classification": "terbuka"]), with: key)
     let receipt = try await client.append(request, expecting: .noStream)
 
     // An office whose link drops keeps signed events in an outbox: durable once enqueued,

@@ -1,0 +1,254 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// age identity files, as `age-keygen` writes them and `age -i` reads them:
+///
+///     # created: 2025-01-02T03:04:05Z
+///     # public key: age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj
+///     AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX
+///
+/// ``write(_:to:)`` creates the file exclusively with mode 0600 from the first system call,
+/// so there is no moment at which it exists with wider permissions, and it never replaces an
+/// existing file. ``read(from:)`` refuses a file that group or others may access. Buffers
+/// that held the identity text are wiped with `sodium_memzero`; no `String` of the secret is
+/// made.
+public enum AgeIdentityFile {
+    /// The largest identity file accepted by ``read(from:)``; one identity takes about 170 bytes.
+    public static let maximumSize = 64 * 1024
+
+    /// Writes `identity` to a new file at `path`: a `# created:` comment (UTC), a
+    /// `# public key:` comment with its recipient, then the `AGE-SECRET-KEY-1…` line; mode
+    /// 0600, flushed to disk (`fsync`) before returning.
+    ///
+    /// The text is written to a new file beside `path` (`O_CREAT | O_EXCL`, mode 0600, further
+    /// narrowed by the umask, never widened), flushed, then hard-linked to `path`, which fails
+    /// if anything exists there: `path` holds the whole identity or nothing, even if the
+    /// process is killed meanwhile (which can leave a `.<name>.partial-…` file beside it, mode
+    /// 0600). On a file system without hard links the file is written at `path` directly,
+    /// still with `O_EXCL`.
+    ///
+    /// ```swift
+    /// let identity = AgeIdentity.generate()
+    /// try AgeIdentityFile.write(identity, to: "/etc/jejak/backup.agekey")
+    /// ```
+    ///
+    /// - Throws: ``AgeError`` with code ``AgeError/Code/keyFileExists`` when something already
+    ///   exists at `path`, or ``AgeError/Code/keyFileIO`` when the file cannot be created,
+    ///   written or flushed.
+    public static func write(_ identity: AgeIdentity, to path: String) throws(AgeError) {
+        let head = Array("# created: \(timestamp())\n# public key: \(identity.recipient)\n".utf8)
+        var secret = identity.secretKeyUTF8()
+        defer { Primitives.wipe(&secret) }
+        var content = [UInt8]()
+        defer { Primitives.wipe(&content) }
+        // Reserved up front so appending never reallocates and leaves a stray copy.
+        content.reserveCapacity(head.count + secret.count + 1)
+        content.append(contentsOf: head)
+        content.append(contentsOf: secret)
+        content.append(0x0A)
+
+        if access(path, F_OK) == 0 {
+            throw AgeError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+        }
+        let temporary = temporaryName(for: path)
+        try writeNew(content, to: temporary, naming: path)
+        defer { _ = unlink(temporary) }
+        guard link(temporary, path) == 0 else {
+            let err = errno
+            if err == EEXIST {
+                throw AgeError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+            }
+            guard err == EPERM || err == EOPNOTSUPP || err == ENOTSUP else {
+                throw AgeError(.keyFileIO, "cannot create identity file \(path): \(describe(err))")
+            }
+            try writeNew(content, to: path, naming: path)
+            syncParentDirectory(of: path)
+            return
+        }
+        syncParentDirectory(of: path)
+    }
+
+    /// Reads the identities in the file at `path`: every line that is neither empty nor a
+    /// `#` comment must be an `AGE-SECRET-KEY-1…` identity (trailing CR, spaces and tabs are
+    /// ignored). Its permissions are checked on the open file (`fstat`), so a swap between
+    /// check and read is not possible.
+    ///
+    /// ```swift
+    /// let identities = try AgeIdentityFile.read(from: "key.txt")   // e.g. from age-keygen -o
+    /// let plaintext = try Age.decrypt(file, identities: identities)
+    /// ```
+    ///
+    /// - Returns: the identities in file order; at least one.
+    /// - Throws: ``AgeError`` with code ``AgeError/Code/insecureKeyFile`` when the file's
+    ///   mode has any group or other bit set (the message says to run `chmod 600`),
+    ///   ``AgeError/Code/keyFileIO`` when it cannot be opened or read, is not a regular file
+    ///   or is larger than ``maximumSize``, ``AgeError/Code/malformedKey`` when it holds no
+    ///   identity or a line that is not one, and ``AgeError/Code/unsupportedRecipient`` for an
+    ///   identity of a type this library does not implement (the message gives the line
+    ///   number, never the line).
+    public static func read(from path: String) throws(AgeError) -> [AgeIdentity] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw AgeError(.keyFileIO, "cannot open identity file \(path): \(describe(errno))")
+        }
+        defer { _ = close(fd) }
+
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw AgeError(.keyFileIO, "cannot stat identity file \(path): \(describe(errno))")
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw AgeError(.keyFileIO, "identity file \(path) is not a regular file")
+        }
+        let mode = st.st_mode & 0o7777
+        guard mode & 0o077 == 0 else {
+            throw AgeError(
+                .insecureKeyFile,
+                "identity file \(path) has mode \(String(mode, radix: 8)), so group or others can access it; run `chmod 600 \(path)`")
+        }
+
+        var buffer = [UInt8](repeating: 0, count: maximumSize + 1)
+        defer { Primitives.wipe(&buffer) }
+        var count = 0
+        var readError: Int32 = 0
+        buffer.withUnsafeMutableBytes { raw in
+            while count < raw.count {
+                let n = posixRead(fd, raw.baseAddress.map { $0 + count }, raw.count - count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    readError = errno
+                    return
+                }
+                if n == 0 { return }
+                count += n
+            }
+        }
+        guard readError == 0 else {
+            throw AgeError(.keyFileIO, "cannot read identity file \(path): \(describe(readError))")
+        }
+        guard count <= maximumSize else {
+            throw AgeError(.keyFileIO, "identity file \(path) is larger than \(maximumSize) bytes")
+        }
+        let total = count
+        return try buffer.withUnsafeBufferPointer { all in
+            Result { () throws(AgeError) -> [AgeIdentity] in
+                try parse(UnsafeBufferPointer(rebasing: all[..<total]), path: path)
+            }
+        }.get()
+    }
+
+    /// The identities in the text of an identity file.
+    private static func parse(_ text: UnsafeBufferPointer<UInt8>, path: String) throws(AgeError) -> [AgeIdentity] {
+        var identities: [AgeIdentity] = []
+        var lineNumber = 0
+        var start = 0
+        while start < text.count {
+            lineNumber += 1
+            let newline = text[start...].firstIndex(of: 0x0A) ?? text.count
+            var end = newline
+            while end > start, [0x0D, 0x20, 0x09].contains(text[end - 1]) { end -= 1 }
+            let line = UnsafeBufferPointer(rebasing: text[start..<end])
+            start = newline + 1
+            if line.isEmpty || line[0] == UInt8(ascii: "#") { continue }
+            do {
+                identities.append(try AgeIdentity.parse(utf8: line))
+            } catch {
+                throw AgeError(error.code, "line \(lineNumber) of identity file \(path): \(error.message)")
+            }
+        }
+        guard !identities.isEmpty else {
+            throw AgeError(.malformedKey, "identity file \(path) holds no AGE-SECRET-KEY-1… identity")
+        }
+        return identities
+    }
+
+    /// Creates `file` (`O_EXCL`, mode 0600) holding `content`, flushed; on failure, removes it.
+    /// Errors name `path`, the identity file being made.
+    private static func writeNew(_ content: [UInt8], to file: String, naming path: String) throws(AgeError) {
+        let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
+        guard fd >= 0 else {
+            let err = errno
+            if err == EEXIST {
+                throw AgeError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+            }
+            throw AgeError(.keyFileIO, "cannot create identity file \(path): \(describe(err))")
+        }
+        var failure: AgeError?
+        content.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = posixWrite(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = AgeError(.keyFileIO, "cannot write identity file \(path): \(describe(errno))")
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 {
+            failure = AgeError(.keyFileIO, "cannot flush identity file \(path): \(describe(errno))")
+        }
+        if close(fd) != 0, failure == nil {
+            failure = AgeError(.keyFileIO, "cannot close identity file \(path): \(describe(errno))")
+        }
+        if let failure {
+            _ = unlink(file)
+            throw failure
+        }
+    }
+
+    /// A name beside `path` for the file while it is written: `.<name>.partial-<pid>-<random>`.
+    private static func temporaryName(for path: String) -> String {
+        let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return directory + "." + name + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// Now, in UTC, as RFC 3339 (`2025-01-02T03:04:05Z`), as `age-keygen` writes it (which
+    /// uses local time with an offset).
+    private static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        guard gmtime_r(&now, &parts) != nil else { return "1970-01-01T00:00:00Z" }
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+
+    private static func describe(_ err: Int32) -> String {
+        String(cString: strerror(err))
+    }
+
+    /// Best effort: makes the new directory entry durable. Failure here is not an error — the
+    /// file itself is flushed, and some file systems cannot sync a directory.
+    private static func syncParentDirectory(of path: String) {
+        let dir: String
+        if let slash = path.lastIndex(of: "/") {
+            dir = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            dir = "."
+        }
+        let fd = open(dir, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = close(fd)
+    }
+}
+
+// `read` and `write` are shadowed inside `AgeIdentityFile` by its own static methods.
+@inline(__always)
+private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(fd, buf, count)
+}
+
+@inline(__always)
+private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buf, count)
+}

@@ -37,7 +37,7 @@ step "register the key (a key-added event, signed by the authority)" \
 step "publish a data request to Biro Keuangan; the receipt is a C2SP tlog-proof" \
   "$jejak" publish --key "$dir/biro-perencanaan.key" --type id.go.kpu.jejak.exchange.requested.v1 \
   --subject exchange/2026-000123 --id req-2026-000123 --expected-version none \
-  --data '{"provider":"biro-keuangan","category":"anggaran","title":"Rekap anggaran 2026","purpose":"Penyusunan laporan kinerja","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbatas"}' \
+  --data '{"provider":"biro-keuangan","category":"anggaran","title":"Rekap anggaran 2026","purpose":"Penyusunan laporan kinerja","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}' \
   --receipt "$dir/req.tlog-proof" --event-out "$dir/req.dsse.json"
 step "sending the same signed event again returns the same receipt (idempotent retry)" \
   "$jejak" publish --event "$dir/req.dsse.json"

@@ -455,7 +455,27 @@ GENESIS = "id.go.kpu.jejak.ledger.genesis.v1"
 UNIT_REGISTERED = REGISTRY + "unit-registered.v1"
 KEY_ADDED = REGISTRY + "key-added.v1"
 KEY_REVOKED = REGISTRY + "key-revoked.v1"
-REGISTRY_TYPES = {GENESIS, UNIT_REGISTERED, KEY_ADDED, KEY_REVOKED}
+RECIPIENT_ADDED = REGISTRY + "recipient-added.v1"
+RECIPIENT_REVOKED = REGISTRY + "recipient-revoked.v1"
+REGISTRY_TYPES = {GENESIS, UNIT_REGISTERED, KEY_ADDED, KEY_REVOKED, RECIPIENT_ADDED, RECIPIENT_REVOKED}
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def age_recipient(text):
+    """An age X25519 recipient: lower-case Bech32 (BIP 173) with the prefix "age" and 32 bytes."""
+    if text != text.lower() or not text.startswith("age1") or any(c not in BECH32 for c in text[4:]) or len(text) != 62:
+        raise Problem("%r is not an age X25519 recipient (age1…)" % text[:70])
+    values = [ord(c) >> 5 for c in "age"] + [0] + [ord(c) & 31 for c in "age"] + [BECH32.index(c) for c in text[4:]]
+    checksum = 1
+    for v in values:
+        top = checksum >> 25
+        checksum = (checksum & 0x1ffffff) << 5 ^ v
+        for i, g in enumerate((0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3)):
+            if top >> i & 1:
+                checksum ^= g
+    if checksum != 1:
+        raise Problem("the recipient %r has a wrong Bech32 checksum" % text[:70])
+    return text
 STANDARD_ATTRIBUTES = {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data"}
 ROLES = {"biro", "inspektorat", "pusdatin", "kpu-provinsi", "kpu-kabkota", "external"}
 APPENDED = re.compile(rb'\{"appended":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)","envelope":(.*)\}', re.S)
@@ -488,6 +508,7 @@ class Registry:
         self.authority = authority
         self.units = {}  # unit id -> index registered
         self.keys = {}  # hint -> {"unit", "key": VKey, "added", "revoked"}
+        self.recipients = {}  # age1… -> {"unit", "added", "revoked"}
 
     def signing_key(self, source, hint, index):
         if source == self.authority.name:
@@ -567,6 +588,24 @@ class Registry:
                 raise Problem("%s is not a key of %r" % (key.hint, unit))
             if known["revoked"] is not None:
                 raise Problem("the key %s is revoked twice" % key.hint)
+            subject(unit)
+            known["revoked"] = index
+        elif etype == RECIPIENT_ADDED:
+            unit, recipient = field("unit"), age_recipient(field("recipient"))
+            if unit not in self.units:
+                raise Problem("a recipient cannot be added to %r: no such unit is registered" % unit)
+            # One recipient, one unit, once (not back after it was revoked).
+            if recipient in self.recipients:
+                raise Problem("the recipient %s is added twice" % recipient)
+            subject(unit)
+            self.recipients[recipient] = {"unit": unit, "added": index, "revoked": None}
+        elif etype == RECIPIENT_REVOKED:
+            unit, recipient = field("unit"), age_recipient(field("recipient"))
+            known = self.recipients.get(recipient)
+            if known is None or known["unit"] != unit:
+                raise Problem("%s is not a recipient of %r" % (recipient, unit))
+            if known["revoked"] is not None:
+                raise Problem("the recipient %s is revoked twice" % recipient)
             subject(unit)
             known["revoked"] = index
 

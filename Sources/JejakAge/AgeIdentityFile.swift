@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JejakCrypto
 
 /// age identity files, as `age-keygen` writes them and `age -i` reads them:
 ///
@@ -52,25 +53,9 @@ public enum AgeIdentityFile {
         content.append(contentsOf: secret)
         content.append(0x0A)
 
-        if access(path, F_OK) == 0 {
-            throw AgeError(.keyFileExists, "will not overwrite \(path): a file already exists there")
+        do { try SecretFile.create(content, at: path, what: "identity file") } catch {
+            throw AgeError(fileError: error)
         }
-        let temporary = temporaryName(for: path)
-        try writeNew(content, to: temporary, naming: path)
-        defer { _ = unlink(temporary) }
-        guard link(temporary, path) == 0 else {
-            let err = errno
-            if err == EEXIST {
-                throw AgeError(.keyFileExists, "will not overwrite \(path): a file already exists there")
-            }
-            guard err == EPERM || err == EOPNOTSUPP || err == ENOTSUP else {
-                throw AgeError(.keyFileIO, "cannot create identity file \(path): \(describe(err))")
-            }
-            try writeNew(content, to: path, naming: path)
-            syncParentDirectory(of: path)
-            return
-        }
-        syncParentDirectory(of: path)
     }
 
     /// Reads the identities in the file at `path`: every line that is neither empty nor a
@@ -92,53 +77,13 @@ public enum AgeIdentityFile {
     ///   identity of a type this library does not implement (the message gives the line
     ///   number, never the line).
     public static func read(from path: String) throws(AgeError) -> [AgeIdentity] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw AgeError(.keyFileIO, "cannot open identity file \(path): \(describe(errno))")
+        var buffer: [UInt8]
+        do { buffer = try SecretFile.read(from: path, maximumSize: maximumSize, what: "identity file") } catch {
+            throw AgeError(fileError: error)
         }
-        defer { _ = close(fd) }
-
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw AgeError(.keyFileIO, "cannot stat identity file \(path): \(describe(errno))")
-        }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw AgeError(.keyFileIO, "identity file \(path) is not a regular file")
-        }
-        let mode = st.st_mode & 0o7777
-        guard mode & 0o077 == 0 else {
-            throw AgeError(
-                .insecureKeyFile,
-                "identity file \(path) has mode \(String(mode, radix: 8)), so group or others can access it; run `chmod 600 \(path)`")
-        }
-
-        var buffer = [UInt8](repeating: 0, count: maximumSize + 1)
         defer { Primitives.wipe(&buffer) }
-        var count = 0
-        var readError: Int32 = 0
-        buffer.withUnsafeMutableBytes { raw in
-            while count < raw.count {
-                let n = posixRead(fd, raw.baseAddress.map { $0 + count }, raw.count - count)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    readError = errno
-                    return
-                }
-                if n == 0 { return }
-                count += n
-            }
-        }
-        guard readError == 0 else {
-            throw AgeError(.keyFileIO, "cannot read identity file \(path): \(describe(readError))")
-        }
-        guard count <= maximumSize else {
-            throw AgeError(.keyFileIO, "identity file \(path) is larger than \(maximumSize) bytes")
-        }
-        let total = count
         return try buffer.withUnsafeBufferPointer { all in
-            Result { () throws(AgeError) -> [AgeIdentity] in
-                try parse(UnsafeBufferPointer(rebasing: all[..<total]), path: path)
-            }
+            Result { () throws(AgeError) -> [AgeIdentity] in try parse(all, path: path) }
         }.get()
     }
 
@@ -167,50 +112,6 @@ public enum AgeIdentityFile {
         return identities
     }
 
-    /// Creates `file` (`O_EXCL`, mode 0600) holding `content`, flushed; on failure, removes it.
-    /// Errors name `path`, the identity file being made.
-    private static func writeNew(_ content: [UInt8], to file: String, naming path: String) throws(AgeError) {
-        let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
-        guard fd >= 0 else {
-            let err = errno
-            if err == EEXIST {
-                throw AgeError(.keyFileExists, "will not overwrite \(path): a file already exists there")
-            }
-            throw AgeError(.keyFileIO, "cannot create identity file \(path): \(describe(err))")
-        }
-        var failure: AgeError?
-        content.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = posixWrite(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = AgeError(.keyFileIO, "cannot write identity file \(path): \(describe(errno))")
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil, fsync(fd) != 0 {
-            failure = AgeError(.keyFileIO, "cannot flush identity file \(path): \(describe(errno))")
-        }
-        if close(fd) != 0, failure == nil {
-            failure = AgeError(.keyFileIO, "cannot close identity file \(path): \(describe(errno))")
-        }
-        if let failure {
-            _ = unlink(file)
-            throw failure
-        }
-    }
-
-    /// A name beside `path` for the file while it is written: `.<name>.partial-<pid>-<random>`.
-    private static func temporaryName(for path: String) -> String {
-        let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        return directory + "." + name + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    }
-
     /// Now, in UTC, as RFC 3339 (`2025-01-02T03:04:05Z`), as `age-keygen` writes it (which
     /// uses local time with an offset).
     private static func timestamp() -> String {
@@ -221,34 +122,16 @@ public enum AgeIdentityFile {
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
+}
 
-    private static func describe(_ err: Int32) -> String {
-        String(cString: strerror(err))
-    }
-
-    /// Best effort: makes the new directory entry durable. Failure here is not an error — the
-    /// file itself is flushed, and some file systems cannot sync a directory.
-    private static func syncParentDirectory(of path: String) {
-        let dir: String
-        if let slash = path.lastIndex(of: "/") {
-            dir = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            dir = "."
+extension AgeError {
+    /// An identity file's error, from the secret-file error `error` (the same code name).
+    init(fileError error: CryptoError) {
+        let code: AgeError.Code = switch error.code {
+        case .keyFileExists: .keyFileExists
+        case .insecureKeyFile: .insecureKeyFile
+        default: .keyFileIO
         }
-        let fd = open(dir, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        _ = close(fd)
+        self.init(code, error.message, underlying: error)
     }
-}
-
-// `read` and `write` are shadowed inside `AgeIdentityFile` by its own static methods.
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(fd, buf, count)
-}
-
-@inline(__always)
-private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    read(fd, buf, count)
 }

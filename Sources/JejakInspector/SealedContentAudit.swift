@@ -34,7 +34,7 @@ struct SealedContentAudit {
             position = last.index + 1
             let work = entries.compactMap { e -> (LogEntry, DomainEventType, SealedMember)? in
                 guard e.event.subject.hasBytePrefix("exchange/"), let type = DomainEventType(rawValue: e.event.type),
-                      case let member?? = try? SealedMember.parse(e.event.data),
+                      let member = try? SealedMember.parse(e.event.data),
                       member.to.contains(where: { $0.sameBytes(as: reader.unit) }) else { return nil }
                 return (e, type, member)
             }

@@ -92,37 +92,10 @@ extension BenchCommand {
 
         // Each publisher takes whole exchanges (every `publishers`-th), in order.
         log("append: \(publishers) publishers, one event per call each…")
-        var lanes = Array(repeating: [SignedEvent](), count: publishers)
-        var lane = -1, subject = ""
-        for e in concurrent.events {
-            if e.event.subject != subject { subject = e.event.subject; lane = (lane + 1) % publishers }
-            lanes[lane].append(e)
-        }
         let commitsBefore = try attempt { try ledger.checkpointSizes() }.count
         let allBefore = Self.ed25519VerifyRate(threads: cores, seconds: sizes.verifySeconds)
-        start = DispatchTime.now().uptimeNanoseconds
-        deadline = start + UInt64(sizes.runSeconds * 1e9)
-        let frozenLanes = lanes, stop = deadline
-        latencies = try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for events in frozenLanes {
-                group.addTask {
-                    var own: [UInt64] = []
-                    own.reserveCapacity(events.count)
-                    for e in events {
-                        let t = DispatchTime.now().uptimeNanoseconds
-                        if t > stop { break }
-                        _ = try await attempt { try await ledger.append(e) }
-                        own.append(DispatchTime.now().uptimeNanoseconds - t)
-                    }
-                    return own
-                }
-            }
-            var all: [UInt64] = []
-            for try await l in group { all += l }
-            return all
-        }
-        let concurrentRun = AppendFigures.Run(events: latencies.count, perSecond: Self.rate(latencies.count, since: start),
-                                              latencies: latencies)
+        let concurrentRun = try await Self.appendConcurrently(concurrent.events, publishers: publishers, to: ledger,
+                                                              seconds: sizes.runSeconds)
         let commits = try attempt { try ledger.checkpointSizes() }.count - commitsBefore
         let concurrentLimit = (allBefore + Self.ed25519VerifyRate(threads: cores, seconds: sizes.verifySeconds)) / 2
         return AppendFigures(eventBytes: eventBytes, leafBytes: leafBytes, signPerSecond: Double(all) / signSeconds,

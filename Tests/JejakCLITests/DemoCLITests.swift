@@ -26,6 +26,18 @@ private func expected(_ name: String, seeds: String) throws -> Int {
     return Int(try #require(value, "scenario.json states no expected.\(name)"))
 }
 
+/// The number of the scenario's `terbatas` and `rahasia` exchanges, and their titles (those no
+/// public exchange shares), which must be sealed.
+private func restrictedTitles(seeds: String) throws -> (count: Int, titles: Set<String>) {
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seeds + "/scenario.json")))
+    var restricted = Set<String>(), open = Set<String>(), count = 0
+    for e in try JSONParser.parse(bytes)["events"]?.arrayValue ?? [] {
+        guard let title = e["data"]?["title"]?.stringValue, let c = e["data"]?["classification"]?.stringValue else { continue }
+        if c == "terbuka" { open.insert(title) } else { restricted.insert(title); count += 1 }
+    }
+    return (count, restricted.subtracting(open))
+}
+
 @Suite(.serialized) struct DemoCLITests {
     @Test func theDemoMakesAnIntactLedgerWithTheScenariosNumbersAndAVerifiableExport() throws {
         let w = TemporaryDirectory("cli")
@@ -44,8 +56,9 @@ private func expected(_ name: String, seeds: String) throws -> Int {
         let units = try #require(number("units"))
         let events = try expected("events", seeds: seeds)
         #expect(number("scenarioEvents") == events)
-        #expect(number("registryEvents") == 2 * units)
-        #expect(number("logSize") == 1 + 2 * units + events)
+        // A registration, a key and an encryption recipient per unit.
+        #expect(number("registryEvents") == 3 * units)
+        #expect(number("logSize") == 1 + 3 * units + events)
         #expect(number("witnessedSize") == number("logSize"), "the Inspektorat cosigned the whole log")
         let commits = try #require(number("commits"))
         #expect(commits > 0 && commits < events, "the units' concurrent appends share commits")
@@ -80,6 +93,39 @@ private func expected(_ name: String, seeds: String) throws -> Int {
         #expect(try String(contentsOfFile: demo + "/audit.html", encoding: .utf8).contains("Intact: no findings."))
         #expect(try String(contentsOfFile: demo + "/export/checkpoint", encoding: .utf8).contains("— inspektorat.kpu.go.id/witness "),
                 "the exported checkpoint carries the Inspektorat's cosignature")
+
+        // Sealed content: the public reads none of the restricted exchanges, the Inspektorat all,
+        // the bureau those it takes part in; the audit opened every event sealed to the Inspektorat.
+        let readers = try #require(summary["readers"]?.arrayValue)
+        #expect(readers.map { $0["reader"]?.stringValue } == ["publik", "inspektorat", "biro-keuangan"])
+        let sealedCount = try #require(readers.first?["sealedExchanges"]?.int64Value)
+        let (restrictedCount, restricted) = try restrictedTitles(seeds: seeds)
+        #expect(Int(sealedCount) == restrictedCount && sealedCount > 0 && !restricted.isEmpty)
+        #expect(readers[0]["readable"]?.int64Value == 0)
+        #expect(readers[1]["readable"]?.int64Value == sealedCount)
+        let bureau = try #require(readers[2]["readable"]?.int64Value)
+        #expect(bureau > 0 && bureau < sealedCount)
+        #expect((number("sealedOpenedByAudit") ?? 0) > Int(sealedCount), "requests, deliveries and answers alike")
+        #expect(fm.fileExists(atPath: demo + "/unit-keys/inspektorat.age"))
+        #expect(try fm.attributesOfItem(atPath: demo + "/unit-keys/inspektorat.age")[.posixPermissions] as? Int == 0o600)
+
+        // The export (meant to be public) and the public read models hold no plaintext of any
+        // sealed title; the Inspektorat's read models hold them.
+        var exported = Data()
+        for case let file as String in fm.enumerator(atPath: demo + "/export") ?? FileManager.DirectoryEnumerator() {
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: demo + "/export/" + file, isDirectory: &isDir), !isDir.boolValue {
+                exported.append(try Data(contentsOf: URL(fileURLWithPath: demo + "/export/" + file)))
+            }
+        }
+        let publicModels = try Data(contentsOf: URL(fileURLWithPath: demo + "/read-models.sqlite"))
+        let inspektoratModels = try Data(contentsOf: URL(fileURLWithPath: demo + "/read-models-inspektorat.sqlite"))
+        #expect(exported.count > 100_000)
+        for title in restricted {
+            #expect(exported.range(of: Data(title.utf8)) == nil, "the export holds the sealed title \"\(title)\"")
+            #expect(publicModels.range(of: Data(title.utf8)) == nil, "the public read models hold \"\(title)\"")
+        }
+        #expect(restricted.contains { inspektoratModels.range(of: Data($0.utf8)) != nil })
 
         // The export verifies offline under the policy, which requires the Inspektorat.
         r = try jejak(["verify", "demo/export", "--policy", "demo/ledger/policy", "--authority", "demo/ledger/authority.vkey"], in: w.path)

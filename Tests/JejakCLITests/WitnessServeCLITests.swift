@@ -37,7 +37,7 @@ import Testing
         let w = TemporaryDirectory("witness-serve")
         let logKey = try SignerKey.generate(name: Self.origin)
         try Data("# the logs this witness cosigns for\nlog \(logKey.verifierKey)\n".utf8).write(to: URL(fileURLWithPath: w.path + "/logs"))
-        var r = try jejak(["witness", "init", "--state", "state", "--name", "witness-cli.jejak.local/w"], in: w.path)
+        let r = try jejak(["witness", "init", "--state", "state", "--name", "witness-cli.jejak.local/w"], in: w.path)
         try #require(r.status == 0, "\(r.stderr)")
         let witnessKey = try VerifierKey(parsing: String(r.stdout.split(separator: "\n")[0]))
         var cosigned: [(size: Int, d: Int, note: SignedCheckpoint)] = []

@@ -55,10 +55,10 @@ import Testing
         }
         let report = try await runner.run(ledger: fixture.ledger, authority: fixture.authority, options: options)
         let events = runner.scenario.events
-        #expect(registered.withLock { $0 } == 2 * runner.units.units.count)
+        #expect(registered.withLock { $0 } == 3 * runner.units.units.count, "a registration, a key and a recipient per unit")
         #expect(seen.withLock { $0 } == Array(1...events.count), "progress once per event, in order")
         #expect(report.indexes.count == events.count)
-        #expect(try fixture.ledger.size() == UInt64(1 + 2 * runner.units.units.count + events.count))
+        #expect(try fixture.ledger.size() == UInt64(1 + 3 * runner.units.units.count + events.count))
 
         for (subject, streamEvents) in runner.scenario.streams {
             let stored = try fixture.ledger.stream(subject)

@@ -24,6 +24,8 @@ private let digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0
 private let logKey = "jejak.kpu.go.id/ledger+8897f24f+ASxZDU43KQQMwuarNkrHE8j6uwHU96/zkHGJLqV+cqyp"
 private let authorityKey = "jejak.kpu.go.id/ledger/authority+1f4c2f91+Aa5u2qOplny9RratD11OsYFtUi9yOz7fDUYtdwfDZQPF"
 private let unitKey = "biro-keuangan+fec04912+Ae3u3Xo8sQ3gb8vaghrPWijroGf7q1w+EsDY2inVSLew"
+/// An age X25519 recipient (the C2SP age spec's example).
+private let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
 
 /// A JSON string literal of `count` copies of `unit` (for length limits).
 private func text(_ count: Int, _ unit: String = "a") -> String {
@@ -31,6 +33,9 @@ private func text(_ count: Int, _ unit: String = "a") -> String {
 }
 
 private let item = #"{"name":"rekap.pdf","mediaType":"application/pdf","size":48213,"sha256":"\#(digest)"}"#
+
+/// A `sealed` member of the schema's shape (what the age file holds is the opener's to check).
+private let sealedMember = #"{"to": ["biro-keuangan", "pusdatin", "inspektorat"], "commitment": "\#(digest)", "age": "YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="}"#
 
 /// `count` delivery items as a JSON array.
 private func items(_ count: Int) -> String {
@@ -45,6 +50,8 @@ private let base: [DomainEventType: String] = [
     .unitRegistered: #"{"unit": "biro-keuangan", "name": "Biro Keuangan", "role": "biro"}"#,
     .keyAdded: #"{"unit": "biro-keuangan", "key": "\#(unitKey)"}"#,
     .keyRevoked: #"{"unit": "biro-keuangan", "key": "\#(unitKey)", "reason": "Rotasi kunci tahunan"}"#,
+    .recipientAdded: #"{"unit": "biro-keuangan", "recipient": "\#(recipient)"}"#,
+    .recipientRevoked: #"{"unit": "biro-keuangan", "recipient": "\#(recipient)", "reason": "Identitas lama diganti"}"#,
     .exchangeRequested: #"""
         {"provider": "pusdatin", "category": "rekap-suara", "title": "Rekapitulasi suara",
          "purpose": "Bahan laporan pimpinan", "legalBasis": "UU 7/2017 Pasal 14",
@@ -179,11 +186,16 @@ private let validSamples: [Valid] = [
     ok(.unitRegistered, "a 200-character name of non-ASCII letters", .set("/name", text(200, "é"))),
     ok(.keyAdded, "a unit's key"),
     ok(.keyRevoked, "a unit's key with a reason"),
+    ok(.recipientAdded, "a unit's age recipient"),
+    ok(.recipientRevoked, "a unit's age recipient with a reason"),
     ok(.keyRevoked, "a 500-character reason", .set("/reason", text(500))),
     ok(.exchangeRequested, "a restricted request"),
     ok(.exchangeRequested, "a leap day", .set("/dueDate", #""2028-02-29""#)),
     ok(.exchangeRequested, "an open request", .set("/classification", #""terbuka""#)),
     ok(.exchangeRequested, "a confidential request", .set("/classification", #""rahasia""#)),
+    ok(.exchangeRequested, "a sealed request", .remove("/title"), .remove("/purpose"), .remove("/legalBasis"),
+       .set("/sealed", sealedMember)),
+    ok(.exchangeDelivered, "a sealed delivery", .remove("/items"), .remove("/note"), .set("/sealed", sealedMember)),
     ok(.exchangeRequested, "a 64-character category", .set("/category", text(64, "9"))),
     ok(.exchangeRequested, "the longest texts", .set("/title", text(300)), .set("/purpose", text(2000)),
        .set("/legalBasis", text(500))),
@@ -235,6 +247,16 @@ private let invalidSamples: [Invalid] = [
     bad(.ledgerGenesis, "null as log key", .set("/log", "null"), at: "/log", "type"),
     // registry.unit-registered
     bad(.unitRegistered, "no role", .remove("/role"), at: "", "required"),
+    // sealed content
+    bad(.exchangeRequested, "sealed with a short commitment", .remove("/title"), .remove("/purpose"), .remove("/legalBasis"),
+        .set("/sealed", sealedMember), .set("/sealed/commitment", #""abc""#), at: "/sealed/commitment", "pattern"),
+    bad(.exchangeRequested, "sealed to nobody", .remove("/title"), .remove("/purpose"), .remove("/legalBasis"),
+        .set("/sealed", sealedMember), .set("/sealed/to", "[]"), at: "/sealed/to", "minItems"),
+    bad(.exchangeRequested, "sealed without the age file",
+        .set("/sealed", #"{"to": ["pusdatin"], "commitment": "\#(digest)"}"#), .remove("/title"), .remove("/purpose"),
+        .remove("/legalBasis"), at: "/sealed", "required"),
+    bad(.exchangeDelivered, "sealed with base64 that is not", .remove("/items"), .remove("/note"),
+        .set("/sealed", sealedMember), .set("/sealed/age", #""not base64!""#), at: "/sealed/age", "pattern"),
     bad(.unitRegistered, "no unit", .remove("/unit"), at: "", "required"),
     bad(.unitRegistered, "an unknown role", .set("/role", #""bureau""#), at: "/role", "enum"),
     bad(.unitRegistered, "a role in capitals", .set("/role", #""BIRO""#), at: "/role", "enum"),
@@ -253,6 +275,14 @@ private let invalidSamples: [Invalid] = [
     bad(.keyAdded, "an extra member", .set("/type", #""ed25519""#), at: "/type", "additionalProperties"),
     // registry.key-revoked
     bad(.keyRevoked, "no reason", .remove("/reason"), at: "", "required"),
+    bad(.recipientAdded, "no recipient", .remove("/recipient"), at: "", "required"),
+    bad(.recipientAdded, "an upper-case recipient", .set("/recipient", #""AGE1QL3Z7HJY54PW3HYWW5AYYFG7ZQGVC7W3J2ELW8ZMRJ2KG5SFN9AQMCAC8P""#),
+        at: "/recipient", "pattern"),
+    bad(.recipientAdded, "a recipient as a number", .set("/recipient", "1"), at: "/recipient", "type"),
+    bad(.recipientAdded, "an extra member", .set("/key", #""x""#), at: "/key", "additionalProperties"),
+    bad(.recipientRevoked, "no reason", .remove("/reason"), at: "", "required"),
+    bad(.recipientRevoked, "a reason as a number", .set("/reason", "1"), at: "/reason", "type"),
+    bad(.recipientRevoked, "an extra member", .set("/at", "3"), at: "/at", "additionalProperties"),
     bad(.keyRevoked, "an empty reason", .set("/reason", #""""#), at: "/reason", "minLength"),
     bad(.keyRevoked, "a 501-character reason", .set("/reason", text(501)), at: "/reason", "maxLength"),
     bad(.keyRevoked, "a key name with a space",
@@ -478,7 +508,7 @@ struct SchemaTests {
     func bundledCatalogLoads() throws {
         let catalog = try catalog()
         #expect(Set(catalog.schemas.keys) == Set(DomainEventType.allCases))
-        #expect(catalog.schemas.count == 15)
+        #expect(catalog.schemas.count == 17)
     }
 
     @Test("Schemas/ holds exactly one file per event type")
@@ -573,7 +603,8 @@ struct SchemaTests {
     @Test("a missing required field is named in every type's violation", arguments: DomainEventType.allCases)
     func everyRequiredFieldIsRequired(_ type: DomainEventType) throws {
         let doc = try JSONParser.parse(try Data(contentsOf: schemasDirectory.appendingPathComponent(type.schemaFile)))
-        let required = (doc["required"]?.arrayValue ?? []).compactMap(\.stringValue)
+        // The clear form's: the public members, and the content members a clear event needs (`else`).
+        let required = ((doc["required"]?.arrayValue ?? []) + (doc["else"]?["required"]?.arrayValue ?? [])).compactMap(\.stringValue)
         let catalog = try catalog()
         #expect(try catalog.validate(type: type, data: sample(type, [])) == [])
         for field in required {
@@ -590,6 +621,8 @@ struct SchemaTests {
             .unitRegistered: ["unit", "name", "role"],
             .keyAdded: ["unit", "key"],
             .keyRevoked: ["unit", "key", "reason"],
+            .recipientAdded: ["unit", "recipient"],
+            .recipientRevoked: ["unit", "recipient", "reason"],
             .exchangeRequested: ["provider", "category", "title", "purpose", "legalBasis", "dueDate", "classification"],
             .exchangeDelivered: ["items"],
             .exchangeAcknowledged: [],
@@ -605,7 +638,9 @@ struct SchemaTests {
         #expect(Set(expected.keys) == Set(DomainEventType.allCases))
         for (type, fields) in expected {
             let doc = try JSONParser.parse(try Data(contentsOf: schemasDirectory.appendingPathComponent(type.schemaFile)))
-            #expect(Set((doc["required"]?.arrayValue ?? []).compactMap(\.stringValue)) == fields, "\(type.rawValue)")
+            // Of the clear form: a sealed event carries its content members inside `sealed` (`else`).
+            let required = (doc["required"]?.arrayValue ?? []) + (doc["else"]?["required"]?.arrayValue ?? [])
+            #expect(Set(required.compactMap(\.stringValue)) == fields, "\(type.rawValue)")
         }
     }
 

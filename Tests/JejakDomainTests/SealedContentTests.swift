@@ -176,6 +176,25 @@ extension DomainFixture {
         #expect(try SealedContent.open(m1, with: [new, old], as: "biro-b").matches(m1.commitment))
     }
 
+    @Test func theSchemaRefusesContentBothSealedAndInTheClear() throws {
+        let catalog = try SchemaCatalog.bundled()
+        #expect(catalog.contentMembers[.exchangeRequested] == ["title", "purpose", "legalBasis"])
+        #expect(catalog.contentMembers[.exchangeDelivered] == ["items", "note"])
+        #expect(catalog.contentMembers[.unitRegistered] == nil)
+        var data = restrictedRequest("rahasia")
+        if case .object(var o) = data {
+            o["sealed"] = ["to": ["biro-a"], "commitment": .string(String(repeating: "0", count: 64)), "age": "YWdl"]
+            data = .object(o)
+        }
+        let violations = catalog.validate(type: .exchangeRequested, data: data)
+        #expect(Set(violations.map(\.instanceLocation)) == ["/title", "/purpose", "/legalBasis"], "\(violations)")
+        // The plaintext schema is the opener's check.
+        let plaintext = try #require(catalog.sealedPlaintextSchemas[.exchangeRequested])
+        #expect(plaintext.validate(["key": .string(Base64.encode(Randomness.bytes(32))), "content": ["title": "a", "purpose": "b", "legalBasis": "c"]]).isEmpty)
+        #expect(!plaintext.validate(["key": "short", "content": ["title": "a", "purpose": "b", "legalBasis": "c"]]).isEmpty)
+        #expect(!plaintext.validate(["key": .string(Base64.encode(Randomness.bytes(32))), "content": ["title": "a"]]).isEmpty)
+    }
+
     @Test func theCommitmentBindsTheContentAndNotItsMemberOrder() throws {
         let key = Randomness.bytes(32)
         let a: JSONValue = ["title": "Rekap", "size": 10]

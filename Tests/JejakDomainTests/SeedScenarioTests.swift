@@ -348,8 +348,9 @@ struct SeedRun: Sendable, CustomTestStringConvertible {
 
         let unitCount = seeds.units.units.count
         #expect(report.events == events.count)
-        #expect(report.registryEvents == 2 * unitCount)
-        #expect(report.logSize == UInt64(1 + 2 * unitCount + events.count))
+        // A registration, a key and an encryption recipient per unit.
+        #expect(report.registryEvents == 3 * unitCount)
+        #expect(report.logSize == UInt64(1 + 3 * unitCount + events.count))
         #expect(try fixture.ledger.size() == report.logSize)
         #expect(report.indexes.count == events.count)
         #expect(report.streams == seeds.scenario.streams.count)
@@ -364,7 +365,9 @@ struct SeedRun: Sendable, CustomTestStringConvertible {
             #expect(registry.keys(of: unit.id).map(\.vkey) == [report.keys[unit.id]?.verifierKey].compactMap { $0 })
         }
 
-        // Each stream holds its events in scenario order, as signed: time, type, dataschema verbatim.
+        // Each stream holds its events in scenario order, as signed: time, type, dataschema verbatim;
+        // the content of restricted exchanges sealed, opening (as the Inspektorat) to the scenario's.
+        let inspektorat = try #require(report.identities["inspektorat"])
         for (subject, streamEvents) in seeds.scenario.streams {
             let stored = try fixture.ledger.stream(subject)
             try #require(stored.count == streamEvents.count, "\(subject)")
@@ -373,7 +376,15 @@ struct SeedRun: Sendable, CustomTestStringConvertible {
                 #expect(event.id == seed.id && event.source == seed.source && event.time == seed.time)
                 #expect(event.type == seed.type.rawValue)
                 #expect(event.dataschema == RegistryEvent.schema(of: event.type))
-                #expect(event.data == seed.data)
+                if let sealed = try SealedMember.parse(event.data) {
+                    #expect(sealed.to.contains("inspektorat"))
+                    let opened = try SealedContent.open(sealed, with: [inspektorat], as: "inspektorat")
+                    #expect(opened.matches(sealed.commitment))
+                    // The same members (the content after the public part): compared in canonical form.
+                    #expect(JSONWriter.canonicalBytes(SealedContent.clearData(event.data, opened: opened)) == JSONWriter.canonicalBytes(seed.data))
+                } else {
+                    #expect(event.data == seed.data)
+                }
                 #expect(report.indexes[seed.id] == entry.entry.index)
             }
         }
@@ -381,7 +392,7 @@ struct SeedRun: Sendable, CustomTestStringConvertible {
             // In order: the log order is the scenario's.
             let indexes = events.compactMap { report.indexes[$0.id] }
             #expect(indexes == Array(indexes.sorted()))
-            #expect(indexes.first == UInt64(1 + 2 * unitCount))
+            #expect(indexes.first == UInt64(1 + 3 * unitCount))
         }
         // The keys keep working: a unit can publish more after the scenario.
         let extra = try UnitPublisher(key: try #require(report.keys["biro-keuangan"]), ledger: fixture.ledger).sign(

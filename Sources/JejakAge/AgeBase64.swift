@@ -16,11 +16,27 @@ enum AgeBase64 {
     @inline(__always)
     static func isAlphabet(_ c: UInt8) -> Bool { values[Int(c)] != invalid }
 
+    /// Whether every byte of `text` is one of the 64 characters of the alphabet (one pass over
+    /// raw memory, the table read once).
+    static func isAlphabet(all text: UnsafeRawBufferPointer) -> Bool {
+        values.withUnsafeBufferPointer { table in
+            for c in text where table[Int(c)] == invalid { return false }
+            return true
+        }
+    }
+
     /// Decodes `input`: unpadded (`padded` false: no `=` at all) or padded (`padded` true: a
     /// multiple of 4 characters, `=` only as the final padding). Returns `nil` for any other
     /// character or a non-canonical encoding (non-zero bits after the last byte).
     static func decode(_ input: some Collection<UInt8>, padded: Bool) -> [UInt8]? {
-        let chars = Array(input)
+        let array = Array(input)
+        return array.withUnsafeBufferPointer { chars in
+            values.withUnsafeBufferPointer { values in decode(chars, values: values, padded: padded) }
+        }
+    }
+
+    /// ``decode(_:padded:)`` over raw memory, with the table of values in hand.
+    private static func decode(_ chars: UnsafeBufferPointer<UInt8>, values: UnsafeBufferPointer<UInt8>, padded: Bool) -> [UInt8]? {
         var n = chars.count
         if padded {
             guard n % 4 == 0 else { return nil }
@@ -62,6 +78,13 @@ enum AgeBase64 {
 
     /// Appends the base64 encoding of `bytes` to `out`, with `=` padding when `padded`.
     static func encode(_ bytes: some Collection<UInt8>, padded: Bool, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        alphabet.withUnsafeBufferPointer { alphabet in encode(bytes, alphabet: alphabet, padded: padded, into: &out) }
+    }
+
+    /// ``encode(_:padded:into:)`` with the alphabet in hand.
+    private static func encode(_ bytes: some Collection<UInt8>, alphabet: UnsafeBufferPointer<UInt8>, padded: Bool,
+                               into out: inout [UInt8]) {
         var group: UInt32 = 0
         var count = 0
         for byte in bytes {

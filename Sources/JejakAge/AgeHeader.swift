@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The textual header of an age v1 file: the version line, one or more recipient stanzas and
 /// the MAC line.
 ///
@@ -112,7 +120,7 @@ struct AgeHeader {
             guard bodyLine.count <= Stanza.columns else {
                 throw AgeError(.malformedHeader, "a stanza body line of the age header is longer than 64 columns")
             }
-            guard bodyLine.allSatisfy(AgeBase64.isAlphabet) else {
+            guard AgeBase64.isAlphabet(all: UnsafeRawBufferPointer(rebasing: bodyLine)) else {
                 throw AgeError(.malformedHeader, "a stanza body line of the age header has a character that is not base64 (padding included)")
             }
             text.append(contentsOf: bodyLine)
@@ -165,9 +173,10 @@ struct LineReader {
 
     /// The next line without its LF, or `nil` when no LF remains.
     mutating func next() -> UnsafeRawBufferPointer.SubSequence? {
-        guard offset < bytes.count,
-              let newline = bytes[offset...].firstIndex(of: 0x0A)
+        guard offset < bytes.count, let base = bytes.baseAddress,
+              let hit = memchr(base + offset, 0x0A, bytes.count - offset)
         else { return nil }
+        let newline = base.distance(to: UnsafeRawPointer(hit))
         let line = bytes[offset..<newline]
         offset = newline + 1
         return line

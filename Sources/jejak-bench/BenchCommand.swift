@@ -245,6 +245,8 @@ struct BenchCommand: AsyncParsableCommand {
                          target: .ratioAtLeast(0.8), note: String(format: "%.0f B each, 3 X25519 stanzas; p99 %.1f ms", f.sealedBytes, f.sealed.percentileMs(0.99))),
                 BenchRow(section: "sealed", key: "limits.x25519AllCores", name: "X25519 scalar multiplications, \(cores) cores (libsodium)",
                          value: f.x25519, unit: "/s"),
+                BenchRow(section: "sealed", key: "sealed.opens", name: "sealed events opened, \(cores) cores, no read model",
+                         value: f.opens, unit: "events/s", limitName: "X25519 \(cores) cores", limit: f.x25519),
                 BenchRow(section: "sealed", key: "sealed.catchUp", name: "catch-up of the exchanges read model, opening every sealed event",
                          value: f.catchUp, unit: "events/s", limitName: "X25519 \(cores) cores", limit: f.x25519,
                          target: .ratioAtLeast(0.8), note: "\(f.catchUpEvents) sealed events, median of \(max(1, sizes.projectionRuns)) runs"),

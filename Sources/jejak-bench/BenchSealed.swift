@@ -29,6 +29,8 @@ extension BenchCommand {
         var catchUpEvents: Int
         /// X25519 scalar multiplications per second on all cores.
         var x25519: Double
+        /// Sealed members opened per second on all cores, without a read model.
+        var opens: Double
     }
 
     /// The units, recipients and identities of the sealed benchmark ledgers.
@@ -112,9 +114,25 @@ extension BenchCommand {
             guard unread == 0 else { throw CLIFailure(description: "the catch-up left \(unread) exchanges sealed to the Inspektorat unopened") }
         }
         let x25519 = Self.x25519Rate(threads: ProcessInfo.processInfo.activeProcessorCount, seconds: sizes.verifySeconds)
+        // The opening alone, on all cores: what the catch-up spends beyond it is the read model's.
+        let members = sealedEvents.events.compactMap { try? SealedMember.parse($0.event.data) }
+        let identity = try requireIdentity(units.identities["inspektorat"])
+        let opened = Mutex(0)
+        let openStart = DispatchTime.now().uptimeNanoseconds
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        DispatchQueue.concurrentPerform(iterations: cores) { c in
+            var n = 0, k = c
+            while k < members.count {
+                if (try? SealedContent.open(members[k], with: [identity], as: "inspektorat")) != nil { n += 1 }
+                k += cores
+            }
+            opened.withLock { $0 += n }
+        }
+        let opens = Self.rate(opened.withLock { $0 }, since: openStart)
         return SealedFigures(clear: clearBefore, sealed: sealed, clearLimit: (clearBefore.perSecond + clearAfter.perSecond) / 2,
                              clearBytes: bytes(clearEvents), sealedBytes: bytes(sealedEvents),
-                             catchUp: rates.sorted()[rates.count / 2], catchUpEvents: sealedEvents.events.count, x25519: x25519)
+                             catchUp: rates.sorted()[rates.count / 2], catchUpEvents: sealedEvents.events.count, x25519: x25519,
+                             opens: opens)
     }
 
     /// Appends `events` by `publishers` tasks (each taking whole exchanges, in order), one event

@@ -109,7 +109,7 @@ struct UnitCommand: AsyncParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the registered units and their keys.",
+            abstract: "List the registered units, their keys and their encryption recipients.",
             discussion: "Example:\n  jejak unit list --json")
         @OptionGroup var ledgerOption: LedgerOption
         @Flag(help: "Print JSON Lines, one unit per line.")
@@ -119,20 +119,23 @@ struct UnitCommand: AsyncParsableCommand {
             let ledger = try ledgerOption.open(readOnly: true)
             let registry = try attempt { try ledger.registry() }
             for unit in registry.units.sorted(by: { $0.key < $1.key }).map(\.value) {
-                let keys = registry.keys(of: unit.id)
+                let keys = registry.keys(of: unit.id), recipients = registry.recipients(of: unit.id)
                 if json {
-                    let keyValues: [JSONValue] = keys.map { k in
-                        var o: JSONObject = ["vkey": .string(k.vkey.description), "addedAt": .number(JSONNumber(Int64(k.addedAt)))]
-                        if let r = k.revokedAt { o["revokedAt"] = .number(JSONNumber(Int64(r))) }
+                    func validity(_ name: String, _ text: String, _ added: UInt64, _ revoked: UInt64?) -> JSONValue {
+                        var o: JSONObject = [name: .string(text), "addedAt": .number(JSONNumber(Int64(added)))]
+                        if let r = revoked { o["revokedAt"] = .number(JSONNumber(Int64(r))) }
                         return .object(o)
                     }
+                    let keyValues = keys.map { validity("vkey", $0.vkey.description, $0.addedAt, $0.revokedAt) }
+                    let recipientValues = recipients.map { validity("recipient", $0.recipient.description, $0.addedAt, $0.revokedAt) }
                     print(jsonLine(["id": .string(unit.id), "name": .string(unit.name), "role": .string(unit.role.rawValue),
-                                    "registeredAt": .number(JSONNumber(Int64(unit.registeredAt))), "keys": .array(keyValues)]))
+                                    "registeredAt": .number(JSONNumber(Int64(unit.registeredAt))), "keys": .array(keyValues),
+                                    "recipients": .array(recipientValues)]))
                 } else {
                     print("\(unit.id)  \(unit.role.rawValue)  \(unit.name)  (registered at entry \(unit.registeredAt))")
-                    for k in keys {
-                        let state = k.revokedAt.map { "revoked at entry \($0)" } ?? "active"
-                        print("    \(k.vkey)  added at entry \(k.addedAt), \(state)")
+                    for (text, added, revoked) in keys.map({ ("\($0.vkey)", $0.addedAt, $0.revokedAt) })
+                        + recipients.map({ ("\($0.recipient) (recipient)", $0.addedAt, $0.revokedAt) }) {
+                        print("    \(text)  added at entry \(added), \(revoked.map { "revoked at entry \($0)" } ?? "active")")
                     }
                 }
             }

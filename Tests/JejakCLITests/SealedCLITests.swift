@@ -25,6 +25,8 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
             r = try jejak(["unit", "add-recipient", id, "--recipient", recipient], ledger: ledger, in: w.path)
             #expect(r.status == 0, "\(r.stderr)")
         }
+        r = try jejak(["unit", "list", "--json"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stdout.split(separator: "\n").allSatisfy { $0.contains("\"recipients\":[{\"recipient\":\"age1") }, "\(r.stdout)")
         r = try jejak(["key", "generate", "biro-keuangan", "--out", "bk.key"], in: w.path)
         r = try jejak(["unit", "add-key", "biro-keuangan", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func eachStakeholderReadsWhatIsSealedToItAndNothingElse() async throws {
-        let fixture = try await ScenarioLedger.make()
+        let fixture = try await ScenarioLedger.make(sealed: true)
         defer { fixture.cleanUp() }
         // The scenario's clear titles, by exchange.
         var titles: [String: String] = [:]
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func aReadModelFileHoldsOneReadersViewOnly() async throws {
-        let fixture = try await ScenarioLedger.make()
+        let fixture = try await ScenarioLedger.make(sealed: true)
         defer { fixture.cleanUp() }
         _ = try await build(fixture, "rm.sqlite", reader: nil)
         let identity = try #require(fixture.report.identities["inspektorat"])

@@ -23,7 +23,10 @@ struct ScenarioLedger {
     let units: SeedUnits
     let report: ScenarioReport
 
-    static func make() async throws -> ScenarioLedger {
+    /// The scenario, its restricted content sealed when `sealed` (each unit then has an age
+    /// identity in ``report``); in the clear otherwise (this ledger has no validator), which
+    /// is five times faster in a debug build.
+    static func make(sealed: Bool = false) async throws -> ScenarioLedger {
         let directory = TemporaryDirectory()
         let runner = try ScenarioRunner(seedsDirectory: try seedsDirectory())
         let clock = ScenarioClock(start: try #require(LedgerTime(rfc3339: "2026-01-01T00:00:00.000Z")))
@@ -36,6 +39,7 @@ struct ScenarioLedger {
         let authority = RegistryAuthority(key: authorityKey)
         var runOptions = ScenarioRunner.Options()
         runOptions.clock = clock
+        runOptions.seal = sealed
         let report = try await runner.run(ledger: ledger, authority: authority, options: runOptions)
         return ScenarioLedger(directory: directory, ledger: ledger, authority: authority, scenario: runner.scenario,
                               units: runner.units, report: report)

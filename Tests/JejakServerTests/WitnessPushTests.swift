@@ -137,8 +137,14 @@ import Testing
                     let event = try f.event()
                     let error = await #expect(throws: APIError.self) { _ = try await client.append(event) }
                     #expect(error?.code == .witnessTimeout)
-                    // Committed, cosigned by the honest witness only: the liar's line is not stored.
-                    let stored = try f.ledger.latestCheckpoint()
+                    // Committed, cosigned by the honest witness only (its line may land just
+                    // after the publish timed out): the liar's line is never stored.
+                    var stored = try f.ledger.latestCheckpoint()
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while !stored.note.signatures.contains(where: { $0.matches(w1.key) }), ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                        stored = try f.ledger.latestCheckpoint()
+                    }
                     #expect(stored.checkpoint.size == 4)
                     #expect(stored.note.signatures.contains { $0.matches(w1.key) })
                     #expect(!stored.note.signatures.contains { $0.matches(liar.key) })

@@ -93,11 +93,9 @@ public enum ExchangeRules {
                                      sealing: SealingRules, fail: (String, String, String?) -> ValidationFailure) throws(ValidationFailure) {
         let classification = exchange.classification ?? "terbuka"
         let restricted = SealingAudience.restricted.contains(classification)
-        let sealed: SealedMember?
-        do { sealed = try SealedMember.parse(event.data) } catch {
-            throw fail("schema", error.message, "/data/sealed")
-        }
-        guard let sealed else {
+        // The member's shape and its age header were checked before sequencing
+        // (`DomainValidator.checkSealedStructure`): here only its units matter.
+        guard let sealedTo = SealedMember.units(in: event.data) else {
             guard restricted, classification == "rahasia" || !sealing.allowsClearTerbatas,
                   let member = sealing.contentMembers[type]?.first(where: { event.data[$0] != nil }) else { return }
             throw fail("clear-content",
@@ -108,12 +106,12 @@ public enum ExchangeRules {
             throw fail("sealed-public", "the exchange is \(classification) (public): its content is published in the clear, not sealed",
                        "/data/sealed")
         }
-        let to = Set(sealed.to.map { ExactText($0) })
+        let to = Set(sealedTo.map { ExactText($0) })
         for unit in SealingAudience.units(parties: exchange.parties, registry: registry) where !to.contains(ExactText(unit)) {
             throw fail("sealed-recipients", "the content must be sealed to \(unit) too (the exchange's parties and the oversight units read it)",
                        "/data/sealed/to")
         }
-        for (i, unit) in sealed.to.enumerated() where registry.sealingRecipient(of: unit, at: .max) == nil {
+        for (i, unit) in sealedTo.enumerated() where registry.sealingRecipient(of: unit, at: .max) == nil {
             throw fail("sealed-recipients", registry.unit(unit) == nil
                 ? "\"\(unit)\" is not a registered unit"
                 : "the unit \(unit) has no active encryption recipient to seal to",

@@ -73,6 +73,15 @@ public struct SealedMember: Hashable, Sendable {
         return SealedMember(to: to, commitment: commitment, ageFile: ageFile)
     }
 
+    /// The units of the `sealed` member of `data` (its `to`, in order), or `nil` when `data`
+    /// has no `sealed` member; reads nothing else (no base64 of the age file), for the rules
+    /// on the writer, after ``parse(_:)`` checked the whole member before sequencing.
+    public static func units(in data: JSONValue) -> [String]? {
+        guard let member = data["sealed"] else { return nil }
+        guard case .array(let units)? = member["to"] else { return [] }
+        return units.compactMap(\.stringValue)
+    }
+
     /// The member as JSON, as it stands in the event's data.
     public var json: JSONValue {
         ["to": .array(to.map { .string($0) }), "commitment": .string(Hex.encode(commitment)), "age": .string(Base64.encode(ageFile))]

@@ -18,7 +18,6 @@ import Synchronization
 /// sealed event is the floor).
 extension BenchCommand {
     struct SealedFigures {
-        var clear: AppendFigures.Run
         var sealed: AppendFigures.Run
         /// The clear runs' mean rate (one before and one after the sealed run).
         var clearLimit: Double
@@ -129,7 +128,7 @@ extension BenchCommand {
             opened.withLock { $0 += n }
         }
         let opens = Self.rate(opened.withLock { $0 }, since: openStart)
-        return SealedFigures(clear: clearBefore, sealed: sealed, clearLimit: (clearBefore.perSecond + clearAfter.perSecond) / 2,
+        return SealedFigures(sealed: sealed, clearLimit: (clearBefore.perSecond + clearAfter.perSecond) / 2,
                              clearBytes: bytes(clearEvents), sealedBytes: bytes(sealedEvents),
                              catchUp: rates.sorted()[rates.count / 2], catchUpEvents: sealedEvents.events.count, x25519: x25519,
                              opens: opens)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A compiled ECMA-262 regular expression, as JSON Schema's `pattern`, `patternProperties` and
 /// the `regex` format use it.
 ///
@@ -31,8 +33,19 @@ final class ECMARegex: Sendable {
     /// Whether every alternative starts with `^`, so only position 0 needs trying.
     let anchoredAtStart: Bool
     /// The automata, when the pattern is regular and small enough (then the backtracking
-    /// matcher is never used).
-    let dfa: RegexDFA?
+    /// matcher is never used). Built on the first search, not when the pattern is parsed: a
+    /// schema registry holds hundreds of patterns and a short-lived process (one CLI command)
+    /// matches a handful of them.
+    var dfa: RegexDFA? {
+        automata.withLock { state in
+            if case .built(let dfa) = state { return dfa }
+            let dfa = RegexDFA(root, anchoredAtStart: anchoredAtStart)
+            state = .built(dfa)
+            return dfa
+        }
+    }
+    private enum Automata { case notBuilt, built(RegexDFA?) }
+    private let automata = Mutex(Automata.notBuilt)
 
     /// The most matcher steps one search may take (at most about 15 ms in a release build).
     static let stepLimit = 100_000
@@ -60,7 +73,6 @@ final class ECMARegex: Sendable {
         self.root = node
         self.captureCount = parser.groupCount
         self.anchoredAtStart = node.startsWithLineStart
-        self.dfa = RegexDFA(node, anchoredAtStart: node.startsWithLineStart)
     }
 
     /// Searches `string` for a match anywhere in it.

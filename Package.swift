@@ -63,6 +63,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `swift package generate-documentation --target Jejak` renders the DocC catalogs.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries (Debian: liblmdb-dev, libsodium-dev; see Tools/setup.sh).
@@ -193,7 +195,10 @@ let package = Package(
         // The demo and the seed-scenario runner (application code, not a library product).
         .target(
             name: "JejakDemo",
-            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakCrypto", "JejakAge", "JejakJSON"]),
+            dependencies: ["JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakCrypto", "JejakAge", "JejakJSON"],
+            // The seeds (`seeds/` at the top of the repository links here), shipped with the
+            // binary so that `jejak demo` runs from any directory.
+            resources: [.copy("Seeds")]),
         // The command-line pieces that need no store: reading files, printing reports, and the
         // offline `verify` and `verify-receipt` commands (shared by `jejak` and `jejak-verify`).
         .target(

@@ -130,6 +130,7 @@ extension AgeError {
         let code: AgeError.Code = switch error.code {
         case .keyFileExists: .keyFileExists
         case .insecureKeyFile: .insecureKeyFile
+        case .notAKeyFile: .malformedKey   // no identity in it at all
         default: .keyFileIO
         }
         self.init(code, error.message, underlying: error)

@@ -34,6 +34,10 @@ extension ErrorCode where Kind == CryptoErrors {
     public static var insecureKeyFile: Self { Self("insecureKeyFile") }
     /// A key file could not be read or written.
     public static var keyFileIO: Self { Self("keyFileIO") }
+    /// A file given as a key or identity file holds no private key at all (a signed event, a
+    /// public key, a policy…), so the message says what it looks like instead of asking to
+    /// change its permissions.
+    public static var notAKeyFile: Self { Self("notAKeyFile") }
     /// A key file was not written because a file already exists at that path.
     public static var keyFileExists: Self { Self("keyFileExists") }
     /// A signed note does not follow the signed-note format.

@@ -51,10 +51,11 @@ public enum SecretFile {
     /// The bytes of the file at `path`, a regular file of at most `maximumSize` bytes that
     /// neither group nor others may access. The caller wipes them (``Secret/wipe(_:)``).
     ///
-    /// - Throws: ``CryptoError`` with code ``CryptoError/Code/insecureKeyFile`` when the file's
-    ///   mode has any group or other bit set (the message says to run `chmod 600`), or
-    ///   ``CryptoError/Code/keyFileIO`` when it cannot be opened or read, is not a regular file
-    ///   or is too large.
+    /// - Throws: ``CryptoError`` with code ``CryptoError/Code/keyFileIO`` when it cannot be
+    ///   opened or read, is not a regular file or is too large,
+    ///   ``CryptoError/Code/notAKeyFile`` when no line of it starts like a private key (see
+    ///   ``PrivateKeyText``), or ``CryptoError/Code/insecureKeyFile`` when the file's mode has
+    ///   any group or other bit set (the message says to run `chmod 600`).
     public static func read(from path: String, maximumSize: Int, what: String) throws(CryptoError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -70,11 +71,7 @@ public enum SecretFile {
             throw CryptoError(.keyFileIO, "\(what) \(path) is not a regular file")
         }
         let mode = st.st_mode & 0o7777
-        guard mode & 0o077 == 0 else {
-            throw CryptoError(
-                .insecureKeyFile,
-                "\(what) \(path) has mode \(String(mode, radix: 8)), so group or others can access it; run `chmod 600 \(path)`")
-        }
+        let shared = mode & 0o077 != 0
 
         var buffer = [UInt8](repeating: 0, count: maximumSize + 1)
         defer { Secret.wipe(&buffer) }
@@ -97,6 +94,17 @@ public enum SecretFile {
         }
         guard count <= maximumSize else {
             throw CryptoError(.keyFileIO, "\(what) \(path) is larger than \(maximumSize) bytes")
+        }
+        // A file that holds no key at all was given by mistake (an event file as --key): say
+        // that, not "chmod 600", which would send the user the wrong way.
+        let content = buffer[..<count]
+        guard PrivateKeyText.appears(in: content) else {
+            throw CryptoError(.notAKeyFile, "\(path) holds no private key, so it is not a \(what)\(looksLike(content)); give the file `jejak key generate` wrote")
+        }
+        guard !shared else {
+            throw CryptoError(
+                .insecureKeyFile,
+                "\(what) \(path) has mode \(String(mode, radix: 8)), so group or others can access it; run `chmod 600 \(path)`")
         }
         return Array(buffer[..<count])
     }
@@ -174,4 +182,18 @@ private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer?, _ count: Int) -> 
 @inline(__always)
 private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(fd, buf, count)
+}
+
+/// What a file that holds no key looks like, for the message (never its text: it names a kind).
+private func looksLike(_ bytes: ArraySlice<UInt8>) -> String {
+    guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return " (it is empty)" }
+    switch first {
+    case UInt8(ascii: "{"), UInt8(ascii: "["): return " (it is JSON: a signed event or an envelope?)"
+    case UInt8(ascii: "#"): return " (it is a text file of comments, such as a policy or a public key list)"
+    default:
+        let line = String(decoding: bytes.drop { $0 == 0x20 || $0 == 0x09 }.prefix { ![0x0A, 0x0D, 0x20, 0x09].contains($0) }, as: UTF8.self)
+        if (try? VerifierKey(parsing: line)) != nil { return " (it is a public key, a vkey)" }
+        if line.hasPrefix("age1") { return " (it is an age recipient, a public key)" }
+        return ""
+    }
 }

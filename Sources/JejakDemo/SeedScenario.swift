@@ -528,11 +528,18 @@ public struct ScenarioRunner: Sendable {
                       scenario: try SeedScenario.load(seedsDirectory: seedsDirectory))
     }
 
+    /// The seeds shipped with the program (SwiftPM's `Jejak_JejakDemo.resources` beside it, a
+    /// copy of the repository's `seeds/`), or those in the directory named by the environment
+    /// variable `JEJAK_SEEDS`; `nil` when neither is there.
+    public static func bundledSeeds() -> String? {
+        if let env = ProcessInfo.processInfo.environment["JEJAK_SEEDS"], !env.isEmpty { return env }
+        return BundledResources.directory("Seeds", inBundle: "Jejak_JejakDemo")
+    }
+
     /// The `seeds` directory of the nearest enclosing directory (starting with `start` itself)
     /// that has a `seeds/scenario.json`, or `nil`.
     ///
-    /// The seeds live at the top of the repository, outside any module, so they are found by
-    /// path rather than as a bundled resource.
+    /// For tests and tools working in a checkout; the demo uses ``bundledSeeds()``.
     public static func locateSeeds(from start: String = FileManager.default.currentDirectoryPath) -> String? {
         var dir = URL(fileURLWithPath: start).standardizedFileURL
         while true {

@@ -73,3 +73,41 @@ public enum DomainEventType: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension DomainEventType {
+    /// The type whose name is nearest to `name`, for a "did you mean": the one within a few
+    /// edits of it (a typo, a missing prefix or version), or `nil` when none is that near.
+    ///
+    /// ```swift
+    /// DomainEventType.closest(to: "id.go.kpu.jejak.exchange.request.v1")   // .exchangeRequested
+    /// DomainEventType.closest(to: "exchange.requested")                     // .exchangeRequested
+    /// ```
+    public static func closest(to name: String) -> DomainEventType? {
+        let given = Array(name.utf8.prefix(200))
+        var best: (type: DomainEventType, distance: Int)?
+        for type in allCases {
+            // The name with the common prefix or version left off counts as that near.
+            let full = Array(type.rawValue.utf8), short = Array(type.rawValue.dropFirst(prefix.count).utf8)
+            let bare = Array(type.rawValue.dropFirst(prefix.count).split(separator: ".").dropLast().joined(separator: ".").utf8)
+            let distance = [full, short, bare].map { editDistance(given, $0) }.min() ?? .max
+            if distance < (best?.distance ?? .max) { best = (type, distance) }
+        }
+        guard let best, best.distance <= max(2, given.count / 8) else { return nil }
+        return best.type
+    }
+}
+
+/// The Levenshtein distance between two byte strings.
+private func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count), current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

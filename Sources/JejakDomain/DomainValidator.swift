@@ -38,13 +38,17 @@ public struct DomainValidator: EventValidator {
         DomainValidator(catalog: try SchemaCatalog.bundled(), allowsClearTerbatas: allowsClearTerbatas)
     }
 
+    /// The most schema problems one refusal names.
+    public static let violationsShown = 5
+
     /// Checks the type, `dataschema`, subject, extension attributes and the `data` schema.
     ///
     /// - Throws: ``ValidationFailure`` with rule `unknown-type`, `dataschema-mismatch`,
     ///   `subject-area`, `extension-not-declared` or `schema`.
     public func validate(_ event: CloudEvent) throws(ValidationFailure) {
         guard let type = DomainEventType(rawValue: event.type) else {
-            throw ValidationFailure(rule: "unknown-type", message: "\"\(event.type)\" is not a Jejak event type",
+            let hint = DomainEventType.closest(to: event.type).map { "; did you mean \($0.rawValue)?" } ?? " (`jejak types` lists them)"
+            throw ValidationFailure(rule: "unknown-type", message: "\"\(event.type)\" is not a Jejak event type\(hint)",
                                     field: "/type")
         }
         guard event.dataschema.sameBytes(as: type.schemaID) else {
@@ -62,8 +66,14 @@ public struct DomainValidator: EventValidator {
                                     message: "\(type.rawValue) declares no extension attribute \(String(reflecting: String(name.prefix(64)))); everything an event says belongs in its data, under its schema",
                                     field: "/" + name)
         }
-        if let v = catalog.validate(type: type, data: event.data).first {
-            throw ValidationFailure(rule: "schema", message: "\(type.rawValue): /data\(v.instanceLocation): \(v.message)",
+        let violations = catalog.validate(type: type, data: event.data)
+        if let v = violations.first {
+            // Every problem, so that one correction fixes them all; bounded, as a refusal
+            // stays one line. The field and keyword are the first problem's.
+            let shown = violations.prefix(Self.violationsShown).map { "/data\($0.instanceLocation): \($0.message)" }
+            let more = violations.count > Self.violationsShown ? "; and \(violations.count - Self.violationsShown) more" : ""
+            let count = violations.count == 1 ? "" : " (\(violations.count) problems)"
+            throw ValidationFailure(rule: "schema", message: "\(type.rawValue)\(count): \(shown.joined(separator: "; "))\(more)",
                                     field: "/data" + v.instanceLocation, keyword: v.keyword)
         }
         try Self.checkSealedStructure(event)

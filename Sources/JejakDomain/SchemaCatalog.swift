@@ -90,17 +90,7 @@ public struct SchemaCatalog: Sendable {
     /// Where ``bundled()`` loads from, or `nil` if nowhere.
     public static func bundledDirectory() -> String? {
         if let env = ProcessInfo.processInfo.environment["JEJAK_SCHEMAS"], !env.isEmpty { return env }
-        var places = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-        if let executable = Bundle.main.executableURL { places.append(executable.deletingLastPathComponent()) }
-        places.append(URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent())
-        for place in places {
-            let candidate = place.appendingPathComponent("Jejak_JejakDomain.resources/Schemas")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                return candidate.path
-            }
-        }
-        return nil
+        return BundledResources.directory("Schemas", inBundle: "Jejak_JejakDomain")
     }
 
     /// Validates `data` against the schema of `type`.

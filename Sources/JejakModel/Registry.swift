@@ -241,13 +241,17 @@ public struct Registry: Hashable, Sendable {
             return authority
         }
         guard unit(source) != nil else {
-            throw LedgerError(.unknownSource, "the source \"\(source)\" is not a registered unit")
+            throw LedgerError(.unknownSource, "the source \"\(source)\" is not a registered unit; the registry authority registers it "
+                              + "(`jejak unit register \(source) --name NAME --role ROLE`) and adds its key (`jejak unit add-key \(source) --vkey KEY`)")
         }
         guard let key = key(hint: hint), key.unit.sameBytes(as: source) else {
-            throw LedgerError(.keyNotActive, "the key \(hint) is not a key of unit \"\(source)\"")
+            let owner = key(hint: hint).map { " (it is a key of unit \"\($0.unit)\")" } ?? ""
+            throw LedgerError(.keyNotActive, "the key \(hint) is not a key of unit \"\(source)\"\(owner); the registry authority adds it "
+                              + "(`jejak unit add-key \(source) --vkey KEY`, KEY being the .vkey `jejak key generate` printed)")
         }
         guard key.isActive(at: index) else {
-            throw LedgerError(.keyNotActive, "the key \(hint) of unit \"\(source)\" was revoked at entry \(key.revokedAt ?? 0)")
+            throw LedgerError(.keyNotActive, "the key \(hint) of unit \"\(source)\" was revoked at entry \(key.revokedAt ?? 0); sign with "
+                              + "one of its active keys (`jejak unit list`) or have the authority add a new one (`jejak unit add-key \(source)`)")
         }
         return key.vkey
     }

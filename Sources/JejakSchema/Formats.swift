@@ -3,27 +3,31 @@
 /// Unicode digits.
 struct FormatChecker: Sendable {
     let name: String
+    /// The form a valid value takes, for a person reading a refusal (`YYYY-MM-DD`).
+    let expected: String
     let check: @Sendable (String) -> Bool
 
     /// The formats that can be asserted.
     static let all: [FormatChecker] = [
-        FormatChecker(name: "date-time", check: Formats.isDateTime),
-        FormatChecker(name: "date", check: Formats.isDate),
-        FormatChecker(name: "time", check: Formats.isTime),
-        FormatChecker(name: "duration", check: Formats.isDuration),
-        FormatChecker(name: "uuid", check: Formats.isUUID),
-        FormatChecker(name: "ipv4", check: { Formats.isIPv4(Array($0.utf8)[...]) }),
-        FormatChecker(name: "ipv6", check: { Formats.isIPv6(Array($0.utf8)[...]) }),
-        FormatChecker(name: "email", check: Formats.isEmail),
-        FormatChecker(name: "uri", check: { Formats.isURI($0, referenceAllowed: false) }),
-        FormatChecker(name: "uri-reference", check: { Formats.isURI($0, referenceAllowed: true) }),
-        FormatChecker(name: "json-pointer", check: { JSONPointer.parse($0) != nil }),
-        FormatChecker(name: "relative-json-pointer", check: Formats.isRelativeJSONPointer),
-        FormatChecker(name: "regex", check: { (try? ECMARegex($0)) != nil }),
+        FormatChecker(name: "date-time", expected: "YYYY-MM-DDThh:mm:ss with Z or ±hh:mm (RFC 3339), e.g. 2026-12-31T23:59:59+07:00",
+                      check: Formats.isDateTime),
+        FormatChecker(name: "date", expected: "YYYY-MM-DD (RFC 3339 full-date), e.g. 2026-12-31", check: Formats.isDate),
+        FormatChecker(name: "time", expected: "hh:mm:ss with Z or ±hh:mm (RFC 3339), e.g. 23:59:59+07:00", check: Formats.isTime),
+        FormatChecker(name: "duration", expected: "an ISO 8601 duration, e.g. P30D or PT12H", check: Formats.isDuration),
+        FormatChecker(name: "uuid", expected: "8-4-4-4-12 hexadecimal digits (RFC 9562)", check: Formats.isUUID),
+        FormatChecker(name: "ipv4", expected: "four decimal numbers 0-255 joined by dots", check: { Formats.isIPv4(Array($0.utf8)[...]) }),
+        FormatChecker(name: "ipv6", expected: "an RFC 4291 address", check: { Formats.isIPv6(Array($0.utf8)[...]) }),
+        FormatChecker(name: "email", expected: "local@domain (RFC 5321)", check: Formats.isEmail),
+        FormatChecker(name: "uri", expected: "an absolute URI with a scheme (RFC 3986)", check: { Formats.isURI($0, referenceAllowed: false) }),
+        FormatChecker(name: "uri-reference", expected: "a URI or relative reference (RFC 3986)", check: { Formats.isURI($0, referenceAllowed: true) }),
+        FormatChecker(name: "json-pointer", expected: "empty or /-separated tokens (RFC 6901)", check: { JSONPointer.parse($0) != nil }),
+        FormatChecker(name: "relative-json-pointer", expected: "a number, then # or a JSON pointer", check: Formats.isRelativeJSONPointer),
+        FormatChecker(name: "regex", expected: "an ECMA-262 regular expression", check: { (try? ECMARegex($0)) != nil }),
     ]
 
-    init(name: String, check: @escaping @Sendable (String) -> Bool) {
+    init(name: String, expected: String, check: @escaping @Sendable (String) -> Bool) {
         self.name = name
+        self.expected = expected
         self.check = check
     }
 

@@ -15,7 +15,7 @@ import Synchronization
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Make a complete demo from seeds/: a ledger, the units and a year of their exchanges, read models, the Inspektorat's cosignature, an audit and an export.",
+        abstract: "Make a complete demo from the seeds: a ledger, the units and a year of their exchanges, read models, the Inspektorat's cosignature, an audit and an export.",
         discussion: """
             In DIR, from the seeds (units, categories and the fiscal-year scenario): creates a \
             durable ledger (log key generated into it, the registry authority's key into \
@@ -42,14 +42,14 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The demo's directory.", valueName: "dir"))
     var dir = "jejak-demo"
-    @Option(help: ArgumentHelp("The seeds directory (default: the nearest seeds/ above the current directory).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The seeds directory (default: the seeds shipped with the program, or $JEJAK_SEEDS).", valueName: "dir"))
     var seeds: String?
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
     func run() async throws {
-        guard let seedsDirectory = seeds ?? ScenarioRunner.locateSeeds() else {
-            throw CLIFailure(description: "no seeds/scenario.json in the current directory or above it; pass --seeds DIR")
+        guard let seedsDirectory = seeds ?? ScenarioRunner.bundledSeeds() ?? ScenarioRunner.locateSeeds() else {
+            throw CLIFailure(description: "the seeds were not found beside the program (Jejak_JejakDemo.resources) nor in a seeds/ directory here or above; pass --seeds DIR or set JEJAK_SEEDS")
         }
         var options = Demo.Options(directory: dir, seedsDirectory: seedsDirectory)
         let lines = ProgressLines(interactive: isatty(2) == 1)
@@ -84,6 +84,10 @@ struct DemoCommand: AsyncParsableCommand {
         let overdue = s.overdue.prefix(4).joined(separator: ", ") + (s.overdue.count > 4 ? ", …" : "")
         let example = s.overdue.first ?? "exchange/\(s.fiscalYear)-0001"
         let db = display(f.readModels), ledger = display(f.ledger)
+        let invocation = Invocation.current(), jejak = invocation.command
+        let pathHint = invocation.missingPathDirectory.map {
+            "\n  (\(jejak) is not on your PATH; to type it as `jejak`: export PATH=\"\($0):$PATH\")"
+        } ?? ""
         return """
 
             The demo is ready in \(display(f.directory)) (\(String(format: "%.1f", s.seconds)) s).
@@ -110,14 +114,14 @@ struct DemoCommand: AsyncParsableCommand {
               cosigned       \(display(f.witnessedCheckpoint))
               export         \(display(f.export))  (C2SP tlog-tiles, \(s.exportFiles) files)
 
-            Next
-              jejak query exchanges --db \(db) --overdue --as-of \(s.asOf)
-              jejak query timeline \(example) --db \(db)
-              jejak query audits --db \(db)
-              jejak log --ledger \(ledger) --stream \(example)
-              jejak inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db) --identity \(display(f.unitKeys))/inspektorat.age
-              jejak query exchanges --db \(display(f.bureauReadModels)) --unit \(s.readers.last?.reader ?? "biro-keuangan")
-              jejak verify \(display(f.export)) --policy \(display(f.policy)) --authority \(display(f.authority))
+            Next\(pathHint)
+              \(jejak) query exchanges --db \(db) --overdue --as-of \(s.asOf)
+              \(jejak) query timeline \(example) --db \(db)
+              \(jejak) query audits --db \(db)
+              \(jejak) log --ledger \(ledger) --stream \(example)
+              \(jejak) inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db) --identity \(display(f.unitKeys))/inspektorat.age
+              \(jejak) query exchanges --db \(display(f.bureauReadModels)) --unit \(s.readers.last?.reader ?? "biro-keuangan")
+              \(jejak) verify \(display(f.export)) --policy \(display(f.policy)) --authority \(display(f.authority))
             """
     }
 }

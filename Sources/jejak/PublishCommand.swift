@@ -24,10 +24,15 @@ struct PublishCommand: AsyncParsableCommand {
             at its newest recipient in the registry; the rest stays public. (With --server, \
             seal the data yourself: the server refuses restricted content in the clear.)
 
-            Example:
-              jejak publish --key biro-perencanaan.key --type id.go.kpu.jejak.exchange.requested.v1 \\
-                --subject exchange/2026-000123 --data '{"title":"Rekap anggaran"}' \\
-                --expected-version none --receipt req.tlog-proof --event-out req.dsse.json
+            Example (each line fits a terminal, so it can be copied as it is):
+              jejak publish --key biro-perencanaan.key \\
+                --type id.go.kpu.jejak.exchange.requested.v1 \\
+                --subject exchange/2026-000123 --expected-version none \\
+                --data '{"provider": "biro-keuangan", "category": "anggaran",
+                  "title": "Rekap anggaran 2026", "purpose": "Laporan kinerja",
+                  "legalBasis": "UU 7/2017", "dueDate": "2026-12-31",
+                  "classification": "terbuka"}' \\
+                --receipt req.tlog-proof --event-out req.dsse.json
               jejak publish --event req.dsse.json
             """)
 

@@ -140,9 +140,20 @@ private func restrictedTitles(seeds: String) throws -> (count: Int, titles: Set<
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
 
         // Again in the same directory: the previous demo is replaced by a new one (new keys).
+        // No --seeds, outside the repository, jejak not on PATH: the seeds shipped with the
+        // binary, and each suggested command printed as it can be run.
         let oldLogKey = try String(contentsOfFile: demo + "/ledger/log.vkey", encoding: .utf8)
-        r = try jejak(["demo", "--dir", "demo", "--seeds", seeds], in: w.path)
+        r = try jejak(["demo", "--dir", "demo"], in: w.path, environment: ["PATH": "/usr/bin:/bin"])
         #expect(r.status == 0, "\(r.stderr)")
+        let next = r.stdout.components(separatedBy: "\nNext\n").last?.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        #expect(next.first?.contains("is not on your PATH; to type it as `jejak`: export PATH=") == true, "\(next)")
+        let commands = next.filter { !$0.hasPrefix("(") }
+        #expect(commands.count >= 6 && commands.allSatisfy { $0.hasPrefix(jejakBinary + " ") || $0.hasPrefix(URL(fileURLWithPath: jejakBinary).resolvingSymlinksInPath().path + " ") },
+                "\(commands)")
+        for command in commands where command.contains(" verify ") || command.contains(" query audits ") {
+            let shell = try jejak(["-c", command], in: w.path, environment: ["PATH": "/usr/bin:/bin"], binary: "/bin/sh")
+            #expect(shell.status == 0, "as printed: \(command)\n\(shell.stdout)\(shell.stderr)")
+        }
         #expect(try String(contentsOfFile: demo + "/ledger/log.vkey", encoding: .utf8) != oldLogKey)
         #expect(r.stdout.contains("INTACT") && r.stdout.contains("Next"), "\(r.stdout)")
         #expect(r.stdout.contains("jejak verify demo/export --policy demo/ledger/policy --authority demo/ledger/authority.vkey"), "\(r.stdout)")

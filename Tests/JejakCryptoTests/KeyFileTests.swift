@@ -118,11 +118,13 @@ struct KeyFileTests {
 
         let vkey = dir.appendingPathComponent("vkey.key").path
         try writeRaw(key.verifierKey.description + "\n", to: vkey)
-        expectCode(.malformedKey, "a vkey") { () throws(CryptoError) in try KeyFile.read(from: vkey) }
+        expectCode(.notAKeyFile, "a vkey") { () throws(CryptoError) in try KeyFile.read(from: vkey) }
+        #expect(throws: CryptoError.self) { try KeyFile.read(from: vkey) }
+        do { _ = try KeyFile.read(from: vkey) } catch { #expect(error.message.contains("it is a public key, a vkey"), "\(error.message)") }
 
         let empty = dir.appendingPathComponent("empty.key").path
         try writeRaw("", to: empty)
-        expectCode(.malformedKey, "empty file") { () throws(CryptoError) in try KeyFile.read(from: empty) }
+        expectCode(.notAKeyFile, "empty file") { () throws(CryptoError) in try KeyFile.read(from: empty) }
 
         let huge = dir.appendingPathComponent("huge.key").path
         try writeRaw(String(repeating: "A", count: KeyFile.maximumSize + 1), to: huge)

@@ -164,7 +164,7 @@ struct EventSchemaTests {
         #expect(byLocation["/extra additionalProperties"]?.message == #"property "extra" is not allowed"#)
         #expect(byLocation["/extra additionalProperties"]?.keywordLocation == "/additionalProperties")
         #expect(byLocation["/exchangeId type"]?.message == "expected string, found integer 123")
-        #expect(byLocation["/deliveredAt format"]?.message == #""2026-02-30T10:00:00Z" is not a valid date-time"#)
+        #expect(byLocation["/deliveredAt format"]?.message == #""2026-02-30T10:00:00Z" is not a valid date-time: expected YYYY-MM-DDThh:mm:ss with Z or ±hh:mm (RFC 3339), e.g. 2026-12-31T23:59:59+07:00"#)
         #expect(byLocation["/classification enum"]?.message == #""sangat rahasia" is not one of "terbuka", "terbatas", "rahasia""#)
         #expect(byLocation["/classification enum"]?.keywordLocation == "/properties/classification/$ref/enum")
         #expect(byLocation["/attempt minimum"]?.message == "0 is less than the minimum 1")

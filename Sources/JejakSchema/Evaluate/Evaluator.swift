@@ -256,7 +256,7 @@ final class Evaluator {
                 report(node, "pattern", "\(shown) does not match pattern \(regex.source)")
             }
         case .format(let checker):
-            report(node, "format", "\(shown) is not a valid \(checker.name)")
+            report(node, "format", "\(shown) is not a valid \(checker.name): expected \(checker.expected)")
         case .minItems(let minimum):
             let n = value.arrayValue?.count ?? 0
             report(node, "minItems", "the array has \(n) item\(n == 1 ? "" : "s"), fewer than \(minimum)")

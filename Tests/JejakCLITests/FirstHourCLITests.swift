@@ -1,0 +1,91 @@
+import Foundation
+import JejakTestSupport
+import Testing
+
+/// What a new user meets first: the help's example runs as printed, and each refusal says what
+/// to do next.
+@Suite(.serialized) struct FirstHourCLITests {
+    /// A ledger with two units, biro-perencanaan holding the key bp.key (a copy in
+    /// biro-perencanaan.key, as the help's example names it).
+    private func ledger(_ w: TemporaryDirectory) throws -> String {
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "first.jejak.local/ledger"], in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        for unit in ["biro-keuangan", "biro-perencanaan"] {
+            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        r = try jejak(["key", "generate", "biro-perencanaan", "--out", "bp.key"], in: w.path)
+        r = try jejak(["unit", "add-key", "biro-perencanaan", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
+                      ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        try FileManager.default.copyItem(atPath: w.path + "/bp.key", toPath: w.path + "/biro-perencanaan.key")
+        return ledger
+    }
+
+    private func publish(_ key: String, _ data: String, type: String = "id.go.kpu.jejak.exchange.requested.v1",
+                         ledger: String, in w: TemporaryDirectory) throws -> CommandResult {
+        try jejak(["publish", "--key", key, "--type", type, "--subject", "exchange/2026-9\(UInt16.random(in: 1000...9999))", "--data", data],
+                  ledger: ledger, in: w.path)
+    }
+
+    @Test func thePublishHelpsExampleRunsAsPrinted() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = try ledger(w)
+        let help = try jejak(["publish", "--help"], in: w.path).stdout
+        let lines = help.components(separatedBy: "\n")
+        let start = try #require(lines.firstIndex { $0.hasPrefix("  jejak publish --key") }, "\(help)")
+        var command = [String]()
+        for line in lines[start...] {
+            command.append(line)
+            if !line.hasSuffix("\\") && !line.hasSuffix(",") { break }
+        }
+        #expect(command.count > 1 && command.allSatisfy { $0.count <= 80 }, "each line fits 80 columns, so help does not re-wrap it")
+        let bin = URL(fileURLWithPath: jejakBinary).deletingLastPathComponent().path
+        let r = try jejak(["-c", command.joined(separator: "\n")], ledger: ledger, in: w.path,
+                          environment: ["PATH": "\(bin):/usr/bin:/bin"], binary: "/bin/sh")
+        #expect(r.status == 0, "\(command.joined(separator: "\n"))\n\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: w.path + "/req.tlog-proof") && FileManager.default.fileExists(atPath: w.path + "/req.dsse.json"))
+    }
+
+    @Test func eachRefusalSaysWhatToDoNext() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = try ledger(w)
+        let good = #"{"provider":"biro-keuangan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}"#
+        var r = try jejak(["publish", "--key", "bp.key", "--type", "id.go.kpu.jejak.exchange.requested.v1", "--subject", "exchange/2026-1",
+                           "--data", good, "--event-out", "event.json"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        let size = try jejak(["log", "--json"], ledger: ledger, in: w.path).stdout
+
+        // An event file given as the key: not a key file, whatever its mode.
+        #expect(chmod(w.path + "/event.json", 0o644) == 0)
+        r = try publish("event.json", good, ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("holds no private key") && r.stderr.contains("JSON") && !r.stderr.contains("chmod"),
+                "\(r.stderr)")
+        // A key file others can read still gets the fix.
+        #expect(chmod(w.path + "/bp.key", 0o644) == 0)
+        r = try publish("bp.key", good, ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("chmod 600"), "\(r.stderr)")
+        #expect(chmod(w.path + "/bp.key", 0o600) == 0)
+
+        // A unit nobody registered, and a key nobody added: the commands that fix them.
+        _ = try jejak(["key", "generate", "biro-umum", "--out", "bu.key"], in: w.path)
+        r = try publish("bu.key", good, ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("unknownSource") && r.stderr.contains("jejak unit register biro-umum"), "\(r.stderr)")
+        _ = try jejak(["key", "generate", "biro-keuangan", "--out", "bk.key"], in: w.path)
+        r = try publish("bk.key", good.replacingOccurrences(of: "biro-keuangan", with: "biro-perencanaan"),
+                        ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("keyNotActive") && r.stderr.contains("jejak unit add-key biro-keuangan"), "\(r.stderr)")
+
+        // Every schema problem at once, formats with the form expected.
+        r = try publish("bp.key", good.replacingOccurrences(of: #""category":"anggaran","#, with: "").replacingOccurrences(of: "2026-12-31", with: "31/12/2026"), ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("(2 problems)") && r.stderr.contains("expected YYYY-MM-DD")
+                && r.stderr.contains("category"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        // A mistyped type.
+        r = try publish("bp.key", good, type: "id.go.kpu.jejak.exchange.request.v1", ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("did you mean id.go.kpu.jejak.exchange.requested.v1?"), "\(r.stderr)")
+
+        #expect(try jejak(["log", "--json"], ledger: ledger, in: w.path).stdout == size, "no refusal wrote anything")
+    }
+}

@@ -71,7 +71,7 @@ public struct PublishedEntry: Hashable, Sendable {
             throw APIError(.malformedResponse, "a published entry needs index, version, eventID, created and receipt")
         }
         let proof: TlogProof
-        do { proof = try Receipt(parsing: text).proof } catch {
+        do { proof = try Receipt(parsing: text, eventID: eventID).proof } catch {
             throw APIError(.malformedResponse, "the published entry's receipt is not a tlog-proof: \(error.message)", underlying: error)
         }
         self.init(index: index, version: version, eventID: eventID, created: created, receipt: Receipt(eventID: eventID, proof: proof))

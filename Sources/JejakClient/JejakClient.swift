@@ -387,12 +387,26 @@ public final class JejakClient: EventLog, Sendable {
     // MARK: Proofs
 
     /// The receipt of entry `index` (against the checkpoint of `checkpointSize`, or the
-    /// latest), with its checkpoint verified and consistent with the pinned one. Its inclusion
-    /// proof is checked when the caller has the event (``verify(_:of:)``).
+    /// latest), for the event the server says the entry holds: its checkpoint verified and
+    /// consistent with the pinned one, and its inclusion proof checked against that event.
+    /// Two requests; with the event at hand, ``receipt(index:eventID:checkpointSize:)`` is one.
+    ///
+    /// - Throws: ``APIError`` (``APIError/Code/unverifiedResponse`` when a proof fails).
     public func receipt(index: UInt64, checkpointSize: UInt64? = nil) async throws -> Receipt {
+        let entry = try await entry(at: index)
+        let receipt = try await receipt(index: index, eventID: entry.event.id, checkpointSize: checkpointSize)
+        try await verify(receipt, of: entry.signedEvent)
+        return receipt
+    }
+
+    /// The receipt of entry `index`, which holds the event `eventID` (against the checkpoint of
+    /// `checkpointSize`, or the latest), with its checkpoint verified and consistent with the
+    /// pinned one. Its inclusion proof is checked when the caller has the event
+    /// (``verify(_:of:)``).
+    public func receipt(index: UInt64, eventID: String, checkpointSize: UInt64?) async throws -> Receipt {
         let text = String(decoding: try await send(.GET, "/v1/receipts/\(index)" + (checkpointSize.map { "?size=\($0)" } ?? "")), as: UTF8.self)
         let receipt: Receipt
-        do { receipt = try Receipt(parsing: text) } catch {
+        do { receipt = try Receipt(parsing: text, eventID: eventID) } catch {
             throw APIError(.malformedResponse, "the server's receipt is not a tlog-proof: \(error.message)", underlying: error)
         }
         guard receipt.index == index, checkpointSize.map({ $0 == receipt.checkpoint.checkpoint.size }) ?? true else {

@@ -187,7 +187,7 @@ public actor Outbox {
                 items.append(Item(number: number, event: event, expected: expected))
             } else if let number = object["receipt"]?.int64Value.flatMap({ Int(exactly: $0) }) {
                 guard let position = byNumber[number], let text = object["text"]?.stringValue,
-                      let receipt = try? Receipt(parsing: text) else { throw bad("a receipt needs its event's number and a tlog-proof") }
+                      let receipt = try? Receipt(parsing: text, for: items[position].event) else { throw bad("a receipt needs its event's number and a tlog-proof") }
                 items[position].receipt = receipt
             } else if let number = object["refused"]?.int64Value.flatMap({ Int(exactly: $0) }) {
                 guard let position = byNumber[number], let document = object["problem"],

@@ -60,13 +60,12 @@ public struct Disclosure: Sendable {
         guard case .string(let leafText)? = o["leaf"], let leaf = Base64.decode(leafText) else {
             throw SealingError(.malformedSealed, "the disclosure's \"leaf\" is not base64")
         }
-        guard case .string(let receiptText)? = o["receipt"], let parsed = try? Receipt(parsing: receiptText) else {
-            throw SealingError(.malformedSealed, "the disclosure's \"receipt\" is not a tlog-proof")
-        }
         guard case .string(let eventID)? = o["eventId"] else {
             throw SealingError(.malformedSealed, "the disclosure's \"eventId\" is not a string")
         }
-        let receipt = Receipt(eventID: eventID, proof: parsed.proof)
+        guard case .string(let receiptText)? = o["receipt"], let receipt = try? Receipt(parsing: receiptText, eventID: eventID) else {
+            throw SealingError(.malformedSealed, "the disclosure's \"receipt\" is not a tlog-proof")
+        }
         guard case .string(let keyText)? = o["key"], let key = Base64.decode(keyText), key.count == 32 else {
             throw SealingError(.malformedSealed, "the disclosure's \"key\" is not 32 bytes in base64")
         }

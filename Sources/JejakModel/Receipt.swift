@@ -38,18 +38,32 @@ public struct Receipt: Hashable, Sendable, CustomStringConvertible {
         self.proof = proof
     }
 
-    /// Parses a receipt (a tlog-proof text); the event id is not part of it and is left empty.
+    /// Parses a receipt (a tlog-proof text) for the event `eventID`. The id is not part of the
+    /// text, so the caller names it (it comes with the event file, the disclosure, the outbox
+    /// record); ``verify(_:policy:)`` then checks the proof against the event itself.
+    ///
+    /// ```swift
+    /// let receipt = try Receipt(parsing: text, for: signed)   // or eventID: "…"
+    /// try receipt.verify(signed, policy: policy)
+    /// ```
     ///
     /// - Throws: ``LedgerError/Code/invalidProofRequest`` when the text is not a tlog-proof with
     ///   an `appended` time in its `extra` line.
-    public init(parsing text: String) throws(LedgerError) {
+    public init(parsing text: String, eventID: String) throws(LedgerError) {
         do { proof = try TlogProof(parsing: text) } catch {
             throw LedgerError(.invalidProofRequest, "not a tlog-proof: \(error.message)")
         }
-        eventID = ""
+        self.eventID = eventID
         guard appended != nil else {
             throw LedgerError(.invalidProofRequest, "the tlog-proof has no Jejak `appended` time in its extra line")
         }
+    }
+
+    /// Parses a receipt (a tlog-proof text) for `event`: ``eventID`` is the event's id.
+    ///
+    /// - Throws: as ``init(parsing:eventID:)``.
+    public init(parsing text: String, for event: SignedEvent) throws(LedgerError) {
+        try self.init(parsing: text, eventID: event.event.id)
     }
 
     /// The tlog-proof text (store it with the extension `.tlog-proof`).

@@ -42,9 +42,11 @@ public struct VerifyReceiptCommand: ParsableCommand {
     /// - Throws: `CLIFailure` with the sentence saying why not.
     public static func verify(receipt receiptPath: String, event eventPath: String, policy policyPath: String) throws
         -> (sentence: String, receipt: Receipt, event: SignedEvent, checkpoint: VerifiedCheckpoint) {
-        let receipt = try attempt { try Receipt(parsing: try readPublicText(receiptPath, what: "a receipt (tlog-proof)")) }
+        let receiptText = try readPublicText(receiptPath, what: "a receipt (tlog-proof)")
+        _ = try attempt { try TlogProof(parsing: receiptText) }   // a bad receipt is named before the event
         let eventBytes = try readBytes(eventPath)
         let signed = try attempt { try SignedEvent(json: eventBytes) }
+        let receipt = try attempt { try Receipt(parsing: receiptText, for: signed) }
         let policy = try readPolicy(policyPath)
         // The bytes given are what is checked: a receipt proves the envelope exactly as the log
         // stores it, and a file that says anything more (or the same, formatted otherwise) is

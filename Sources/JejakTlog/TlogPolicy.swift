@@ -622,3 +622,17 @@ extension ErrorCode where Kind == PolicyErrors {
     public static var quorumNotMet: Self { Self("quorumNotMet") }
     
 }
+
+extension VerifiedCheckpoint: CustomStringConvertible {
+    /// One line a person can read: the origin, the size, the root (base64, as in the checkpoint
+    /// text) and who vouched for it — never signature bytes.
+    ///
+    /// ```
+    /// jejak.kpu.go.id/ledger at size 932, root 3q2+7w…=, signed by the log, cosigned by inspektorat
+    /// ```
+    public var description: String {
+        let root = Base64.encode(checkpoint.rootHash.bytes)
+        let cosigned = cosigners.isEmpty ? "not cosigned" : "cosigned by " + cosigners.joined(separator: ", ")
+        return "\(checkpoint.origin) at size \(checkpoint.size), root \(root), signed by the log, \(cosigned)"
+    }
+}

@@ -80,7 +80,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 print("History of \(subject), receipts against the checkpoint of size \(checkpoint.size):")
             }
             for (v, entry) in page {
-                let receipt = try await client.receipt(index: entry.index, checkpointSize: checkpoint.size)
+                let receipt = try await client.receipt(index: entry.index, eventID: entry.event.id, checkpointSize: checkpoint.size)
                 var problem: String?
                 do { try await client.verify(receipt, of: entry.signedEvent) } catch {
                     problem = "receipt: \(VerifyReceiptCommand.reason(error))"

@@ -110,8 +110,8 @@ let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Re
         #expect(r.stdout.hasPrefix("c2sp.org/tlog-proof@v1\n"))
 
         // The receipt verifies offline from the files alone.
-        let receipt = try Receipt(parsing: try String(contentsOfFile: w.path + "/r.tlog-proof", encoding: .utf8))
         let event = try SignedEvent(json: [UInt8](try Data(contentsOf: URL(fileURLWithPath: w.path + "/e.json"))))
+        let receipt = try Receipt(parsing: try String(contentsOfFile: w.path + "/r.tlog-proof", encoding: .utf8), for: event)
         let policy = try TlogPolicy(parsing: try String(contentsOfFile: ledger + "/policy", encoding: .utf8))
         try receipt.verify(event, policy: policy)
         #expect(receipt.index == 4)
@@ -119,7 +119,7 @@ let request = #"{"provider":"biro-perencanaan","category":"anggaran","title":"Re
         // Sending the same signed event again is an idempotent retry: the same entry.
         r = try jejak(["publish", "--event", "e.json"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try Receipt(parsing: r.stdout).index == 4)
+        #expect(try TlogProof(parsing: r.stdout).index == 4)
         r = try jejak(["publish", "--event", "e.json", "--key", "bk.key"], ledger: ledger, in: w.path)
         #expect(r.status == 64, "--event takes a signed event as it is")
 

@@ -1,6 +1,7 @@
 import Foundation
 import Jejak
 import JejakTestSupport
+import JejakTlog
 import Testing
 
 /// The repository's root (for Tools/).
@@ -36,7 +37,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         r = try jejak(["publish", "--key", "bk.key", "--type", "id.go.kpu.jejak.exchange.requested.v1",
                        "--subject", "exchange/2026-000900", "--data", data, "--event-out", "e.json"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
-        let index = try Receipt(parsing: r.stdout).index
+        let index = try TlogProof(parsing: r.stdout).index
         let envelope = try String(contentsOfFile: w.path + "/e.json", encoding: .utf8)
         #expect(!envelope.contains(secret))
 

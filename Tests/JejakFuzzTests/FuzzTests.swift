@@ -358,7 +358,7 @@ struct Parsers {
             return p.serialized == text ? nil : "a tlog-proof did not serialise to its input"
         }
         check("receipt") {
-            let r = try Receipt(parsing: text)
+            let r = try Receipt(parsing: text, for: seeds.event)
             _ = try r.verify(seeds.event, policy: seeds.policy)
             return nil
         }

@@ -59,7 +59,9 @@ import Testing
             #expect(try await client.entries(from: 3, to: 6, limit: 10).map(\.signedEvent) == Array(events[0..<3]))
             let stream = try await client.stream("exchange/read", fromVersion: 2, limit: 3)
             #expect(stream.map(\.version) == [2, 3, 4] && stream.map(\.entry.index) == [4, 5, 6])
-            let receipt = try await client.receipt(index: 6, checkpointSize: nil)
+            let receipt = try await client.receipt(index: 6, eventID: events[3].event.id, checkpointSize: nil)
+            #expect(receipt.eventID == events[3].event.id)
+            #expect(try await client.receipt(index: 6).eventID == events[3].event.id, "the event id comes with the entry")
             try await client.verify(receipt, of: events[3])
             await #expect(throws: LedgerError.self) { _ = try await client.entry(at: 99) }
             try await client.shutdown()

@@ -26,7 +26,7 @@ import Testing
                                                  body: ByteBuffer(bytes: signed.jsonBytes))
             #expect(first.status == .created)
             #expect(first.headers[.contentType] == MediaType.text)
-            let receipt = try Receipt(parsing: first.body.text)
+            let receipt = try Receipt(parsing: first.body.text, for: signed)
             try receipt.verify(signed, policy: f.ledger.policy())
             #expect(receipt.index == 3)
 
@@ -149,7 +149,7 @@ import Testing
             #expect(try #require(try JSONParser.parse(page.body.bytes).arrayValue).count == 2)
 
             let receipt = try await client.execute(uri: "/v1/receipts/6?size=7", method: .get)
-            try Receipt(parsing: receipt.body.text).verify(events[3], policy: policy)
+            try Receipt(parsing: receipt.body.text, for: events[3]).verify(events[3], policy: policy)
 
             let inclusion = try await client.execute(uri: "/v1/proofs/inclusion?index=4&size=7", method: .get)
             let hashes = try Self.hashes(inclusion.body)

@@ -46,7 +46,9 @@ import Testing
         #expect(receipt.eventID == signed.event.id)
 
         // Offline: only the receipt text, the signed event bytes and the policy file.
-        let parsed = try Receipt(parsing: receipt.serialized)
+        let parsed = try Receipt(parsing: receipt.serialized, for: SignedEvent(json: signed.jsonBytes))
+        #expect(parsed == receipt, "parsed for its event, a receipt is the one the ledger gave, its event id included")
+        #expect(try Receipt(parsing: receipt.serialized, eventID: "other").eventID == "other")
         let policy = try TlogPolicy(parsing: try String(contentsOfFile: f.ledger.directory.policy, encoding: .utf8))
         let event = try SignedEvent(json: signed.jsonBytes)
         let verified = try parsed.verify(event, policy: policy)

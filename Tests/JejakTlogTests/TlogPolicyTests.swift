@@ -321,7 +321,13 @@ struct PolicyVerificationTests {
         }
         // Also from text.
         let text = try Self.cosign(signed, [0, 1, 5]).serialized
-        #expect(try policy.verify(signedCheckpoint: text).cosigners == ["X1", "X2", "Y3"])
+        let verified = try policy.verify(signedCheckpoint: text)
+        #expect(verified.cosigners == ["X1", "X2", "Y3"])
+        // Printed, it reads as a sentence with the root as the checkpoint text has it, and no
+        // signature bytes.
+        let rootLine = String(text.split(separator: "\n")[2])
+        #expect(verified.description == "\(verified.checkpoint.origin) at size \(verified.checkpoint.size), root \(rootLine), signed by the log, cosigned by X1, X2, Y3")
+        #expect(!verified.description.contains("—"))
         #expect(policyError { () throws(PolicyError) in _ = try policy.verify(signedCheckpoint: "junk\n") }?.code
             == .malformedCheckpoint)
     }

@@ -3,7 +3,7 @@
 
 Usage: Tools/make-scenario.py [--seed N] [--out PATH]
 
-Reads seeds/units.json and seeds/categories.json, generates the scenario deterministically
+Reads seeds/units.json and Schemas/categories.json, generates the scenario deterministically
 (a SHA-256 counter-mode generator, so the output does not depend on the Python version), checks
 it against the exchange and audit rules, computes the expected counts from the generated events,
 and writes the file. Running it twice gives the same bytes. Python 3 standard library only.
@@ -142,7 +142,9 @@ def load_json(name):
 
 
 UNITS = {u["id"]: u for u in load_json("units.json")}
-CATEGORIES = {c["id"]: c for c in load_json("categories.json")}
+# The data categories are the domain's (shipped with the schemas), not seed data.
+with open(os.path.join(os.path.dirname(SEEDS), "Schemas", "categories.json"), encoding="utf-8") as f:
+    CATEGORIES = {c["id"]: c for c in json.load(f)}
 
 BIRO = [u for u in UNITS if UNITS[u]["role"] == "biro"]
 PROV = [u for u in UNITS if UNITS[u]["role"] == "kpu-provinsi"]

@@ -8,10 +8,10 @@ import JejakJSON
 import JejakVerification
 import Synchronization
 
-// The seed data of the repository's `seeds/` directory — units, data categories and a scenario of
+// The seed data of the repository's `seeds/` directory — units and a scenario of
 // one fiscal year of exchanges — and the runner that publishes the scenario to a ledger.
 //
-// The files are data, not code: `seeds/units.json` and `seeds/categories.json` are written by
+// The files are data, not code: `seeds/units.json` is written by
 // hand, `seeds/scenario.json` by `Tools/make-scenario.py`. No key is part of them: the runner
 // generates one key per unit each time it runs.
 
@@ -104,73 +104,6 @@ public struct SeedUnits: Hashable, Sendable {
 
     /// The units' ids.
     public var ids: Set<String> { Set(byID.keys) }
-}
-
-// MARK: - Categories
-
-/// A data category of the seed data, e.g. `laporan-keuangan`.
-public struct SeedCategory: Hashable, Sendable {
-    /// The category id, used as `category` in exchange events.
-    public var id: String
-    /// The Indonesian name.
-    public var name: String
-    /// The English name.
-    public var englishName: String
-
-    /// A category.
-    public init(id: String, name: String, englishName: String) {
-        self.id = id
-        self.name = name
-        self.englishName = englishName
-    }
-}
-
-/// The data categories of `seeds/categories.json`: a JSON array of
-/// `{"id", "name": {"id": "<Indonesian>", "en": "<English>"}}` objects.
-public struct SeedCategories: Hashable, Sendable {
-    /// The file's name in the seeds directory.
-    public static let fileName = "categories.json"
-
-    /// The categories, in file order.
-    public let categories: [SeedCategory]
-
-    /// Parses the contents of a `categories.json` file.
-    ///
-    /// - Throws: ``DomainError`` with code ``DomainError/Code/seedInvalid`` naming the problem
-    ///   (a missing field, a repeated id).
-    public init(json bytes: [UInt8]) throws(DomainError) {
-        let file = Self.fileName
-        guard case .array(let array) = try parseSeed(bytes, file: file) else {
-            throw DomainError(.seedInvalid, "\(file) must hold a JSON array of categories")
-        }
-        var categories: [SeedCategory] = []
-        var seen: Set<String> = []
-        for (i, value) in array.enumerated() {
-            let at = "\(file): category \(i)"
-            let id = try requiredString(value, "id", at)
-            guard let names = value["name"] else {
-                throw DomainError(.seedInvalid, "\(at): the member \"name\" is missing")
-            }
-            let category = SeedCategory(id: id, name: try requiredString(names, "id", at + " name"),
-                                        englishName: try requiredString(names, "en", at + " name"))
-            guard seen.insert(id).inserted else {
-                throw DomainError(.seedInvalid, "\(at): the category \"\(id)\" is listed twice")
-            }
-            categories.append(category)
-        }
-        self.categories = categories
-    }
-
-    /// Loads `categories.json` from a seeds directory.
-    ///
-    /// - Throws: ``DomainError`` with code ``DomainError/Code/seedInvalid`` when the file is
-    ///   missing or does not load.
-    public static func load(seedsDirectory: String) throws(DomainError) -> SeedCategories {
-        try SeedCategories(json: try readSeedFile(seedsDirectory, fileName))
-    }
-
-    /// The categories' ids.
-    public var ids: Set<String> { Set(categories.map(\.id)) }
 }
 
 // MARK: - Scenario

@@ -98,7 +98,7 @@ extension DomainEventType {
 }
 
 /// The Levenshtein distance between two byte strings.
-private func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count), current = [Int](repeating: 0, count: b.count + 1)

@@ -76,7 +76,20 @@ public struct DomainValidator: EventValidator {
             throw ValidationFailure(rule: "schema", message: "\(type.rawValue)\(count): \(shown.joined(separator: "; "))\(more)",
                                     field: "/data" + v.instanceLocation, keyword: v.keyword)
         }
+        if case .string(let category)? = event.data["category"], !catalog.categories.contains(category) {
+            throw ValidationFailure(rule: "unknown-category", message: Self.unknownCategory(category, in: catalog.categories),
+                                    field: "/data/category")
+        }
         try Self.checkSealedStructure(event)
+    }
+
+    /// "… is not a published data category", with the nearest and (at most 20 of) the list.
+    static func unknownCategory(_ category: String, in categories: DataCategories) -> String {
+        let ids = categories.categories.map(\.id)
+        let nearest = ids.min { editDistance(Array(category.utf8), Array($0.utf8)) < editDistance(Array(category.utf8), Array($1.utf8)) }
+        let hint = nearest.flatMap { editDistance(Array(category.utf8), Array($0.utf8)) <= 2 ? " (did you mean \($0)?)" : nil } ?? ""
+        let shown = ids.prefix(20).joined(separator: ", ") + (ids.count > 20 ? ", … (\(ids.count))" : "")
+        return "\(String(reflecting: String(category.prefix(64)))) is not a published data category\(hint); the categories are \(shown)"
     }
 
     /// A sealed member's age file holds one X25519 stanza per unit in `to` (read from its

@@ -18,12 +18,15 @@ public struct SchemaCatalog: Sendable {
     /// The schema of the plaintext of a sealed member (`$defs/sealedPlaintext`), by the event
     /// types whose schemas have one: whoever opens sealed content checks it against this.
     public let sealedPlaintextSchemas: [DomainEventType: JSONSchema]
+    /// The published data categories (`categories.json` beside the schemas).
+    public let categories: DataCategories
     /// The content members of each type that can seal them (the members of
     /// `$defs/sealedPlaintext/properties/content`), in the schema's order: what a sealed
     /// event carries only inside its `sealed` member. The other members are public metadata.
     public let contentMembers: [DomainEventType: [String]]
 
-    /// Loads and compiles the schema of every event type from `directory`.
+    /// Loads and compiles the schema of every event type from `directory`, and the data
+    /// categories (`categories.json`).
     ///
     /// - Throws: ``DomainError`` with code ``DomainError/Code/schemaMissing`` when a type's file
     ///   is missing, ``DomainError/Code/schemaInvalid`` when it does not load (not JSON, an
@@ -66,6 +69,11 @@ public struct SchemaCatalog: Sendable {
                 throw DomainError(.schemaInvalid, "the sealed plaintext schema of \(type.rawValue) does not compile: \(error.message)")
             }
         }
+        let categoriesPath = directory + "/" + DataCategories.fileName
+        guard let categories = FileManager.default.contents(atPath: categoriesPath) else {
+            throw DomainError(.schemaMissing, "the data categories are missing: \(categoriesPath)")
+        }
+        self.categories = try DataCategories(json: [UInt8](categories))
         self.schemas = schemas
         self.sealedPlaintextSchemas = plaintext
         self.contentMembers = contentMembers

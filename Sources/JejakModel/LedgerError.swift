@@ -72,10 +72,14 @@ public struct LedgerError: JejakError, Hashable {
         hasher.combine(position)
     }
 
-    public var description: String {
-        var s = "\(code): \(message)"
-        if let position { s += " (event #\(position)" + (eventID.map { ", id \($0)" } ?? "") + ")" }
-        return s
+    public var description: String { "\(code): \(message)\(whichEvent)" }
+
+    /// Which event of an append the error is about, as every message says it (the library's
+    /// and the CLI's): ` (position 0 in the append, event id "…")`, or empty. A position counts
+    /// from 0 within the events given to one `append`, never a log index.
+    public var whichEvent: String {
+        guard let position else { return eventID.map { " (event id \"\($0)\")" } ?? "" }
+        return " (position \(position) in the append" + (eventID.map { ", event id \"\($0)\"" } ?? "") + ")"
     }
 
     /// The error, said of the event at `position` (id `id`) of an append, unless it already names one.

@@ -37,7 +37,7 @@ public func describe(_ error: any Error) -> any Error {
     case let e as LedgerError:
         var s = e.message
         if let field = e.field { s += " (field \(field)" + (e.keyword.map { ", keyword \($0)" } ?? "") + ")" }
-        if let p = e.position { s += " (event #\(p)" + (e.eventID.map { ", id \"\($0)\"" } ?? "") + ")" }
+        s += e.whichEvent
         return CLIFailure(description: "\(s) [\(e.code)]")
     case let e as JSONError:
         return CLIFailure(description: "invalid JSON: \(e.message) at byte \(e.offset)")

@@ -82,6 +82,11 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("(2 problems)") && r.stderr.contains("expected YYYY-MM-DD")
                 && r.stderr.contains("category"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("(position 0 in the append, event id \""), "one wording for which event: \(r.stderr)")
+        // A category the domain does not publish.
+        r = try publish("bp.key", good.replacingOccurrences(of: "anggaran", with: "anggran"), ledger: ledger, in: w)
+        #expect(r.status == 1 && r.stderr.contains("unknown-category") && r.stderr.contains("did you mean anggaran?")
+                && r.stderr.contains("laporan-keuangan"), "\(r.stderr)")
         // A mistyped type.
         r = try publish("bp.key", good, type: "id.go.kpu.jejak.exchange.request.v1", ledger: ledger, in: w)
         #expect(r.status == 1 && r.stderr.contains("did you mean id.go.kpu.jejak.exchange.requested.v1?"), "\(r.stderr)")

@@ -53,7 +53,7 @@ private let base: [DomainEventType: String] = [
     .recipientAdded: #"{"unit": "biro-keuangan", "recipient": "\#(recipient)"}"#,
     .recipientRevoked: #"{"unit": "biro-keuangan", "recipient": "\#(recipient)", "reason": "Identitas lama diganti"}"#,
     .exchangeRequested: #"""
-        {"provider": "pusdatin", "category": "rekap-suara", "title": "Rekapitulasi suara",
+        {"provider": "pusdatin", "category": "hasil-rekapitulasi", "title": "Rekapitulasi suara",
          "purpose": "Bahan laporan pimpinan", "legalBasis": "UU 7/2017 Pasal 14",
          "dueDate": "2026-03-31", "classification": "terbatas"}
         """#,
@@ -66,7 +66,7 @@ private let base: [DomainEventType: String] = [
     .exchangeWithdrawn: #"{"reason": "Data sudah tidak diperlukan"}"#,
     .exchangeDeclined: #"{"reason": "Informasi dikecualikan", "legalBasis": "UU 14/2008 Pasal 17"}"#,
     .exchangeDistributed: #"""
-        {"recipients": ["kpu-prov-jabar", "kpu-prov-jatim"], "category": "juknis",
+        {"recipients": ["kpu-prov-jabar", "kpu-prov-jatim"], "category": "regulasi",
          "title": "Petunjuk teknis", "classification": "terbuka",
          "items": [{"name": "juknis.txt", "mediaType": "text/plain", "size": 5,
                     "sha256": "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
@@ -427,9 +427,8 @@ private func withScratchCopy<R>(_ body: (URL) throws -> R) throws -> R {
         .appendingPathComponent("jejak-schemas-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    for type in DomainEventType.allCases {
-        try FileManager.default.copyItem(
-            at: schemasDirectory.appendingPathComponent(type.schemaFile), to: dir.appendingPathComponent(type.schemaFile))
+    for file in DomainEventType.allCases.map(\.schemaFile) + [DataCategories.fileName] {
+        try FileManager.default.copyItem(at: schemasDirectory.appendingPathComponent(file), to: dir.appendingPathComponent(file))
     }
     return try body(dir)
 }
@@ -511,11 +510,19 @@ struct SchemaTests {
         #expect(catalog.schemas.count == 17)
     }
 
-    @Test("Schemas/ holds exactly one file per event type")
+    @Test("Schemas/ holds exactly one file per event type, and the data categories")
     func noStrayFiles() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: schemasDirectory.path)
             .filter { $0.hasSuffix(".json") }
-        #expect(Set(files) == Set(DomainEventType.allCases.map(\.schemaFile)))
+        #expect(Set(files) == Set(DomainEventType.allCases.map(\.schemaFile) + [DataCategories.fileName]))
+    }
+
+    @Test("a catalog without its data categories does not load")
+    func categoriesAreRequired() throws {
+        try withScratchCopy { dir in
+            try FileManager.default.removeItem(at: dir.appendingPathComponent(DataCategories.fileName))
+            #expect(throws: DomainError.self) { try SchemaCatalog(directory: dir.path) }
+        }
     }
 
     @Test("each schema document is complete and bilingual", arguments: DomainEventType.allCases)

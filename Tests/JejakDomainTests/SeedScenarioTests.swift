@@ -18,14 +18,14 @@ private func seedsDirectory() throws -> String {
 private struct LoadedSeeds {
     let directory: String
     let units: SeedUnits
-    let categories: SeedCategories
+    let categories: DataCategories
     let scenario: SeedScenario
 }
 
 private func loadSeeds() throws -> LoadedSeeds {
     let dir = try seedsDirectory()
     return LoadedSeeds(directory: dir, units: try SeedUnits.load(seedsDirectory: dir),
-                       categories: try SeedCategories.load(seedsDirectory: dir),
+                       categories: try domainValidator().catalog.categories,
                        scenario: try SeedScenario.load(seedsDirectory: dir))
 }
 
@@ -446,7 +446,8 @@ struct SeedRun: Sendable, CustomTestStringConvertible {
         #expect(throws: DomainError.self) { try SeedUnits(json: Array(#"[{"id":"Biro Besar","name":"x","role":"biro"}]"#.utf8)) }
         #expect(throws: DomainError.self) { try SeedUnits(json: Array(#"[{"id":"a","name":"x","role":"kementerian"}]"#.utf8)) }
         #expect(throws: DomainError.self) { try SeedUnits(json: Array(#"[{"id":"a","name":"x","role":"biro"},{"id":"a","name":"y","role":"biro"}]"#.utf8)) }
-        #expect(throws: DomainError.self) { try SeedCategories(json: Array(#"[{"id":"a","name":"A"}]"#.utf8)) }
+        #expect(throws: DomainError.self) { try DataCategories(json: Array(#"[{"id":"a","name":"A"}]"#.utf8)) }
+        #expect(throws: DomainError.self) { try DataCategories(json: Array(#"[{"id":"a","name":{"id":"A","en":"A"}},{"id":"a","name":{"id":"B","en":"B"}}]"#.utf8)) }
         #expect(throws: DomainError.self) { try SeedUnits.load(seedsDirectory: "/nonexistent-seeds") }
 
         // A scenario naming a unit that units.json lacks cannot be run.

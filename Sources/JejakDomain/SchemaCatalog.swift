@@ -20,6 +20,8 @@ public struct SchemaCatalog: Sendable {
     public let sealedPlaintextSchemas: [DomainEventType: JSONSchema]
     /// The published data categories (`categories.json` beside the schemas).
     public let categories: DataCategories
+    /// What each type's schema asks of its data, in ``DomainEventType`` order.
+    public let summaries: [EventTypeSummary]
     /// The content members of each type that can seal them (the members of
     /// `$defs/sealedPlaintext/properties/content`), in the schema's order: what a sealed
     /// event carries only inside its `sealed` member. The other members are public metadata.
@@ -34,6 +36,7 @@ public struct SchemaCatalog: Sendable {
     public init(directory: String) throws(DomainError) {
         var registry = SchemaRegistry()
         var contentMembers: [DomainEventType: [String]] = [:]
+        var summaries: [EventTypeSummary] = []
         for type in DomainEventType.allCases {
             let path = directory + "/" + type.schemaFile
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -49,6 +52,7 @@ public struct SchemaCatalog: Sendable {
             do { _ = try registry.register(value) } catch {
                 throw DomainError(.schemaInvalid, "\(path) does not load: \(error.message)")
             }
+            summaries.append(EventTypeSummary(type: type, schema: value))
             if case .object(let members)? = value["$defs"]?["sealedPlaintext"]?["properties"]?["content"]?["properties"] {
                 contentMembers[type] = members.keys
             }
@@ -75,6 +79,7 @@ public struct SchemaCatalog: Sendable {
         }
         self.categories = try DataCategories(json: [UInt8](categories))
         self.schemas = schemas
+        self.summaries = summaries
         self.sealedPlaintextSchemas = plaintext
         self.contentMembers = contentMembers
     }

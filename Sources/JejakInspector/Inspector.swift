@@ -206,6 +206,12 @@ struct LogAudit {
         var witnessed: UInt64?
         // The earlier audited checkpoint, proved consistent, counts if its cosignatures meet the quorum.
         if let since = options.since, (try? policy.verify(since)) != nil { witnessed = since.checkpoint.size }
+        // Or the ledger's own checkpoint of that tree, cosigned after the earlier audit saved it.
+        if witnessed == nil, let since = options.since, storedSizes.contains(start),
+           let text = try? ledger.storedCheckpointText(size: start), let stored = try? policy.verify(signedCheckpoint: text),
+           stored.checkpoint.rootHash == since.checkpoint.rootHash {
+            witnessed = start
+        }
         var trustedRoot: SHA256Digest?
         if let t = trusted?.checkpoint.size, t == start { trustedRoot = replay.frontier.root }
         var boundary = boundaries.startIndex
@@ -367,7 +373,7 @@ struct LogAudit {
                 frontier = f
             }
             if frontier.size != m || frontier.root != since.checkpoint.rootHash {
-                findings.add(.consistency, "the stored Merkle nodes of the first \(m) entries do not give the root \(since.checkpoint.rootHash) of the earlier audited checkpoint: entries before \(m) were changed; run a full audit to locate them",
+                findings.add(.consistency, "the stored Merkle nodes of the first \(m) entries do not give the root \(since.checkpoint.rootHash.base64) of the earlier audited checkpoint: entries before \(m) were changed; run a full audit to locate them",
                              checkpointSize: m)
                 return nil
             }
@@ -523,7 +529,7 @@ struct LogAudit {
                          index: n, checkpointSize: t.size)
             return false
         } else if let root, root != t.rootHash {
-            findings.add(.consistency, "the log's first \(t.size) entries give root \(root), not the root \(t.rootHash) of the trusted checkpoint: history was rewritten or forked",
+            findings.add(.consistency, "the log's first \(t.size) entries give root \(root.base64), not the root \(t.rootHash.base64) of the trusted checkpoint: history was rewritten or forked",
                          checkpointSize: t.size)
             return false
         }

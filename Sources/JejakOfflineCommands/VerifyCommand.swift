@@ -60,7 +60,7 @@ public struct VerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(result, json: json, summary: result.summary().replacingOccurrences(of: "Full audit of", with: "Export of"),
+        try emit(result, json: json, summary: result.summary(),
                  html: report)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

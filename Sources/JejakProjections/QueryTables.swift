@@ -21,7 +21,8 @@ public enum QueryTables {
         }
     }
 
-    /// The exchanges; `overdue` marks every row overdue (the filter asked for overdue ones).
+    /// The exchanges; `overdue` marks every row overdue (the filter asked for overdue ones). The
+    /// `late` and `overdue` columns are `true` or `false`, in the CSV as in the terminal.
     public static func exchanges(_ records: [ExchangeRecord], overdue: Bool = false) -> Table {
         Table(headers: ["id", "status", "requester", "provider", "category", "classification", "title", "due",
                         "requested", "delivered", "closed", "late", "overdue", "entries"],
@@ -29,7 +30,7 @@ public enum QueryTables {
                   [$0.id, $0.status, $0.requester, $0.provider, $0.category ?? "", $0.classification ?? "",
                    $0.title ?? ($0.sealed ? sealedNote($0.sealedTo) : ""),
                    $0.dueDate ?? "", $0.requestedAt, $0.deliveredAt ?? "", $0.closedAt ?? "",
-                   $0.late ? "yes" : "", (overdue || $0.overdue) ? "yes" : "",
+                   String($0.late), String(overdue || $0.overdue),
                    $0.eventIndexes.map(String.init).joined(separator: " ")]
               })
     }

@@ -33,6 +33,8 @@ public struct AuditReport: Hashable, Sendable, Codable {
         /// Only the entries after an earlier audited checkpoint, whose consistency with the
         /// current checkpoint was proved.
         case incremental
+        /// Every entry of an export (C2SP tlog-tiles files), checked offline without the ledger.
+        case export
     }
 
     /// Events of one unit.

@@ -140,7 +140,7 @@ public struct ExportVerifier: Sendable {
         if replay.size == n {
             checked = 1
             if replay.frontier.root != cp.rootHash {
-                findings.add(.checkpointRoot, "the exported checkpoint was signed for root \(cp.rootHash), but the exported entries give \(replay.frontier.root)",
+                findings.add(.checkpointRoot, "the exported checkpoint was signed for root \(cp.rootHash.base64), but the exported entries give \(replay.frontier.root.base64)",
                              checkpointSize: n)
             }
         }
@@ -149,7 +149,7 @@ public struct ExportVerifier: Sendable {
         // quorum is a finding here (above), not a lag of the witness as in a live ledger.
         let witnessRequired = !policy.isQuorumSatisfied(byWitnessesNamed: [String]())
         return AuditReport(verdict: .of(findings: findings.count, size: n, witnessed: witnessed, witnessRequired: witnessRequired),
-                           mode: .full, origin: cp.origin,
+                           mode: .export, origin: cp.origin,
                            auditedFrom: 0, auditedTo: n, checkpoint: signed.serialized, checkpointsChecked: checked,
                            witnessedSize: witnessed, quorum: policy.quorum, witnessRequired: witnessRequired, signaturesVerified: replay.signaturesVerified + 1,
                            trustedSize: nil, readModelTables: nil, findings: findings.findings, findingCount: findings.count,

@@ -296,7 +296,7 @@ package struct LogReplay {
         }
         if cp.rootHash != frontier.root {
             let low = lastGoodCheckpoint.map { " (the checkpoint of size \($0) matched; an entry in \($0)..<\(size) differs from what was signed)" } ?? ""
-            findings.add(.checkpointRoot, "the checkpoint of size \(size) was signed for root \(cp.rootHash), but the entries give \(frontier.root)\(low)",
+            findings.add(.checkpointRoot, "the checkpoint of size \(size) was signed for root \(cp.rootHash.base64), but the entries give \(frontier.root.base64)\(low)",
                          index: size - 1, checkpointSize: size)
         } else {
             lastGoodCheckpoint = size

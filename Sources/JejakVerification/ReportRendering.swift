@@ -23,7 +23,7 @@ extension AuditReport {
         var h = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>Jejak audit — \(esc(origin))</title>
+            <title>Jejak \(mode == .export ? "export verification" : "audit") — \(esc(origin))</title>
             <style>
             body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#222;padding:0 1rem}
             .verdict{padding:1rem 1.5rem;border-radius:.5rem;font-size:1.4rem;font-weight:600}
@@ -32,10 +32,10 @@ extension AuditReport {
             th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{font-size:.85rem}
             pre{background:#f7f7f7;padding:.75rem;overflow-x:auto}
             </style></head><body>
-            <h1>Integrity audit of <code>\(esc(origin))</code></h1>
+            <h1>\(mode == .export ? "Verification of an export of" : "Integrity audit of") <code>\(esc(origin))</code></h1>
             <div class="verdict \(verdict.rawValue)">\(esc(verdictSentence))</div>
             <table>
-            <tr><th>Audit</th><td>\(mode == .full ? "full, from genesis" : "incremental")</td></tr>
+            <tr><th>Audit</th><td>\(modeDescription)</td></tr>
             <tr><th>Entries audited</th><td>\(auditedFrom) to \(auditedTo == 0 ? 0 : auditedTo - 1) (log size \(auditedTo))</td></tr>
             <tr><th>Checkpoints checked</th><td>\(checkpointsChecked)</td></tr>
             <tr><th>Witnessed up to</th><td>\(witnessedSize.map { "size \($0)" } ?? "no checkpoint meets the quorum") (quorum <code>\(esc(quorum))</code>)</td></tr>
@@ -81,12 +81,30 @@ extension AuditReport {
         return h
     }
 
+    /// What was audited, for the HTML report's table.
+    private var modeDescription: String {
+        switch mode {
+        case .full: "full, from genesis"
+        case .incremental: "incremental"
+        case .export: "an export (C2SP tlog-tiles), offline, every entry from genesis"
+        }
+    }
+
+    /// The first words of the terminal summary.
+    private var modeTitle: String {
+        switch mode {
+        case .full: "Full audit"
+        case .incremental: "Incremental audit"
+        case .export: "Export"
+        }
+    }
+
     /// A few lines for a terminal: the verdict, the range and the first findings.
     public func summary(maxFindings: Int = 20) -> String {
         var lines: [String] = []
         let range = auditedTo > auditedFrom ? "entries \(auditedFrom)–\(auditedTo - 1)" : "no new entries"
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-        lines.append("\(mode == .full ? "Full" : "Incremental") audit of \(origin): \(range) (log size \(auditedTo)), \(count(checkpointsChecked, "checkpoint")), \(count(signaturesVerified, "signature")).")
+        lines.append("\(modeTitle) of \(origin): \(range) (log size \(auditedTo)), \(count(checkpointsChecked, "checkpoint")), \(count(signaturesVerified, "signature")).")
         lines.append("Witnessed up to: \(witnessedSize.map { "size \($0)" } ?? "none") (quorum \(quorum)).")
         if let t = trustedSize { lines.append("Trusted checkpoint: size \(t).") }
         if let r = readModelTables { lines.append("Read models: \(r) tables compared with a rebuild from the log.") }

@@ -17,6 +17,10 @@ struct JejakVerifyCommand: AsyncParsableCommand {
               jejak-verify export export/ --policy kpu.policy --authority authority.vkey
               jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
               jejak-verify disclosure 812.disclosure.json --policy kpu.policy
+
+            Exit codes: 0 verified; 1 not verified (findings, or a receipt or disclosure that \
+            does not prove its event); 2 the check could not run (an export without a \
+            checkpoint, an unusable policy); 64 the command line was wrong.
             """,
         subcommands: [Export.self, Receipt.self, Disclosure.self],
         defaultSubcommand: Export.self)

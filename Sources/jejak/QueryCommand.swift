@@ -37,14 +37,40 @@ struct QueryOptions: ParsableArguments {
         case .table:
             var widths = table.headers.map(\.count)
             for row in table.rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+            widths = fitted(widths, to: terminalWidth())
             func line(_ cells: [String]) -> String {
-                zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+                zip(cells, widths).map { cell, width in
+                    (cell.count > width ? cell.prefix(max(width - 1, 0)) + "…" : cell).padding(toLength: width, withPad: " ", startingAt: 0)
+                }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
             }
             print(line(table.headers))
             for row in table.rows { print(line(row)) }
         }
     }
+}
+
+/// The columns of standard output when it is a terminal (`COLUMNS` when set), or `nil` when
+/// the output goes to a file or a pipe (then nothing is cut).
+func terminalWidth() -> Int? {
+    guard isatty(1) == 1 else { return nil }
+    if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
+}
+
+/// Column widths that fit `width` (two spaces between columns): the widest columns give way
+/// first, none below 6 characters, the first (the row's id) never; the cells cut end in "…".
+/// Unchanged without a width.
+func fitted(_ widths: [Int], to width: Int?) -> [Int] {
+    guard let width else { return widths }
+    var widths = widths
+    while widths.reduce(2 * (widths.count - 1), +) > width,
+          let widest = widths.indices.dropFirst().max(by: { widths[$0] < widths[$1] }), widths[widest] > 6 {
+        widths[widest] -= 1
+    }
+    return widths
 }
 
 /// Says on standard error how many of the rows hold content sealed to other units.

@@ -191,7 +191,11 @@ struct WitnessCommand: ParsableCommand {
                     "timestamp": .number(JSONNumber(Int64(clamping: timestamp))),
                 ]))
             } else {
-                print("Cosigned \(cp.origin) at size \(cp.size), root \(cp.rootHash.base64) (time \(timestamp)).")
+                // The cosignature's time (c2sp.org/tlog-cosignature: seconds since the epoch), as a date.
+                let date = Date(timeIntervalSince1970: TimeInterval(timestamp))
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime]
+                print("Cosigned \(cp.origin) at size \(cp.size), root \(cp.rootHash.base64), at \(formatter.string(from: date)).")
             }
         }
     }

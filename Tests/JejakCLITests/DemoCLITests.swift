@@ -128,8 +128,13 @@ private func restrictedTitles(seeds: String) throws -> (count: Int, titles: Set<
         #expect(restricted.contains { inspektoratModels.range(of: Data($0.utf8)) != nil })
 
         // The export verifies offline under the policy, which requires the Inspektorat.
-        r = try jejak(["verify", "demo/export", "--policy", "demo/ledger/policy", "--authority", "demo/ledger/authority.vkey"], in: w.path)
+        r = try jejak(["verify", "demo/export", "--policy", "demo/ledger/policy", "--authority", "demo/ledger/authority.vkey",
+                       "--report", "export.html"], in: w.path)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasPrefix("Export of demo.jejak.kpu.go.id/ledger:"), "\(r.stdout)")
+        let exportReport = try String(contentsOfFile: w.path + "/export.html", encoding: .utf8)
+        #expect(exportReport.contains("<h1>Verification of an export of") && !exportReport.contains("Integrity audit of"),
+                "an export's report says it is one")
         // The next commands the summary suggests work.
         r = try jejak(["query", "exchanges", "--db", "demo/read-models.sqlite", "--overdue", "--as-of", "2026-12-31", "--format", "json"],
                       in: w.path)

@@ -1,4 +1,5 @@
 import Foundation
+import JejakJSON
 import JejakTestSupport
 import Testing
 
@@ -92,5 +93,55 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("did you mean id.go.kpu.jejak.exchange.requested.v1?"), "\(r.stderr)")
 
         #expect(try jejak(["log", "--json"], ledger: ledger, in: w.path).stdout == size, "no refusal wrote anything")
+    }
+
+    @Test func typesListsEveryTypeWithWhatItsDataNeeds() throws {
+        let w = TemporaryDirectory("cli")
+        var r = try jejak(["types", "--json"], in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONParser.parse(Array(r.stdout.utf8)).arrayValue)
+        #expect(rows.count == 17)
+        let requested = try #require(rows.first { $0["type"]?.stringValue == "id.go.kpu.jejak.exchange.requested.v1" })
+        #expect(requested["required"]?.arrayValue?.compactMap(\.stringValue) == ["provider", "category", "dueDate", "classification"])
+        #expect(requested["requiredUnlessSealed"]?.arrayValue?.compactMap(\.stringValue) == ["title", "purpose", "legalBasis"])
+        #expect(requested["stream"]?.stringValue == "exchange/<id>")
+        r = try jejak(["types", "--area", "audit"], in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("id.go.kpu.jejak.audit.finding-recorded.v1") && !r.stdout.contains(".exchange."), "\(r.stdout)")
+        r = try jejak(["types", "--area", "pemilu"], in: w.path)
+        #expect(r.status == 64 && r.stderr.contains("--area must be"), "\(r.stderr)")
+    }
+}
+
+/// A table wider than the terminal is cut to fit it; piped, nothing is cut.
+@Suite struct TableWidthCLITests {
+    @Test func aWideTableFitsTheTerminalAndIsWholeInAPipe() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "wide.jejak.local/ledger"], in: w.path)
+        for unit in ["biro-keuangan-dan-barang-milik-negara", "biro-perencanaan-dan-anggaran-kinerja"] {
+            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        r = try jejak(["key", "generate", "biro-perencanaan-dan-anggaran-kinerja", "--out", "bp.key"], in: w.path)
+        r = try jejak(["unit", "add-key", "biro-perencanaan-dan-anggaran-kinerja", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
+                      ledger: ledger, in: w.path)
+        let title = String(repeating: "Rekapitulasi anggaran ", count: 6)
+        let data = #"{"provider":"biro-keuangan-dan-barang-milik-negara","category":"anggaran","title":"\#(title)","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}"#
+        r = try jejak(["publish", "--key", "bp.key", "--type", "id.go.kpu.jejak.exchange.requested.v1", "--subject", "exchange/2026-000777-panjang",
+                       "--data", data], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        r = try jejak(["project", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+
+        let piped = try jejak(["query", "exchanges", "--db", "rm.sqlite"], in: w.path)
+        #expect(piped.stdout.contains(title.trimmingCharacters(in: .whitespaces)) && !piped.stdout.contains("…"), "\(piped.stdout)")
+        let widest = piped.stdout.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(widest > 200)
+        // On a terminal (a pty from script(1)) of 160 columns.
+        let query = "\(jejakBinary) query exchanges --db rm.sqlite"
+        let tty = try jejak(["-qc", query, "/dev/null"], in: w.path, environment: ["COLUMNS": "160"], binary: "/usr/bin/script")
+        let lines = tty.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.count <= 160 }, "\(lines.map(\.count)): \(tty.stdout)")
+        #expect(lines.last?.hasPrefix("exchange/2026-000777-panjang") == true && tty.stdout.contains("…"), "\(tty.stdout)")
     }
 }

@@ -103,6 +103,8 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         r = try jejak(["witness", "cosign", "--state", "witness"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
+        // The cosignature's time as a date, not seconds since the epoch.
+        #expect(r.stdout.range(of: #", at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ\.$"#, options: .regularExpression) != nil, "\(r.stdout)")
         r = try jejak(["export", "--out", "export"], ledger: ledger, in: w.path)
         #expect(r.status == 0, "\(r.stderr)")
         try FileManager.default.copyItem(atPath: ledger + "/policy", toPath: w.path + "/auditor.policy")

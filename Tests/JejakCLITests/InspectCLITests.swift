@@ -45,4 +45,24 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot read missing.cp"))
     }
+
+    /// Nothing new since the last audit, but its checkpoint was cosigned after it was saved:
+    /// the report says the size is witnessed.
+    @Test func anIncrementalAuditWithNothingNewSeesTheCosignatureMadeSince() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: w.path)
+        r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try jejak(["inspect", "--save-checkpoint", "audited.cp"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        r = try jejak(["witness", "init", "--state", "witness", "--ledger", ledger], in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try jejak(["inspect", "--since", "audited.cp"], ledger: ledger, in: w.path)
+        #expect(r.status == 3 && r.stdout.contains("Witnessed up to: none"), "not cosigned yet: \(r.stdout)")
+        r = try jejak(["witness", "cosign", "--state", "witness"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try jejak(["inspect", "--since", "audited.cp"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("Witnessed up to: size 2"), "\(r.stdout)\(r.stderr)")
+    }
 }

@@ -118,6 +118,13 @@ public struct ReadModelTimeZone: Hashable, Sendable {
         String(local(time).prefix(10))
     }
 
+    /// The first instant of the calendar day `date` (`YYYY-MM-DD`) in this zone, or `nil` when
+    /// `date` is not a date: `2026-06-01` in WIB is `2026-05-31T17:00:00.000Z`.
+    public func start(ofDate date: String) -> LedgerTime? {
+        guard let midnightUTC = LedgerTime(rfc3339: date + "T00:00:00.000Z") else { return nil }
+        return LedgerTime(millisecondsSinceEpoch: midnightUTC.millisecondsSinceEpoch - Int64(offsetMinutes) * 60_000)
+    }
+
     /// The month (`YYYY-MM`) of `time` in this zone.
     public func month(of time: LedgerTime) -> String {
         String(local(time).prefix(7))

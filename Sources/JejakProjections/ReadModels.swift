@@ -80,8 +80,12 @@ public struct ReadModels: Sendable {
         }
         if let since = filter.since {
             try Self.checkDate(since, "the since date")
+            // The day starts in the read models' zone (WIB), as every date they derive does.
+            guard let start = ReadModelTimeZone.wib.start(ofDate: since) else {
+                throw ProjectionError(.query, "the since date \(since) is not a date (YYYY-MM-DD)")
+            }
             clauses.append("requested_at >= ?")
-            arguments.append(since)
+            arguments.append(start.rfc3339)
         }
         var sql = "SELECT * FROM exchanges"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
@@ -132,7 +136,8 @@ public struct ExchangeFilter: Hashable, Sendable {
     /// Only exchanges overdue on this date (`YYYY-MM-DD`): waiting for their provider with a due
     /// date before it.
     public var overdueAsOf: String?
-    /// Only exchanges requested (appended) on or after this date (`YYYY-MM-DD`, UTC).
+    /// Only exchanges requested (appended) on or after this date (`YYYY-MM-DD`, in WIB like
+    /// every date of the read models: from its 00:00 +07:00).
     public var since: String?
     /// At most this many.
     public var limit: Int?

@@ -17,11 +17,31 @@ struct QueryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("table, json or csv.", valueName: "format"))
     var format: QueryFormat = .table
 
-    func open() throws -> ReadModels {
-        guard FileManager.default.fileExists(atPath: db) else {
+    @OptionGroup var ledgerOption: LedgerOption
+    @Flag(help: "Bring the read models up to date with the ledger first (as `jejak project --db FILE`; needs the ledger).")
+    var refresh = false
+
+    /// Opens the read models. With the ledger known (--ledger or $JEJAK_LEDGER) it says on
+    /// standard error how far they are behind the log, or with --refresh catches them up first.
+    func open() async throws -> ReadModels {
+        guard FileManager.default.fileExists(atPath: db) || refresh else {
             throw CLIFailure(description: "\(db) does not exist; build it with `jejak project --db \(db)`")
         }
-        return try attempt { try ReadModels(path: db) }
+        let ledgerPath = try? ledgerOption.path()
+        if refresh {
+            guard ledgerPath != nil else { throw ValidationError("--refresh needs the ledger: pass --ledger DIR or set JEJAK_LEDGER.") }
+            let ledger = try ledgerOption.open(readOnly: true)
+            let database = try attempt { try ReadModelDatabase.openForWriting(path: db) }
+            let runner = try attempt { try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn()) }
+            _ = try await attempt { try await runner.catchUp() }
+        }
+        let models = try attempt { try ReadModels(path: db) }
+        if !refresh, ledgerPath != nil, let ledger = try? ledgerOption.open(readOnly: true), let size = try? ledger.size(),
+           let position = try? models.checkpoints().map(\.position).min(), position < size {
+            let behind = size - position
+            note("These read models are \(behind) \(behind == 1 ? "entry" : "entries") behind the log (they hold \(position) of its \(size) entries): `jejak project --db \(db)` brings them up to date, or add --refresh.")
+        }
+        return models
     }
 
     /// Prints `records` as JSON, or `table` as a table or CSV.
@@ -100,7 +120,9 @@ struct QueryExchanges: AsyncParsableCommand {
         abstract: "List exchanges, with filters.",
         discussion: """
             An exchange is overdue when it waits for its provider (status requested or rejected) \
-            and its due date is before the as-of date (default: today in WIB, UTC+07:00).
+            and its due date is before the as-of date (default: today in WIB, UTC+07:00). Every \
+            date here is a calendar day in WIB, as the read models derive them: --as-of, \
+            --since (from 00:00 WIB) and the dates printed; the times printed are UTC (Z).
 
             Examples:
               jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31
@@ -117,7 +139,7 @@ struct QueryExchanges: AsyncParsableCommand {
     var overdue = false
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The date overdue is judged on (YYYY-MM-DD).", valueName: "date"))
     var asOf: String?
-    @Option(help: ArgumentHelp("Only exchanges requested on or after this date (YYYY-MM-DD, UTC).", valueName: "date"))
+    @Option(help: ArgumentHelp("Only exchanges requested on or after this date (YYYY-MM-DD, WIB).", valueName: "date"))
     var since: String?
     @Option(help: ArgumentHelp("At most this many.", valueName: "n"))
     var limit: Int?
@@ -134,7 +156,8 @@ struct QueryExchanges: AsyncParsableCommand {
         filter.since = since
         filter.limit = limit
         if overdue { filter.overdueAsOf = asOf ?? ReadModelTimeZone.wib.date(of: .now()) }
-        let records = try attempt { try options.open().exchanges(filter) }
+        let models = try await options.open()
+        let records = try attempt { try models.exchanges(filter) }
         try options.emit(records, QueryTables.exchanges(records, overdue: overdue))
         noteSealed(records.filter(\.sealed).count, of: records.count, what: "exchanges")
     }
@@ -154,7 +177,8 @@ struct QueryTimeline: AsyncParsableCommand {
     var exchange: String
 
     func run() async throws {
-        let records = try attempt { try options.open().timeline(of: exchange) }
+        let models = try await options.open()
+        let records = try attempt { try models.timeline(of: exchange) }
         guard !records.isEmpty else { throw CLIFailure(description: "no exchange \(exchange) in \(options.db)") }
         try options.emit(records, QueryTables.timeline(records))
         noteSealed(records.filter(\.sealed).count, of: records.count, what: "events")
@@ -173,7 +197,8 @@ struct QueryUnits: AsyncParsableCommand {
     @OptionGroup var options: QueryOptions
 
     func run() async throws {
-        let records = try attempt { try options.open().units() }
+        let models = try await options.open()
+        let records = try attempt { try models.units() }
         try options.emit(records, QueryTables.units(records))
     }
 }
@@ -192,7 +217,8 @@ struct QueryActivity: AsyncParsableCommand {
     var unit: String?
 
     func run() async throws {
-        let records = try attempt { try options.open().activity(unit: unit) }
+        let models = try await options.open()
+        let records = try attempt { try models.activity(unit: unit) }
         try options.emit(records, QueryTables.activity(records))
     }
 }
@@ -209,7 +235,8 @@ struct QueryAudits: AsyncParsableCommand {
     @OptionGroup var options: QueryOptions
 
     func run() async throws {
-        let records = try attempt { try options.open().audits() }
+        let models = try await options.open()
+        let records = try attempt { try models.audits() }
         try options.emit(records, QueryTables.audits(records))
     }
 }

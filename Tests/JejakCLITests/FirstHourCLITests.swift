@@ -112,6 +112,30 @@ import Testing
     }
 }
 
+/// A query says when its read models lag the log, and --refresh catches them up.
+@Suite struct StaleReadModelsCLITests {
+    @Test func aQueryOnStaleReadModelsSaysHowFarBehindAndRefreshCatchesUp() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "stale.jejak.local/ledger"], in: w.path)
+        r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro"], ledger: ledger, in: w.path)
+        r = try jejak(["project", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        r = try jejak(["query", "units", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && !r.stderr.contains("behind"), "\(r.stderr)")
+        for unit in ["biro-umum", "biro-hukum"] {
+            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
+        }
+        r = try jejak(["query", "units", "--db", "rm.sqlite"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stderr.contains("2 entries behind the log") && r.stderr.contains("--refresh") && !r.stdout.contains("biro-umum"),
+                "\(r.stderr)")
+        r = try jejak(["query", "units", "--db", "rm.sqlite", "--refresh"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && !r.stderr.contains("behind") && r.stdout.contains("biro-umum") && r.stdout.contains("biro-hukum"), "\(r.stdout)\(r.stderr)")
+        r = try jejak(["query", "units", "--db", "rm.sqlite", "--refresh"], ledger: nil, in: w.path, environment: ["JEJAK_LEDGER": ""])
+        #expect(r.status == 64 && r.stderr.contains("--refresh needs the ledger"), "\(r.stderr)")
+    }
+}
+
 /// A table wider than the terminal is cut to fit it; piped, nothing is cut.
 @Suite struct TableWidthCLITests {
     @Test func aWideTableFitsTheTerminalAndIsWholeInAPipe() throws {

@@ -59,7 +59,9 @@ import Testing
         }
         var since = ExchangeFilter()
         since.since = "2026-07-01"
-        let julyOn = try #require(LedgerTime(rfc3339: "2026-07-01T00:00:00.000Z"))
+        // From 00:00 WIB, the read models' zone, like every date they derive.
+        let julyOn = try #require(LedgerTime(rfc3339: "2026-06-30T17:00:00.000Z"))
+        #expect(ReadModelTimeZone.wib.start(ofDate: "2026-07-01") == julyOn)
         #expect(try models.exchanges(since).count == openings.filter { (ScenarioClock.instant(of: $0.time) ?? julyOn) >= julyOn }.count)
         var badDate = ExchangeFilter()
         badDate.since = "July"

@@ -64,6 +64,9 @@ step "the Inspektorat becomes the witness: its key, and the policy now requires 
 step "it cosigns the latest checkpoint after checking it extends the last one it cosigned" \
   "$jejak" witness cosign --state "$dir/inspektorat" --out "$dir/witnessed.checkpoint"
 step "the checkpoint now carries the cosignature line" "$jejak" checkpoint
+step "the request's receipt again, against the witnessed checkpoint (the one kept from before no longer meets the policy)" \
+  "$jejak" receipt 4 --out "$dir/req.tlog-proof"
+"$jejak" verify-receipt "$dir/req.tlog-proof" --event "$dir/req.dsse.json" --policy "$JEJAK_LEDGER/policy"
 step "read models (SQLite), then a question" "$jejak" project --db "$dir/read-models.sqlite"
 "$jejak" query exchanges --db "$dir/read-models.sqlite" --as-of 2026-12-31
 step "a full integrity audit against the witnessed checkpoint, the read models rebuilt and compared; an HTML report" \

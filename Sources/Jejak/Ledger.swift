@@ -548,6 +548,42 @@ public final class Ledger: Sendable {
         return try receipt(index: index, checkpoint: checkpoint)
     }
 
+    /// The newest stored checkpoint whose signatures meet the ledger's policy — its log
+    /// signature and the witness quorum — or `nil` when none does yet. With a policy that needs
+    /// no witness, the latest checkpoint. The checkpoints after the last cosignature are
+    /// skipped by their signature count, without verifying them.
+    ///
+    /// - Throws: ``LedgerError`` when the store or the policy cannot be read.
+    public func latestWitnessedCheckpoint() throws(LedgerError) -> SignedCheckpoint? {
+        let policy = try self.policy()
+        let needsWitnesses = !policy.isQuorumSatisfied(byWitnessesNamed: [String]())
+        for size in try checkpointSizes().reversed() {
+            guard let checkpoint = try self.checkpoint(size: size) else { continue }
+            if needsWitnesses && checkpoint.note.signatures.count < 2 { continue }
+            if (try? policy.verify(checkpoint)) != nil { return checkpoint }
+        }
+        return nil
+    }
+
+    /// The receipt of entry `index` against ``latestWitnessedCheckpoint()``: what to hand out
+    /// once the witnesses have cosigned (a receipt made before, against an uncosigned
+    /// checkpoint, stops verifying when the policy requires them).
+    ///
+    /// ```swift
+    /// let receipt = try ledger.witnessedReceipt(index: 812)
+    /// try receipt.verify(event, policy: try ledger.policy())
+    /// ```
+    ///
+    /// - Throws: ``LedgerError/Code/notWitnessed`` when no checkpoint that holds entry `index`
+    ///   meets the witness quorum yet; otherwise as ``receipt(index:checkpointSize:)``.
+    public func witnessedReceipt(index: UInt64) throws(LedgerError) -> Receipt {
+        guard let checkpoint = try latestWitnessedCheckpoint(), index < checkpoint.checkpoint.size else {
+            throw LedgerError(.notWitnessed, "no checkpoint that holds entry \(index) is cosigned by the policy's witnesses yet; "
+                              + "the witness cosigns with `jejak witness cosign` (or `jejak serve` submits to it), then ask again")
+        }
+        return try receipt(index: index, checkpoint: checkpoint)
+    }
+
     /// A receipt for entry `index` against `checkpoint`. A caller that knows the event id and
     /// the `appended` time saves reading and decoding the entry.
     func receipt(index: UInt64, eventID: String? = nil, appended known: LedgerTime? = nil,

@@ -8,7 +8,7 @@ public enum HTTPStatus {
     /// | Status | Codes |
     /// |---|---|
     /// | 400 | malformed envelopes and events, wrong payload type or signature count, an empty or mixed batch, a duplicate in a batch, a bad expected version or proof request |
-    /// | 404 | ``LedgerError/Code/notFound`` |
+    /// | 404 | ``LedgerError/Code/notFound``, ``LedgerError/Code/notWitnessed`` |
     /// | 409 | ``LedgerError/Code/streamVersionMismatch``, ``LedgerError/Code/eventIDConflict``, ``LedgerError/Code/partialRetry`` |
     /// | 413 | ``LedgerError/Code/leafTooLarge`` |
     /// | 422 | refused by a rule, a bad signature, an unknown source or a key not active, a registry rule |
@@ -19,7 +19,7 @@ public enum HTTPStatus {
         case .malformedEnvelope, .malformedEvent, .unsupportedPayloadType, .signatureCount, .emptyAppend,
              .duplicateInBatch, .mixedStreams, .invalidExpectedVersion, .invalidProofRequest:
             400
-        case .notFound: 404
+        case .notFound, .notWitnessed: 404
         case .streamVersionMismatch, .eventIDConflict, .partialRetry: 409
         case .leafTooLarge: 413
         case .rejectedByValidator, .badSignature, .unknownSource, .keyNotActive, .registryRule: 422

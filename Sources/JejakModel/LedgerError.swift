@@ -140,6 +140,9 @@ extension ErrorCode where Kind == LedgerErrors {
     public static var notWritable: Self { Self("notWritable") }
     /// The requested entry, checkpoint or event does not exist.
     public static var notFound: Self { Self("notFound") }
+    /// No checkpoint that holds the entry meets the policy's witness quorum yet (a receipt
+    /// asked for against a witnessed checkpoint).
+    public static var notWitnessed: Self { Self("notWitnessed") }
     /// A proof was asked for sizes or indexes the log does not have.
     public static var invalidProofRequest: Self { Self("invalidProofRequest") }
     /// The stored data does not decode as Jejak wrote it (damage or tampering).

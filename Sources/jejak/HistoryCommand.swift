@@ -44,18 +44,28 @@ struct HistoryCommand: AsyncParsableCommand {
         let ledger = try ledgerOption.open(readOnly: true)
         let policy = try attempt { try ledger.policy() }
         let registry = try attempt { try ledger.registry() }
-        let checkpoint = try attempt { try ledger.latestCheckpoint() }.checkpoint
+        // Receipts against the newest checkpoint the policy's witnesses cosigned; the entries
+        // after it, against the latest (they verify once it is cosigned).
+        let latest = try attempt { try ledger.latestCheckpoint() }.checkpoint
+        let witnessed = try attempt { try ledger.latestWitnessedCheckpoint() }?.checkpoint
         var version: UInt64 = 1
         var failures = 0
         while true {
             let page = try attempt { try ledger.stream(subject, fromVersion: version, limit: 1000) }
             guard let last = page.last else { break }
             if version == 1 && !json {
-                print("History of \(subject), receipts against the checkpoint of size \(checkpoint.size):")
+                let against = witnessed.map { "the witnessed checkpoint of size \($0.size)" + ($0.size < latest.size ? " (later entries: size \(latest.size))" : "") }
+                    ?? "the checkpoint of size \(latest.size)"
+                print("History of \(subject), receipts against \(against):")
             }
             for (v, entry) in page {
-                let receipt = try attempt { try ledger.receipt(index: entry.index, checkpointSize: checkpoint.size) }
-                let problem = Self.check(entry, receipt: receipt, policy: policy, registry: registry)
+                let size = witnessed.flatMap { entry.index < $0.size ? $0.size : nil } ?? latest.size
+                let receipt = try attempt { try ledger.receipt(index: entry.index, checkpointSize: size) }
+                var problem = Self.check(entry, receipt: receipt, policy: policy, registry: registry)
+                if problem != nil, witnessed.map({ entry.index >= $0.size }) ?? true, (try? policy.verify(receipt.checkpoint)) == nil {
+                    problem = (problem ?? "") + "; no checkpoint holding entry \(entry.index) is cosigned by the policy's witnesses yet: "
+                        + "`jejak witness cosign` (or a witness through `jejak serve`), then `jejak receipt \(entry.index)` writes its receipt"
+                }
                 if problem != nil { failures += 1 }
                 emit(version: v, entry: entry, receipt: receipt, problem: problem)
             }

@@ -31,7 +31,7 @@ struct JejakCommand: AsyncParsableCommand {
             ExportCommand.self, VerifyReceiptOnlineCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             OpenCommand.self, DiscloseCommand.self, VerifyDisclosureCommand.self,
-            TypesCommand.self, ServeCommand.self, DemoCommand.self,
+            ReceiptCommand.self, TypesCommand.self, ServeCommand.self, DemoCommand.self,
         ])
 
     /// Runs the command. A write past the file-size limit (`ulimit -f`) then fails with EFBIG,

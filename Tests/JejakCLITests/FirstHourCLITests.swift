@@ -112,6 +112,47 @@ import Testing
     }
 }
 
+/// Receipts kept from before the witness joined the policy: `jejak receipt` writes fresh ones.
+@Suite struct FreshReceiptCLITests {
+    @Test func aReceiptFromBeforeTheWitnessIsReplacedByAWitnessedOne() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "receipt.jejak.local/ledger"], in: w.path)
+        for unit in ["biro-keuangan", "biro-perencanaan"] {
+            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
+        }
+        r = try jejak(["key", "generate", "biro-perencanaan", "--out", "bp.key"], in: w.path)
+        r = try jejak(["unit", "add-key", "biro-perencanaan", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)], ledger: ledger, in: w.path)
+        r = try jejak(["publish", "--key", "bp.key", "--type", "id.go.kpu.jejak.exchange.requested.v1", "--subject", "exchange/2026-7",
+                       "--id", "req-7", "--data", #"{"provider":"biro-keuangan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}"#,
+                       "--receipt", "old.tlog-proof", "--event-out", "e.json"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        r = try jejak(["witness", "init", "--state", "witness", "--ledger", ledger], in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+
+        // The old receipt no longer meets the policy, and nothing is cosigned yet.
+        r = try jejak(["verify-receipt", "old.tlog-proof", "--event", "e.json", "--policy", ledger + "/policy"], in: w.path)
+        #expect(r.status == 1, "\(r.stdout)")
+        r = try jejak(["receipt", "req-7"], ledger: ledger, in: w.path)
+        #expect(r.status == 1 && r.stderr.contains("notWitnessed") && r.stderr.contains("jejak witness cosign"), "\(r.stderr)")
+        r = try jejak(["history", "exchange/2026-7"], ledger: ledger, in: w.path)
+        #expect(r.status == 1 && r.stdout.contains("NOT VERIFIED") && r.stdout.contains("`jejak receipt 4`"), "\(r.stdout)")
+
+        r = try jejak(["witness", "cosign", "--state", "witness"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+        r = try jejak(["receipt", "req-7", "--out", "new.tlog-proof"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stderr.contains("cosigned by"), "\(r.stderr)")
+        r = try jejak(["verify-receipt", "new.tlog-proof", "--event", "e.json", "--policy", ledger + "/policy"], in: w.path)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        // The next commit is not cosigned: history still verifies the event against the witnessed checkpoint.
+        r = try jejak(["unit", "register", "biro-umum", "--name", "Biro Umum", "--role", "biro"], ledger: ledger, in: w.path)
+        r = try jejak(["history", "exchange/2026-7"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("the witnessed checkpoint of size 5") && !r.stdout.contains("NOT VERIFIED"), "\(r.stdout)\(r.stderr)")
+        r = try jejak(["receipt", "99"], ledger: ledger, in: w.path)
+        #expect(r.status == 1, "\(r.stderr)")
+    }
+}
+
 /// A query says when its read models lag the log, and --refresh catches them up.
 @Suite struct StaleReadModelsCLITests {
     @Test func aQueryOnStaleReadModelsSaysHowFarBehindAndRefreshCatchesUp() throws {

@@ -25,5 +25,6 @@ import Testing
         #expect(text.contains("\nVERIFIED\n"), "the independent Python verifier agrees")
         #expect(text.contains("valid"), "the receipt verifies offline")
         #expect(text.contains("— inspektorat.tour/witness "), "the checkpoint carries the witness's cosignature")
+        #expect(text.contains("cosigned by inspektorat.tour/witness"), "the fresh receipt verifies under the policy that requires the witness")
     }
 }

@@ -3,23 +3,29 @@ import JejakJSON
 import JejakTestSupport
 import Testing
 
+/// A new ledger in `w` (`w/ledger`) with units `provider` and `requester` registered, the
+/// requester's key in `w/bp.key`.
+func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuangan", requester: String = "biro-perencanaan") throws -> String {
+    let ledger = w.path + "/ledger"
+    var r = try jejak(["init", ledger, "--origin", "first.jejak.local/ledger"], in: w.path)
+    try #require(r.status == 0, "\(r.stderr)")
+    for unit in [provider, requester] {
+        r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
+        try #require(r.status == 0, "\(r.stderr)")
+    }
+    r = try jejak(["key", "generate", requester, "--out", "bp.key"], in: w.path)
+    r = try jejak(["unit", "add-key", requester, "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)], ledger: ledger, in: w.path)
+    try #require(r.status == 0, "\(r.stderr)")
+    return ledger
+}
+
 /// What a new user meets first: the help's example runs as printed, and each refusal says what
 /// to do next.
 @Suite(.serialized) struct FirstHourCLITests {
     /// A ledger with two units, biro-perencanaan holding the key bp.key (a copy in
     /// biro-perencanaan.key, as the help's example names it).
     private func ledger(_ w: TemporaryDirectory) throws -> String {
-        let ledger = w.path + "/ledger"
-        var r = try jejak(["init", ledger, "--origin", "first.jejak.local/ledger"], in: w.path)
-        try #require(r.status == 0, "\(r.stderr)")
-        for unit in ["biro-keuangan", "biro-perencanaan"] {
-            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
-            try #require(r.status == 0, "\(r.stderr)")
-        }
-        r = try jejak(["key", "generate", "biro-perencanaan", "--out", "bp.key"], in: w.path)
-        r = try jejak(["unit", "add-key", "biro-perencanaan", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
-                      ledger: ledger, in: w.path)
-        try #require(r.status == 0, "\(r.stderr)")
+        let ledger = try ledgerWithTwoUnits(w)
         try FileManager.default.copyItem(atPath: w.path + "/bp.key", toPath: w.path + "/biro-perencanaan.key")
         return ledger
     }
@@ -116,13 +122,8 @@ import Testing
 @Suite struct FreshReceiptCLITests {
     @Test func aReceiptFromBeforeTheWitnessIsReplacedByAWitnessedOne() throws {
         let w = TemporaryDirectory("cli")
-        let ledger = w.path + "/ledger"
-        var r = try jejak(["init", ledger, "--origin", "receipt.jejak.local/ledger"], in: w.path)
-        for unit in ["biro-keuangan", "biro-perencanaan"] {
-            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
-        }
-        r = try jejak(["key", "generate", "biro-perencanaan", "--out", "bp.key"], in: w.path)
-        r = try jejak(["unit", "add-key", "biro-perencanaan", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)], ledger: ledger, in: w.path)
+        let ledger = try ledgerWithTwoUnits(w)
+        var r: CommandResult
         r = try jejak(["publish", "--key", "bp.key", "--type", "id.go.kpu.jejak.exchange.requested.v1", "--subject", "exchange/2026-7",
                        "--id", "req-7", "--data", #"{"provider":"biro-keuangan","category":"anggaran","title":"Rekap","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}"#,
                        "--receipt", "old.tlog-proof", "--event-out", "e.json"], ledger: ledger, in: w.path)
@@ -181,15 +182,8 @@ import Testing
 @Suite struct TableWidthCLITests {
     @Test func aWideTableFitsTheTerminalAndIsWholeInAPipe() throws {
         let w = TemporaryDirectory("cli")
-        let ledger = w.path + "/ledger"
-        var r = try jejak(["init", ledger, "--origin", "wide.jejak.local/ledger"], in: w.path)
-        for unit in ["biro-keuangan-dan-barang-milik-negara", "biro-perencanaan-dan-anggaran-kinerja"] {
-            r = try jejak(["unit", "register", unit, "--name", unit, "--role", "biro"], ledger: ledger, in: w.path)
-            try #require(r.status == 0, "\(r.stderr)")
-        }
-        r = try jejak(["key", "generate", "biro-perencanaan-dan-anggaran-kinerja", "--out", "bp.key"], in: w.path)
-        r = try jejak(["unit", "add-key", "biro-perencanaan-dan-anggaran-kinerja", "--vkey", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
-                      ledger: ledger, in: w.path)
+        let ledger = try ledgerWithTwoUnits(w, provider: "biro-keuangan-dan-barang-milik-negara", requester: "biro-perencanaan-dan-anggaran-kinerja")
+        var r: CommandResult
         let title = String(repeating: "Rekapitulasi anggaran ", count: 6)
         let data = #"{"provider":"biro-keuangan-dan-barang-milik-negara","category":"anggaran","title":"\#(title)","purpose":"Laporan","legalBasis":"UU 7/2017","dueDate":"2026-12-31","classification":"terbuka"}"#
         r = try jejak(["publish", "--key", "bp.key", "--type", "id.go.kpu.jejak.exchange.requested.v1", "--subject", "exchange/2026-000777-panjang",

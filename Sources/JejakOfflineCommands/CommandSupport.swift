@@ -109,6 +109,16 @@ public func readPolicy(_ path: String) throws -> TlogPolicy {
     }
 }
 
+/// The vkey given to `option`: the key itself, or the path of a file holding it.
+///
+/// - Throws: `CLIFailure` naming the option when it is neither.
+public func readVerifierKey(_ argument: String, option: String) throws -> VerifierKey {
+    let text = FileManager.default.fileExists(atPath: argument) ? try readPublicText(argument, what: "a vkey") : argument
+    do { return try VerifierKey(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
+        throw CLIFailure(description: "\(option) is not a vkey: \(error.message)")
+    }
+}
+
 /// Writes `text` to `path`, replacing it atomically.
 public func writeFile(_ text: String, to path: String) throws {
     do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {

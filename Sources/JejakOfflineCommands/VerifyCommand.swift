@@ -39,29 +39,29 @@ public struct VerifyCommand: AsyncParsableCommand {
     var report: String?
     @Flag(help: "Print the report as JSON.")
     var json = false
+    @OptionGroup var signing: ReportSigningOptions
 
     public init() {}
 
     public func run() async throws {
-        let result: AuditReport
+        var result: AuditReport
+        let signer = try signing.signer()
         do {
             let trust = try readPolicy(policy)
-            let keyText = FileManager.default.fileExists(atPath: authority) ? try readPublicText(authority, what: "a vkey") : authority
-            let key: VerifierKey
-            do { key = try VerifierKey(parsing: keyText.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
-                throw CLIFailure(description: "--authority is not a vkey: \(error.message)")
-            }
+            let key = try readVerifierKey(authority, option: "--authority")
             var verifier = ExportVerifier(directory: directory, policy: trust, authority: key, validator: try domainValidator())
             let bar = ProgressBar(enabled: !json && isatty(2) == 1)
             verifier.progress = { done, total in bar.update(done, total) }
             defer { bar.finish() }
             do { result = try verifier.verify() } catch { throw CLIFailure(description: error.description) }
+            result.provenance = try reportProvenance(subject: directory, policyPath: policy, authority: key)
+            result.provenance?.signer = signer?.verifierKey.hint
         } catch {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(result, json: json, summary: result.summary(),
-                 html: report)
+        try emit(result, json: json, summary: result.summary(), html: report)
+        try signing.write(result, signer: signer)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }

@@ -96,6 +96,9 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var startedAt: String
     /// How long it took, in seconds.
     public var seconds: Double
+    /// What was audited and with what trust, by which tool (set by the program that ran the
+    /// audit, which knows the paths; `nil` when it did not say).
+    public var provenance: Provenance?
 
     /// A report from its parts (the inspector and the export verifier make them).
     package init(verdict: Verdict, mode: Mode, origin: String, auditedFrom: UInt64, auditedTo: UInt64, checkpoint: String?,

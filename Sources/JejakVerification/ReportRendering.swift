@@ -36,6 +36,7 @@ extension AuditReport {
             <div class="verdict \(verdict.rawValue)">\(esc(verdictSentence))</div>
             <table>
             <tr><th>Audit</th><td>\(modeDescription)</td></tr>
+            \(provenanceRows(esc))
             <tr><th>Entries audited</th><td>\(auditedFrom) to \(auditedTo == 0 ? 0 : auditedTo - 1) (log size \(auditedTo))</td></tr>
             <tr><th>Checkpoints checked</th><td>\(checkpointsChecked)</td></tr>
             <tr><th>Witnessed up to</th><td>\(witnessedSize.map { "size \($0)" } ?? "no checkpoint meets the quorum") (quorum <code>\(esc(quorum))</code>)</td></tr>
@@ -81,6 +82,15 @@ extension AuditReport {
         return h
     }
 
+    /// The provenance's rows of the HTML report's table (none without one).
+    private func provenanceRows(_ esc: (String) -> String) -> String {
+        guard let p = provenance else { return "" }
+        var rows = [("Audited", "<code>\(esc(p.subject))</code>"), ("Policy (SHA-256)", "<code>\(esc(p.policySHA256))</code>"),
+                    ("Authority key", "<code>\(esc(p.authorityKey))</code>"), ("Tool", esc(p.tool)), ("Started", esc(startedAt))]
+        if let signer = p.signer { rows.append(("Signed by", "<code>\(esc(signer))</code>")) }
+        return rows.map { "<tr><th>\($0.0)</th><td>\($0.1)</td></tr>" }.joined(separator: "\n")
+    }
+
     /// What was audited, for the HTML report's table.
     private var modeDescription: String {
         switch mode {
@@ -105,6 +115,10 @@ extension AuditReport {
         let range = auditedTo > auditedFrom ? "entries \(auditedFrom)–\(auditedTo - 1)" : "no new entries"
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
         lines.append("\(modeTitle) of \(origin): \(range) (log size \(auditedTo)), \(count(checkpointsChecked, "checkpoint")), \(count(signaturesVerified, "signature")).")
+        if let p = provenance {
+            lines.append("Audited \(p.subject) at \(startedAt) with \(p.tool): policy sha256:\(p.policySHA256.prefix(16))…, authority \(p.authorityKey)"
+                         + (p.signer.map { "; signed by \($0)" } ?? "") + ".")
+        }
         lines.append("Witnessed up to: \(witnessedSize.map { "size \($0)" } ?? "none") (quorum \(quorum)).")
         if let t = trustedSize { lines.append("Trusted checkpoint: size \(t).") }
         if let r = readModelTables { lines.append("Read models: \(r) tables compared with a rebuild from the log.") }

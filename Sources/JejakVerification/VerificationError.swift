@@ -13,3 +13,9 @@ extension ErrorCode where Kind == VerificationErrors {
     /// What was given to verify, or to verify against, is not usable (the message says why).
     public static var input: Self { Self("input") }
 }
+
+extension ErrorCode where Kind == VerificationErrors {
+    /// A signed audit report is not one (not a DSSE envelope of a report), or no signature on
+    /// it verifies with the key given.
+    public static var reportSignature: Self { Self("reportSignature") }
+}

@@ -8,7 +8,7 @@ import JejakOfflineCommands
 struct JejakVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jejak-verify",
-        abstract: "Verify a Jejak export or a receipt offline, with your own policy and authority key.",
+        abstract: "Verify a Jejak export, a receipt, a disclosure or a signed audit report offline, with your own trust.",
         discussion: """
             The same checks as `jejak verify` and `jejak verify-receipt`, in a binary that needs \
             no ledger, no LMDB and no SQLite.
@@ -17,12 +17,14 @@ struct JejakVerifyCommand: AsyncParsableCommand {
               jejak-verify export export/ --policy kpu.policy --authority authority.vkey
               jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
               jejak-verify disclosure 812.disclosure.json --policy kpu.policy
+              jejak-verify report audit.dsse.json --key inspektorat.vkey
 
             Exit codes: 0 verified; 1 not verified (findings, or a receipt or disclosure that \
             does not prove its event); 2 the check could not run (an export without a \
             checkpoint, an unusable policy); 64 the command line was wrong.
             """,
-        subcommands: [Export.self, Receipt.self, Disclosure.self],
+        version: jejakVersion,
+        subcommands: [Export.self, Receipt.self, Disclosure.self, Report.self],
         defaultSubcommand: Export.self)
 
     /// `jejak-verify export`: `jejak verify` under another name.
@@ -40,6 +42,15 @@ struct JejakVerifyCommand: AsyncParsableCommand {
             commandName: "receipt", abstract: VerifyReceiptCommand.configuration.abstract,
             discussion: VerifyReceiptCommand.configuration.discussion)
         @OptionGroup var command: VerifyReceiptCommand
+        func run() throws { try command.run() }
+    }
+
+    /// `jejak-verify report`: `jejak verify-report` under another name.
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report", abstract: VerifyReportCommand.configuration.abstract,
+            discussion: VerifyReportCommand.configuration.discussion)
+        @OptionGroup var command: VerifyReportCommand
         func run() throws { try command.run() }
     }
 

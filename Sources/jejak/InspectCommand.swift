@@ -41,7 +41,11 @@ struct InspectCommand: AsyncParsableCommand {
             against it as --trusted does: a rewritten history is then found even if the store's \
             checkpoints lost their cosignatures.
 
-            The ledger is opened read-only: audit while another process appends.
+            The ledger is opened read-only: audit while another process appends. Every report \
+            names what it audited: the ledger directory, the SHA-256 of the policy file, the \
+            authority's key, the tool and the time. With --sign-report-with KEY --signed-report \
+            FILE the auditor signs it (DSSE over its JSON); anyone checks it with `jejak \
+            verify-report FILE --key VKEY`.
 
             Examples:
               jejak inspect
@@ -49,6 +53,7 @@ struct InspectCommand: AsyncParsableCommand {
               jejak inspect --save-checkpoint audited.checkpoint
               jejak inspect --since audited.checkpoint --save-checkpoint audited.checkpoint --json
               jejak inspect --witness /var/lib/inspektorat
+              jejak inspect --sign-report-with inspektorat.key --signed-report audit.dsse.json
 
             Exit codes: 0 intact and witnessed as the policy requires; 1 findings; 2 the audit \
             could not run; 3 no findings, but not witnessed as the policy requires.
@@ -74,16 +79,24 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
     @OptionGroup var identity: IdentityOption
+    @OptionGroup var signing: ReportSigningOptions
 
     func run() async throws {
-        let report: AuditReport
+        var report: AuditReport
+        let signer = try signing.signer()
         do {
-            report = try await audit()
+            let authority: VerifierKey
+            (report, authority) = try await audit()
+            let ledger = try ledgerOption.path()
+            report.provenance = try reportProvenance(subject: ledger, policyPath: policy ?? LedgerDirectory(path: ledger).policy,
+                                                     authority: authority)
+            report.provenance?.signer = signer?.verifierKey.hint
         } catch {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
         try emit(report, json: json, summary: report.summary(), html: self.report)
+        try signing.write(report, signer: signer)
         if let path = saveCheckpoint, let text = report.checkpoint {
             try writeFile(text, to: path)
             if !json { print("Audited checkpoint saved to \(path) (use it with --since next time).") }
@@ -91,7 +104,8 @@ struct InspectCommand: AsyncParsableCommand {
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 
-    private func audit() async throws -> AuditReport {
+    /// The audit's report, and the registry authority's key it trusted.
+    private func audit() async throws -> (AuditReport, VerifierKey) {
         let ledger = try ledgerOption.open(readOnly: true)
         var options = Inspector.Options()
         options.validator = try domainValidator()
@@ -125,7 +139,7 @@ struct InspectCommand: AsyncParsableCommand {
         options.progress = { done, total in bar.update(done, total) }
         defer { bar.finish() }
         do {
-            return try await Inspector(ledger: ledger, options: options).audit()
+            return (try await Inspector(ledger: ledger, options: options).audit(), ledger.authority)
         } catch {
             throw CLIFailure(description: error.description)
         }

@@ -24,6 +24,7 @@ struct JejakCommand: AsyncParsableCommand {
             (the audit could not run) and `inspect` 3 (no findings, but not witnessed as the \
             policy requires).
             """,
+        version: jejakVersion,
         subcommands: [
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self,
@@ -31,7 +32,7 @@ struct JejakCommand: AsyncParsableCommand {
             ExportCommand.self, VerifyReceiptOnlineCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             OpenCommand.self, DiscloseCommand.self, VerifyDisclosureCommand.self,
-            ReceiptCommand.self, TypesCommand.self, ServeCommand.self, DemoCommand.self,
+            ReceiptCommand.self, VerifyReportCommand.self, TypesCommand.self, ServeCommand.self, DemoCommand.self,
         ])
 
     /// Runs the command. A write past the file-size limit (`ulimit -f`) then fails with EFBIG,

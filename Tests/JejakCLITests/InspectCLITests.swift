@@ -65,4 +65,44 @@ import Testing
         r = try jejak(["inspect", "--since", "audited.cp"], ledger: ledger, in: w.path)
         #expect(r.status == 0 && r.stdout.contains("Witnessed up to: size 2"), "\(r.stdout)\(r.stderr)")
     }
+
+    /// A report names what it audited with what trust; signed, it can be checked by anyone
+    /// with the auditor's vkey, and an altered one is refused.
+    @Test func aSignedReportNamesWhatWasAuditedAndAnAlteredOneIsRefused() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "signed.jejak.local/ledger"], in: w.path)
+        r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro"], ledger: ledger, in: w.path)
+        r = try jejak(["key", "generate", "inspektorat", "--out", "insp.key"], in: w.path)
+        let vkey = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try vkey.write(toFile: w.path + "/insp.vkey", atomically: true, encoding: .utf8)
+        r = try jejak(["inspect", "--report", "audit.html", "--sign-report-with", "insp.key", "--signed-report", "audit.dsse.json"],
+                      ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let policyHash = SHA256Digest.hash([UInt8](try Data(contentsOf: URL(fileURLWithPath: ledger + "/policy")))).hex
+        #expect(r.stdout.contains("Audited \(ledger) at ") && r.stdout.contains("policy sha256:\(policyHash.prefix(16))")
+                && r.stdout.contains("signed by inspektorat+"), "\(r.stdout)")
+        let html = try String(contentsOfFile: w.path + "/audit.html", encoding: .utf8)
+        #expect(html.contains(policyHash) && html.contains("signed.jejak.local/ledger/authority+") && html.contains("jejak 0."))
+
+        r = try jejak(["verify-report", "audit.dsse.json", "--key", "insp.vkey"], in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("Signed by inspektorat+") && r.stdout.contains("Verdict: INTACT"), "\(r.stdout)\(r.stderr)")
+        r = try jejak(["report", "audit.dsse.json", "--key", vkey], in: w.path, binary: jejakVerifyBinary)
+        #expect(r.status == 0, "the offline verifier checks it too: \(r.stderr)")
+
+        // Another key, or one byte of the report changed: refused.
+        r = try jejak(["key", "generate", "someone-else", "--out", "other.key"], in: w.path)
+        r = try jejak(["verify-report", "audit.dsse.json", "--key", r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)], in: w.path)
+        #expect(r.status == 1 && r.stderr.contains("reportSignature"), "\(r.stderr)")
+        var envelope = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: w.path + "/audit.dsse.json"))) as? [String: Any])
+        let payload = try #require(Data(base64Encoded: envelope["payload"] as? String ?? ""))
+        let altered = String(decoding: payload, as: UTF8.self).replacingOccurrences(of: "\"findingCount\":0", with: "\"findingCount\":7")
+        #expect(altered != String(decoding: payload, as: UTF8.self))
+        envelope["payload"] = Data(altered.utf8).base64EncodedString()
+        try JSONSerialization.data(withJSONObject: envelope).write(to: URL(fileURLWithPath: w.path + "/altered.dsse.json"))
+        r = try jejak(["verify-report", "altered.dsse.json", "--key", "insp.vkey"], in: w.path)
+        #expect(r.status == 1 && r.stderr.contains("no signature on the report verifies"), "\(r.stderr)")
+        r = try jejak(["inspect", "--sign-report-with", "insp.key"], ledger: ledger, in: w.path)
+        #expect(r.status == 64, "the key and the file go together")
+    }
 }

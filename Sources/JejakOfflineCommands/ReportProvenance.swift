@@ -25,8 +25,12 @@ public struct ReportSigningOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write the signed report (a DSSE envelope of its JSON) to this file.", valueName: "file"))
     public var signedReport: String?
 
+    /// No signing asked for (ArgumentParser fills the options).
     public init() {}
 
+    /// Refuses one of the two options without the other.
+    ///
+    /// - Throws: `ValidationError` (exit code 64).
     public func validate() throws {
         guard (key == nil) == (signedReport == nil) else {
             throw ValidationError("--sign-report-with KEY and --signed-report FILE go together.")
@@ -75,8 +79,13 @@ public struct VerifyReportCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    /// The command before its arguments are parsed.
     public init() {}
 
+    /// Checks the signature and prints the report.
+    ///
+    /// - Throws: `CLIFailure` (exit code 1) when the key or the file is unusable, or no
+    ///   signature verifies.
     public func run() throws {
         let vkey = try readVerifierKey(key, option: "--key")
         let report = try attempt { try SignedAuditReport.open(try readBytes(file), signedBy: vkey) }

@@ -132,7 +132,7 @@ public func jsonLine(_ value: JSONValue) -> String {
 }
 
 /// Prints an audit report (as JSON, or as `summary`) and writes its HTML page to `html`.
-public func emit(_ report: AuditReport, json: Bool, summary: String, html: String?) throws {
+public func emit(_ report: AuditReport, json: Bool, summary: String, html: String?, language: ReportLanguage = .en) throws {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -141,7 +141,7 @@ public func emit(_ report: AuditReport, json: Bool, summary: String, html: Strin
         print(summary)
     }
     if let html {
-        try writeFile(report.html, to: html)
+        try writeFile(report.html(in: language), to: html)
         if !json { print("Report: \(html)") }
     }
 }

@@ -40,6 +40,7 @@ public struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
     @OptionGroup var signing: ReportSigningOptions
+    @OptionGroup var language: ReportLanguageOption
 
     public init() {}
 
@@ -60,7 +61,7 @@ public struct VerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(result, json: json, summary: result.summary(), html: report)
+        try emit(result, json: json, summary: result.summary(in: language.language), html: report, language: language.language)
         try signing.write(result, signer: signer)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -2,10 +2,14 @@ import Foundation
 import JejakBase
 
 extension AuditReport {
-    /// A self-contained HTML page for people: the verdict, the audited range, the findings
-    /// (each naming the entry, the event and the rule), per-unit statistics and the rules
-    /// checked. No scripts, no external resources.
-    public var html: String {
+    /// A self-contained HTML page for people, in English: see ``html(in:)``.
+    public var html: String { html(in: .en) }
+
+    /// A self-contained HTML page for people, in `language`: the verdict, what was audited and
+    /// with what trust, the audited range, the findings (each naming the entry, the event and
+    /// the rule), per-unit statistics and the rules checked. No scripts, no external resources.
+    public func html(in language: ReportLanguage) -> String {
+        let t = ReportText.of(language)
         func esc(_ s: String) -> String {
             var out = ""
             out.reserveCapacity(s.count)
@@ -20,10 +24,28 @@ extension AuditReport {
             }
             return out
         }
+        func row(_ label: String, _ value: String) -> String { "<tr><th>\(label)</th><td>\(value)</td></tr>" }
+        var rows = [row(t.auditRow, modeDescription(t))]
+        if let p = provenance {
+            rows += [row(t.audited, "<code>\(esc(p.subject))</code>"), row(t.policy, "<code>\(esc(p.policySHA256))</code>"),
+                     row(t.authorityKey, "<code>\(esc(p.authorityKey))</code>"), row(t.tool, esc(p.tool))]
+            if let signer = p.signer { rows.append(row(t.signedBy, "<code>\(esc(signer))</code>")) }
+        }
+        rows += [
+            row(t.entriesAuditedLabel, t.entriesAudited(auditedFrom, auditedTo == 0 ? 0 : auditedTo - 1, auditedTo)),
+            row(t.checkpointsChecked, String(checkpointsChecked)),
+            row(t.witnessedUpTo, (witnessedSize.map { "\(t.size) \($0)" } ?? t.noQuorum) + " (quorum <code>\(esc(quorum))</code>)"),
+            row(t.signaturesVerified, String(signaturesVerified)),
+        ]
+        if let trustedSize { rows.append(row(t.trustedCheckpoint, "\(t.size) \(trustedSize)")) }
+        if let readModelTables { rows.append(row(t.readModelTablesCompared, String(readModelTables))) }
+        if let sealedOpened { rows.append(row("\(t.sealedEventsOpened) (\(esc(sealedReader ?? "")))", String(sealedOpened))) }
+        rows.append(row(t.started, esc(startedAt) + ", " + t.took(seconds, eventsPerSecond)))
+        let title = mode == .export ? t.verificationOfAnExportOf : t.integrityAuditOf
         var h = """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8">
-            <title>Jejak \(mode == .export ? "export verification" : "audit") — \(esc(origin))</title>
+            <html lang="\(t.lang)"><head><meta charset="utf-8">
+            <title>Jejak \(mode == .export ? t.exportVerification : t.audit) — \(esc(origin))</title>
             <style>
             body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#222;padding:0 1rem}
             .verdict{padding:1rem 1.5rem;border-radius:.5rem;font-size:1.4rem;font-weight:600}
@@ -32,28 +54,18 @@ extension AuditReport {
             th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{font-size:.85rem}
             pre{background:#f7f7f7;padding:.75rem;overflow-x:auto}
             </style></head><body>
-            <h1>\(mode == .export ? "Verification of an export of" : "Integrity audit of") <code>\(esc(origin))</code></h1>
-            <div class="verdict \(verdict.rawValue)">\(esc(verdictSentence))</div>
+            <h1>\(title) <code>\(esc(origin))</code></h1>
+            <div class="verdict \(verdict.rawValue)">\(esc(verdictSentence(in: language)))</div>
             <table>
-            <tr><th>Audit</th><td>\(modeDescription)</td></tr>
-            \(provenanceRows(esc))
-            <tr><th>Entries audited</th><td>\(auditedFrom) to \(auditedTo == 0 ? 0 : auditedTo - 1) (log size \(auditedTo))</td></tr>
-            <tr><th>Checkpoints checked</th><td>\(checkpointsChecked)</td></tr>
-            <tr><th>Witnessed up to</th><td>\(witnessedSize.map { "size \($0)" } ?? "no checkpoint meets the quorum") (quorum <code>\(esc(quorum))</code>)</td></tr>
-            <tr><th>Signatures verified</th><td>\(signaturesVerified)</td></tr>
-            \(trustedSize.map { "<tr><th>Trusted checkpoint</th><td>size \($0)</td></tr>" } ?? "")
-            \(readModelTables.map { "<tr><th>Read-model tables compared</th><td>\($0)</td></tr>" } ?? "")
-            \(sealedOpened.map { "<tr><th>Sealed events opened (\(esc(sealedReader ?? "")))</th><td>\($0)</td></tr>" } ?? "")
-            <tr><th>Started</th><td>\(esc(startedAt)), took \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", eventsPerSecond)) entries/s)</td></tr>
+            \(rows.joined(separator: "\n"))
             </table>
 
             """
+        func header(_ columns: [String]) -> String { "<tr>" + columns.map { "<th>\($0)</th>" }.joined() + "</tr>\n" }
         if !findings.isEmpty {
-            h += "<h2>Findings</h2>\n"
-            if findingCount > findings.count {
-                h += "<p>The first \(findings.count) of \(findingCount) are listed.</p>\n"
-            }
-            h += "<table><tr><th>Rule</th><th>Entry</th><th>Event id</th><th>Checkpoint</th><th>Table</th><th>What is wrong</th></tr>\n"
+            h += "<h2>\(t.findingsHeading)</h2>\n"
+            if findingCount > findings.count { h += "<p>\(t.firstOf(findings.count, findingCount))</p>\n" }
+            h += "<table>" + header(t.findingColumns)
             for f in findings {
                 h += "<tr><td><code>\(esc(f.rule))</code></td><td class=\"n\">\(f.index.map(String.init) ?? "")</td>"
                 h += "<td><code>\(esc(f.eventID ?? ""))</code></td><td class=\"n\">\(f.checkpointSize.map(String.init) ?? "")</td>"
@@ -62,102 +74,87 @@ extension AuditReport {
             h += "</table>\n"
         }
         if !units.isEmpty {
-            h += "<h2>Per unit</h2>\n<table><tr><th>Unit</th><th>Events</th><th>With findings</th><th>Keys used</th><th>First entry</th><th>Last entry</th></tr>\n"
+            h += "<h2>\(t.perUnit)</h2>\n<table>" + header(t.unitColumns)
             for u in units {
                 h += "<tr><td><code>\(esc(u.unit))</code></td><td class=\"n\">\(u.events)</td><td class=\"n\">\(u.eventsWithFindings)</td>"
                 h += "<td class=\"n\">\(u.keys)</td><td class=\"n\">\(u.firstIndex)</td><td class=\"n\">\(u.lastIndex)</td></tr>\n"
             }
             h += "</table>\n"
         }
-        h += "<h2>Rules checked</h2>\n<table><tr><th>Rule</th><th>Meaning</th><th>Findings</th></tr>\n"
+        h += "<h2>\(t.rulesChecked)</h2>\n<table>" + header(t.ruleColumns)
         for rule in AuditRule.allCases {
             let n = findings.filter { $0.rule == rule.rawValue }.count
             h += "<tr><td><code>\(rule.rawValue)</code></td><td>\(esc(rule.summary))</td><td class=\"n\">\(n)</td></tr>\n"
         }
         h += "</table>\n"
         if let checkpoint {
-            h += "<h2>Audited checkpoint</h2>\n<p>Keep it: it is the starting point of the next incremental audit (<code>jejak inspect --since FILE</code>).</p>\n<pre>\(esc(checkpoint))</pre>\n"
+            h += "<h2>\(t.auditedCheckpoint)</h2>\n<p>\(t.keepIt)</p>\n<pre>\(esc(checkpoint))</pre>\n"
         }
         h += "</body></html>\n"
         return h
     }
 
-    /// The provenance's rows of the HTML report's table (none without one).
-    private func provenanceRows(_ esc: (String) -> String) -> String {
-        guard let p = provenance else { return "" }
-        var rows = [("Audited", "<code>\(esc(p.subject))</code>"), ("Policy (SHA-256)", "<code>\(esc(p.policySHA256))</code>"),
-                    ("Authority key", "<code>\(esc(p.authorityKey))</code>"), ("Tool", esc(p.tool)), ("Started", esc(startedAt))]
-        if let signer = p.signer { rows.append(("Signed by", "<code>\(esc(signer))</code>")) }
-        return rows.map { "<tr><th>\($0.0)</th><td>\($0.1)</td></tr>" }.joined(separator: "\n")
-    }
-
     /// What was audited, for the HTML report's table.
-    private var modeDescription: String {
+    private func modeDescription(_ t: ReportText) -> String {
         switch mode {
-        case .full: "full, from genesis"
-        case .incremental: "incremental"
-        case .export: "an export (C2SP tlog-tiles), offline, every entry from genesis"
+        case .full: t.full
+        case .incremental: t.incremental
+        case .export: t.export
         }
     }
 
-    /// The first words of the terminal summary.
-    private var modeTitle: String {
-        switch mode {
-        case .full: "Full audit"
-        case .incremental: "Incremental audit"
-        case .export: "Export"
-        }
-    }
+    /// A few lines for a terminal, in English: see ``summary(maxFindings:in:)``.
+    public func summary(maxFindings: Int = 20) -> String { summary(maxFindings: maxFindings, in: .en) }
 
-    /// A few lines for a terminal: the verdict, the range and the first findings.
-    public func summary(maxFindings: Int = 20) -> String {
+    /// A few lines for a terminal, in `language`: what was audited, the range, the verdict and
+    /// the first `maxFindings` findings.
+    public func summary(maxFindings: Int = 20, in language: ReportLanguage) -> String {
+        let t = ReportText.of(language)
         var lines: [String] = []
-        let range = auditedTo > auditedFrom ? "entries \(auditedFrom)–\(auditedTo - 1)" : "no new entries"
-        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-        lines.append("\(modeTitle) of \(origin): \(range) (log size \(auditedTo)), \(count(checkpointsChecked, "checkpoint")), \(count(signaturesVerified, "signature")).")
+        let range = auditedTo > auditedFrom ? t.entries(auditedFrom, auditedTo - 1) : t.noNewEntries
+        let title = switch mode { case .full: t.fullTitle; case .incremental: t.incrementalTitle; case .export: t.exportTitle }
+        lines.append("\(title) \(t.of) \(origin): \(range) (\(t.logSize) \(auditedTo)), \(t.checkpoints(checkpointsChecked)), \(t.signatures(signaturesVerified)).")
         if let p = provenance {
-            lines.append("Audited \(p.subject) at \(startedAt) with \(p.tool): policy sha256:\(p.policySHA256.prefix(16))…, authority \(p.authorityKey)"
-                         + (p.signer.map { "; signed by \($0)" } ?? "") + ".")
+            lines.append(t.auditedAt(p.subject, startedAt, p.tool, p.policySHA256, p.authorityKey)
+                         + (p.signer.map { "; \(t.signedBy.lowercased()) \($0)" } ?? "") + ".")
         }
-        lines.append("Witnessed up to: \(witnessedSize.map { "size \($0)" } ?? "none") (quorum \(quorum)).")
-        if let t = trustedSize { lines.append("Trusted checkpoint: size \(t).") }
-        if let r = readModelTables { lines.append("Read models: \(r) tables compared with a rebuild from the log.") }
-        if let unit = sealedReader, let n = sealedOpened {
-            lines.append("Sealed content: \(n) sealed events opened as \(unit), each matching its schema and signed commitment.")
-        }
-        lines.append(String(format: "Took %.2f s (%.0f entries/s).", seconds, eventsPerSecond))
+        lines.append("\(t.witnessedUpTo): \(witnessedSize.map { "\(t.size) \($0)" } ?? t.none) (quorum \(quorum)).")
+        if let s = trustedSize { lines.append(t.trustedSize(s)) }
+        if let r = readModelTables { lines.append(t.readModels(r)) }
+        if let unit = sealedReader, let n = sealedOpened { lines.append(t.sealedContent(n, unit)) }
+        let took = t.took(seconds, eventsPerSecond)
+        lines.append(took.prefix(1).uppercased() + took.dropFirst() + ".")
+        let verdictWord = t.verdict
         switch verdict {
         case .clean:
-            lines.append("Verdict: INTACT — no findings.")
+            lines.append("\(verdictWord): \(t.intact) — \(t.noFindings).")
         case .unwitnessed:
-            lines.append("Verdict: NOT WITNESSED — " + verdictSentence)
+            lines.append("\(verdictWord): \(t.notWitnessed) — " + verdictSentence(in: language))
         case .findings:
-            lines.append("Verdict: NOT INTACT — \(findingCount) finding\(findingCount == 1 ? "" : "s"):")
+            lines.append("\(verdictWord): \(t.notIntact) — \(t.findingsCount(findingCount)):")
             for f in findings.prefix(maxFindings) {
                 var at: [String] = []
-                if let i = f.index { at.append("entry \(i)") }
-                if let id = f.eventID { at.append("event \(id)") }
-                if let s = f.checkpointSize { at.append("checkpoint \(s)") }
-                if let t = f.table { at.append("table \(t)") }
+                if let i = f.index { at.append("\(t.at.entry) \(i)") }
+                if let id = f.eventID { at.append("\(t.at.event) \(id)") }
+                if let s = f.checkpointSize { at.append("\(t.at.checkpoint) \(s)") }
+                if let table = f.table { at.append("\(t.at.table) \(table)") }
                 lines.append("  [\(f.rule)] \(at.isEmpty ? "" : at.joined(separator: ", ") + ": ")\(f.message)")
             }
-            if findingCount > maxFindings { lines.append("  … and \(findingCount - maxFindings) more (see --json or --report).") }
+            if findingCount > maxFindings { lines.append("  " + t.andMore(findingCount - maxFindings)) }
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The verdict in one sentence.
-    public var verdictSentence: String {
+    /// The verdict in one sentence, in English.
+    public var verdictSentence: String { verdictSentence(in: .en) }
+
+    /// The verdict in one sentence, in `language`.
+    public func verdictSentence(in language: ReportLanguage) -> String {
+        let t = ReportText.of(language)
         switch verdict {
-        case .clean:
-            return "Intact: no findings."
-        case .findings:
-            return "\(findingCount) finding\(findingCount == 1 ? "" : "s"): the ledger is not intact."
-        case .unwitnessed:
-            let how = witnessedSize.map {
-                "the policy's quorum (\(quorum)) is met only up to size \($0), so entries \($0)–\(auditedTo - 1) rest on the log's signature alone"
-            } ?? "no checkpoint meets the policy's quorum (\(quorum)), so the whole history rests on the log's signature alone"
-            return "No findings, but \(how): whoever holds the log key could have rewritten them. Have the witness cosign (`jejak witness cosign`), or audit against a checkpoint it cosigned (--trusted FILE, --witness DIR)."
+        case .clean: return t.intactSentence
+        case .findings: return t.notIntactSentence(findingCount)
+        case .unwitnessed: return t.unwitnessedSentence(quorum, witnessedSize, auditedTo)
         }
     }
 }

@@ -80,6 +80,7 @@ struct InspectCommand: AsyncParsableCommand {
     var quiet = false
     @OptionGroup var identity: IdentityOption
     @OptionGroup var signing: ReportSigningOptions
+    @OptionGroup var language: ReportLanguageOption
 
     func run() async throws {
         var report: AuditReport
@@ -95,7 +96,7 @@ struct InspectCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(report, json: json, summary: report.summary(), html: self.report)
+        try emit(report, json: json, summary: report.summary(in: language.language), html: self.report, language: language.language)
         try signing.write(report, signer: signer)
         if let path = saveCheckpoint, let text = report.checkpoint {
             try writeFile(text, to: path)

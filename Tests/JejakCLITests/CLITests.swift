@@ -68,6 +68,8 @@ func start(_ arguments: [String], ledger: String?, in directory: String,
     env["JEJAK_LEDGER"] = ledger
     // The registry authority's key, outside the ledger directory (`init` generates it there).
     env["JEJAK_AUTHORITY_KEY"] = env["JEJAK_AUTHORITY_KEY"] ?? directory + "/authority.key"
+    // Reports in English unless a test asks otherwise, whatever the machine's LANG.
+    env["JEJAK_LANG"] = "en"
     env.merge(environment) { $1 }
     r.process.environment = env
     r.process.standardOutput = r.out

@@ -105,4 +105,30 @@ import Testing
         r = try jejak(["inspect", "--sign-report-with", "insp.key"], ledger: ledger, in: w.path)
         #expect(r.status == 64, "the key and the file go together")
     }
+
+    /// Reports in Bahasa Indonesia: with --lang id, or from the environment.
+    @Test func reportsInBahasaIndonesia() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        var r = try jejak(["init", ledger, "--origin", "bahasa.jejak.local/ledger"], in: w.path)
+        r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro"], ledger: ledger, in: w.path)
+        r = try jejak(["inspect", "--lang", "id", "--report", "laporan.html"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("Pemeriksaan lengkap atas bahasa.jejak.local/ledger")
+                && r.stdout.contains("Putusan: UTUH — tidak ada temuan.") && !r.stdout.contains("Verdict"), "\(r.stdout)")
+        let html = try String(contentsOfFile: w.path + "/laporan.html", encoding: .utf8)
+        #expect(html.contains("<html lang=\"id\">") && html.contains("Pemeriksaan integritas") && html.contains("Utuh: tidak ada temuan.")
+                && html.contains("Kebijakan (SHA-256)") && !html.contains("Integrity audit of"))
+        for environment in [["JEJAK_LANG": "id"], ["JEJAK_LANG": "", "LANG": "id_ID.UTF-8"]] {
+            r = try jejak(["inspect"], ledger: ledger, in: w.path, environment: environment)
+            #expect(r.stdout.contains("Putusan: UTUH"), "\(environment): \(r.stdout)")
+        }
+        r = try jejak(["inspect", "--lang", "en"], ledger: ledger, in: w.path, environment: ["JEJAK_LANG": "id"])
+        #expect(r.stdout.contains("Verdict: INTACT"), "--lang wins over the environment: \(r.stdout)")
+        r = try jejak(["inspect", "--lang", "fr"], ledger: ledger, in: w.path)
+        #expect(r.status == 64, "\(r.stderr)")
+        // An unwitnessed verdict, in Indonesian.
+        r = try jejak(["witness", "init", "--state", "witness", "--ledger", ledger], in: w.path)
+        r = try jejak(["inspect", "--lang", "id"], ledger: ledger, in: w.path)
+        #expect(r.status == 3 && r.stdout.contains("Putusan: BELUM DISAKSIKAN") && r.stdout.contains("jejak witness cosign"), "\(r.stdout)")
+    }
 }

@@ -1,3 +1,4 @@
+import JejakBase
 import JejakJSON
 
 /// A data category the KPU publishes, e.g. `laporan-keuangan`: what an exchange's `category`
@@ -32,7 +33,7 @@ public struct DataCategories: Hashable, Sendable {
 
     /// The categories, in file order.
     public let categories: [DataCategory]
-    private let byID: Set<String>
+    private let byID: Set<ExactText>
 
     /// Parses the contents of a `categories.json` file.
     ///
@@ -48,7 +49,7 @@ public struct DataCategories: Hashable, Sendable {
             throw DomainError(.schemaInvalid, "\(file) must hold a JSON array of categories")
         }
         var categories: [DataCategory] = []
-        var seen: Set<String> = []
+        var seen: Set<ExactText> = []
         for (i, value) in array.enumerated() {
             let at = "\(file): category \(i)"
             func string(_ v: JSONValue?, _ name: String) throws(DomainError) -> String {
@@ -59,7 +60,7 @@ public struct DataCategories: Hashable, Sendable {
             }
             let id = try string(value, "id")
             let category = DataCategory(id: id, name: try string(value["name"], "id"), englishName: try string(value["name"], "en"))
-            guard seen.insert(id).inserted else {
+            guard seen.insert(ExactText(id)).inserted else {
                 throw DomainError(.schemaInvalid, "\(at): the category \"\(id)\" is listed twice")
             }
             categories.append(category)
@@ -69,8 +70,8 @@ public struct DataCategories: Hashable, Sendable {
     }
 
     /// The categories' ids.
-    public var ids: Set<String> { byID }
+    public var ids: Set<String> { Set(categories.map(\.id)) }
 
-    /// Whether `id` is a published category (bytes compared).
-    public func contains(_ id: String) -> Bool { byID.contains(id) }
+    /// Whether `id` is a published category (bytes compared, as every identifier is).
+    public func contains(_ id: String) -> Bool { byID.contains(ExactText(id)) }
 }

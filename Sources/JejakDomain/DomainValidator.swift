@@ -86,8 +86,9 @@ public struct DomainValidator: EventValidator {
     /// "… is not a published data category", with the nearest and (at most 20 of) the list.
     static func unknownCategory(_ category: String, in categories: DataCategories) -> String {
         let ids = categories.categories.map(\.id)
-        let nearest = ids.min { editDistance(Array(category.utf8), Array($0.utf8)) < editDistance(Array(category.utf8), Array($1.utf8)) }
-        let hint = nearest.flatMap { editDistance(Array(category.utf8), Array($0.utf8)) <= 2 ? " (did you mean \($0)?)" : nil } ?? ""
+        let given = Array(category.utf8)
+        let nearest = ids.map { (id: $0, distance: editDistance(given, Array($0.utf8))) }.min { $0.distance < $1.distance }
+        let hint = nearest.flatMap { $0.distance <= 2 ? " (did you mean \($0.id)?)" : nil } ?? ""
         let shown = ids.prefix(20).joined(separator: ", ") + (ids.count > 20 ? ", … (\(ids.count))" : "")
         return "\(String(reflecting: String(category.prefix(64)))) is not a published data category\(hint); the categories are \(shown)"
     }

@@ -63,7 +63,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 let receipt = try attempt { try ledger.receipt(index: entry.index, checkpointSize: size) }
                 var problem = Self.check(entry, receipt: receipt, policy: policy, registry: registry)
                 if problem != nil, witnessed.map({ entry.index >= $0.size }) ?? true, (try? policy.verify(receipt.checkpoint)) == nil {
-                    problem = (problem ?? "") + "; no checkpoint holding entry \(entry.index) is cosigned by the policy's witnesses yet: "
+                    problem? += "; no checkpoint holding entry \(entry.index) is cosigned by the policy's witnesses yet: "
                         + "`jejak witness cosign` (or a witness through `jejak serve`), then `jejak receipt \(entry.index)` writes its receipt"
                 }
                 if problem != nil { failures += 1 }

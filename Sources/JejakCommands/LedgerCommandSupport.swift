@@ -89,7 +89,7 @@ public func readAuthorityKey(_ path: String?, ledger: LedgerDirectory) throws ->
 public func parseVerifierKey(_ text: String) throws -> VerifierKey {
     var t = text
     if t.hasPrefix("@") {
-        t = try readPublicText(String(t.dropFirst()), what: "a vkey")
+        t = try readPublicText(String(t.dropFirst()), what: localized("a vkey", id: "vkey"))
     }
     let trimmed = t.trimmingCharacters(in: .whitespacesAndNewlines)
     return try attempt { try VerifierKey(parsing: trimmed) }

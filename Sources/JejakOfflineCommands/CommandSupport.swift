@@ -31,27 +31,37 @@ public func attempt<R>(_ body: () async throws -> R) async throws -> R {
 }
 
 /// One plain sentence for a library error, ending with its code in brackets (`… [rollback]`);
-/// other errors are returned as they are.
+/// other errors are returned as they are. In Indonesian (``CLILanguage/current``) the sentence
+/// starts with the rule the code names, in Indonesian, and the library's English detail follows.
 public func describe(_ error: any Error) -> any Error {
     switch error {
     case let e as LedgerError:
         var s = e.message
         if let field = e.field { s += " (field \(field)" + (e.keyword.map { ", keyword \($0)" } ?? "") + ")" }
         s += e.whichEvent
-        return CLIFailure(description: "\(s) [\(e.code)]")
+        return CLIFailure(description: refusal(s, code: e.codeName))
     case let e as JSONError:
-        return CLIFailure(description: "invalid JSON: \(e.message) at byte \(e.offset)")
+        return CLIFailure(description: localized("invalid JSON: \(e.message) at byte \(e.offset)",
+                                                 id: "JSON tidak sah: \(e.message) pada bait \(e.offset)"))
     case let e as any JejakError:
-        return CLIFailure(description: "\(e.message) [\(e.codeName)]")
+        return CLIFailure(description: refusal(e.message, code: e.codeName))
     default:
         return error
     }
 }
 
+/// `detail [code]`, led in Indonesian by the rule `code` names.
+func refusal(_ detail: String, code: String) -> String {
+    if CLILanguage.current == .id, let rule = RefusalSentences.indonesian(code) {
+        return "\(rule). Rincian: \(detail) [\(code)]"
+    }
+    return "\(detail) [\(code)]"
+}
+
 /// The KPU domain's validation hook (schemas and exchange and audit rules).
 public func domainValidator() throws -> DomainValidator {
     do { return try DomainValidator.bundled() } catch {
-        throw CLIFailure(description: "the event schemas could not be loaded: \(error.message)")
+        throw CLIFailure(description: localized("the event schemas could not be loaded: \(error.message)", id: "skema peristiwa tidak dapat dimuat: \(error.message)"))
     }
 }
 
@@ -61,7 +71,7 @@ public func readJSONArgument(_ text: String) throws -> JSONValue {
     if text.hasPrefix("@") {
         let path = String(text.dropFirst())
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIFailure(description: "cannot read \(path)")
+            throw CLIFailure(description: localized("cannot read \(path)", id: "tidak dapat membaca \(path)"))
         }
         bytes = [UInt8](data)
     } else {
@@ -73,7 +83,7 @@ public func readJSONArgument(_ text: String) throws -> JSONValue {
 /// The bytes of a file given on the command line, exactly.
 public func readBytes(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIFailure(description: "cannot read \(path)")
+        throw CLIFailure(description: localized("cannot read \(path)", id: "tidak dapat membaca \(path)"))
     }
     return [UInt8](data)
 }
@@ -88,24 +98,25 @@ public func readText(_ path: String) throws -> String {
 public func readPublicText(_ path: String, what: String) throws -> String {
     let text = try readText(path)
     if PrivateKeyText.appears(in: text) {
-        throw CLIFailure(description: "\(path) holds a private key, not \(what) (nothing of it is shown); give the right file, and keep the key to its owner")
+        throw CLIFailure(description: localized("\(path) holds a private key, not \(what) (nothing of it is shown); give the right file, and keep the key to its owner",
+                                                   id: "\(path) memuat kunci privat, bukan \(what) (isinya tidak ditampilkan); berikan berkas yang benar, dan simpan kunci itu pada pemiliknya"))
     }
     return text
 }
 
 /// A signed checkpoint read from a file.
 public func readCheckpoint(_ path: String) throws -> SignedCheckpoint {
-    let text = try readPublicText(path, what: "a signed checkpoint")
+    let text = try readPublicText(path, what: localized("a signed checkpoint", id: "checkpoint bertanda tangan"))
     do { return try SignedCheckpoint(parsing: text) } catch {
-        throw CLIFailure(description: "\(path) is not a signed checkpoint: \(error.message)")
+        throw CLIFailure(description: localized("\(path) is not a signed checkpoint: \(error.message)", id: "\(path) bukan checkpoint bertanda tangan: \(error.message)"))
     }
 }
 
 /// A tlog-policy read from a file.
 public func readPolicy(_ path: String) throws -> TlogPolicy {
-    let text = try readPublicText(path, what: "a tlog-policy")
+    let text = try readPublicText(path, what: localized("a tlog-policy", id: "tlog-policy"))
     do { return try TlogPolicy(parsing: text) } catch {
-        throw CLIFailure(description: "\(path) is not a tlog-policy: \(error.message) [\(error.code)]")
+        throw CLIFailure(description: refusal(localized("\(path) is not a tlog-policy: \(error.message)", id: "\(path) bukan tlog-policy: \(error.message)"), code: error.codeName))
     }
 }
 
@@ -113,16 +124,16 @@ public func readPolicy(_ path: String) throws -> TlogPolicy {
 ///
 /// - Throws: `CLIFailure` naming the option when it is neither.
 public func readVerifierKey(_ argument: String, option: String) throws -> VerifierKey {
-    let text = FileManager.default.fileExists(atPath: argument) ? try readPublicText(argument, what: "a vkey") : argument
+    let text = FileManager.default.fileExists(atPath: argument) ? try readPublicText(argument, what: localized("a vkey", id: "vkey")) : argument
     do { return try VerifierKey(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
-        throw CLIFailure(description: "\(option) is not a vkey: \(error.message)")
+        throw CLIFailure(description: localized("\(option) is not a vkey: \(error.message)", id: "\(option) bukan vkey: \(error.message)"))
     }
 }
 
 /// Writes `text` to `path`, replacing it atomically.
 public func writeFile(_ text: String, to path: String) throws {
     do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-        throw CLIFailure(description: "cannot write \(path): \(error.localizedDescription)")
+        throw CLIFailure(description: localized("cannot write \(path): \(error.localizedDescription)", id: "tidak dapat menulis \(path): \(error.localizedDescription)"))
     }
 }
 
@@ -132,7 +143,7 @@ public func jsonLine(_ value: JSONValue) -> String {
 }
 
 /// Prints an audit report (as JSON, or as `summary`) and writes its HTML page to `html`.
-public func emit(_ report: AuditReport, json: Bool, summary: String, html: String?, language: ReportLanguage = .en) throws {
+public func emit(_ report: AuditReport, json: Bool, summary: String, html: String?, language: ReportLanguage = CLILanguage.current) throws {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -142,7 +153,7 @@ public func emit(_ report: AuditReport, json: Bool, summary: String, html: Strin
     }
     if let html {
         try writeFile(report.html(in: language), to: html)
-        if !json { print("Report: \(html)") }
+        if !json { print(localized("Report: \(html)", id: "Laporan: \(html)")) }
     }
 }
 
@@ -171,7 +182,7 @@ public final class ProgressBar: Sendable {
         let width = 40
         let filled = min(width, Int(Double(width) * Double(min(done, total)) / Double(total)))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) entries".utf8))
+        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(localized("entries", id: "entri"))".utf8))
     }
 
     /// Ends the bar's line.

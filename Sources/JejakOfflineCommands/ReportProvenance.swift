@@ -16,22 +16,6 @@ public func reportProvenance(subject: String, policyPath: String, authority: Ver
                                   tool: "jejak \(jejakVersion)")
 }
 
-extension ReportLanguage: ExpressibleByArgument {}
-
-/// `--lang id|en`: the language of a report (the terminal summary and the HTML).
-public struct ReportLanguageOption: ParsableArguments {
-    @Option(name: .customLong("lang"),
-            help: ArgumentHelp("The report's language: id (Bahasa Indonesia) or en (default: from JEJAK_LANG, LC_ALL or LANG).",
-                               valueName: "id|en"))
-    public var lang: ReportLanguage?
-
-    /// No language given (ArgumentParser fills it).
-    public init() {}
-
-    /// The language asked for, or the environment's.
-    public var language: ReportLanguage { lang ?? .fromEnvironment() }
-}
-
 /// `--sign-report-with KEY --signed-report FILE`: the auditor signs the report (DSSE over its
 /// JSON) so that it can be shown to others and checked with `jejak verify-report`.
 public struct ReportSigningOptions: ParsableArguments {
@@ -94,7 +78,6 @@ public struct VerifyReportCommand: ParsableCommand {
     var key: String
     @Flag(help: "Print the report as JSON.")
     var json = false
-    @OptionGroup var language: ReportLanguageOption
 
     /// The command before its arguments are parsed.
     public init() {}
@@ -106,8 +89,8 @@ public struct VerifyReportCommand: ParsableCommand {
     public func run() throws {
         let vkey = try readVerifierKey(key, option: "--key")
         let report = try attempt { try SignedAuditReport.open(try readBytes(file), signedBy: vkey) }
-        let signed = language.language == .id ? "Ditandatangani oleh \(vkey.hint): laporan ini sama dengan yang ditandatangani pemeriksanya."
+        let signed = CLILanguage.current == .id ? "Ditandatangani oleh \(vkey.hint): laporan ini sama dengan yang ditandatangani pemeriksanya."
             : "Signed by \(vkey.hint): the report is as its auditor signed it."
-        try emit(report, json: json, summary: signed + "\n" + report.summary(in: language.language), html: nil)
+        try emit(report, json: json, summary: signed + "\n" + report.summary(in: CLILanguage.current), html: nil)
     }
 }

@@ -40,7 +40,6 @@ public struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
     @OptionGroup var signing: ReportSigningOptions
-    @OptionGroup var language: ReportLanguageOption
 
     public init() {}
 
@@ -61,7 +60,7 @@ public struct VerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(result, json: json, summary: result.summary(in: language.language), html: report, language: language.language)
+        try emit(result, json: json, summary: result.summary(in: CLILanguage.current), html: report, language: CLILanguage.current)
         try signing.write(result, signer: signer)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -42,7 +42,7 @@ public struct VerifyReceiptCommand: ParsableCommand {
     /// - Throws: `CLIFailure` with the sentence saying why not.
     public static func verify(receipt receiptPath: String, event eventPath: String, policy policyPath: String) throws
         -> (sentence: String, receipt: Receipt, event: SignedEvent, checkpoint: VerifiedCheckpoint) {
-        let receiptText = try readPublicText(receiptPath, what: "a receipt (tlog-proof)")
+        let receiptText = try readPublicText(receiptPath, what: localized("a receipt (tlog-proof)", id: "tanda terima (tlog-proof)"))
         _ = try attempt { try TlogProof(parsing: receiptText) }   // a bad receipt is named before the event
         let eventBytes = try readBytes(eventPath)
         let signed = try attempt { try SignedEvent(json: eventBytes) }

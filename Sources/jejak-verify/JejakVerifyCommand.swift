@@ -27,6 +27,11 @@ struct JejakVerifyCommand: AsyncParsableCommand {
         subcommands: [Export.self, Receipt.self, Disclosure.self, Report.self],
         defaultSubcommand: Export.self)
 
+    /// Runs the command in the language `--lang` or the environment gives.
+    static func main() async {
+        await runCommandLine(Self.self)
+    }
+
     /// `jejak-verify export`: `jejak verify` under another name.
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

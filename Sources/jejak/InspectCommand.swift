@@ -80,7 +80,6 @@ struct InspectCommand: AsyncParsableCommand {
     var quiet = false
     @OptionGroup var identity: IdentityOption
     @OptionGroup var signing: ReportSigningOptions
-    @OptionGroup var language: ReportLanguageOption
 
     func run() async throws {
         var report: AuditReport
@@ -96,7 +95,7 @@ struct InspectCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(report, json: json, summary: report.summary(in: language.language), html: self.report, language: language.language)
+        try emit(report, json: json, summary: report.summary(in: CLILanguage.current), html: self.report, language: CLILanguage.current)
         try signing.write(report, signer: signer)
         if let path = saveCheckpoint, let text = report.checkpoint {
             try writeFile(text, to: path)
@@ -116,7 +115,7 @@ struct InspectCommand: AsyncParsableCommand {
             options.projections = ReadModels.builtIn(reader: reader)
         }
         if let policy {
-            let text = try readPublicText(policy, what: "a tlog-policy")
+            let text = try readPublicText(policy, what: localized("a tlog-policy", id: "tlog-policy"))
             do { options.policy = try TlogPolicy(parsing: text) } catch {
                 throw CLIFailure(description: "\(policy) is not a tlog-policy: \(error.message)")
             }

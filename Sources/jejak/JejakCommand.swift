@@ -41,6 +41,6 @@ struct JejakCommand: AsyncParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         // Every SQLite connection here is GRDB's, used by one thread at a time.
         ReadModelDatabase.configureProcessForSerializedConnections()
-        await main(nil)
+        await runCommandLine(Self.self)
     }
 }

@@ -45,7 +45,7 @@ extension UnitCommand {
         var receipt: String?
 
         func append(_ make: (RegistryAuthority, AgeRecipient) throws -> SignedEvent) async throws {
-            let text = recipient.hasPrefix("@") ? try readPublicText(String(recipient.dropFirst()), what: "recipient") : recipient
+            let text = recipient.hasPrefix("@") ? try readPublicText(String(recipient.dropFirst()), what: localized("a recipient", id: "penerima")) : recipient
             let parsed = try attempt { try AgeRecipient(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) }
             let ledger = try ledgerOption.open(readOnly: false)
             defer { ledger.close() }

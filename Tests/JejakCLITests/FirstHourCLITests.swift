@@ -204,3 +204,43 @@ func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuang
         #expect(lines.last?.hasPrefix("exchange/2026-000777-panjang") == true && tty.stdout.contains("…"), "\(tty.stdout)")
     }
 }
+
+/// The command line in Bahasa Indonesia: `--lang id` on any command (or the environment) makes
+/// refusals lead with the broken rule in Indonesian, keeping the code a script matches on.
+@Suite struct CLILanguageTests {
+    @Test func refusalsLeadWithTheRuleInIndonesian() throws {
+        let w = try TemporaryDirectory()
+        let ledger = try ledgerWithTwoUnits(w)
+        var r = try jejak(["show", "99", "--lang", "id"], ledger: ledger, in: w.path)
+        #expect(r.status == 1 && r.stderr.hasPrefix("Galat: Entri, checkpoint atau peristiwa yang diminta tidak ada. Rincian: "), "\(r.stderr)")
+        #expect(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("[notFound]"), "\(r.stderr)")
+        r = try jejak(["show", "99"], ledger: ledger, in: w.path, environment: ["JEJAK_LANG": "id"])
+        #expect(r.status == 1 && r.stderr.hasPrefix("Galat: Entri"), "\(r.stderr)")
+        r = try jejak(["--lang=en", "show", "99"], ledger: ledger, in: w.path, environment: ["JEJAK_LANG": "id"])
+        #expect(r.status == 1 && r.stderr.hasPrefix("Error: ") && !r.stderr.contains("Rincian"), "\(r.stderr)")
+        // An unknown language is a command-line error, and nothing runs.
+        r = try jejak(["show", "0", "--lang", "fr"], ledger: ledger, in: w.path)
+        #expect(r.status == 64 && r.stderr.contains("--lang must be id"), "\(r.stderr)")
+        r = try jejak(["show", "0", "--lang"], ledger: ledger, in: w.path)
+        #expect(r.status == 64, "\(r.stderr)")
+        // After `--`, `--lang` is an argument like any other, not the option.
+        r = try jejak(["show", "--", "--lang"], ledger: ledger, in: w.path)
+        #expect(r.status == 64 && !r.stderr.contains("--lang must be"), "\(r.stderr)")
+    }
+
+    @Test func everyErrorCodeHasAnIndonesianRule() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let catalog = try String(contentsOf: sources.appendingPathComponent("JejakOfflineCommands/RefusalSentences.swift"), encoding: .utf8)
+        let declaration = /static var [a-zA-Z]+: Self \{ Self\("([^"]+)"\)/
+        var names = Set<String>()
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        for file in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: declaration) { names.insert(String(match.1)) }
+        }
+        #expect(names.count > 100)
+        let missing = names.filter { !catalog.contains("\"\($0)\": \"") }.sorted()
+        #expect(missing.isEmpty, "codes without an Indonesian sentence: \(missing)")
+    }
+}

@@ -69,11 +69,6 @@ public func localized(_ english: String, id indonesian: String) -> String {
     CLILanguage.current == .id ? indonesian : english
 }
 
-/// Help text in the run's language (see ``localized(_:id:)``).
-public func localizedHelp(_ english: String, id indonesian: String, valueName: String? = nil) -> ArgumentHelp {
-    ArgumentHelp(localized(english, id: indonesian), valueName: valueName)
-}
-
 /// Runs a command-line tool: takes `--lang` out of the arguments, parses the rest, runs the
 /// command, and reports a failure as one line on standard error (`Error: …`, `Galat: …` in
 /// Indonesian) with exit code 1 — or as ArgumentParser does for help, usage errors and

@@ -89,8 +89,8 @@ public struct VerifyReportCommand: ParsableCommand {
     public func run() throws {
         let vkey = try readVerifierKey(key, option: "--key")
         let report = try attempt { try SignedAuditReport.open(try readBytes(file), signedBy: vkey) }
-        let signed = CLILanguage.current == .id ? "Ditandatangani oleh \(vkey.hint): laporan ini sama dengan yang ditandatangani pemeriksanya."
-            : "Signed by \(vkey.hint): the report is as its auditor signed it."
+        let signed = localized("Signed by \(vkey.hint): the report is as its auditor signed it.",
+                               id: "Ditandatangani oleh \(vkey.hint): laporan ini sama dengan yang ditandatangani pemeriksanya.")
         try emit(report, json: json, summary: signed + "\n" + report.summary(in: CLILanguage.current), html: nil)
     }
 }

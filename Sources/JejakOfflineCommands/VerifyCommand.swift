@@ -60,7 +60,7 @@ public struct VerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(result, json: json, summary: result.summary(in: CLILanguage.current), html: report, language: CLILanguage.current)
+        try emit(result, json: json, summary: result.summary(in: CLILanguage.current), html: report)
         try signing.write(result, signer: signer)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -95,7 +95,7 @@ struct InspectCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        try emit(report, json: json, summary: report.summary(in: CLILanguage.current), html: self.report, language: CLILanguage.current)
+        try emit(report, json: json, summary: report.summary(in: CLILanguage.current), html: self.report)
         try signing.write(report, signer: signer)
         if let path = saveCheckpoint, let text = report.checkpoint {
             try writeFile(text, to: path)

@@ -17,7 +17,9 @@ struct JejakCommand: AsyncParsableCommand {
             Every command that works on a ledger takes --ledger DIR, or reads the directory from \
             the JEJAK_LEDGER environment variable. The commands that sign as the registry \
             authority (init, unit register, add-key, revoke-key) take its key with --authority-key \
-            FILE or JEJAK_AUTHORITY_KEY: it is kept offline, never in the ledger directory.
+            FILE or JEJAK_AUTHORITY_KEY: it is kept offline, never in the ledger directory. \
+            Every command takes --lang id|en (Bahasa Indonesia or English; default from \
+            JEJAK_LANG, LC_ALL or LANG).
 
             Exit codes: 0 success; 1 the ledger refused the request or could not do it (the \
             message says why); 64 the command line was wrong. `inspect` and `verify` also use 2 \

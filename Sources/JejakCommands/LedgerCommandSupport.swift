@@ -16,7 +16,7 @@ public var writerWait: Duration {
 
 /// `--ledger DIR`, defaulting to `$JEJAK_LEDGER`.
 public struct LedgerOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The ledger directory (default: $JEJAK_LEDGER).", valueName: "dir"))
+    @Option(name: .long, help: localizedHelp("The ledger directory (default: $JEJAK_LEDGER).", id: "Direktori ledger (bawaan: $JEJAK_LEDGER).", valueName: "dir"))
     public var ledger: String?
 
     public init() {}
@@ -27,7 +27,8 @@ public struct LedgerOption: ParsableArguments {
     public func path() throws -> String {
         if let ledger { return ledger }
         if let env = ProcessInfo.processInfo.environment["JEJAK_LEDGER"], !env.isEmpty { return env }
-        throw ValidationError("No ledger given: pass --ledger DIR or set JEJAK_LEDGER.")
+        throw ValidationError(localized("No ledger given: pass --ledger DIR or set JEJAK_LEDGER.",
+                                        id: "Ledger tidak diberikan: berikan --ledger DIR atau atur JEJAK_LEDGER."))
     }
 
     /// Opens the ledger; a writable one enforces the KPU domain's schemas and rules, and waits
@@ -45,7 +46,8 @@ public struct LedgerOption: ParsableArguments {
         let ledger = try attempt { try Ledger(opening: try path(), options: options) }
         let legacy = ledger.directory.legacyAuthorityKey
         if access(legacy, F_OK) == 0 {
-            note("Warning: \(legacy) is a registry authority key kept in the ledger directory, online: whoever runs the ledger can register keys for any unit. Move it offline and pass it with --authority-key or JEJAK_AUTHORITY_KEY.")
+            note(localized("Warning: \(legacy) is a registry authority key kept in the ledger directory, online: whoever runs the ledger can register keys for any unit. Move it offline and pass it with --authority-key or JEJAK_AUTHORITY_KEY.",
+                           id: "Peringatan: \(legacy) adalah kunci otoritas registri yang disimpan di direktori ledger, dalam keadaan daring: siapa pun yang menjalankan ledger dapat mendaftarkan kunci untuk unit mana pun. Pindahkan kunci itu ke tempat luring dan berikan dengan --authority-key atau JEJAK_AUTHORITY_KEY."))
         }
         return ledger
     }
@@ -54,7 +56,8 @@ public struct LedgerOption: ParsableArguments {
 /// `--authority-key FILE`, defaulting to `$JEJAK_AUTHORITY_KEY`: the registry authority's
 /// private key, which lives with the authority, never in the ledger directory.
 public struct AuthorityOption: ParsableArguments {
-    @Option(help: ArgumentHelp("The registry authority's key file, kept offline (default: $JEJAK_AUTHORITY_KEY).", valueName: "file"))
+    @Option(help: localizedHelp("The registry authority's key file, kept offline (default: $JEJAK_AUTHORITY_KEY).",
+                                id: "Berkas kunci otoritas registri, disimpan luring (bawaan: $JEJAK_AUTHORITY_KEY).", valueName: "file"))
     public var authorityKey: String?
 
     public init() {}
@@ -77,10 +80,12 @@ public func readKey(_ path: String) throws -> SignerKey {
 public func readAuthorityKey(_ path: String?, ledger: LedgerDirectory) throws -> SignerKey {
     let environment = ProcessInfo.processInfo.environment["JEJAK_AUTHORITY_KEY"].flatMap { $0.isEmpty ? nil : $0 }
     guard let file = path ?? environment else {
-        throw CLIFailure(description: "this registry event is signed by the registry authority: pass --authority-key FILE (its key, kept offline and never in the ledger directory) or set JEJAK_AUTHORITY_KEY")
+        throw CLIFailure(description: localized("this registry event is signed by the registry authority: pass --authority-key FILE (its key, kept offline and never in the ledger directory) or set JEJAK_AUTHORITY_KEY",
+                                                id: "peristiwa registri ini ditandatangani oleh otoritas registri: berikan --authority-key FILE (kuncinya, yang disimpan luring dan tidak pernah di direktori ledger) atau atur JEJAK_AUTHORITY_KEY"))
     }
     if ledger.contains(file) {
-        note("Warning: the registry authority's key \(file) is inside the ledger directory \(ledger.path): whoever runs the ledger can register keys for any unit. Move it offline.")
+        note(localized("Warning: the registry authority's key \(file) is inside the ledger directory \(ledger.path): whoever runs the ledger can register keys for any unit. Move it offline.",
+                       id: "Peringatan: kunci otoritas registri \(file) berada di dalam direktori ledger \(ledger.path): siapa pun yang menjalankan ledger dapat mendaftarkan kunci untuk unit mana pun. Pindahkan kunci itu ke tempat luring."))
     }
     return try readKey(file)
 }
@@ -99,9 +104,11 @@ public func parseVerifierKey(_ text: String) throws -> VerifierKey {
 /// open the sealed content sealed to that unit. The unit is read from the registry (whose
 /// recipient the identity's is) unless `--unit` names it.
 public struct IdentityOption: ParsableArguments {
-    @Option(help: ArgumentHelp("An age identity file (AGE-SECRET-KEY-1…, mode 0600) that opens content sealed to its unit.", valueName: "file"))
+    @Option(help: localizedHelp("An age identity file (AGE-SECRET-KEY-1…, mode 0600) that opens content sealed to its unit.",
+                                id: "Berkas identitas age (AGE-SECRET-KEY-1…, mode 0600) yang membuka konten yang tersegel untuk unitnya.", valueName: "file"))
     public var identity: String?
-    @Option(help: ArgumentHelp("The unit the identity belongs to (default: the unit the registry gives its recipient).", valueName: "unit"))
+    @Option(help: localizedHelp("The unit the identity belongs to (default: the unit the registry gives its recipient).",
+                                id: "Unit pemilik identitas itu (bawaan: unit yang menurut registri memiliki penerimanya).", valueName: "unit"))
     public var unit: String?
 
     public init() {}
@@ -119,6 +126,7 @@ public struct IdentityOption: ParsableArguments {
                 return SealedContentReader(unit: r.unit, identities: identities)
             }
         }
-        throw CLIFailure(description: "none of the identities in \(identity) is a unit's recipient in the registry; name the unit with --unit, or have the authority add the recipient (jejak unit add-recipient UNIT --recipient age1…)")
+        throw CLIFailure(description: localized("none of the identities in \(identity) is a unit's recipient in the registry; name the unit with --unit, or have the authority add the recipient (jejak unit add-recipient UNIT --recipient age1…)",
+                                                id: "tidak satu pun identitas dalam \(identity) merupakan penerima milik suatu unit di registri; sebutkan unitnya dengan --unit, atau mintalah otoritas menambahkan penerima itu (jejak unit add-recipient UNIT --recipient age1…)"))
     }
 }

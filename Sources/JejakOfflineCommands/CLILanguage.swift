@@ -98,3 +98,26 @@ public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, arguments: 
         root.exit(withError: error)
     }
 }
+
+/// A `--help` text in the run's language (``CLILanguage/current``), for `@Option`, `@Flag` and
+/// `@Argument`: their help is built when ArgumentParser makes the command, after `--lang` was taken.
+///
+/// ```swift
+/// @Option(help: localizedHelp("The ledger directory.", id: "Direktori ledger.", valueName: "dir"))
+/// var ledger: String
+/// ```
+public func localizedHelp(_ english: String, id indonesian: String, valueName: String? = nil) -> ArgumentHelp {
+    ArgumentHelp(localized(english, id: indonesian), valueName: valueName)
+}
+
+/// The examples of a command's `--help` discussion under their heading in the run's language
+/// (`Examples:` or `Contoh:`, unless `heading` is given), each command line indented by two
+/// spaces, written once for both languages (command lines are not translated).
+///
+/// ```swift
+/// discussion: helpExamples("jejak query units --db rm.sqlite", "jejak query audits --db rm.sqlite")
+/// ```
+public func helpExamples(_ lines: String..., heading: String? = nil) -> String {
+    let heading = heading ?? localized(lines.count == 1 ? "Example:" : "Examples:", id: "Contoh:")
+    return ([heading] + lines.map { "  " + $0 }).joined(separator: "\n")
+}

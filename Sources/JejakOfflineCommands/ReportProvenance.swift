@@ -20,9 +20,11 @@ public func reportProvenance(subject: String, policyPath: String, authority: Ver
 /// JSON) so that it can be shown to others and checked with `jejak verify-report`.
 public struct ReportSigningOptions: ParsableArguments {
     @Option(name: .customLong("sign-report-with"),
-            help: ArgumentHelp("Sign the report with this key file (the auditor's, e.g. the Inspektorat's unit key).", valueName: "key"))
+            help: localizedHelp("Sign the report with this key file (the auditor's, e.g. the Inspektorat's unit key).",
+                                id: "Tandatangani laporan dengan berkas kunci ini (milik pemeriksa, mis. kunci unit Inspektorat).", valueName: "key"))
     public var key: String?
-    @Option(help: ArgumentHelp("Write the signed report (a DSSE envelope of its JSON) to this file.", valueName: "file"))
+    @Option(help: localizedHelp("Write the signed report (a DSSE envelope of its JSON) to this file.",
+                                id: "Tulis laporan bertanda tangan (amplop DSSE atas JSON-nya) ke berkas ini.", valueName: "file"))
     public var signedReport: String?
 
     /// No signing asked for (ArgumentParser fills the options).
@@ -33,7 +35,8 @@ public struct ReportSigningOptions: ParsableArguments {
     /// - Throws: `ValidationError` (exit code 64).
     public func validate() throws {
         guard (key == nil) == (signedReport == nil) else {
-            throw ValidationError("--sign-report-with KEY and --signed-report FILE go together.")
+            throw ValidationError(localized("--sign-report-with KEY and --signed-report FILE go together.",
+                                            id: "--sign-report-with KEY dan --signed-report FILE harus diberikan bersama."))
         }
     }
 
@@ -59,8 +62,9 @@ public struct ReportSigningOptions: ParsableArguments {
 public struct VerifyReportCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify-report",
-        abstract: "Check that a signed audit report was signed by the auditor's key, and show it.",
-        discussion: """
+        abstract: localized("Check that a signed audit report was signed by the auditor's key, and show it.",
+                            id: "Memeriksa bahwa laporan pemeriksaan bertanda tangan ditandatangani dengan kunci pemeriksa, lalu menampilkan laporannya."),
+        discussion: localized("""
             FILE is what `jejak inspect` or `jejak verify` wrote with --signed-report: a DSSE \
             envelope of the report's JSON. With the auditor's public key (its vkey), this checks \
             the signature, then prints the report's summary: what was audited, against which \
@@ -70,13 +74,23 @@ public struct VerifyReportCommand: ParsableCommand {
 
             Example:
               jejak verify-report audit.dsse.json --key inspektorat.vkey
-            """)
+            """, id: """
+            FILE adalah yang ditulis `jejak inspect` atau `jejak verify` dengan --signed-report: \
+            amplop DSSE atas JSON laporan. Dengan kunci publik pemeriksa (vkey-nya), perintah ini \
+            memeriksa tanda tangan, lalu mencetak ringkasan laporan: apa yang diperiksa, terhadap \
+            kebijakan mana (SHA-256 berkas kebijakan) dan kunci otoritas mana, dengan alat apa dan \
+            kapan, serta putusannya. Kode keluar: 0 tanda tangan terverifikasi (apa pun \
+            putusannya); 1 tanda tangan tidak terverifikasi, atau FILE bukan laporan bertanda tangan.
 
-    @Argument(help: ArgumentHelp("The signed report.", valueName: "file"))
+            Contoh:
+              jejak verify-report audit.dsse.json --key inspektorat.vkey
+            """))
+
+    @Argument(help: localizedHelp("The signed report.", id: "Laporan bertanda tangan.", valueName: "file"))
     var file: String
-    @Option(help: ArgumentHelp("The auditor's vkey, or a file holding it.", valueName: "vkey|file"))
+    @Option(help: localizedHelp("The auditor's vkey, or a file holding it.", id: "vkey pemeriksa, atau berkas yang memuatnya.", valueName: "vkey|file"))
     var key: String
-    @Flag(help: "Print the report as JSON.")
+    @Flag(help: localizedHelp("Print the report as JSON.", id: "Cetak laporan sebagai JSON."))
     var json = false
 
     /// The command before its arguments are parsed.

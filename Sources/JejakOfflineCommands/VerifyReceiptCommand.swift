@@ -8,8 +8,9 @@ import JejakTlog
 public struct VerifyReceiptCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify-receipt",
-        abstract: "Check offline that a receipt proves a signed event is in the log (no ledger needed).",
-        discussion: """
+        abstract: localized("Check offline that a receipt proves a signed event is in the log (no ledger needed).",
+                            id: "Memeriksa secara luring bahwa tanda terima membuktikan suatu peristiwa bertanda tangan ada di log (tanpa ledger)."),
+        discussion: localized("""
             RECEIPT is a C2SP tlog-proof as `jejak publish --receipt` writes it; --event is the \
             signed event (the DSSE envelope JSON, byte for byte as `jejak publish --event-out` \
             writes it: the bytes given are checked, never a re-serialisation of them); \
@@ -21,13 +22,27 @@ public struct VerifyReceiptCommand: ParsableCommand {
 
             Example:
               jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy
-            """)
+            """, id: """
+            RECEIPT adalah C2SP tlog-proof sebagaimana ditulis `jejak publish --receipt`; --event \
+            adalah peristiwa bertanda tangan (JSON amplop DSSE, bait demi bait sebagaimana ditulis \
+            `jejak publish --event-out`: bait yang diberikanlah yang diperiksa, tidak pernah hasil \
+            serialisasi ulangnya); --policy adalah berkas C2SP tlog-policy milik ledger \
+            (DIR/policy), yang diperoleh melalui jalur terpisah. Perintah ini menyusun ulang entri \
+            dari bait berkas peristiwa dan waktu appended pada tanda terima, memeriksa bahwa \
+            checkpoint ditandatangani oleh log kebijakan dan ditandatangani bersama oleh kuorum \
+            saksinya, dan bahwa bukti inklusi mengikat entri itu ke root checkpoint. Perintah ini \
+            mencetak satu kalimat; kode keluar 0 berarti sah, 1 tidak sah (kalimatnya menyebut \
+            alasannya).
 
-    @Argument(help: ArgumentHelp("The receipt file (a tlog-proof).", valueName: "receipt"))
+            Contoh:
+              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy
+            """))
+
+    @Argument(help: localizedHelp("The receipt file (a tlog-proof).", id: "Berkas tanda terima (tlog-proof).", valueName: "receipt"))
     var receipt: String
-    @Option(help: ArgumentHelp("The signed event (DSSE envelope JSON) file.", valueName: "file"))
+    @Option(help: localizedHelp("The signed event (DSSE envelope JSON) file.", id: "Berkas peristiwa bertanda tangan (JSON amplop DSSE).", valueName: "file"))
     var event: String
-    @Option(help: ArgumentHelp("The ledger's tlog-policy file.", valueName: "file"))
+    @Option(help: localizedHelp("The ledger's tlog-policy file.", id: "Berkas tlog-policy milik ledger.", valueName: "file"))
     var policy: String
 
     public init() {}
@@ -52,17 +67,25 @@ public struct VerifyReceiptCommand: ParsableCommand {
         // stores it, and a file that says anything more (or the same, formatted otherwise) is
         // not what the log holds.
         guard eventBytes == signed.jsonBytes else {
-            throw CLIFailure(description: "invalid: \(eventPath) is not byte for byte the signed event the log stores (compact JSON with payloadType, payload and signatures, as `jejak publish --event-out` writes it), so the receipt does not prove it")
+            throw CLIFailure(description: localized("invalid: \(eventPath) is not byte for byte the signed event the log stores (compact JSON with payloadType, payload and signatures, as `jejak publish --event-out` writes it), so the receipt does not prove it",
+                                                    id: "tidak sah: \(eventPath) tidak sama bait demi bait dengan peristiwa bertanda tangan yang disimpan log (JSON ringkas dengan payloadType, payload dan signatures, sebagaimana ditulis `jejak publish --event-out`), sehingga tanda terima tidak membuktikannya"))
         }
         let verified: VerifiedCheckpoint
         do { verified = try receipt.verify(envelopeJSON: eventBytes, policy: policy) } catch {
-            throw CLIFailure(description: "invalid: the receipt does not prove the event \"\(signed.event.id)\": \(reason(error))")
+            throw CLIFailure(description: localized("invalid: the receipt does not prove the event \"\(signed.event.id)\": \(reason(error))",
+                                                    id: "tidak sah: tanda terima tidak membuktikan peristiwa \"\(signed.event.id)\": \(reason(error))"))
         }
         let cp = verified.checkpoint
-        let cosigned = verified.cosigners.isEmpty ? "" : ", cosigned by \(verified.cosigners.joined(separator: ", "))"
-        let sentence = "valid: the event \"\(signed.event.id)\" is entry \(receipt.index) of \(cp.origin), appended "
-            + "\(receipt.appended?.rfc3339 ?? "?"), included in the checkpoint of size \(cp.size) signed by "
-            + "\(verified.log.key.hint)\(cosigned)."
+        let cosigners = verified.cosigners.joined(separator: ", ")
+        let cosigned = verified.cosigners.isEmpty ? ""
+            : localized(", cosigned by \(cosigners)", id: ", ditandatangani bersama oleh \(cosigners)")
+        let appended = receipt.appended?.rfc3339 ?? "?"
+        let sentence = localized("valid: the event \"\(signed.event.id)\" is entry \(receipt.index) of \(cp.origin), appended "
+                                     + "\(appended), included in the checkpoint of size \(cp.size) signed by "
+                                     + "\(verified.log.key.hint)\(cosigned).",
+                                 id: "sah: peristiwa \"\(signed.event.id)\" adalah entri \(receipt.index) dari \(cp.origin), ditambahkan pada "
+                                     + "\(appended), termasuk dalam checkpoint berukuran \(cp.size) yang ditandatangani oleh "
+                                     + "\(verified.log.key.hint)\(cosigned).")
         return (sentence, receipt, signed, verified)
     }
 

@@ -8,8 +8,9 @@ import JejakOfflineCommands
 struct JejakVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jejak-verify",
-        abstract: "Verify a Jejak export, a receipt, a disclosure or a signed audit report offline, with your own trust.",
-        discussion: """
+        abstract: localized("Verify a Jejak export, a receipt, a disclosure or a signed audit report offline, with your own trust.",
+                            id: "Memverifikasi ekspor Jejak, tanda terima, pengungkapan, atau laporan pemeriksaan bertanda tangan secara luring, dengan dasar kepercayaan Anda sendiri."),
+        discussion: localized("""
             The same checks as `jejak verify` and `jejak verify-receipt`, in a binary that needs \
             no ledger, no LMDB and no SQLite.
 
@@ -22,7 +23,21 @@ struct JejakVerifyCommand: AsyncParsableCommand {
             Exit codes: 0 verified; 1 not verified (findings, or a receipt or disclosure that \
             does not prove its event); 2 the check could not run (an export without a \
             checkpoint, an unusable policy); 64 the command line was wrong.
-            """,
+            """, id: """
+            Pemeriksaan yang sama dengan `jejak verify` dan `jejak verify-receipt`, dalam biner \
+            yang tidak memerlukan ledger, LMDB, maupun SQLite.
+
+            Contoh:
+              jejak-verify export export/ --policy kpu.policy --authority authority.vkey
+              jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
+              jejak-verify disclosure 812.disclosure.json --policy kpu.policy
+              jejak-verify report audit.dsse.json --key inspektorat.vkey
+
+            Kode keluar: 0 terverifikasi; 1 tidak terverifikasi (ada temuan, atau tanda terima \
+            atau pengungkapan yang tidak membuktikan peristiwanya); 2 pemeriksaan tidak dapat \
+            berjalan (ekspor tanpa checkpoint, kebijakan yang tidak dapat dipakai); 64 baris \
+            perintah salah.
+            """),
         version: jejakVersion,
         subcommands: [Export.self, Receipt.self, Disclosure.self, Report.self],
         defaultSubcommand: Export.self)

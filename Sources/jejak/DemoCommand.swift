@@ -15,8 +15,9 @@ import Synchronization
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Make a complete demo from the seeds: a ledger, the units and a year of their exchanges, read models, the Inspektorat's cosignature, an audit and an export.",
-        discussion: """
+        abstract: localized("Make a complete demo from the seeds: a ledger, the units and a year of their exchanges, read models, the Inspektorat's cosignature, an audit and an export.",
+                            id: "Membuat demo lengkap dari data awal (seeds): ledger, unit beserta pertukarannya selama setahun, read model, tanda tangan bersama (cosignature) Inspektorat, pemeriksaan, dan ekspor."),
+        discussion: localized("""
             In DIR, from the seeds (units, categories and the fiscal-year scenario): creates a \
             durable ledger (log key generated into it, the registry authority's key into \
             DIR/authority.key, outside the ledger directory, as a real authority keeps it offline); makes the Inspektorat's witness key \
@@ -38,18 +39,45 @@ struct DemoCommand: AsyncParsableCommand {
 
             Exit codes: 0 done and intact; 1 a step failed (counts that differ from the \
             scenario's, or audit findings, included).
-            """)
+            """, id: """
+            Di DIR, dari data awal (seeds: unit, kategori, dan skenario tahun anggaran): membuat \
+            ledger yang tahan lama (kunci log dibangkitkan di dalamnya, kunci otoritas registri ke \
+            DIR/authority.key, di luar direktori ledger, sebagaimana otoritas sebenarnya \
+            menyimpannya luring); membuat kunci saksi Inspektorat dan mewajibkan tanda tangan \
+            bersamanya dalam kebijakan; mendaftarkan unit, masing-masing dengan kunci yang \
+            dibangkitkan (ditulis ke DIR/unit-keys); menerbitkan skenario, setiap unit \
+            menandatangani peristiwanya sendiri dan menerbitkan bersamaan dengan unit lain, \
+            mengikuti kalender skenario; membangun read model (SQLite) dan mencocokkan jumlahnya \
+            dengan angka yang dinyatakan skenario; menjalankan saksi Inspektorat sebagai proses \
+            terpisah di loopback (`jejak witness serve`) dan mengirimkan checkpoint terakhir \
+            kepadanya (c2sp.org/tlog-witness); menjalankan pemeriksaan integritas lengkap yang \
+            membandingkan read model (laporan HTML); dan mengekspor checkpoint yang ditandatangani \
+            bersama sebagai pohon C2SP tlog-tiles. Diakhiri dengan ringkasan dan perintah untuk \
+            dicoba berikutnya.
 
-    @Option(help: ArgumentHelp("The demo's directory.", valueName: "dir"))
+            DIR diganti bila berisi demo sebelumnya, dan ditolak bila berisi hal lain. Kemajuan \
+            ditulis ke standard error; ringkasan ke standard output.
+
+            Contoh:
+              jejak demo
+              jejak demo --dir /tmp/kpu-demo --json
+
+            Kode keluar: 0 selesai dan utuh; 1 suatu langkah gagal (termasuk jumlah yang berbeda \
+            dari skenario, atau temuan pemeriksaan).
+            """))
+
+    @Option(help: localizedHelp("The demo's directory.", id: "Direktori demo.", valueName: "dir"))
     var dir = "jejak-demo"
-    @Option(help: ArgumentHelp("The seeds directory (default: the seeds shipped with the program, or $JEJAK_SEEDS).", valueName: "dir"))
+    @Option(help: localizedHelp("The seeds directory (default: the seeds shipped with the program, or $JEJAK_SEEDS).",
+                                id: "Direktori data awal (seeds); bawaan: yang disertakan bersama program, atau $JEJAK_SEEDS.", valueName: "dir"))
     var seeds: String?
-    @Flag(help: "Print the summary as JSON.")
+    @Flag(help: localizedHelp("Print the summary as JSON.", id: "Cetak ringkasan sebagai JSON."))
     var json = false
 
     func run() async throws {
         guard let seedsDirectory = seeds ?? ScenarioRunner.bundledSeeds() ?? ScenarioRunner.locateSeeds() else {
-            throw CLIFailure(description: "the seeds were not found beside the program (Jejak_JejakDemo.resources) nor in a seeds/ directory here or above; pass --seeds DIR or set JEJAK_SEEDS")
+            throw CLIFailure(description: localized("the seeds were not found beside the program (Jejak_JejakDemo.resources) nor in a seeds/ directory here or above; pass --seeds DIR or set JEJAK_SEEDS",
+                                                    id: "data awal (seeds) tidak ditemukan di samping program (Jejak_JejakDemo.resources) maupun di direktori seeds/ di sini atau di atasnya; berikan --seeds DIR atau atur JEJAK_SEEDS"))
         }
         var options = Demo.Options(directory: dir, seedsDirectory: seedsDirectory)
         let lines = ProgressLines(interactive: isatty(2) == 1)
@@ -58,11 +86,13 @@ struct DemoCommand: AsyncParsableCommand {
             do { return try await cosignInWitnessProcess(ledger, witness, directory: dir) } catch let error as DemoError {
                 throw error
             } catch {
-                throw DemoError(.witness, "the Inspektorat's witness process did not cosign: \(error)")
+                throw DemoError(.witness, localized("the Inspektorat's witness process did not cosign: \(error)",
+                                                    id: "proses saksi Inspektorat tidak menandatangani bersama: \(error)"))
             }
         }
         let demo = Demo(options: options)
-        note("jejak demo: \(display(demo.files.directory)), from \(display(seedsDirectory))")
+        note(localized("jejak demo: \(display(demo.files.directory)), from \(display(seedsDirectory))",
+                       id: "jejak demo: \(display(demo.files.directory)), dari \(display(seedsDirectory))"))
         let summary: Demo.Summary
         do throws(DemoError) { summary = try await demo.run() } catch {
             lines.endLine()
@@ -86,9 +116,24 @@ struct DemoCommand: AsyncParsableCommand {
         let db = display(f.readModels), ledger = display(f.ledger)
         let invocation = Invocation.current(), jejak = invocation.command
         let pathHint = invocation.missingPathDirectory.map {
-            "\n  (\(jejak) is not on your PATH; to type it as `jejak`: export PATH=\"\($0):$PATH\")"
+            localized("\n  (\(jejak) is not on your PATH; to type it as `jejak`: export PATH=\"\($0):$PATH\")",
+                      id: "\n  (\(jejak) tidak ada di PATH Anda; agar dapat diketik sebagai `jejak`: export PATH=\"\($0):$PATH\")")
         } ?? ""
-        return """
+        let readerLines = s.readers.map { r -> String in
+            let reader = r.reader.padding(toLength: 36, withPad: " ", startingAt: 0)
+            return localized("                 \(reader) reads \(r.readable) of the \(r.sealedExchanges) sealed exchanges (\(display(r.readModels)))",
+                             id: "                 \(reader) membaca \(r.readable) dari \(r.sealedExchanges) pertukaran tersegel (\(display(r.readModels)))")
+        }.joined(separator: "\n")
+        let next = [
+            "\(jejak) query exchanges --db \(db) --overdue --as-of \(s.asOf)",
+            "\(jejak) query timeline \(example) --db \(db)",
+            "\(jejak) query audits --db \(db)",
+            "\(jejak) log --ledger \(ledger) --stream \(example)",
+            "\(jejak) inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db) --identity \(display(f.unitKeys))/inspektorat.age",
+            "\(jejak) query exchanges --db \(display(f.bureauReadModels)) --unit \(s.readers.last?.reader ?? "biro-keuangan")",
+            "\(jejak) verify \(display(f.export)) --policy \(display(f.policy)) --authority \(display(f.authority))",
+        ].map { "  " + $0 }.joined(separator: "\n")
+        let english = """
 
             The demo is ready in \(display(f.directory)) (\(String(format: "%.1f", s.seconds)) s).
 
@@ -102,7 +147,7 @@ struct DemoCommand: AsyncParsableCommand {
               cosignature    \(s.cosignature)
               checked        \(s.checked.count) counts match the numbers the scenario states
               sealed         \(sealedLine(s)); the Inspektorat's audit opened \(s.sealedOpenedByAudit) sealed events, each matching its signed commitment
-            \(s.readers.map { "                 \($0.reader.padding(toLength: 36, withPad: " ", startingAt: 0)) reads \($0.readable) of the \($0.sealedExchanges) sealed exchanges (\(display($0.readModels)))" }.joined(separator: "\n"))
+            \(readerLines)
 
             Files
               ledger         \(ledger)  (policy, authority.vkey)
@@ -115,21 +160,46 @@ struct DemoCommand: AsyncParsableCommand {
               export         \(display(f.export))  (C2SP tlog-tiles, \(s.exportFiles) files)
 
             Next\(pathHint)
-              \(jejak) query exchanges --db \(db) --overdue --as-of \(s.asOf)
-              \(jejak) query timeline \(example) --db \(db)
-              \(jejak) query audits --db \(db)
-              \(jejak) log --ledger \(ledger) --stream \(example)
-              \(jejak) inspect --ledger \(ledger) --trusted \(display(f.witnessedCheckpoint)) --db \(db) --identity \(display(f.unitKeys))/inspektorat.age
-              \(jejak) query exchanges --db \(display(f.bureauReadModels)) --unit \(s.readers.last?.reader ?? "biro-keuangan")
-              \(jejak) verify \(display(f.export)) --policy \(display(f.policy)) --authority \(display(f.authority))
+            \(next)
             """
+        let indonesian = """
+
+            Demo siap di \(display(f.directory)) (\(String(format: "%.1f", s.seconds)) dtk).
+
+              log            \(s.origin): \(s.logSize) entri (genesis, \(s.registryEvents) peristiwa registri, \(s.scenarioEvents) peristiwa skenario dalam \(s.commits) commit)
+              unit           \(s.units), masing-masing menerbitkan dengan kuncinya sendiri
+              pertukaran     \(s.exchanges) diminta: \(status("acknowledged")) diterima (\(s.late) terlambat), \(status("declined")) ditolak penyedia, \(status("withdrawn")) ditarik, \(open) terbuka (\(status("requested")) belum dijawab, \(status("delivered")) menunggu konfirmasi penerimaan, \(status("rejected")) ditolak peminta)
+                             \(s.distributions) distribusi tanpa permintaan
+              lewat tenggat  \(s.overdue.count) per \(s.asOf)\(s.overdue.isEmpty ? "" : ": " + overdue)
+              temuan audit   \(s.findings) dicatat Inspektorat dalam \(s.audits) audit, \(s.openFindings) terbuka (tanpa tindak lanjut)
+              integritas     \(s.auditVerdict == "clean" ? "UTUH" : "TIDAK UTUH") — \(s.auditFindings) temuan (\(s.signaturesVerified) tanda tangan, \(s.checkpointsChecked) checkpoint, \(s.readModelTables) tabel read model dibandingkan); ditandatangani bersama oleh Inspektorat pada ukuran \(s.witnessedSize)
+              cosignature    \(s.cosignature)
+              dicocokkan     \(s.checked.count) jumlah sesuai dengan angka yang dinyatakan skenario
+              tersegel       \(sealedLine(s)); pemeriksaan Inspektorat membuka \(s.sealedOpenedByAudit) peristiwa tersegel, masing-masing cocok dengan komitmen bertanda tangannya
+            \(readerLines)
+
+            Berkas
+              ledger         \(ledger)  (policy, authority.vkey)
+              kunci otoritas \(display(f.authorityKey))  (di luar ledger: otoritas sebenarnya menyimpannya luring)
+              kunci unit     \(display(f.unitKeys))/<unit>.key, <unit>.age (kunci penanda tangan, identitas age)
+              saksi          \(display(f.witness))  (kunci Inspektorat dan checkpoint terakhir yang ditandatanganinya bersama)
+              read model     \(db)
+              laporan        \(display(f.report))
+              disaksikan     \(display(f.witnessedCheckpoint))
+              ekspor         \(display(f.export))  (C2SP tlog-tiles, \(s.exportFiles) berkas)
+
+            Selanjutnya\(pathHint)
+            \(next)
+            """
+        return localized(english, id: indonesian)
     }
 }
 
 /// How much of the exchanges is sealed, by classification.
 private func sealedLine(_ s: Demo.Summary) -> String {
     let total = s.readers.first?.exchanges ?? 0, sealed = s.readers.first?.sealedExchanges ?? 0
-    return "\(sealed) of \(total) exchanges are terbatas or rahasia: their content is sealed (age, X25519) to their parties and the Inspektorat"
+    return localized("\(sealed) of \(total) exchanges are terbatas or rahasia: their content is sealed (age, X25519) to their parties and the Inspektorat",
+                     id: "\(sealed) dari \(total) pertukaran berklasifikasi terbatas atau rahasia: kontennya disegel (age, X25519) untuk para pihaknya dan Inspektorat")
 }
 
 /// A path relative to the current directory when it lies below it.
@@ -137,6 +207,23 @@ private func display(_ path: String) -> String {
     let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
     let full = URL(fileURLWithPath: path).standardizedFileURL.path
     return full.hasPrefix(cwd + "/") ? String(full.dropFirst(cwd.count + 1)) : full
+}
+
+extension Demo.Step {
+    /// The step's title in the run's language (the library's ``Demo/Step/title`` is English).
+    var localizedTitle: String {
+        let indonesian = switch self {
+        case .ledger: "membuat ledger: kunci log dan kunci otoritas, kebijakan, genesis"
+        case .witness: "membuat kunci saksi Inspektorat; kebijakan mewajibkan tanda tangan bersamanya"
+        case .units: "mendaftarkan unit dan kuncinya (ditandatangani otoritas registri)"
+        case .publish: "menerbitkan skenario: setiap unit dengan kuncinya sendiri, serentak"
+        case .project: "membangun read model (SQLite) dan mencocokkannya dengan skenario"
+        case .cosign: "Inspektorat menandatangani bersama (cosign) checkpoint terbaru"
+        case .audit: "pemeriksaan integritas penuh, read model dibandingkan; laporan HTML"
+        case .export: "mengekspor checkpoint yang telah ditandatangani bersama (C2SP tlog-tiles)"
+        }
+        return localized(title, id: indonesian)
+    }
 }
 
 /// The demo's progress on standard error: one line per step; on a terminal the running step
@@ -154,7 +241,7 @@ private final class ProgressLines: Sendable {
         case .started(let step):
             guard interactive else { return }
             state.withLock { $0 = (true, nil) }
-            write("[\(step.rawValue + 1)/\(count)] \(step.title)…")
+            write("[\(step.rawValue + 1)/\(count)] \(step.localizedTitle)…")
         case .published(let done, let total):
             guard interactive else { return }
             let due = state.withLock { s in
@@ -162,12 +249,12 @@ private final class ProgressLines: Sendable {
                 s.drawn = ContinuousClock.now
                 return true
             }
-            if due { write("\r\u{1B}[K[\(Demo.Step.publish.rawValue + 1)/\(count)] \(Demo.Step.publish.title)… \(done)/\(total)") }
+            if due { write("\r\u{1B}[K[\(Demo.Step.publish.rawValue + 1)/\(count)] \(Demo.Step.publish.localizedTitle)… \(done)/\(total)") }
         case .finished(let step, let detail, let elapsed):
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             state.withLock { $0.open = false }
             write((interactive ? "\r\u{1B}[K" : "")
-                  + "[\(step.rawValue + 1)/\(count)] \(step.title): \(detail) (\(String(format: "%.2f", seconds)) s)\n")
+                  + "[\(step.rawValue + 1)/\(count)] \(step.localizedTitle): \(detail) (\(String(format: "%.2f", seconds)) s)\n")
         }
     }
 
@@ -218,7 +305,7 @@ private func cosignInWitnessProcess(_ ledger: Ledger, _ witness: Witness, direct
     }
     guard let line = first else {
         await stopWitness()
-        throw CLIFailure(description: "jejak witness serve ended before it listened")
+        throw CLIFailure(description: localized("jejak witness serve ended before it listened", id: "jejak witness serve berhenti sebelum mendengarkan"))
     }
     let url = String(line.dropFirst("listening on ".count))
     var logger = Logger(label: "jejak.demo.witness")
@@ -231,7 +318,7 @@ private func cosignInWitnessProcess(_ ledger: Ledger, _ witness: Witness, direct
     }
     guard let pusher = made else {
         await stopWitness()
-        throw CLIFailure(description: "no witness to submit to")
+        throw CLIFailure(description: localized("no witness to submit to", id: "tidak ada saksi yang dapat dikirimi"))
     }
     let running = Task { try await pusher.run() }
     let size = (try? ledger.latestCheckpoint().checkpoint.size) ?? 0
@@ -240,7 +327,9 @@ private func cosignInWitnessProcess(_ ledger: Ledger, _ witness: Witness, direct
     _ = try? await running.value
     await stopWitness()
     guard let cosigned else {
-        throw CLIFailure(description: "the witness process at \(url) did not cosign the checkpoint of size \(size) within 30 s")
+        throw CLIFailure(description: localized("the witness process at \(url) did not cosign the checkpoint of size \(size) within 30 s",
+                                                id: "proses saksi di \(url) tidak menandatangani bersama checkpoint berukuran \(size) dalam 30 dtk"))
     }
-    return (cosigned, "by the witness process \(process.processIdentifier) at \(url)")
+    return (cosigned, localized("by the witness process \(process.processIdentifier) at \(url)",
+                                 id: "oleh proses saksi \(process.processIdentifier) di \(url)"))
 }

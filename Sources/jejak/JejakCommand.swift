@@ -12,8 +12,9 @@ import JejakProjections
 struct JejakCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jejak",
-        abstract: "An append-only, signed, verifiable ledger of data exchanges between units.",
-        discussion: """
+        abstract: localized("An append-only, signed, verifiable ledger of data exchanges between units.",
+                            id: "Ledger pertukaran data antarunit yang hanya dapat ditambah (append-only), bertanda tangan, dan dapat diverifikasi."),
+        discussion: localized("""
             Every command that works on a ledger takes --ledger DIR, or reads the directory from \
             the JEJAK_LEDGER environment variable. The commands that sign as the registry \
             authority (init, unit register, add-key, revoke-key) take its key with --authority-key \
@@ -25,7 +26,19 @@ struct JejakCommand: AsyncParsableCommand {
             message says why); 64 the command line was wrong. `inspect` and `verify` also use 2 \
             (the audit could not run) and `inspect` 3 (no findings, but not witnessed as the \
             policy requires).
-            """,
+            """, id: """
+            Setiap perintah yang bekerja pada ledger menerima --ledger DIR, atau membaca direktorinya \
+            dari variabel lingkungan JEJAK_LEDGER. Perintah yang menandatangani sebagai otoritas \
+            registri (init, unit register, add-key, revoke-key) menerima kuncinya melalui --authority-key \
+            FILE atau JEJAK_AUTHORITY_KEY: kunci itu disimpan secara luring, tidak pernah di direktori \
+            ledger. Setiap perintah menerima --lang id|en (Bahasa Indonesia atau bahasa Inggris; bawaan \
+            dari JEJAK_LANG, LC_ALL atau LANG).
+
+            Kode keluar: 0 berhasil; 1 ledger menolak permintaan atau tidak dapat melaksanakannya \
+            (pesannya menyebutkan alasannya); 64 baris perintah salah. `inspect` dan `verify` juga \
+            memakai 2 (audit tidak dapat dijalankan) dan `inspect` 3 (tidak ada temuan, tetapi belum \
+            disaksikan sebagaimana diwajibkan kebijakan).
+            """),
         version: jejakVersion,
         subcommands: [
             InitCommand.self, KeyCommand.self, UnitCommand.self, PublishCommand.self,

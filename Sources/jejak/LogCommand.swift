@@ -22,8 +22,9 @@ func entryLine(_ e: LogEntry) -> String {
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
-        abstract: "List log entries, by index range or by stream; --follow waits for new ones.",
-        discussion: """
+        abstract: localized("List log entries, by index range or by stream; --follow waits for new ones.",
+                            id: "Menampilkan daftar entri log, menurut rentang indeks atau menurut aliran (stream); --follow menunggu entri baru."),
+        discussion: localized("""
             Examples:
               jejak log --from 100 --to 200
               jejak log --stream exchange/2026-000123 --json
@@ -31,21 +32,32 @@ struct LogCommand: AsyncParsableCommand {
               jejak log --server http://127.0.0.1:8080 --server-policy kpu.policy --from 0 --follow
 
             With --server, every entry is proven included in a checkpoint verified against the policy.
-            """)
+            """, id: """
+            Contoh:
+              jejak log --from 100 --to 200
+              jejak log --stream exchange/2026-000123 --json
+              jejak log --from 0 --follow
+              jejak log --server http://127.0.0.1:8080 --server-policy kpu.policy --from 0 --follow
+
+            Dengan --server, setiap entri dibuktikan termuat dalam checkpoint yang terverifikasi \
+            terhadap kebijakan.
+            """))
 
     @OptionGroup var ledgerOption: LedgerOption
     @OptionGroup var remote: RemoteOption
-    @Option(help: ArgumentHelp("The first index (inclusive).", valueName: "n"))
+    @Option(help: localizedHelp("The first index (inclusive).", id: "Indeks pertama (termasuk).", valueName: "n"))
     var from: UInt64 = 0
-    @Option(help: ArgumentHelp("The last index (exclusive).", valueName: "n"))
+    @Option(help: localizedHelp("The last index (exclusive).", id: "Indeks terakhir (tidak termasuk).", valueName: "n"))
     var to: UInt64?
-    @Option(help: ArgumentHelp("Only the events of this stream (subject), with their versions.", valueName: "subject"))
+    @Option(help: localizedHelp("Only the events of this stream (subject), with their versions.",
+                                id: "Hanya peristiwa aliran (stream) ini (subject), beserta versinya.", valueName: "subject"))
     var stream: String?
-    @Flag(help: "Print JSON Lines, one entry per line.")
+    @Flag(help: localizedHelp("Print JSON Lines, one entry per line.", id: "Cetak JSON Lines, satu entri per baris."))
     var json = false
-    @Flag(help: "After the existing entries, keep printing new ones as they are committed.")
+    @Flag(help: localizedHelp("After the existing entries, keep printing new ones as they are committed.",
+                              id: "Setelah entri yang sudah ada, terus cetak entri baru setiap kali entri itu dikomit."))
     var follow = false
-    @Option(help: ArgumentHelp("Stop after this many entries.", valueName: "n"))
+    @Option(help: localizedHelp("Stop after this many entries.", id: "Berhenti setelah sejumlah entri ini.", valueName: "n"))
     var limit: Int?
 
     func run() async throws {
@@ -105,25 +117,31 @@ struct LogCommand: AsyncParsableCommand {
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one entry, by index or by event id.",
-        discussion: """
+        abstract: localized("Show one entry, by index or by event id.", id: "Menampilkan satu entri, menurut indeks atau menurut ID peristiwa."),
+        discussion: localized("""
             Examples:
               jejak show 42
               jejak show --id req-2026-000123 --json
               jejak show 42 --server http://127.0.0.1:8080 --server-policy kpu.policy
-            """)
+            """, id: """
+            Contoh:
+              jejak show 42
+              jejak show --id req-2026-000123 --json
+              jejak show 42 --server http://127.0.0.1:8080 --server-policy kpu.policy
+            """))
 
     @OptionGroup var ledgerOption: LedgerOption
     @OptionGroup var remote: RemoteOption
-    @Argument(help: ArgumentHelp("The entry index.", valueName: "index"))
+    @Argument(help: localizedHelp("The entry index.", id: "Indeks entri.", valueName: "index"))
     var index: UInt64?
-    @Option(help: ArgumentHelp("The event id.", valueName: "id"))
+    @Option(help: localizedHelp("The event id.", id: "ID peristiwa.", valueName: "id"))
     var id: String?
-    @Flag(help: "Print JSON.")
+    @Flag(help: localizedHelp("Print JSON.", id: "Cetak JSON."))
     var json = false
 
     func validate() throws {
-        guard (index == nil) != (id == nil) else { throw ValidationError("Give either an INDEX or --id ID.") }
+        guard (index == nil) != (id == nil) else { throw ValidationError(localized("Give either an INDEX or --id ID.",
+                                                                                   id: "Berikan INDEX atau --id ID, salah satu saja.")) }
     }
 
     func run() async throws {
@@ -141,16 +159,17 @@ struct ShowCommand: AsyncParsableCommand {
         } else if let id, let e = try await attempt({ try await ledger.entry(eventID: id) }) {
             entry = e
         } else {
-            throw CLIFailure(description: "no event with id \"\(id ?? "")\" is in the log")
+            throw CLIFailure(description: localized("no event with id \"\(id ?? "")\" is in the log",
+                                                    id: "tidak ada peristiwa dengan ID \"\(id ?? "")\" di log"))
         }
         if json {
             print(jsonLine(entryJSON(entry)))
             return
         }
-        print("entry     \(entry.index)")
-        print("appended  \(entry.appended.rfc3339)")
-        print("signed by \(entry.signedEvent.keyHint)")
-        print("leaf hash \(entry.leafHash.base64)")
+        print(localized("entry     \(entry.index)", id: "entri               \(entry.index)"))
+        print(localized("appended  \(entry.appended.rfc3339)", id: "ditambahkan         \(entry.appended.rfc3339)"))
+        print(localized("signed by \(entry.signedEvent.keyHint)", id: "ditandatangani oleh \(entry.signedEvent.keyHint)"))
+        print(localized("leaf hash \(entry.leafHash.base64)", id: "hash daun           \(entry.leafHash.base64)"))
         print(String(decoding: entry.event.bytes, as: UTF8.self))
     }
 }
@@ -158,24 +177,33 @@ struct ShowCommand: AsyncParsableCommand {
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Print the latest signed checkpoint (or the one of --size N).",
-        discussion: """
+        abstract: localized("Print the latest signed checkpoint (or the one of --size N).",
+                            id: "Mencetak checkpoint bertanda tangan terbaru (atau checkpoint --size N)."),
+        discussion: localized("""
             With --server, the server's latest checkpoint, verified against the policy and \
             proven consistent with the one pinned (--pin).
 
             Examples:
               jejak checkpoint > latest.checkpoint
               jejak checkpoint --server http://127.0.0.1:8080 --server-policy kpu.policy --pin kpu.pin
-            """)
+            """, id: """
+            Dengan --server, checkpoint terbaru server, yang diverifikasi terhadap kebijakan dan \
+            dibuktikan konsisten dengan checkpoint yang disematkan (--pin).
+
+            Contoh:
+              jejak checkpoint > latest.checkpoint
+              jejak checkpoint --server http://127.0.0.1:8080 --server-policy kpu.policy --pin kpu.pin
+            """))
 
     @OptionGroup var ledgerOption: LedgerOption
     @OptionGroup var remote: RemoteOption
-    @Option(help: ArgumentHelp("The tree size of a stored checkpoint.", valueName: "n"))
+    @Option(help: localizedHelp("The tree size of a stored checkpoint.", id: "Ukuran pohon sebuah checkpoint tersimpan.", valueName: "n"))
     var size: UInt64?
 
     func run() async throws {
         if remote.url != nil {
-            guard size == nil else { throw ValidationError("--size is not available with --server: a server serves its latest checkpoint.") }
+            guard size == nil else { throw ValidationError(localized("--size is not available with --server: a server serves its latest checkpoint.",
+                                                                     id: "--size tidak tersedia dengan --server: server hanya menyajikan checkpoint terbarunya.")) }
             let checkpoint = try await withClient(remote) { client in try await client.latestCheckpoint() }
             print(checkpoint.serialized, terminator: "")
             return
@@ -184,7 +212,8 @@ struct CheckpointCommand: AsyncParsableCommand {
         let cp: SignedCheckpoint
         if let size {
             guard let c = try attempt({ try ledger.checkpoint(size: size) }) else {
-                throw CLIFailure(description: "the ledger signed no checkpoint of size \(size)")
+                throw CLIFailure(description: localized("the ledger signed no checkpoint of size \(size)",
+                                                        id: "ledger tidak menandatangani checkpoint berukuran \(size)"))
             }
             cp = c
         } else {
@@ -197,19 +226,21 @@ struct CheckpointCommand: AsyncParsableCommand {
 struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove",
-        abstract: "Print Merkle inclusion and consistency proofs (RFC 9162), one base64 hash per line.",
+        abstract: localized("Print Merkle inclusion and consistency proofs (RFC 9162), one base64 hash per line.",
+                            id: "Mencetak bukti inklusi dan bukti konsistensi Merkle (RFC 9162), satu hash base64 per baris."),
         subcommands: [Inclusion.self, Consistency.self])
 
     struct Inclusion: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The inclusion proof of an entry in the tree of a size (default: the latest).",
-            discussion: "Example:\n  jejak prove inclusion 42 --size 1000")
+            abstract: localized("The inclusion proof of an entry in the tree of a size (default: the latest).",
+                                id: "Bukti inklusi sebuah entri dalam pohon berukuran tertentu (bawaan: ukuran terbaru)."),
+            discussion: localized("Example:\n  jejak prove inclusion 42 --size 1000", id: "Contoh:\n  jejak prove inclusion 42 --size 1000"))
         @OptionGroup var ledgerOption: LedgerOption
-        @Argument(help: ArgumentHelp("The entry index.", valueName: "index"))
+        @Argument(help: localizedHelp("The entry index.", id: "Indeks entri.", valueName: "index"))
         var index: UInt64
-        @Option(help: ArgumentHelp("The tree size.", valueName: "n"))
+        @Option(help: localizedHelp("The tree size.", id: "Ukuran pohon.", valueName: "n"))
         var size: UInt64?
-        @Flag(help: "Print JSON.")
+        @Flag(help: localizedHelp("Print JSON.", id: "Cetak JSON."))
         var json = false
 
         func run() throws {
@@ -231,14 +262,14 @@ struct ProveCommand: ParsableCommand {
 
     struct Consistency: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The consistency proof between two tree sizes.",
-            discussion: "Example:\n  jejak prove consistency 1000 2000")
+            abstract: localized("The consistency proof between two tree sizes.", id: "Bukti konsistensi antara dua ukuran pohon."),
+            discussion: localized("Example:\n  jejak prove consistency 1000 2000", id: "Contoh:\n  jejak prove consistency 1000 2000"))
         @OptionGroup var ledgerOption: LedgerOption
-        @Argument(help: ArgumentHelp("The older tree size.", valueName: "old"))
+        @Argument(help: localizedHelp("The older tree size.", id: "Ukuran pohon yang lebih lama.", valueName: "old"))
         var old: UInt64
-        @Argument(help: ArgumentHelp("The newer tree size.", valueName: "new"))
+        @Argument(help: localizedHelp("The newer tree size.", id: "Ukuran pohon yang lebih baru.", valueName: "new"))
         var new: UInt64
-        @Flag(help: "Print JSON.")
+        @Flag(help: localizedHelp("Print JSON.", id: "Cetak JSON."))
         var json = false
 
         func run() throws {

@@ -10,8 +10,9 @@ import JejakOfflineCommands
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
-        abstract: "Sign an event with a unit's key (or take a signed one), append it, and print its receipt.",
-        discussion: """
+        abstract: localized("Sign an event with a unit's key (or take a signed one), append it, and print its receipt.",
+                            id: "Menandatangani peristiwa dengan kunci unit (atau menerima peristiwa yang sudah ditandatangani), menambahkannya, dan mencetak tanda terimanya."),
+        discussion: localized("""
             The event's source is the key's name (the unit id). The receipt is a C2SP tlog-proof; \
             with the signed event (--event-out) it verifies offline. --event FILE appends an event \
             signed elsewhere (a DSSE envelope); sending the same file again returns the same receipt. \
@@ -23,51 +24,64 @@ struct PublishCommand: AsyncParsableCommand {
             file sealed to the exchange's parties, the Inspektorat and any --seal-to unit, each \
             at its newest recipient in the registry; the rest stays public. (With --server, \
             seal the data yourself: the server refuses restricted content in the clear.)
+            """, id: """
+            Sumber peristiwa adalah nama kunci (ID unit). Tanda terima berupa tlog-proof C2SP; \
+            bersama peristiwa bertanda tangan (--event-out) tanda terima itu dapat diverifikasi \
+            secara luring. --event FILE menambahkan peristiwa yang ditandatangani di tempat lain \
+            (amplop DSSE); mengirim berkas yang sama sekali lagi menghasilkan tanda terima yang sama. \
+            Dengan --server URL, peristiwa diterbitkan ke server `jejak serve` sebagai gantinya, dan tanda terimanya \
+            diverifikasi terhadap --server-policy sebelum dicetak.
 
-            Example (each line fits a terminal, so it can be copied as it is):
-              jejak publish --key biro-perencanaan.key \\
-                --type id.go.kpu.jejak.exchange.requested.v1 \\
-                --subject exchange/2026-000123 --expected-version none \\
-                --data '{"provider": "biro-keuangan", "category": "anggaran",
-                  "title": "Rekap anggaran 2026", "purpose": "Laporan kinerja",
-                  "legalBasis": "UU 7/2017", "dueDate": "2026-12-31",
-                  "classification": "terbuka"}' \\
-                --receipt req.tlog-proof --event-out req.dsse.json
-              jejak publish --event req.dsse.json
-            """)
+            Isi pertukaran `terbatas` atau `rahasia` disegel sebelum ditandatangani: anggota isi \
+            peristiwa (title, purpose, items, notes, reasons) menjadi satu berkas age yang \
+            disegel untuk para pihak pertukaran, Inspektorat, dan setiap unit --seal-to, masing-masing \
+            pada penerima terbarunya di registri; selebihnya tetap publik. (Dengan --server, \
+            segel sendiri datanya: server menolak isi terbatas yang tidak tersegel.)
+            """) + "\n\n" + helpExamples(
+                "jejak publish --key biro-perencanaan.key \\",
+                "  --type id.go.kpu.jejak.exchange.requested.v1 \\",
+                "  --subject exchange/2026-000123 --expected-version none \\",
+                "  --data '{\"provider\": \"biro-keuangan\", \"category\": \"anggaran\",",
+                "    \"title\": \"Rekap anggaran 2026\", \"purpose\": \"Laporan kinerja\",",
+                "    \"legalBasis\": \"UU 7/2017\", \"dueDate\": \"2026-12-31\",",
+                "    \"classification\": \"terbuka\"}' \\",
+                "  --receipt req.tlog-proof --event-out req.dsse.json",
+                "jejak publish --event req.dsse.json",
+                heading: localized("Example (each line fits a terminal, so it can be copied as it is):", id: "Contoh (setiap baris muat di terminal, sehingga dapat disalin apa adanya):")))
 
     @OptionGroup var ledgerOption: LedgerOption
     @OptionGroup var remote: RemoteOption
-    @Option(help: ArgumentHelp("The unit's private key file.", valueName: "file"))
+    @Option(help: localizedHelp("The unit's private key file.", id: "Berkas kunci privat unit.", valueName: "file"))
     var key: String?
-    @Option(help: ArgumentHelp("The event type.", valueName: "type"))
+    @Option(help: localizedHelp("The event type.", id: "Jenis peristiwa.", valueName: "type"))
     var type: String?
-    @Option(help: ArgumentHelp("The stream, e.g. exchange/2026-000123.", valueName: "subject"))
+    @Option(help: localizedHelp("The stream, e.g. exchange/2026-000123.", id: "Aliran (stream), misalnya exchange/2026-000123.", valueName: "subject"))
     var subject: String?
-    @Option(help: ArgumentHelp("The event data: JSON, or @FILE.", valueName: "json"))
+    @Option(help: localizedHelp("The event data: JSON, or @FILE.", id: "Data peristiwa: JSON, atau @FILE.", valueName: "json"))
     var data: String?
-    @Option(help: ArgumentHelp("Append this signed event (DSSE envelope JSON) instead of building one.", valueName: "file"))
+    @Option(help: localizedHelp("Append this signed event (DSSE envelope JSON) instead of building one.", id: "Tambahkan peristiwa bertanda tangan ini (JSON amplop DSSE) alih-alih membuat peristiwa baru.", valueName: "file"))
     var event: String?
-    @Option(help: ArgumentHelp("The event id (the idempotency key; random if omitted).", valueName: "id"))
+    @Option(help: localizedHelp("The event id (the idempotency key; random if omitted).", id: "ID peristiwa (kunci idempotensi; acak jika tidak diberikan).", valueName: "id"))
     var id: String?
-    @Option(help: ArgumentHelp("The data's JSON Schema id (default derived from the type).", valueName: "uri"))
+    @Option(help: localizedHelp("The data's JSON Schema id (default derived from the type).", id: "ID JSON Schema data (bawaan diturunkan dari jenis peristiwa).", valueName: "uri"))
     var dataschema: String?
-    @Option(help: ArgumentHelp("any, none (a new stream), exists (an existing stream) or N (the stream's current version).", valueName: "version"))
+    @Option(help: localizedHelp("any, none (a new stream), exists (an existing stream) or N (the stream's current version).", id: "any, none (aliran baru), exists (aliran yang sudah ada) atau N (versi aliran saat ini).", valueName: "version"))
     var expectedVersion: String = "any"
-    @Option(help: ArgumentHelp("Also write the receipt to this file.", valueName: "file"))
+    @Option(help: localizedHelp("Also write the receipt to this file.", id: "Tulis juga tanda terima ke berkas ini.", valueName: "file"))
     var receipt: String?
-    @Option(help: ArgumentHelp("Write the signed event (DSSE envelope JSON) to this file.", valueName: "file"))
+    @Option(help: localizedHelp("Write the signed event (DSSE envelope JSON) to this file.", id: "Tulis peristiwa bertanda tangan (JSON amplop DSSE) ke berkas ini.", valueName: "file"))
     var eventOut: String?
-    @Option(name: .customLong("seal-to"), help: ArgumentHelp("Also seal restricted content to this unit (repeatable).", valueName: "unit"))
+    @Option(name: .customLong("seal-to"), help: localizedHelp("Also seal restricted content to this unit (repeatable).", id: "Segel juga isi terbatas untuk unit ini (dapat diulang).", valueName: "unit"))
     var sealTo: [String] = []
 
     func validate() throws {
         if event == nil {
             guard key != nil, type != nil, subject != nil, data != nil else {
-                throw ValidationError("Give --key, --type, --subject and --data, or --event FILE.")
+                throw ValidationError(localized("Give --key, --type, --subject and --data, or --event FILE.", id: "Berikan --key, --type, --subject dan --data, atau --event FILE."))
             }
         } else if key != nil || type != nil || subject != nil || data != nil || id != nil || dataschema != nil {
-            throw ValidationError("--event FILE takes a signed event as it is: leave out --key, --type, --subject, --data, --id and --dataschema.")
+            throw ValidationError(localized("--event FILE takes a signed event as it is: leave out --key, --type, --subject, --data, --id and --dataschema.",
+                                            id: "--event FILE menerima peristiwa bertanda tangan apa adanya: jangan sertakan --key, --type, --subject, --data, --id dan --dataschema."))
         }
     }
 
@@ -111,12 +125,12 @@ struct PublishCommand: AsyncParsableCommand {
     private func signedEvent(_ sign: (SignerKey, String, String, JSONValue) throws -> SignedEvent) throws -> SignedEvent {
         if let event {
             guard let bytes = FileManager.default.contents(atPath: event) else {
-                throw CLIFailure(description: "cannot read \(event)")
+                throw CLIFailure(description: localized("cannot read \(event)", id: "tidak dapat membaca \(event)"))
             }
             return try attempt { try SignedEvent(json: [UInt8](bytes)) }
         }
         guard let key, let type, let subject, let data else {
-            throw ValidationError("Give --key, --type, --subject and --data, or --event FILE.")
+            throw ValidationError(localized("Give --key, --type, --subject and --data, or --event FILE.", id: "Berikan --key, --type, --subject dan --data, atau --event FILE."))
         }
         return try sign(try readKey(key), type, subject, try readJSONArgument(data))
     }

@@ -12,24 +12,27 @@ enum QueryFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// `--db FILE` and `--format`.
 struct QueryOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The read models' SQLite file (built by `jejak project`).", valueName: "file"))
+    @Option(help: localizedHelp("The read models' SQLite file (built by `jejak project`).", id: "Berkas SQLite read model (dibangun oleh `jejak project`).", valueName: "file"))
     var db: String
-    @Option(help: ArgumentHelp("table, json or csv.", valueName: "format"))
+    @Option(help: localizedHelp("table, json or csv.", id: "table, json atau csv.", valueName: "format"))
     var format: QueryFormat = .table
 
     @OptionGroup var ledgerOption: LedgerOption
-    @Flag(help: "Bring the read models up to date with the ledger first (as `jejak project --db FILE`; needs the ledger).")
+    @Flag(help: localizedHelp("Bring the read models up to date with the ledger first (as `jejak project --db FILE`; needs the ledger).",
+                          id: "Mutakhirkan read model terhadap ledger terlebih dahulu (seperti `jejak project --db FILE`; memerlukan ledger)."))
     var refresh = false
 
     /// Opens the read models. With the ledger known (--ledger or $JEJAK_LEDGER) it says on
     /// standard error how far they are behind the log, or with --refresh catches them up first.
     func open() async throws -> ReadModels {
         guard FileManager.default.fileExists(atPath: db) || refresh else {
-            throw CLIFailure(description: "\(db) does not exist; build it with `jejak project --db \(db)`")
+            throw CLIFailure(description: localized("\(db) does not exist; build it with `jejak project --db \(db)`",
+                                                    id: "\(db) tidak ada; bangun dengan `jejak project --db \(db)`"))
         }
         let ledgerPath = try? ledgerOption.path()
         if refresh {
-            guard ledgerPath != nil else { throw ValidationError("--refresh needs the ledger: pass --ledger DIR or set JEJAK_LEDGER.") }
+            guard ledgerPath != nil else { throw ValidationError(localized("--refresh needs the ledger: pass --ledger DIR or set JEJAK_LEDGER.",
+                                                                         id: "--refresh memerlukan ledger: berikan --ledger DIR atau atur JEJAK_LEDGER.")) }
             let ledger = try ledgerOption.open(readOnly: true)
             let database = try attempt { try ReadModelDatabase.openForWriting(path: db) }
             let runner = try attempt { try ProjectionRunner(ledger: ledger, database: database, projections: ReadModels.builtIn()) }
@@ -39,7 +42,8 @@ struct QueryOptions: ParsableArguments {
         if !refresh, ledgerPath != nil, let ledger = try? ledgerOption.open(readOnly: true), let size = try? ledger.size(),
            let position = try? models.checkpoints().map(\.position).min(), position < size {
             let behind = size - position
-            note("These read models are \(behind) \(behind == 1 ? "entry" : "entries") behind the log (they hold \(position) of its \(size) entries): `jejak project --db \(db)` brings them up to date, or add --refresh.")
+            note(localized("These read models are \(behind) \(behind == 1 ? "entry" : "entries") behind the log (they hold \(position) of its \(size) entries): `jejak project --db \(db)` brings them up to date, or add --refresh.",
+                           id: "Read model ini tertinggal \(behind) entri dari log (memuat \(position) dari \(size) entrinya): `jejak project --db \(db)` memutakhirkannya, atau tambahkan --refresh."))
         }
         return models
     }
@@ -96,29 +100,29 @@ func fitted(_ widths: [Int], to width: Int?) -> [Int] {
 /// Says on standard error how many of the rows hold content sealed to other units.
 func noteSealed(_ sealed: Int, of count: Int, what: String) {
     guard sealed > 0 else { return }
-    note("\(sealed) of these \(count) \(what) hold content sealed to other units (NULL here); a unit it is sealed to reads it with `jejak project --identity FILE` into its own --db.")
+    note(localized("\(sealed) of these \(count) \(what) hold content sealed to other units (NULL here); a unit it is sealed to reads it with `jejak project --identity FILE` into its own --db.",
+                   id: "\(sealed) dari \(count) \(what) ini memuat konten yang tersegel untuk unit lain (di sini NULL); unit tujuan segelnya membacanya dengan `jejak project --identity FILE` ke --db miliknya sendiri."))
 }
 
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Ask the read models (built by `jejak project`) about exchanges, units, activity and audits.",
-        discussion: """
-            Examples:
-              jejak query exchanges --db rm.sqlite --unit biro-keuangan --overdue --as-of 2026-12-31
-              jejak query exchanges --db rm.sqlite --status rejected --format csv
-              jejak query timeline exchange/2026-0001 --db rm.sqlite
-              jejak query units --db rm.sqlite --format json
-              jejak query audits --db rm.sqlite
-            """,
+        abstract: localized("Ask the read models (built by `jejak project`) about exchanges, units, activity and audits.",
+                            id: "Mengajukan kueri ke read model (dibangun oleh `jejak project`) tentang pertukaran, unit, aktivitas, dan audit."),
+        discussion: helpExamples(
+            "jejak query exchanges --db rm.sqlite --unit biro-keuangan --overdue --as-of 2026-12-31",
+            "jejak query exchanges --db rm.sqlite --status rejected --format csv",
+            "jejak query timeline exchange/2026-0001 --db rm.sqlite",
+            "jejak query units --db rm.sqlite --format json",
+            "jejak query audits --db rm.sqlite"),
         subcommands: [QueryExchanges.self, QueryTimeline.self, QueryUnits.self, QueryActivity.self, QueryAudits.self])
 }
 
 struct QueryExchanges: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exchanges",
-        abstract: "List exchanges, with filters.",
-        discussion: """
+        abstract: localized("List exchanges, with filters.", id: "Menampilkan daftar pertukaran, dengan penyaring."),
+        discussion: localized("""
             An exchange is overdue when it waits for its provider (status requested or rejected) \
             and its due date is before the as-of date (default: today in WIB, UTC+07:00). Every \
             date here is a calendar day in WIB, as the read models derive them: --as-of, \
@@ -127,28 +131,43 @@ struct QueryExchanges: AsyncParsableCommand {
             Examples:
               jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31
               jejak query exchanges --db rm.sqlite --unit biro-keuangan --status delivered --format json
-            """)
+            """, id: """
+            Sebuah pertukaran lewat tenggat bila masih menunggu penyedianya (status requested \
+            atau rejected) dan tanggal tenggatnya sebelum tanggal acuan (bawaan: hari ini dalam \
+            WIB, UTC+07:00). Setiap tanggal di sini adalah hari kalender dalam WIB, sebagaimana \
+            diturunkan oleh read model: --as-of, --since (mulai pukul 00:00 WIB) dan tanggal yang \
+            dicetak; waktu yang dicetak dalam UTC (Z).
+
+            Contoh:
+              jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31
+              jejak query exchanges --db rm.sqlite --unit biro-keuangan --status delivered --format json
+            """))
 
     @OptionGroup var options: QueryOptions
-    @Option(help: ArgumentHelp("Only this status: \(ExchangesProjection.Status.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "status"))
+    @Option(help: localizedHelp("Only this status: \(ExchangesProjection.Status.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                id: "Hanya status ini: \(ExchangesProjection.Status.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                valueName: "status"))
     var status: String?
-    @Option(help: ArgumentHelp("Only exchanges this unit takes part in (requester, provider or recipient).", valueName: "unit"))
+    @Option(help: localizedHelp("Only exchanges this unit takes part in (requester, provider or recipient).",
+                                id: "Hanya pertukaran yang melibatkan unit ini (peminta, penyedia, atau penerima).", valueName: "unit"))
     var unit: String?
-    @Flag(help: "Only overdue exchanges (see --as-of).")
+    @Flag(help: localizedHelp("Only overdue exchanges (see --as-of).", id: "Hanya pertukaran yang lewat tenggat (lihat --as-of)."))
     var overdue = false
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("The date overdue is judged on (YYYY-MM-DD).", valueName: "date"))
+    @Option(name: .customLong("as-of"), help: localizedHelp("The date overdue is judged on (YYYY-MM-DD).",
+                                                                 id: "Tanggal acuan untuk menilai lewat tenggat (YYYY-MM-DD).", valueName: "date"))
     var asOf: String?
-    @Option(help: ArgumentHelp("Only exchanges requested on or after this date (YYYY-MM-DD, WIB).", valueName: "date"))
+    @Option(help: localizedHelp("Only exchanges requested on or after this date (YYYY-MM-DD, WIB).",
+                                id: "Hanya pertukaran yang diminta pada atau setelah tanggal ini (YYYY-MM-DD, WIB).", valueName: "date"))
     var since: String?
-    @Option(help: ArgumentHelp("At most this many.", valueName: "n"))
+    @Option(help: localizedHelp("At most this many.", id: "Paling banyak sejumlah ini.", valueName: "n"))
     var limit: Int?
 
     func run() async throws {
         var filter = ExchangeFilter()
         if let status {
             guard let s = ExchangesProjection.Status(rawValue: status) else {
-                throw ValidationError("--status must be one of \(ExchangesProjection.Status.allCases.map(\.rawValue).joined(separator: ", ")).")
+                let statuses = ExchangesProjection.Status.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError(localized("--status must be one of \(statuses).", id: "--status harus salah satu dari \(statuses)."))
             }
             filter.status = s
         }
@@ -159,40 +178,48 @@ struct QueryExchanges: AsyncParsableCommand {
         let models = try await options.open()
         let records = try attempt { try models.exchanges(filter) }
         try options.emit(records, QueryTables.exchanges(records, overdue: overdue))
-        noteSealed(records.filter(\.sealed).count, of: records.count, what: "exchanges")
+        noteSealed(records.filter(\.sealed).count, of: records.count, what: localized("exchanges", id: "pertukaran"))
     }
 }
 
 struct QueryTimeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "timeline", abstract: "The events of one exchange, in order.",
-        discussion: """
+        commandName: "timeline", abstract: localized("The events of one exchange, in order.", id: "Peristiwa-peristiwa satu pertukaran, menurut urutannya."),
+        discussion: localized("""
             Examples:
               jejak query timeline exchange/2026-000123 --db rm.sqlite
               jejak query timeline exchange/2026-000123 --db rm.sqlite --format json
-            """)
+            """, id: """
+            Contoh:
+              jejak query timeline exchange/2026-000123 --db rm.sqlite
+              jejak query timeline exchange/2026-000123 --db rm.sqlite --format json
+            """))
 
     @OptionGroup var options: QueryOptions
-    @Argument(help: ArgumentHelp("The exchange's stream, e.g. exchange/2026-0001.", valueName: "exchange"))
+    @Argument(help: localizedHelp("The exchange's stream, e.g. exchange/2026-0001.", id: "Aliran (stream) pertukaran, mis. exchange/2026-0001.", valueName: "exchange"))
     var exchange: String
 
     func run() async throws {
         let models = try await options.open()
         let records = try attempt { try models.timeline(of: exchange) }
-        guard !records.isEmpty else { throw CLIFailure(description: "no exchange \(exchange) in \(options.db)") }
+        guard !records.isEmpty else { throw CLIFailure(description: localized("no exchange \(exchange) in \(options.db)", id: "tidak ada pertukaran \(exchange) di \(options.db)")) }
         try options.emit(records, QueryTables.timeline(records))
-        noteSealed(records.filter(\.sealed).count, of: records.count, what: "events")
+        noteSealed(records.filter(\.sealed).count, of: records.count, what: localized("events", id: "peristiwa"))
     }
 }
 
 struct QueryUnits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "units", abstract: "The registered units and their keys.",
-        discussion: """
+        commandName: "units", abstract: localized("The registered units and their keys.", id: "Unit-unit terdaftar beserta kuncinya."),
+        discussion: localized("""
             Examples:
               jejak query units --db rm.sqlite
               jejak query units --db rm.sqlite --format csv
-            """)
+            """, id: """
+            Contoh:
+              jejak query units --db rm.sqlite
+              jejak query units --db rm.sqlite --format csv
+            """))
 
     @OptionGroup var options: QueryOptions
 
@@ -205,15 +232,19 @@ struct QueryUnits: AsyncParsableCommand {
 
 struct QueryActivity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "activity", abstract: "Events per unit per month (WIB).",
-        discussion: """
+        commandName: "activity", abstract: localized("Events per unit per month (WIB).", id: "Peristiwa per unit per bulan (WIB)."),
+        discussion: localized("""
             Examples:
               jejak query activity --db rm.sqlite
               jejak query activity --db rm.sqlite --unit biro-keuangan --format json
-            """)
+            """, id: """
+            Contoh:
+              jejak query activity --db rm.sqlite
+              jejak query activity --db rm.sqlite --unit biro-keuangan --format json
+            """))
 
     @OptionGroup var options: QueryOptions
-    @Option(help: ArgumentHelp("Only this unit.", valueName: "unit"))
+    @Option(help: localizedHelp("Only this unit.", id: "Hanya unit ini.", valueName: "unit"))
     var unit: String?
 
     func run() async throws {
@@ -225,12 +256,17 @@ struct QueryActivity: AsyncParsableCommand {
 
 struct QueryAudits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audits", abstract: "Audits, one line per finding with the status of its follow-ups.",
-        discussion: """
+        commandName: "audits", abstract: localized("Audits, one line per finding with the status of its follow-ups.",
+                                                   id: "Audit, satu baris per temuan beserta status tindak lanjutnya."),
+        discussion: localized("""
             Examples:
               jejak query audits --db rm.sqlite
               jejak query audits --db rm.sqlite --format json
-            """)
+            """, id: """
+            Contoh:
+              jejak query audits --db rm.sqlite
+              jejak query audits --db rm.sqlite --format json
+            """))
 
     @OptionGroup var options: QueryOptions
 

@@ -8,8 +8,9 @@ import JejakOfflineCommands
 struct ReceiptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipt",
-        abstract: "Write the receipt of an entry (by index or event id) against the latest witnessed checkpoint.",
-        discussion: """
+        abstract: localized("Write the receipt of an entry (by index or event id) against the latest witnessed checkpoint.",
+                            id: "Menulis tanda terima sebuah entri (menurut indeks atau ID peristiwa) terhadap checkpoint tersaksikan terbaru."),
+        discussion: localized("""
             A receipt proves an entry against one checkpoint. One made before the policy's \
             witnesses cosigned (for example before the Inspektorat was added to the policy) stops \
             verifying once the policy requires them; this writes a new one, against the newest \
@@ -21,12 +22,25 @@ struct ReceiptCommand: AsyncParsableCommand {
               jejak receipt 812 --out 812.tlog-proof
               jejak receipt req-2026-000123
               jejak verify-receipt 812.tlog-proof --event req.dsse.json --policy $JEJAK_LEDGER/policy
-            """)
+            """, id: """
+            Tanda terima membuktikan sebuah entri terhadap satu checkpoint. Tanda terima yang dibuat \
+            sebelum saksi-saksi kebijakan memberikan tanda tangan bersama (cosignature) (misalnya sebelum \
+            Inspektorat ditambahkan ke kebijakan) tidak lagi terverifikasi begitu kebijakan mewajibkan \
+            mereka; perintah ini menulis tanda terima baru, terhadap checkpoint terbaru yang memenuhi \
+            kuorum kebijakan, untuk disimpan pemegangnya sebagai pengganti. Kode keluar 1 jika belum ada \
+            checkpoint seperti itu yang memuat entri tersebut (saksi memberikan tanda tangan bersama \
+            dengan `jejak witness cosign`, atau `jejak serve` mengirimkannya kepada saksi).
+
+            Contoh:
+              jejak receipt 812 --out 812.tlog-proof
+              jejak receipt req-2026-000123
+              jejak verify-receipt 812.tlog-proof --event req.dsse.json --policy $JEJAK_LEDGER/policy
+            """))
 
     @OptionGroup var ledgerOption: LedgerOption
-    @Argument(help: ArgumentHelp("The entry's index, or its event's id.", valueName: "index|event-id"))
+    @Argument(help: localizedHelp("The entry's index, or its event's id.", id: "Indeks entri, atau ID peristiwanya.", valueName: "index|event-id"))
     var entry: String
-    @Option(help: ArgumentHelp("Also write the receipt to this file.", valueName: "file"))
+    @Option(help: localizedHelp("Also write the receipt to this file.", id: "Tulis juga tanda terima ke berkas ini.", valueName: "file"))
     var out: String?
 
     func run() async throws {
@@ -37,13 +51,21 @@ struct ReceiptCommand: AsyncParsableCommand {
         } else if let found = try attempt({ try ledger.entry(eventID: entry) }) {
             index = found.index
         } else {
-            throw CLIFailure(description: "no entry \(entry) and no event with id \"\(entry)\" is in the log [notFound]")
+            throw CLIFailure(description: localized("no entry \(entry) and no event with id \"\(entry)\" is in the log [notFound]",
+                                                   id: "tidak ada entri \(entry) dan tidak ada peristiwa dengan ID \"\(entry)\" di log [notFound]"))
         }
         let receipt = try attempt { try ledger.witnessedReceipt(index: index) }
         if let out { try writeFile(receipt.serialized, to: out) }
         print(receipt.serialized, terminator: "")
         let cosigners = (try? ledger.policy().verify(receipt.checkpoint).cosigners) ?? []
-        note("Receipt of entry \(index) against the checkpoint of size \(receipt.checkpoint.checkpoint.size)"
-             + (cosigners.isEmpty ? "" : ", cosigned by \(cosigners.joined(separator: ", "))") + ".")
+        let size = receipt.checkpoint.checkpoint.size
+        if cosigners.isEmpty {
+            note(localized("Receipt of entry \(index) against the checkpoint of size \(size).",
+                           id: "Tanda terima entri \(index) terhadap checkpoint berukuran \(size)."))
+        } else {
+            let names = cosigners.joined(separator: ", ")
+            note(localized("Receipt of entry \(index) against the checkpoint of size \(size), cosigned by \(names).",
+                           id: "Tanda terima entri \(index) terhadap checkpoint berukuran \(size), dengan tanda tangan bersama (cosignature) dari \(names)."))
+        }
     }
 }

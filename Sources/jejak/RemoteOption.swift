@@ -7,19 +7,23 @@ import JejakTlog
 /// `--server URL` and what a command needs to trust it: the pinned policy, and where the client
 /// keeps the largest checkpoint it verified.
 struct RemoteOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Talk to a `jejak serve` server instead of a ledger directory (default: $JEJAK_SERVER).", valueName: "url"))
+    @Option(help: localizedHelp("Talk to a `jejak serve` server instead of a ledger directory (default: $JEJAK_SERVER).",
+                                id: "Berhubungan dengan server `jejak serve` alih-alih direktori ledger (bawaan: $JEJAK_SERVER).", valueName: "url"))
     var server: String?
-    @Option(name: .customLong("server-policy"), help: ArgumentHelp(
+    @Option(name: .customLong("server-policy"), help: localizedHelp(
         "With --server: the ledger's tlog-policy, obtained out of band, that every answer is verified against (default: $JEJAK_POLICY).",
+        id: "Dengan --server: tlog-policy ledger, diperoleh melalui jalur terpisah, yang menjadi acuan verifikasi setiap jawaban (bawaan: $JEJAK_POLICY).",
         valueName: "file"))
     var serverPolicy: String?
-    @Option(help: ArgumentHelp(
+    @Option(help: localizedHelp(
         "With --server: keep the largest verified checkpoint in this file, so the next run requires consistency with it (default: $JEJAK_PIN).",
+        id: "Dengan --server: simpan checkpoint terverifikasi terbesar di berkas ini, agar pemanggilan berikutnya harus konsisten dengannya (bawaan: $JEJAK_PIN).",
         valueName: "file"))
     var pin: String?
-    @Option(help: ArgumentHelp("With --server: PEM certificates to trust for HTTPS.", valueName: "file"))
+    @Option(help: localizedHelp("With --server: PEM certificates to trust for HTTPS.", id: "Dengan --server: sertifikat PEM yang dipercaya untuk HTTPS.", valueName: "file"))
     var caCert: String?
-    @Flag(help: "With --server: accept checkpoints signed by the log without the witness quorum yet.")
+    @Flag(help: localizedHelp("With --server: accept checkpoints signed by the log without the witness quorum yet.",
+                              id: "Dengan --server: terima checkpoint yang ditandatangani log walaupun belum memenuhi kuorum saksi."))
     var unwitnessed = false
 
     /// The server's URL, if one is given.
@@ -43,13 +47,18 @@ struct RemoteSettings {
 
     /// A client of the server, trusting the pinned policy.
     func client() throws -> JejakClient {
-        guard let url else { throw ValidationError("No server given: pass --server URL or set JEJAK_SERVER.") }
+        guard let url else { throw ValidationError(localized("No server given: pass --server URL or set JEJAK_SERVER.",
+                                                              id: "Server tidak diberikan: berikan --server URL atau atur JEJAK_SERVER.")) }
         let environment = ProcessInfo.processInfo.environment
         guard let policyFile = policy ?? environment["JEJAK_POLICY"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw ValidationError("""
+            throw ValidationError(localized("""
                 --server needs the ledger's policy, obtained out of band (its DIR/policy, or `curl \(url)/policy` \
                 compared with what the commission publishes): pass --server-policy FILE or set JEJAK_POLICY.
-                """)
+                """, id: """
+                --server memerlukan kebijakan ledger yang diperoleh melalui jalur terpisah (DIR/policy-nya, atau \
+                `curl \(url)/policy` yang dibandingkan dengan yang diumumkan KPU): berikan --server-policy FILE \
+                atau atur JEJAK_POLICY.
+                """))
         }
         var configuration = ClientConfiguration()
         configuration.checkpointFile = pin ?? environment["JEJAK_PIN"].flatMap { $0.isEmpty ? nil : $0 }

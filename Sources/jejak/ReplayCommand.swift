@@ -9,8 +9,9 @@ import JejakProjections
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Build the read models as they stood at an earlier point of the log (time travel), into a new SQLite file.",
-        discussion: """
+        abstract: localized("Build the read models as they stood at an earlier point of the log (time travel), into a new SQLite file.",
+                            id: "Membangun read model sebagaimana keadaannya pada suatu titik lebih awal di log (perjalanan waktu), ke dalam berkas SQLite baru."),
+        discussion: localized("""
             Applies the log's first entries, and only those, to every built-in read model \
             (exchanges and their timelines, units and keys, activity per unit per month, audits) \
             in a new SQLite file: the file is what `jejak project` would have built had the log \
@@ -36,17 +37,44 @@ struct ReplayCommand: AsyncParsableCommand {
               jejak replay --until 2026-06-30 --db end-of-june.sqlite
               jejak replay --until 2026-06-30T12:00:00+07:00 --db noon.sqlite --json
               jejak query exchanges --db end-of-june.sqlite --overdue --as-of 2026-06-30
-            """)
+            """, id: """
+            Menerapkan entri-entri pertama log, dan hanya entri itu, pada setiap read model bawaan \
+            (pertukaran beserta lini masanya, unit dan kunci, aktivitas per unit per bulan, audit) dalam \
+            berkas SQLite baru: berkas itu adalah apa yang akan dibangun `jejak project` seandainya log \
+            berakhir di titik itu, termasuk penanda keterlambatan (dinilai per entri terakhir yang \
+            diterapkan). Lakukan kueri dengan `jejak query … --db OUT.sqlite` atau alat SQLite apa pun.
+
+            --until menyebut titiknya:
+              INDEX        sebuah bilangan: INDEX entri pertama (entri 0 sampai INDEX-1); 0 adalah
+                           log kosong, ukuran log adalah seluruh log.
+              YYYY-MM-DD   setiap entri yang ditambahkan sampai akhir hari itu dalam WIB (UTC+07:00),
+                           yaitu sampai YYYY-MM-DDT23:59:59.999+07:00.
+              RFC 3339     setiap entri yang ditambahkan pada atau sebelum waktu itu, misalnya
+                           2026-03-31T17:00:00+07:00 atau 2026-03-31T10:00:00Z.
+            Waktu dibandingkan dengan waktu `appended` setiap entri (jam ledger saat mengurutkan entri \
+            itu), bukan dengan `time` milik peristiwa itu sendiri.
+
+            OUT.sqlite tidak boleh sudah ada (--force menggantinya); berkas ditulis dengan nama \
+            sementara dan baru muncul setelah lengkap. Ledger dibuka hanya-baca, sehingga perintah ini \
+            dapat berjalan berdampingan dengan proses yang menulis ledger.
+
+            Contoh:
+              jejak replay --until 1200 --db as-of-1200.sqlite
+              jejak replay --until 2026-06-30 --db end-of-june.sqlite
+              jejak replay --until 2026-06-30T12:00:00+07:00 --db noon.sqlite --json
+              jejak query exchanges --db end-of-june.sqlite --overdue --as-of 2026-06-30
+            """))
 
     @OptionGroup var ledgerOption: LedgerOption
-    @Option(help: ArgumentHelp("The point: an entry count, a date (end of that day in WIB, +07:00) or an RFC 3339 time.",
-                               valueName: "index|time"))
+    @Option(help: localizedHelp("The point: an entry count, a date (end of that day in WIB, +07:00) or an RFC 3339 time.",
+                                id: "Titiknya: jumlah entri, tanggal (akhir hari itu dalam WIB, +07:00) atau waktu RFC 3339.",
+                                valueName: "index|time"))
     var until: String
-    @Option(help: ArgumentHelp("The new read models' SQLite file.", valueName: "out.sqlite"))
+    @Option(help: localizedHelp("The new read models' SQLite file.", id: "Berkas SQLite untuk read model yang baru.", valueName: "out.sqlite"))
     var db: String
-    @Flag(help: "Replace OUT.sqlite if it exists.")
+    @Flag(help: localizedHelp("Replace OUT.sqlite if it exists.", id: "Ganti OUT.sqlite jika sudah ada."))
     var force = false
-    @Flag(help: "Print the summary as JSON.")
+    @Flag(help: localizedHelp("Print the summary as JSON.", id: "Cetak ringkasan sebagai JSON."))
     var json = false
 
     /// A point named on the command line.
@@ -69,19 +97,22 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard Self.parsePoint(until) != nil else {
-            throw ValidationError("--until takes an entry count, a date YYYY-MM-DD or an RFC 3339 time, not \"\(until)\".")
+            throw ValidationError(localized("--until takes an entry count, a date YYYY-MM-DD or an RFC 3339 time, not \"\(until)\".",
+                                            id: "--until menerima jumlah entri, tanggal YYYY-MM-DD atau waktu RFC 3339, bukan \"\(until)\"."))
         }
     }
 
     func run() async throws {
-        guard let point = Self.parsePoint(until) else { throw ValidationError("bad --until") }
+        guard let point = Self.parsePoint(until) else { throw ValidationError(localized("bad --until", id: "--until tidak sah")) }
         if FileManager.default.fileExists(atPath: db) {
             guard force else {
-                throw CLIFailure(description: "\(db) already exists; pass --force to replace it, or name a new file")
+                throw CLIFailure(description: localized("\(db) already exists; pass --force to replace it, or name a new file",
+                                                        id: "\(db) sudah ada; berikan --force untuk menggantinya, atau sebutkan berkas baru"))
             }
             for suffix in ["", "-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: db + suffix) {
                 do { try FileManager.default.removeItem(atPath: db + suffix) } catch {
-                    throw CLIFailure(description: "cannot replace \(db): \(error.localizedDescription)")
+                    throw CLIFailure(description: localized("cannot replace \(db): \(error.localizedDescription)",
+                                                            id: "tidak dapat mengganti \(db): \(error.localizedDescription)"))
                 }
             }
         }
@@ -98,19 +129,25 @@ struct ReplayCommand: AsyncParsableCommand {
 
     static func text(_ s: ReplaySummary, db: String, asOf: LedgerTime?) -> String {
         var lines: [String] = []
-        let through = asOf.map { " (appended at or before \($0.rfc3339))" } ?? ""
+        let through = asOf.map { localized(" (appended at or before \($0.rfc3339))", id: " (ditambahkan pada atau sebelum \($0.rfc3339))") } ?? ""
         if let last = s.lastAppended {
-            lines.append("Replayed the read models as of entry \(s.position) of \(s.logSize): entries 0–\(s.position - 1)\(through), "
-                         + "the last appended \(last.rfc3339).")
+            lines.append(localized("Replayed the read models as of entry \(s.position) of \(s.logSize): entries 0–\(s.position - 1)\(through), "
+                                   + "the last appended \(last.rfc3339).",
+                                   id: "Read model diputar ulang per entri \(s.position) dari \(s.logSize): entri 0–\(s.position - 1)\(through), "
+                                   + "yang terakhir ditambahkan \(last.rfc3339)."))
         } else {
-            lines.append("Replayed the read models as of entry 0 of \(s.logSize): no entries\(through).")
+            lines.append(localized("Replayed the read models as of entry 0 of \(s.logSize): no entries\(through).",
+                                   id: "Read model diputar ulang per entri 0 dari \(s.logSize): tanpa entri\(through)."))
         }
-        lines.append("Wrote \(db).")
+        lines.append(localized("Wrote \(db).", id: "Berkas \(db) ditulis."))
         let total = s.exchangeCounts.values.reduce(0, +)
         let byStatus = s.exchangeCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        lines.append("Exchanges: \(total)" + (byStatus.isEmpty ? "" : " (\(byStatus))") + ".")
-        lines.append("Units: \(s.units).")
-        lines.append("Projections: " + s.projections.map { "\($0.name) v\($0.version) at \($0.position)" }.joined(separator: ", ") + ".")
+        lines.append(localized("Exchanges: \(total)", id: "Pertukaran: \(total)") + (byStatus.isEmpty ? "" : " (\(byStatus))") + ".")
+        lines.append(localized("Units: \(s.units).", id: "Unit: \(s.units)."))
+        lines.append(localized("Projections: ", id: "Proyeksi: ")
+                     + s.projections.map { localized("\($0.name) v\($0.version) at \($0.position)",
+                                                     id: "\($0.name) v\($0.version) pada \($0.position)") }
+                         .joined(separator: ", ") + ".")
         return lines.joined(separator: "\n")
     }
 

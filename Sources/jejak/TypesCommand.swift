@@ -7,8 +7,9 @@ import JejakOfflineCommands
 struct TypesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "types",
-        abstract: "List the event types, their streams and the members their data must have.",
-        discussion: """
+        abstract: localized("List the event types, their streams and the members their data must have.",
+                            id: "Menampilkan daftar jenis peristiwa, aliran (stream)-nya, dan anggota yang wajib ada dalam datanya."),
+        discussion: localized("""
             From the schemas shipped with jejak (or $JEJAK_SCHEMAS). "unless sealed" members are \
             required in the clear and forbidden when the content is sealed (they are then inside \
             the sealed member). The schemas themselves, with descriptions in Bahasa Indonesia and \
@@ -17,16 +18,27 @@ struct TypesCommand: ParsableCommand {
             Examples:
               jejak types
               jejak types --area exchange --json
-            """)
+            """, id: """
+            Diambil dari skema yang disertakan bersama jejak (atau $JEJAK_SCHEMAS). Anggota "wajib kecuali tersegel" \
+            wajib ada dalam bentuk terbuka dan dilarang ketika isinya tersegel (anggota itu kemudian berada \
+            di dalam anggota yang tersegel). Skema itu sendiri, dengan deskripsi dalam Bahasa Indonesia dan \
+            bahasa Inggris, ada di Schemas/.
 
-    @Option(help: ArgumentHelp("Only the types of this area: ledger, registry, exchange or audit.", valueName: "area"))
+            Contoh:
+              jejak types
+              jejak types --area exchange --json
+            """))
+
+    @Option(help: localizedHelp("Only the types of this area: ledger, registry, exchange or audit.", id: "Hanya jenis dari area ini: ledger, registry, exchange atau audit.", valueName: "area"))
     var area: String?
-    @Flag(help: "Print JSON: an array of {type, title, stream, required, requiredUnlessSealed, optional}.")
+    @Flag(help: localizedHelp("Print JSON: an array of {type, title, stream, required, requiredUnlessSealed, optional}.",
+                              id: "Cetak JSON: larik {type, title, stream, required, requiredUnlessSealed, optional}."))
     var json = false
 
     func validate() throws {
         if let area, !DomainEventType.allCases.contains(where: { $0.area == area }) {
-            throw ValidationError("--area must be ledger, registry, exchange or audit, not \"\(area)\".")
+            throw ValidationError(localized("--area must be ledger, registry, exchange or audit, not \"\(area)\".",
+                                            id: "--area harus ledger, registry, exchange atau audit, bukan \"\(area)\"."))
         }
     }
 
@@ -44,10 +56,17 @@ struct TypesCommand: ParsableCommand {
             return
         }
         for s in summaries {
-            print("\(s.type.rawValue)  (\(s.title); stream \(s.stream))")
-            print("  required: \(s.required.isEmpty ? "nothing" : s.required.joined(separator: ", "))")
-            if !s.requiredUnlessSealed.isEmpty { print("  required unless sealed: \(s.requiredUnlessSealed.joined(separator: ", "))") }
-            if !s.optional.isEmpty { print("  optional: \(s.optional.joined(separator: ", "))") }
+            print(localized("\(s.type.rawValue)  (\(s.title); stream \(s.stream))", id: "\(s.type.rawValue)  (\(s.title); aliran \(s.stream))"))
+            let required = s.required.isEmpty ? localized("nothing", id: "tidak ada") : s.required.joined(separator: ", ")
+            print(localized("  required: \(required)", id: "  wajib: \(required)"))
+            if !s.requiredUnlessSealed.isEmpty {
+                let members = s.requiredUnlessSealed.joined(separator: ", ")
+                print(localized("  required unless sealed: \(members)", id: "  wajib kecuali tersegel: \(members)"))
+            }
+            if !s.optional.isEmpty {
+                let members = s.optional.joined(separator: ", ")
+                print(localized("  optional: \(members)", id: "  opsional: \(members)"))
+            }
         }
     }
 }

@@ -10,25 +10,27 @@ import JejakOfflineCommands
 struct UnitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unit",
-        abstract: "Register units and manage their keys and encryption recipients (registry events signed by the authority).",
+        abstract: localized("Register units and manage their keys and encryption recipients (registry events signed by the authority).",
+                            id: "Mendaftarkan unit serta mengelola kunci dan penerima enkripsinya (peristiwa registri yang ditandatangani otoritas)."),
         subcommands: [Register.self, AddKey.self, RevokeKey.self, AddRecipient.self, RevokeRecipient.self, List.self])
 
     /// The arguments of a key change: the unit, the key, and where to write the receipt.
     struct KeyChange: ParsableArguments {
         @OptionGroup var ledgerOption: LedgerOption
         @OptionGroup var authorityOption: AuthorityOption
-        @Argument(help: ArgumentHelp("The unit id.", valueName: "unit"))
+        @Argument(help: localizedHelp("The unit id.", id: "ID unit.", valueName: "unit"))
         var unit: String
-        @Option(help: ArgumentHelp("The key as a vkey string, or @FILE holding one.", valueName: "vkey"))
+        @Option(help: localizedHelp("The key as a vkey string, or @FILE holding one.", id: "Kunci sebagai teks vkey, atau @FILE yang memuatnya.", valueName: "vkey"))
         var vkey: String
-        @Option(help: ArgumentHelp("Write the receipt (tlog-proof) to this file.", valueName: "file"))
+        @Option(help: localizedHelp("Write the receipt (tlog-proof) to this file.", id: "Tulis tanda terima (tlog-proof) ke berkas ini.", valueName: "file"))
         var receipt: String?
 
         /// Signs the registry event `make` builds for the key, and appends it.
         func append(_ make: (RegistryAuthority, VerifierKey) throws -> SignedEvent) async throws {
             let key = try parseVerifierKey(vkey)
             guard key.name.sameBytes(as: unit) else {
-                throw CLIFailure(description: "the key is named \"\(key.name)\", not after the unit \"\(unit)\"")
+                throw CLIFailure(description: localized("the key is named \"\(key.name)\", not after the unit \"\(unit)\"",
+                                                       id: "kunci bernama \"\(key.name)\", tidak sesuai dengan nama unit \"\(unit)\""))
             }
             let ledger = try ledgerOption.open(readOnly: false)
             defer { ledger.close() }
@@ -41,31 +43,37 @@ struct UnitCommand: AsyncParsableCommand {
     static func append(_ event: SignedEvent, to ledger: Ledger, receiptPath: String?) async throws {
         let receipt = try await attempt { try await ledger.append(event) }
         if let receiptPath { try writeFile(receipt.serialized, to: receiptPath) }
-        print("Appended \(event.event.type) as entry \(receipt.index).")
+        print(localized("Appended \(event.event.type) as entry \(receipt.index).", id: "\(event.event.type) ditambahkan sebagai entri \(receipt.index)."))
     }
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register a unit.",
-            discussion: """
+            abstract: localized("Register a unit.", id: "Mendaftarkan unit."),
+            discussion: localized("""
                 Example:
                   jejak unit register biro-keuangan --name "Biro Keuangan" --role biro
                 Roles: \(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")).
-                """)
+                """, id: """
+                Contoh:
+                  jejak unit register biro-keuangan --name "Biro Keuangan" --role biro
+                Peran: \(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")).
+                """))
         @OptionGroup var ledgerOption: LedgerOption
         @OptionGroup var authorityOption: AuthorityOption
-        @Argument(help: ArgumentHelp("The unit id (a-z 0-9 . _ / -).", valueName: "unit"))
+        @Argument(help: localizedHelp("The unit id (a-z 0-9 . _ / -).", id: "ID unit (a-z 0-9 . _ / -).", valueName: "unit"))
         var unit: String
-        @Option(help: "The unit's display name.")
+        @Option(help: localizedHelp("The unit's display name.", id: "Nama tampilan unit."))
         var name: String
-        @Option(help: ArgumentHelp("The unit's role.", valueName: "role"))
+        @Option(help: localizedHelp("The unit's role.", id: "Peran unit.", valueName: "role"))
         var role: String
-        @Option(help: ArgumentHelp("Write the receipt (tlog-proof) to this file.", valueName: "file"))
+        @Option(help: localizedHelp("Write the receipt (tlog-proof) to this file.", id: "Tulis tanda terima (tlog-proof) ke berkas ini.", valueName: "file"))
         var receipt: String?
 
         func run() async throws {
             guard let role = UnitRole(rawValue: role) else {
-                throw ValidationError("Unknown role \"\(role)\"; use one of \(UnitRole.allCases.map(\.rawValue).joined(separator: ", ")).")
+                let roles = UnitRole.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError(localized("Unknown role \"\(role)\"; use one of \(roles).",
+                                                id: "Peran \"\(role)\" tidak dikenal; gunakan salah satu dari \(roles)."))
             }
             let ledger = try ledgerOption.open(readOnly: false)
             defer { ledger.close() }
@@ -78,11 +86,14 @@ struct UnitCommand: AsyncParsableCommand {
     struct AddKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-key",
-            abstract: "Add a key (a vkey named after the unit) to a unit.",
-            discussion: """
+            abstract: localized("Add a key (a vkey named after the unit) to a unit.", id: "Menambahkan kunci (vkey yang namanya sama dengan ID unit) ke sebuah unit."),
+            discussion: localized("""
                 Example:
                   jejak unit add-key biro-keuangan --vkey "$(jejak key generate biro-keuangan --out bk.key)"
-                """)
+                """, id: """
+                Contoh:
+                  jejak unit add-key biro-keuangan --vkey "$(jejak key generate biro-keuangan --out bk.key)"
+                """))
         @OptionGroup var change: KeyChange
 
         func run() async throws {
@@ -93,13 +104,17 @@ struct UnitCommand: AsyncParsableCommand {
     struct RevokeKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke-key",
-            abstract: "Revoke a unit's key; events it signed earlier stay valid.",
-            discussion: """
+            abstract: localized("Revoke a unit's key; events it signed earlier stay valid.",
+                                id: "Mencabut kunci sebuah unit; peristiwa yang ditandatanganinya sebelumnya tetap sah."),
+            discussion: localized("""
                 Example:
                   jejak unit revoke-key biro-keuangan --vkey @bk.vkey --reason "laptop lost"
-                """)
+                """, id: """
+                Contoh:
+                  jejak unit revoke-key biro-keuangan --vkey @bk.vkey --reason "laptop lost"
+                """))
         @OptionGroup var change: KeyChange
-        @Option(help: "Why the key is revoked.")
+        @Option(help: localizedHelp("Why the key is revoked.", id: "Alasan kunci dicabut."))
         var reason: String
 
         func run() async throws {
@@ -109,10 +124,11 @@ struct UnitCommand: AsyncParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the registered units, their keys and their encryption recipients.",
-            discussion: "Example:\n  jejak unit list --json")
+            abstract: localized("List the registered units, their keys and their encryption recipients.",
+                                id: "Menampilkan daftar unit terdaftar beserta kunci dan penerima enkripsinya."),
+            discussion: localized("Example:\n  jejak unit list --json", id: "Contoh:\n  jejak unit list --json"))
         @OptionGroup var ledgerOption: LedgerOption
-        @Flag(help: "Print JSON Lines, one unit per line.")
+        @Flag(help: localizedHelp("Print JSON Lines, one unit per line.", id: "Cetak JSON Lines, satu unit per baris."))
         var json = false
 
         func run() throws {
@@ -132,10 +148,13 @@ struct UnitCommand: AsyncParsableCommand {
                                     "registeredAt": .number(JSONNumber(Int64(unit.registeredAt))), "keys": .array(keyValues),
                                     "recipients": .array(recipientValues)]))
                 } else {
-                    print("\(unit.id)  \(unit.role.rawValue)  \(unit.name)  (registered at entry \(unit.registeredAt))")
+                    print(localized("\(unit.id)  \(unit.role.rawValue)  \(unit.name)  (registered at entry \(unit.registeredAt))",
+                                    id: "\(unit.id)  \(unit.role.rawValue)  \(unit.name)  (terdaftar pada entri \(unit.registeredAt))"))
+                    let recipientWord = localized("recipient", id: "penerima")
                     for (text, added, revoked) in keys.map({ ("\($0.vkey)", $0.addedAt, $0.revokedAt) })
-                        + recipients.map({ ("\($0.recipient) (recipient)", $0.addedAt, $0.revokedAt) }) {
-                        print("    \(text)  added at entry \(added), \(revoked.map { "revoked at entry \($0)" } ?? "active")")
+                        + recipients.map({ ("\($0.recipient) (\(recipientWord))", $0.addedAt, $0.revokedAt) }) {
+                        let status = revoked.map { localized("revoked at entry \($0)", id: "dicabut pada entri \($0)") } ?? localized("active", id: "aktif")
+                        print(localized("    \(text)  added at entry \(added), \(status)", id: "    \(text)  ditambahkan pada entri \(added), \(status)"))
                     }
                 }
             }

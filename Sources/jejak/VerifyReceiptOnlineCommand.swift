@@ -9,7 +9,7 @@ struct VerifyReceiptOnlineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-receipt",
         abstract: VerifyReceiptCommand.configuration.abstract,
-        discussion: VerifyReceiptCommand.configuration.discussion + """
+        discussion: VerifyReceiptCommand.configuration.discussion + localized("""
 
 
             With --server URL, it then asks that server for its latest checkpoint (verified \
@@ -19,17 +19,29 @@ struct VerifyReceiptOnlineCommand: AsyncParsableCommand {
 
             Example:
               jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy --server http://127.0.0.1:8080
-            """)
+            """, id: """
 
-    @Argument(help: ArgumentHelp("The receipt file (a tlog-proof).", valueName: "receipt"))
+
+            Dengan --server URL, perintah ini kemudian meminta checkpoint terbaru server tersebut \
+            (diverifikasi terhadap kebijakan yang sama) dan bukti konsistensi dari checkpoint tanda \
+            terima ke checkpoint itu: peristiwa masih ada di log yang dilayani server, dan pandangan \
+            server tidak bercabang dari pandangan saat tanda terima diterbitkan.
+
+            Contoh:
+              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy --server http://127.0.0.1:8080
+            """))
+
+    @Argument(help: localizedHelp("The receipt file (a tlog-proof).", id: "Berkas tanda terima (tlog-proof).", valueName: "receipt"))
     var receipt: String
-    @Option(help: ArgumentHelp("The signed event (DSSE envelope JSON) file.", valueName: "file"))
+    @Option(help: localizedHelp("The signed event (DSSE envelope JSON) file.", id: "Berkas peristiwa bertanda tangan (JSON amplop DSSE).", valueName: "file"))
     var event: String
-    @Option(help: ArgumentHelp("The ledger's tlog-policy file.", valueName: "file"))
+    @Option(help: localizedHelp("The ledger's tlog-policy file.", id: "Berkas tlog-policy ledger.", valueName: "file"))
     var policy: String
-    @Option(help: ArgumentHelp("Also check the receipt against this `jejak serve` server's latest checkpoint.", valueName: "url"))
+    @Option(help: localizedHelp("Also check the receipt against this `jejak serve` server's latest checkpoint.",
+                                id: "Periksa juga tanda terima terhadap checkpoint terbaru server `jejak serve` ini.", valueName: "url"))
     var server: String?
-    @Flag(help: "With --server: accept the server's checkpoint signed by the log without the witness quorum yet.")
+    @Flag(help: localizedHelp("With --server: accept the server's checkpoint signed by the log without the witness quorum yet.",
+                              id: "Dengan --server: terima checkpoint server yang ditandatangani log walaupun belum memenuhi kuorum saksi."))
     var unwitnessed = false
 
     func run() async throws {
@@ -44,6 +56,8 @@ struct VerifyReceiptOnlineCommand: AsyncParsableCommand {
             try await client.verify(offline.receipt, of: offline.event)
             return latest
         }
-        print(offline.sentence.dropLast() + "; the server's log of \(latest.checkpoint.size) entries is consistent with it.")
+        let size = latest.checkpoint.size
+        print(offline.sentence.dropLast() + localized("; the server's log of \(size) entries is consistent with it.",
+                                                      id: "; log server sebanyak \(size) entri konsisten dengannya."))
     }
 }

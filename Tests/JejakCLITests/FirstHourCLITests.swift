@@ -228,6 +228,47 @@ func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuang
         #expect(r.status == 64 && !r.stderr.contains("--lang must be"), "\(r.stderr)")
     }
 
+    /// Every command's `--help`, of both tools, in Indonesian: its overview and each of its
+    /// options' help differ from the English (ArgumentParser's own `--help` and `--version`
+    /// lines excepted), walking the command tree from the roots' subcommand lists.
+    @Test func everyCommandsHelpIsInIndonesian() throws {
+        let w = try TemporaryDirectory()
+        for binary in [jejakBinary, jejakVerifyBinary] {
+            var pending: [[String]] = [[]]
+            var seen = 0
+            while let path = pending.popLast() {
+                seen += 1
+                try #require(seen < 200 && path.count < 4, "the command tree does not end: \(path)")
+                let en = try jejak(path + ["--help"], in: w.path, binary: binary)
+                let id = try jejak(path + ["--help"], in: w.path, environment: ["JEJAK_LANG": "id"], binary: binary)
+                try #require(en.status == 0 && id.status == 0, "\(path): \(en.stderr) \(id.stderr)")
+                let name = ([URL(fileURLWithPath: binary).lastPathComponent] + path).joined(separator: " ")
+                #expect(HelpText(en.stdout).overview != HelpText(id.stdout).overview, "\(name): the overview is not translated")
+                let english = HelpText(en.stdout).options, indonesian = HelpText(id.stdout).options
+                for (option, text) in english where !text.isEmpty && !["-h, --help", "--version"].contains(option) {
+                    #expect(indonesian[option] != nil && indonesian[option] != text, "\(name) \(option): \(text)")
+                }
+                pending += HelpText(en.stdout).subcommands.filter { $0 != "help" }.map { path + [$0] }
+            }
+            #expect(seen > (binary == jejakBinary ? 40 : 4), "\(binary): only \(seen) commands found")
+        }
+    }
+
+    /// A command's own lines, not only its refusals, are in Indonesian.
+    @Test func aCommandsOwnLinesAreInIndonesian() throws {
+        let w = try TemporaryDirectory()
+        var r = try jejak(["init", w.path + "/ledger", "--origin", "lang.jejak.local/ledger"], in: w.path, environment: ["JEJAK_LANG": "id"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("Ledger lang.jejak.local/ledger dibuat di "), "\(r.stdout)")
+        #expect(r.stdout.contains("Kunci privat otoritas registri ada di ") && !r.stdout.contains("Created"), "\(r.stdout)")
+        r = try jejak(["unit", "register", "biro-keuangan", "--name", "Biro Keuangan", "--role", "biro", "--lang", "id"], ledger: w.path + "/ledger", in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try jejak(["log", "--lang", "id"], ledger: w.path + "/ledger", in: w.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        // A usage problem of Jejak's own (not ArgumentParser's) is in Indonesian too.
+        r = try jejak(["log"], in: w.path, environment: ["JEJAK_LANG": "id", "JEJAK_LEDGER": ""])
+        #expect(r.status == 64 && r.stderr.contains("JEJAK_LEDGER") && !r.stderr.contains("No ledger given"), "\(r.stderr)")
+    }
+
     @Test func everyErrorCodeHasAnIndonesianRule() throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources")
@@ -242,5 +283,42 @@ func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuang
         #expect(names.count > 100)
         let missing = names.filter { !catalog.contains("\"\($0)\": \"") }.sorted()
         #expect(missing.isEmpty, "codes without an Indonesian sentence: \(missing)")
+    }
+}
+
+/// The parts of an ArgumentParser help text a translation test compares.
+struct HelpText {
+    /// The overview's first line.
+    var overview = ""
+    /// Each option's spelling (`--ledger <dir>` → `--ledger`) → its help text, joined over its lines.
+    var options: [String: String] = [:]
+    /// The subcommands' names.
+    var subcommands: [String] = []
+
+    init(_ text: String) {
+        var section = ""
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("OVERVIEW: ") { overview = String(line.dropFirst(10)); section = "OVERVIEW"; continue }
+            if !line.hasPrefix(" "), line.hasSuffix(":") { section = line; current = nil; continue }
+            if line.isEmpty { current = nil; continue }
+            let trimmed = line.drop { $0 == " " }
+            let indent = line.count - trimmed.count
+            if section == "SUBCOMMANDS:", indent == 2, let name = trimmed.split(separator: " ").first,
+               name.wholeMatch(of: /[a-z][a-z0-9-]*/) != nil {
+                subcommands.append(String(name))
+            }
+            guard section == "OPTIONS:" || section == "ARGUMENTS:" else { continue }
+            if indent == 2 {
+                let parts = trimmed.split(separator: "  ", maxSplits: 1)
+                let spelling = String(parts[0])
+                let key = spelling.split(separator: " ").first { $0.hasPrefix("-") || $0.hasPrefix("<") }.map(String.init) ?? spelling
+                let option = spelling.hasPrefix("-h, --help") ? "-h, --help" : key
+                current = option
+                options[option] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+            } else if let current {
+                options[current, default: ""] += " " + trimmed
+            }
+        }
     }
 }

@@ -232,7 +232,7 @@ public final class Ledger: Sendable {
         self.lock = Mutex(options.readOnly ? nil : try WriterLock(path: dir.writerLock, timeout: options.writerLockTimeout))
         let store = try LedgerStore(path: dir.store, readOnly: options.readOnly && !options.cosigning, durable: options.durable)
         self.store = store
-        guard try store.metaValue("format") == LedgerStore.format,
+        guard let format = try store.metaValue("format"), LedgerStore.formats.contains(format),
               let origin = try store.metaValue("origin"),
               let logText = try store.metaValue("log-vkey"), let logKey = try? VerifierKey(parsing: logText),
               let authText = try store.metaValue("authority-vkey"), let authority = try? VerifierKey(parsing: authText)

@@ -16,18 +16,31 @@ import Synchronization
 ///
 /// | database | key | value |
 /// | --- | --- | --- |
-/// | `entries` | index (u64 BE) | leaf bytes |
+/// | `entries` | index (u64 BE) | leaf bytes (in format 2, only the entries of the bundle not yet full) |
+/// | `bundles` | bundle number n (u64 BE) | leaves `256n ..< 256(n+1)` as a tlog-tiles entry bundle (format 2) |
 /// | `nodes` | level (u8) ‖ index (u64 BE) | 32-byte hash of the perfect subtree |
 /// | `ids` | event id (UTF-8) | entry index (u64 BE) |
 /// | `streams` | subject (UTF-8) ‖ 0x00 ‖ version (u64 BE) | entry index (u64 BE) |
 /// | `checkpoints` | tree size (u64 BE) | signed checkpoint note |
 /// | `registry` | `u/<unit>` or `k/<key hint>` | unit or key record (JSON) |
 /// | `meta` | name | value (origin, vkeys, format) |
+///
+/// Format 2 (`jejak-ledger/2`, every ledger created since 2026-12-03) packs the leaves of each
+/// full entry tile into one `bundles` record (``PackedEntries``), to save the page space one
+/// record per 1 KB leaf wastes. A format 1 store (every leaf its own record) is read and
+/// appended to as it is, never converted: the `bundles` database stays empty there.
 final class LedgerStore: Sendable {
-    static let format = "jejak-ledger/1"
+    /// The format of the ledgers this version creates.
+    static let format = "jejak-ledger/2"
+    /// The formats this version opens.
+    static let formats: Set<String> = ["jejak-ledger/1", format]
     let env: Environment
     let entries: Database, nodes: Database, ids: Database, streams: Database
     let checkpoints: Database, registry: Database, meta: Database
+    /// Packed leaves; `nil` in a format 1 store opened read-only, which lacks the database.
+    let bundles: Database?
+    /// Whether the writer packs full bundles: the store is in format 2 (or new).
+    let packs: Bool
     /// Recently written or read Merkle nodes (they never change once written).
     let nodeCache = NodeCache(limit: 1 << 16)
 
@@ -39,7 +52,8 @@ final class LedgerStore: Sendable {
         do {
             env = try Environment(
                 path: path,
-                databases: ["entries", "nodes", "ids", "streams", "checkpoints", "registry", "meta"],
+                databases: ["entries", "nodes", "ids", "streams", "checkpoints", "registry", "meta",
+                            DatabaseSpec("bundles", optional: true)],
                 options: options)
             entries = try env.database("entries")
             nodes = try env.database("nodes")
@@ -48,6 +62,10 @@ final class LedgerStore: Sendable {
             checkpoints = try env.database("checkpoints")
             registry = try env.database("registry")
             meta = try env.database("meta")
+            bundles = try? env.database("bundles")
+            let meta = self.meta
+            let format = try env.read { txn in try txn.get(meta, key: Array("format".utf8)) }
+            packs = bundles != nil && (format == nil || format == Array(Self.format.utf8))
         } catch {
             throw LedgerError.fromStore(error)
         }
@@ -77,12 +95,22 @@ final class LedgerStore: Sendable {
     }
 
     static func size(_ txn: borrowing ReadTransaction, _ store: LedgerStore) throws -> UInt64 {
-        try txn.withCursor(store.entries) { c in
+        let single = try txn.withCursor(store.entries) { c -> UInt64 in
             guard let last = try c.last() else { return 0 }
             let index = try BigEndian.uint64(from: last.key)
             guard index < .max else { throw LedgerError(.corruptStore, "the log's last entry has an impossible index") }
             return index + 1
         }
+        guard let bundles = store.bundles else { return single }
+        let packed = try txn.withCursor(bundles) { c -> UInt64 in
+            guard let last = try c.last() else { return 0 }
+            let bundle = try BigEndian.uint64(from: last.key)
+            guard bundle < UInt64.max / PackedEntries.width else {
+                throw LedgerError(.corruptStore, "the log's last bundle has an impossible number")
+            }
+            return (bundle + 1) * PackedEntries.width
+        }
+        return max(single, packed)
     }
 
     func metaValue(_ key: String) throws(LedgerError) -> String? {
@@ -90,7 +118,7 @@ final class LedgerStore: Sendable {
     }
 
     func entry(at index: UInt64) throws(LedgerError) -> LogEntry? {
-        guard let leaf = try read({ txn in try txn.get(entries, key: BigEndian.bytes(index)) }) else { return nil }
+        guard let leaf = try read({ txn in try Self.leaf(txn, self, index) }) else { return nil }
         return try LogEntry(index: index, leaf: leaf)
     }
 
@@ -108,7 +136,25 @@ final class LedgerStore: Sendable {
                     return true
                 }
             }
-            return out
+            let bundled = try Self.bundledLeaves(txn, self, from: from, to: to, limit: limit)
+            guard !bundled.isEmpty else { return out }
+            guard !out.isEmpty else { return bundled }
+            // Normally every bundled entry precedes the single ones; merged by index whatever
+            // the store holds, so that an audit sees each record there is.
+            var merged: [(index: UInt64, leaf: [UInt8])] = []
+            merged.reserveCapacity(min(limit, bundled.count + out.count))
+            var b = bundled.makeIterator(), s = out.makeIterator()
+            var nextB = b.next(), nextS = s.next()
+            while merged.count < limit, nextB != nil || nextS != nil {
+                if let x = nextB, nextS.map({ x.index <= $0.index }) ?? true {
+                    merged.append(x)
+                    nextB = b.next()
+                } else if let y = nextS {
+                    merged.append(y)
+                    nextS = s.next()
+                }
+            }
+            return merged
         }
     }
 
@@ -137,7 +183,7 @@ final class LedgerStore: Sendable {
 
     /// The envelope bytes stored in entry `index`.
     func envelopeJSON(at index: UInt64) throws(LedgerError) -> [UInt8]? {
-        guard let leaf = try read({ txn in try txn.get(entries, key: BigEndian.bytes(index)) }) else { return nil }
+        guard let leaf = try read({ txn in try Self.leaf(txn, self, index) }) else { return nil }
         return try Leaf.decode(leaf).envelopeJSON
     }
 

@@ -26,6 +26,17 @@ extension Ledger {
         switch tile.kind {
         case .entries:
             guard !overflow, end <= size else { throw Self.noTile(tile, size: size) }
+            // A full tile of a packed store is its stored bundle, as it is.
+            if tile.width == Tile.fullWidth, let bundles = store.bundles {
+                let store = self.store
+                let packed = try store.read { txn in
+                    try txn.withValue(bundles, key: PackedEntries.key(tile.index)) { raw -> [UInt8] in
+                        try PackedEntries.forEach(in: raw, bundle: tile.index) { _, _ in true }
+                        return Array(raw)
+                    }
+                }
+                if let packed { return packed }
+            }
             let leaves = try self.leaves(from: first, to: end, limit: tile.width)
             guard leaves.count == tile.width else {
                 throw LedgerError(.corruptStore, "entries \(first)..<\(end) are not all stored")

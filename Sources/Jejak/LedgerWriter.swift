@@ -419,11 +419,17 @@ final class LedgerWriter: @unchecked Sendable {
         let store = self.store
         do {
             try store.env.write { txn in
+                if store.packs, let bundles = store.bundles {
+                    try LedgerStore.writePacked(txn, store, bundles: bundles, leaves: leaves, firstIndex: firstIndex)
+                } else {
+                    for (offset, leaf) in leaves.enumerated() {
+                        try txn.put(store.entries, key: BigEndian.bytes(firstIndex + UInt64(offset)), value: leaf, options: .append)
+                    }
+                }
                 for (offset, (e, version)) in pending.accepted.enumerated() {
                     let index = firstIndex + UInt64(offset)
                     let event = e.signed.event
                     let indexBytes = BigEndian.bytes(index)
-                    try txn.put(store.entries, key: indexBytes, value: leaves[offset], options: .append)
                     try txn.put(store.ids, key: Array(event.id.utf8), value: indexBytes, options: .noOverwrite)
                     try txn.put(store.streams, key: LedgerStore.streamKey(event.subject, version: version),
                                 value: indexBytes, options: .noOverwrite)

@@ -88,7 +88,7 @@ extension Ledger {
     /// - Throws: ``LedgerError/Code/storage``.
     package func storedCounts() throws(LedgerError) -> StoredCounts {
         try store.read { txn in
-            StoredCounts(entries: try txn.count(store.entries), nodes: try txn.count(store.nodes),
+            StoredCounts(entries: try LedgerStore.entryCount(txn, store), nodes: try txn.count(store.nodes),
                          ids: try txn.count(store.ids), streams: try txn.count(store.streams),
                          checkpoints: try txn.count(store.checkpoints))
         }

@@ -58,7 +58,7 @@ extension Ledger {
             // `high` on after it.
             while low < high {
                 let mid = low + (high - low) / 2
-                let appended = try txn.withValue(store.entries, key: BigEndian.bytes(mid)) { leaf in
+                let appended = try LedgerStore.withLeaf(txn, store, mid) { leaf in
                     try Leaf.appendedTime(leaf)
                 }
                 guard let appended else {

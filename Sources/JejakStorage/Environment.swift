@@ -115,7 +115,10 @@ public final class Environment: @unchecked Sendable {
                     var dbi: MDB_dbi = 0
                     var f = spec.flags
                     if !options.readOnly { f |= UInt32(MDB_CREATE) }
-                    try check(mdb_dbi_open(txn, spec.name, f, &dbi), "mdb_dbi_open(\(spec.name))")
+                    let rc = mdb_dbi_open(txn, spec.name, f, &dbi)
+                    // Read-only, an optional database a file written before it existed lacks.
+                    if rc == MDB_NOTFOUND && spec.optional { continue }
+                    try check(rc, "mdb_dbi_open(\(spec.name))")
                     opened[spec.name] = Database(dbi: dbi, name: spec.name)
                 }
                 try check(mdb_txn_commit(txn), "mdb_txn_commit")
@@ -291,11 +294,16 @@ public struct DatabaseSpec: Sendable, ExpressibleByStringLiteral {
     public var name: String
     /// `mdb_dbi_open` flags (for example `MDB_DUPSORT`); `MDB_CREATE` is added automatically.
     public var flags: UInt32
+    /// Whether an environment opened read-only may lack it (a file written before the database
+    /// was introduced); ``Environment/database(_:)`` then throws ``LMDBError/unknownDatabase``.
+    /// A writable environment always creates it.
+    public var optional: Bool
 
     /// A database with the given name and flags.
-    public init(_ name: String, flags: UInt32 = 0) {
+    public init(_ name: String, flags: UInt32 = 0, optional: Bool = false) {
         self.name = name
         self.flags = flags
+        self.optional = optional
     }
 
     /// A database with default flags (byte-wise sorted unique keys).

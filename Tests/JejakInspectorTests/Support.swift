@@ -85,16 +85,19 @@ struct LedgerCopy {
         options.mapSize = 1 << 32
         options.durable = false
         let env = try Environment(path: path + "/store",
-                                  databases: ["entries", "nodes", "ids", "streams", "checkpoints", "registry", "meta"],
+                                  databases: ["entries", "nodes", "ids", "streams", "checkpoints", "registry", "meta", "bundles"],
                                   options: options)
         let stores = Stores(entries: try env.database("entries"), nodes: try env.database("nodes"), ids: try env.database("ids"),
-                            streams: try env.database("streams"), checkpoints: try env.database("checkpoints"))
+                            streams: try env.database("streams"), checkpoints: try env.database("checkpoints"),
+                            bundles: try env.database("bundles"))
         try env.write { txn in try body(txn, stores) }
     }
 
+    /// The store's databases. Leaves are either records of their own in `entries` (keyed by
+    /// index) or packed 256 to a record in `bundles` (keyed by index / 256, as an entry bundle).
     struct Stores {
         let entries: JejakStorage.Database, nodes: JejakStorage.Database, ids: JejakStorage.Database
-        let streams: JejakStorage.Database, checkpoints: JejakStorage.Database
+        let streams: JejakStorage.Database, checkpoints: JejakStorage.Database, bundles: JejakStorage.Database
     }
 
     func cleanUp() { temp.cleanUp() }
@@ -102,19 +105,55 @@ struct LedgerCopy {
 
 func key(_ i: UInt64) -> [UInt8] { BigEndian.bytes(i) }
 
-/// All leaves of the store, in order.
+/// All leaves of the store, in order: the packed ones, then those on their own.
 func allLeaves(_ txn: borrowing WriteTransaction, _ s: LedgerCopy.Stores) throws -> [[UInt8]] {
     var out: [[UInt8]] = []
+    try txn.withCursor(s.bundles) { c in
+        try c.scan { _, v in out += try Tiles.decodeEntryBundle(v); return true }
+    }
     try txn.withCursor(s.entries) { c in
         try c.scan { _, v in out.append(Array(v)); return true }
     }
     return out
 }
 
+/// The leaf of entry `index`, from its bundle or its own record.
+func storedLeaf(_ index: UInt64, _ txn: borrowing WriteTransaction, _ s: LedgerCopy.Stores) throws -> [UInt8]? {
+    if let bundle = try txn.get(s.bundles, key: key(index / 256)) {
+        return try Tiles.decodeEntryBundle(bundle)[Int(index % 256)]
+    }
+    return try txn.get(s.entries, key: key(index))
+}
+
+/// Replaces the leaf of entry `index` where it is stored (inside its bundle, or its own record).
+func replaceLeaf(_ index: UInt64, with leaf: [UInt8], _ txn: borrowing WriteTransaction, _ s: LedgerCopy.Stores) throws {
+    if let bundle = try txn.get(s.bundles, key: key(index / 256)) {
+        var leaves = try Tiles.decodeEntryBundle(bundle)
+        leaves[Int(index % 256)] = leaf
+        try txn.put(s.bundles, key: key(index / 256), value: try Tiles.encodeEntryBundle(leaves))
+    } else {
+        try txn.put(s.entries, key: key(index), value: leaf)
+    }
+}
+
+/// Deletes entry `index` from the store; the entries after it keep their indexes. A bundled
+/// entry's bundle is unpacked into records of their own, less that one.
+func deleteLeaf(_ index: UInt64, _ txn: borrowing WriteTransaction, _ s: LedgerCopy.Stores) throws {
+    if let bundle = try txn.get(s.bundles, key: key(index / 256)) {
+        for (offset, leaf) in try Tiles.decodeEntryBundle(bundle).enumerated() where UInt64(offset) != index % 256 {
+            try txn.put(s.entries, key: key(index / 256 * 256 + UInt64(offset)), value: leaf)
+        }
+        _ = try txn.delete(s.bundles, key: key(index / 256))
+    } else {
+        _ = try txn.delete(s.entries, key: key(index))
+    }
+}
+
 /// Rewrites the entries and everything an attacker can recompute without a private key: every
 /// Merkle node and the ids and streams indexes. Checkpoints stay (they need the log key).
 func rewriteLog(_ leaves: [[UInt8]], _ txn: borrowing WriteTransaction, _ s: LedgerCopy.Stores) throws {
     try txn.clear(s.entries)
+    try txn.clear(s.bundles)
     try txn.clear(s.nodes)
     try txn.clear(s.ids)
     try txn.clear(s.streams)

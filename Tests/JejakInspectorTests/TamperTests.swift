@@ -38,10 +38,10 @@ struct TamperTests {
         defer { copy.cleanUp() }
         let target: UInt64 = 500
         try copy.tamper { txn, s in
-            var leaf = try #require(try txn.get(s.entries, key: key(target)))
+            var leaf = try #require(try storedLeaf(target, txn, s))
             let payload = try #require(indexOf(Array(#""payload":""#.utf8), in: leaf)) + 40
             leaf[payload] = leaf[payload] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-            try txn.put(s.entries, key: key(target), value: leaf)
+            try replaceLeaf(target, with: leaf, txn, s)
         }
         let report = try await copy.audit()
         #expect(report.verdict == .findings)
@@ -127,7 +127,7 @@ struct TamperTests {
             defer { copy.cleanUp() }
             // Only the record goes: the entries after it keep their indexes (a gap in the keys).
             let size = try copy.open().size()
-            try copy.tamper { txn, s in _ = try txn.delete(s.entries, key: key(target)) }
+            try copy.tamper { txn, s in try deleteLeaf(target, txn, s) }
             let report = try await copy.audit()
             #expect(report.has(.missingEntry, at: target), "\(report.findings.prefix(5))")
             #expect(report.verdict == .findings)
@@ -137,7 +137,7 @@ struct TamperTests {
         let copy = try await LedgerCopy.make()
         defer { copy.cleanUp() }
         let last = try copy.open().size() - 1
-        try copy.tamper { txn, s in _ = try txn.delete(s.entries, key: key(last)) }
+        try copy.tamper { txn, s in try deleteLeaf(last, txn, s) }
         let report = try await copy.audit()
         #expect(report.verdict == .findings)
         #expect(report.has(.checkpointSize) || report.has(.missingEntry), "\(report.findings.prefix(5))")

@@ -209,19 +209,18 @@ extension Ledger {
         }
     }
 
-    /// The stored nodes `from ..< from + count` of tree level `level`, read in one snapshot.
+    /// The stored nodes `from ..< from + count` of tree level `level`, read in one snapshot
+    /// (one lookup each: in format 2 a level's nodes are not adjacent keys).
     func storedNodes(level: Int, from: UInt64, count: Int) throws(LedgerError) -> [SHA256Digest] {
+        let store = self.store
         let nodes: [SHA256Digest] = try store.read { txn in
             var out: [SHA256Digest] = []
             out.reserveCapacity(count)
-            try txn.withCursor(store.nodes) { c in
-                try c.scan(from: LedgerStore.nodeKey(level: level, index: from)) { k, v in
-                    guard out.count < count,
-                          k.elementsEqual(LedgerStore.nodeKey(level: level, index: from + UInt64(out.count))),
-                          let hash = try? SHA256Digest(raw: v) else { return false }
-                    out.append(hash)
-                    return true
-                }
+            for index in from..<(from + UInt64(count)) {
+                guard let hash = try txn.withValue(store.nodes, key: store.nodeKey(level: level, index: index), {
+                    try? SHA256Digest(raw: $0)
+                }) ?? nil else { break }
+                out.append(hash)
             }
             return out
         }

@@ -18,7 +18,7 @@ import Synchronization
 /// | --- | --- | --- |
 /// | `entries` | index (u64 BE) | leaf bytes (in format 2, only the entries of the bundle not yet full) |
 /// | `bundles` | bundle number n (u64 BE) | leaves `256n ..< 256(n+1)` as a tlog-tiles entry bundle (format 2) |
-/// | `nodes` | level (u8) ‖ index (u64 BE) | 32-byte hash of the perfect subtree |
+/// | `nodes` | format 2: completing leaf (u64 BE) ‖ level (u8); format 1: level (u8) ‖ index (u64 BE) | 32-byte hash of the perfect subtree |
 /// | `ids` | event id (UTF-8) | entry index (u64 BE) |
 /// | `streams` | subject (UTF-8) ‖ 0x00 ‖ version (u64 BE) | entry index (u64 BE) |
 /// | `checkpoints` | tree size (u64 BE) | signed checkpoint note |
@@ -27,8 +27,10 @@ import Synchronization
 ///
 /// Format 2 (`jejak-ledger/2`, every ledger created since 2026-12-03) packs the leaves of each
 /// full entry tile into one `bundles` record (``PackedEntries``), to save the page space one
-/// record per 1 KB leaf wastes. A format 1 store (every leaf its own record) is read and
-/// appended to as it is, never converted: the `bundles` database stays empty there.
+/// record per 1 KB leaf wastes, and keys each Merkle node by the leaf whose append completes it
+/// (then its level), so that nodes are written in key order and fill their pages (keyed by level
+/// first, every level but the last was inserted mid-tree, into half-full pages). A format 1
+/// store is read and appended to as it is, never converted: its `bundles` database stays empty.
 final class LedgerStore: Sendable {
     /// The format of the ledgers this version creates.
     static let format = "jejak-ledger/2"
@@ -73,8 +75,12 @@ final class LedgerStore: Sendable {
 
     // MARK: Keys
 
-    static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
-        [UInt8(truncatingIfNeeded: level)] + BigEndian.bytes(index)
+    /// The `nodes` key of the node at `level`, `index`: in format 2 the index of the last leaf
+    /// it covers, `(index + 1) · 2^level − 1` (the append that completes it), then the level, so
+    /// that keys grow in the order the writer stores nodes; in format 1 the level, then the index.
+    func nodeKey(level: Int, index: UInt64) -> [UInt8] {
+        guard packs else { return [UInt8(truncatingIfNeeded: level)] + BigEndian.bytes(index) }
+        return BigEndian.bytes(((index &+ 1) &<< UInt64(level)) &- 1) + [UInt8(truncatingIfNeeded: level)]
     }
 
     static func streamKey(_ subject: String, version: UInt64) -> [UInt8] {
@@ -291,7 +297,7 @@ final class LedgerStore: Sendable {
 
     func readNode(_ c: NodeCoordinate) throws(LedgerError) -> SHA256Digest {
         let hash = try read { txn in
-            try txn.withValue(nodes, key: Self.nodeKey(level: c.level, index: c.index)) { try? SHA256Digest(raw: $0) } ?? nil
+            try txn.withValue(nodes, key: nodeKey(level: c.level, index: c.index)) { try? SHA256Digest(raw: $0) } ?? nil
         }
         guard let hash else {
             throw LedgerError(.corruptStore, "the stored Merkle node (level \(c.level), index \(c.index)) is missing or damaged")

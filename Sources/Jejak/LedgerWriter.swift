@@ -436,7 +436,8 @@ final class LedgerWriter: @unchecked Sendable {
                 }
                 for node in nodes {
                     try node.hash.withUnsafeBytes { raw in
-                        try txn.put(store.nodes, key: LedgerStore.nodeKey(level: node.level, index: node.index), value: raw)
+                        try txn.put(store.nodes, key: store.nodeKey(level: node.level, index: node.index), value: raw,
+                                    options: store.packs ? .append : [])
                     }
                 }
                 for r in registryRecords { try txn.put(store.registry, key: r.key, value: r.value) }

@@ -46,7 +46,7 @@ extension Ledger {
     package func storedNodes(_ coordinates: [(level: Int, index: UInt64)]) throws(LedgerError) -> [SHA256Digest?] {
         try store.read { txn in
             try coordinates.map { c in
-                try txn.withValue(store.nodes, key: LedgerStore.nodeKey(level: c.level, index: c.index)) {
+                try txn.withValue(store.nodes, key: store.nodeKey(level: c.level, index: c.index)) {
                     try? SHA256Digest(raw: $0)
                 } ?? nil
             }

@@ -163,7 +163,8 @@ func rewriteLog(_ leaves: [[UInt8]], _ txn: borrowing WriteTransaction, _ s: Led
         let index = UInt64(i)
         try txn.put(s.entries, key: key(index), value: leaf)
         for node in frontier.append(leafHash: Merkle.leafHash(leaf)) {
-            try txn.put(s.nodes, key: [UInt8(node.level)] + key(node.index), value: node.hash.bytes)
+            // Format 2's node key: the last leaf the node covers, then its level.
+            try txn.put(s.nodes, key: key(((node.index + 1) << UInt64(node.level)) - 1) + [UInt8(node.level)], value: node.hash.bytes)
         }
         if let entry = try? LogEntry(index: index, leaf: leaf) {
             try txn.put(s.ids, key: Array(entry.event.id.utf8), value: key(index))

@@ -22,12 +22,18 @@ import Testing
         }
     }
 
+    struct Databases {
+        let entries: Database, bundles: Database, meta: Database, nodes: Database
+    }
+
     /// Edits the raw store of a closed ledger.
-    func edit(_ f: LedgerFixture, _ body: (borrowing WriteTransaction, Database, Database, Database) throws -> Void) throws {
+    func edit(_ f: LedgerFixture, _ body: (borrowing WriteTransaction, Databases) throws -> Void) throws {
         var options = Environment.Options()
         options.durable = false
-        let env = try Environment(path: f.dir.path + "/store", databases: ["entries", "bundles", "meta"], options: options)
-        try env.write { txn in try body(txn, try env.database("entries"), try env.database("bundles"), try env.database("meta")) }
+        let env = try Environment(path: f.dir.path + "/store", databases: ["entries", "bundles", "meta", "nodes"], options: options)
+        let dbs = Databases(entries: try env.database("entries"), bundles: try env.database("bundles"),
+                            meta: try env.database("meta"), nodes: try env.database("nodes"))
+        try env.write { txn in try body(txn, dbs) }
     }
 
     /// Every leaf, read in one scan and one by one, hashes to the signed root; returns them.
@@ -84,10 +90,23 @@ import Testing
         let f = try await LedgerFixture.make()
         let key = try await f.unit("biro-a")
         f.ledger.close()
-        try edit(f) { txn, _, _, meta in try txn.put(meta, key: Array("format".utf8), value: Array("jejak-ledger/1".utf8)) }
+        // Made a format 1 store: its name, and its Merkle nodes keyed by level, then index.
+        try edit(f) { txn, db in
+            try txn.put(db.meta, key: Array("format".utf8), value: Array("jejak-ledger/1".utf8))
+            var nodes: [(key: [UInt8], value: [UInt8])] = []
+            try txn.withCursor(db.nodes) { c in try c.scan { k, v in nodes.append((Array(k), Array(v))); return true } }
+            try txn.clear(db.nodes)
+            for (k, v) in nodes {
+                let last = try BigEndian.uint64(from: k.prefix(8)), level = UInt64(k[8])
+                try txn.put(db.nodes, key: [k[8]] + BigEndian.bytes((last + 1) >> level - 1), value: v)
+            }
+        }
         let ledger = try Ledger(opening: f.dir.path)
         _ = try await ledger.append(try (0..<300).map { _ in try f.event(key, subject: "exchange/old") })
-        try expectLogReadsWhole(ledger, size: 303)
+        let leaves = try expectLogReadsWhole(ledger, size: 303)
+        let proof = try ledger.inclusionProof(index: 150, size: 303)
+        try InclusionProof.verify(leafHash: Merkle.leafHash(leaves[150]), index: 150, size: 303, proof: proof,
+                                  root: try ledger.latestCheckpoint().checkpoint.rootHash)
         ledger.close()
         #expect(try layout(f) == (303, 0, "jejak-ledger/1"))
     }
@@ -98,9 +117,9 @@ import Testing
         _ = try await f.ledger.append(try (0..<300).map { _ in try f.event(key, subject: "exchange/x") })
         let before = try f.ledger.entry(at: 100).leaf
         f.ledger.close()
-        try edit(f) { txn, _, bundles, _ in
-            let bundle = try #require(try txn.get(bundles, key: BigEndian.bytes(UInt64(0))))
-            try txn.put(bundles, key: BigEndian.bytes(UInt64(0)), value: Array(bundle.dropLast(10)))
+        try edit(f) { txn, db in
+            let bundle = try #require(try txn.get(db.bundles, key: BigEndian.bytes(UInt64(0))))
+            try txn.put(db.bundles, key: BigEndian.bytes(UInt64(0)), value: Array(bundle.dropLast(10)))
         }
         let ledger = try Ledger(opening: f.dir.path)
         defer { ledger.close() }

@@ -209,7 +209,7 @@ func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuang
 /// refusals lead with the broken rule in Indonesian, keeping the code a script matches on.
 @Suite struct CLILanguageTests {
     @Test func refusalsLeadWithTheRuleInIndonesian() throws {
-        let w = try TemporaryDirectory()
+        let w = TemporaryDirectory()
         let ledger = try ledgerWithTwoUnits(w)
         var r = try jejak(["show", "99", "--lang", "id"], ledger: ledger, in: w.path)
         #expect(r.status == 1 && r.stderr.hasPrefix("Galat: Entri, checkpoint atau peristiwa yang diminta tidak ada. Rincian: "), "\(r.stderr)")
@@ -232,7 +232,7 @@ func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuang
     /// options' help differ from the English (ArgumentParser's own `--help` and `--version`
     /// lines excepted), walking the command tree from the roots' subcommand lists.
     @Test func everyCommandsHelpIsInIndonesian() throws {
-        let w = try TemporaryDirectory()
+        let w = TemporaryDirectory()
         for binary in [jejakBinary, jejakVerifyBinary] {
             var pending: [[String]] = [[]]
             var seen = 0
@@ -256,7 +256,7 @@ func ledgerWithTwoUnits(_ w: TemporaryDirectory, provider: String = "biro-keuang
 
     /// A command's own lines, not only its refusals, are in Indonesian.
     @Test func aCommandsOwnLinesAreInIndonesian() throws {
-        let w = try TemporaryDirectory()
+        let w = TemporaryDirectory()
         var r = try jejak(["init", w.path + "/ledger", "--origin", "lang.jejak.local/ledger"], in: w.path, environment: ["JEJAK_LANG": "id"])
         #expect(r.status == 0 && r.stdout.hasPrefix("Ledger lang.jejak.local/ledger dibuat di "), "\(r.stdout)")
         #expect(r.stdout.contains("Kunci privat otoritas registri ada di ") && !r.stdout.contains("Created"), "\(r.stdout)")

@@ -147,20 +147,7 @@ final class LedgerStore: Sendable {
             guard !out.isEmpty else { return bundled }
             // Normally every bundled entry precedes the single ones; merged by index whatever
             // the store holds, so that an audit sees each record there is.
-            var merged: [(index: UInt64, leaf: [UInt8])] = []
-            merged.reserveCapacity(min(limit, bundled.count + out.count))
-            var b = bundled.makeIterator(), s = out.makeIterator()
-            var nextB = b.next(), nextS = s.next()
-            while merged.count < limit, nextB != nil || nextS != nil {
-                if let x = nextB, nextS.map({ x.index <= $0.index }) ?? true {
-                    merged.append(x)
-                    nextB = b.next()
-                } else if let y = nextS {
-                    merged.append(y)
-                    nextS = s.next()
-                }
-            }
-            return merged
+            return Array((bundled + out).sorted { $0.index < $1.index }.prefix(limit))
         }
     }
 

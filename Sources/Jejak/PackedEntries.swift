@@ -25,15 +25,8 @@ enum PackedEntries {
     /// - Throws: ``LedgerError/Code/corruptStore`` when the bundle ends before that leaf.
     static func range(of offset: Int, in raw: UnsafeRawBufferPointer, bundle: UInt64) throws(LedgerError) -> Range<Int> {
         var position = 0
-        for i in 0...offset {
-            guard position + 2 <= raw.count else { throw damaged(bundle) }
-            let length = Int(raw[position]) << 8 | Int(raw[position + 1])
-            position += 2
-            guard position + length <= raw.count else { throw damaged(bundle) }
-            if i == offset { return position..<(position + length) }
-            position += length
-        }
-        throw damaged(bundle)
+        for _ in 0..<offset { position = try leaf(at: position, in: raw, bundle: bundle).upperBound }
+        return try leaf(at: position, in: raw, bundle: bundle)
     }
 
     /// Calls `body` with the index and bytes of each leaf of the stored bundle `raw`, in order,
@@ -45,15 +38,19 @@ enum PackedEntries {
                         _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         var position = 0
         for offset in 0..<width {
-            guard position + 2 <= raw.count else { throw damaged(bundle) }
-            let length = Int(raw[position]) << 8 | Int(raw[position + 1])
-            position += 2
-            guard position + length <= raw.count else { throw damaged(bundle) }
-            let leaf = UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)])
-            position += length
-            guard try body(bundle * width + offset, leaf) else { return }
+            let range = try leaf(at: position, in: raw, bundle: bundle)
+            position = range.upperBound
+            guard try body(bundle * width + offset, UnsafeRawBufferPointer(rebasing: raw[range])) else { return }
         }
         guard position == raw.count else { throw damaged(bundle) }
+    }
+
+    /// The bytes of the leaf whose length prefix starts at `position`.
+    private static func leaf(at position: Int, in raw: UnsafeRawBufferPointer, bundle: UInt64) throws(LedgerError) -> Range<Int> {
+        guard position + 2 <= raw.count else { throw damaged(bundle) }
+        let length = Int(raw[position]) << 8 | Int(raw[position + 1])
+        guard position + 2 + length <= raw.count else { throw damaged(bundle) }
+        return (position + 2)..<(position + 2 + length)
     }
 
     private static func damaged(_ bundle: UInt64) -> LedgerError {

@@ -71,9 +71,6 @@ public struct VerifyReportCommand: ParsableCommand {
             policy (SHA-256 of the policy file) and authority key, by which tool and when, and \
             its verdict. Exit codes: 0 the signature verifies (whatever the verdict); 1 it does \
             not, or FILE is not a signed report.
-
-            Example:
-              jejak verify-report audit.dsse.json --key inspektorat.vkey
             """, id: """
             FILE adalah yang ditulis `jejak inspect` atau `jejak verify` dengan --signed-report: \
             amplop DSSE atas JSON laporan. Dengan kunci publik pemeriksa (vkey-nya), perintah ini \
@@ -81,10 +78,7 @@ public struct VerifyReportCommand: ParsableCommand {
             kebijakan mana (SHA-256 berkas kebijakan) dan kunci otoritas mana, dengan alat apa dan \
             kapan, serta putusannya. Kode keluar: 0 tanda tangan terverifikasi (apa pun \
             putusannya); 1 tanda tangan tidak terverifikasi, atau FILE bukan laporan bertanda tangan.
-
-            Contoh:
-              jejak verify-report audit.dsse.json --key inspektorat.vkey
-            """))
+            """) + "\n\n" + helpExamples("jejak verify-report audit.dsse.json --key inspektorat.vkey"))
 
     @Argument(help: localizedHelp("The signed report.", id: "Laporan bertanda tangan.", valueName: "file"))
     var file: String

@@ -22,12 +22,6 @@ public struct VerifyCommand: AsyncParsableCommand {
 
             Use your own copies of the policy and of the authority's vkey, obtained out of band: \
             an export's own files prove nothing about who may sign.
-
-            Examples:
-              jejak verify export/ --policy kpu.policy --authority "$(cat authority.vkey)"
-              jejak verify export/ --policy kpu.policy --authority authority.vkey --json
-
-            Exit codes: 0 verified; 1 findings; 2 could not verify (no checkpoint, unusable policy).
             """, id: """
             Memeriksa checkpoint yang diekspor terhadap kebijakan kepercayaan Anda (tanda tangan \
             log, tanda tangan bersama (cosignature) saksi, kuorum), lalu memutar ulang setiap entri \
@@ -41,11 +35,9 @@ public struct VerifyCommand: AsyncParsableCommand {
             Gunakan salinan kebijakan dan vkey otoritas milik Anda sendiri, yang diperoleh melalui \
             jalur terpisah: berkas-berkas di dalam ekspor sendiri tidak membuktikan apa pun tentang \
             siapa yang berhak menandatangani.
-
-            Contoh:
-              jejak verify export/ --policy kpu.policy --authority "$(cat authority.vkey)"
-              jejak verify export/ --policy kpu.policy --authority authority.vkey --json
-
+            """) + "\n\n" + helpExamples("jejak verify export/ --policy kpu.policy --authority \"$(cat authority.vkey)\"", "jejak verify export/ --policy kpu.policy --authority authority.vkey --json") + "\n\n" + localized("""
+            Exit codes: 0 verified; 1 findings; 2 could not verify (no checkpoint, unusable policy).
+            """, id: """
             Kode keluar: 0 terverifikasi; 1 ada temuan; 2 tidak dapat diverifikasi (tidak ada \
             checkpoint, kebijakan tidak dapat dipakai).
             """))

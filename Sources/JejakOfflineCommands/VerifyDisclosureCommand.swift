@@ -19,9 +19,6 @@ public struct VerifyDisclosureCommand: ParsableCommand {
             the disclosed entry in a checkpoint signed by the policy's log (and cosigned by a \
             quorum of its witnesses), and that the content matches the commitment the event \
             signed. It prints the content; exit code 0 means valid, 1 invalid (the sentence says why).
-
-            Example:
-              jejak verify-disclosure 812.disclosure.json --policy jejak.policy
             """, id: """
             FILE adalah pengungkapan sebagaimana ditulis `jejak disclose`; --policy adalah berkas \
             C2SP tlog-policy milik ledger, yang diperoleh melalui jalur terpisah. Perintah ini \
@@ -29,10 +26,7 @@ public struct VerifyDisclosureCommand: ParsableCommand {
             yang ditandatangani oleh log kebijakan (dan ditandatangani bersama oleh kuorum saksinya), \
             dan bahwa konten cocok dengan komitmen yang ditandatangani peristiwa itu. Perintah ini \
             mencetak kontennya; kode keluar 0 berarti sah, 1 tidak sah (kalimatnya menyebut alasannya).
-
-            Contoh:
-              jejak verify-disclosure 812.disclosure.json --policy jejak.policy
-            """))
+            """) + "\n\n" + helpExamples("jejak verify-disclosure 812.disclosure.json --policy jejak.policy"))
 
     @Argument(help: localizedHelp("The disclosure file.", id: "Berkas pengungkapan.", valueName: "file"))
     var disclosure: String

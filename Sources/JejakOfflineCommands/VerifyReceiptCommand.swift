@@ -19,9 +19,6 @@ public struct VerifyReceiptCommand: ParsableCommand {
             checks that the checkpoint is signed by the policy's log and cosigned by a quorum of \
             its witnesses, and that the inclusion proof binds the entry to the checkpoint's root. \
             It prints one sentence; exit code 0 means valid, 1 invalid (the sentence says why).
-
-            Example:
-              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy
             """, id: """
             RECEIPT adalah C2SP tlog-proof sebagaimana ditulis `jejak publish --receipt`; --event \
             adalah peristiwa bertanda tangan (JSON amplop DSSE, bait demi bait sebagaimana ditulis \
@@ -33,10 +30,7 @@ public struct VerifyReceiptCommand: ParsableCommand {
             saksinya, dan bahwa bukti inklusi mengikat entri itu ke root checkpoint. Perintah ini \
             mencetak satu kalimat; kode keluar 0 berarti sah, 1 tidak sah (kalimatnya menyebut \
             alasannya).
-
-            Contoh:
-              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy
-            """))
+            """) + "\n\n" + helpExamples("jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy"))
 
     @Argument(help: localizedHelp("The receipt file (a tlog-proof).", id: "Berkas tanda terima (tlog-proof).", valueName: "receipt"))
     var receipt: String

@@ -13,26 +13,14 @@ struct JejakVerifyCommand: AsyncParsableCommand {
         discussion: localized("""
             The same checks as `jejak verify` and `jejak verify-receipt`, in a binary that needs \
             no ledger, no LMDB and no SQLite.
-
-            Examples:
-              jejak-verify export export/ --policy kpu.policy --authority authority.vkey
-              jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
-              jejak-verify disclosure 812.disclosure.json --policy kpu.policy
-              jejak-verify report audit.dsse.json --key inspektorat.vkey
-
+            """, id: """
+            Pemeriksaan yang sama dengan `jejak verify` dan `jejak verify-receipt`, dalam biner \
+            yang tidak memerlukan ledger, LMDB, maupun SQLite.
+            """) + "\n\n" + helpExamples("jejak-verify export export/ --policy kpu.policy --authority authority.vkey", "jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy", "jejak-verify disclosure 812.disclosure.json --policy kpu.policy", "jejak-verify report audit.dsse.json --key inspektorat.vkey") + "\n\n" + localized("""
             Exit codes: 0 verified; 1 not verified (findings, or a receipt or disclosure that \
             does not prove its event); 2 the check could not run (an export without a \
             checkpoint, an unusable policy); 64 the command line was wrong.
             """, id: """
-            Pemeriksaan yang sama dengan `jejak verify` dan `jejak verify-receipt`, dalam biner \
-            yang tidak memerlukan ledger, LMDB, maupun SQLite.
-
-            Contoh:
-              jejak-verify export export/ --policy kpu.policy --authority authority.vkey
-              jejak-verify receipt req.tlog-proof --event req.dsse.json --policy kpu.policy
-              jejak-verify disclosure 812.disclosure.json --policy kpu.policy
-              jejak-verify report audit.dsse.json --key inspektorat.vkey
-
             Kode keluar: 0 terverifikasi; 1 tidak terverifikasi (ada temuan, atau tanda terima \
             atau pengungkapan yang tidak membuktikan peristiwanya); 2 pemeriksaan tidak dapat \
             berjalan (ekspor tanpa checkpoint, kebijakan yang tidak dapat dipakai); 64 baris \

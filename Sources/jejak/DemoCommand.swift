@@ -32,13 +32,6 @@ struct DemoCommand: AsyncParsableCommand {
 
             DIR is replaced if it holds an earlier demo, and refused if it holds anything else. \
             Progress goes to standard error; the summary to standard output.
-
-            Examples:
-              jejak demo
-              jejak demo --dir /tmp/kpu-demo --json
-
-            Exit codes: 0 done and intact; 1 a step failed (counts that differ from the \
-            scenario's, or audit findings, included).
             """, id: """
             Di DIR, dari data awal (seeds: unit, kategori, dan skenario tahun anggaran): membuat \
             ledger yang tahan lama (kunci log dibangkitkan di dalamnya, kunci otoritas registri ke \
@@ -57,11 +50,10 @@ struct DemoCommand: AsyncParsableCommand {
 
             DIR diganti bila berisi demo sebelumnya, dan ditolak bila berisi hal lain. Kemajuan \
             ditulis ke standard error; ringkasan ke standard output.
-
-            Contoh:
-              jejak demo
-              jejak demo --dir /tmp/kpu-demo --json
-
+            """) + "\n\n" + helpExamples("jejak demo", "jejak demo --dir /tmp/kpu-demo --json") + "\n\n" + localized("""
+            Exit codes: 0 done and intact; 1 a step failed (counts that differ from the \
+            scenario's, or audit findings, included).
+            """, id: """
             Kode keluar: 0 selesai dan utuh; 1 suatu langkah gagal (termasuk jumlah yang berbeda \
             dari skenario, atau temuan pemeriksaan).
             """))

@@ -17,16 +17,6 @@ struct ExportCommand: AsyncParsableCommand {
             writes only the new tiles and then the new checkpoint; a directory holding another \
             log's export, or a larger or inconsistent one, is refused and left as it is. Any \
             static web server can serve DIR; any tlog-tiles client can read it.
-
-            Example:
-              jejak export --out /srv/www/jejak
-              jejak export --out audit-2026-q1 --size 120000 --json
-              jejak export --from http://127.0.0.1:8080 --server-policy kpu.policy --out mirror
-
-            With --from URL, it mirrors a `jejak serve` server's tiles instead: the server's \
-            latest checkpoint, verified against --server-policy, and every tile the directory \
-            lacks, each entry checked against its leaf hash and the tiles against the root before \
-            the checkpoint is written.
             """, id: """
             Pohon yang ditulis adalah pohon checkpoint terbaru, atau checkpoint tersimpan untuk --size N. \
             Berkas checkpoint adalah catatan bertanda tangan (signed note) sebagaimana tersimpan, beserta \
@@ -35,12 +25,12 @@ struct ExportCommand: AsyncParsableCommand {
             direktori yang memuat ekspor log lain, atau ekspor yang lebih besar atau tidak konsisten, \
             ditolak dan dibiarkan apa adanya. Server web statis apa pun dapat menyajikan DIR; klien \
             tlog-tiles apa pun dapat membacanya.
-
-            Contoh:
-              jejak export --out /srv/www/jejak
-              jejak export --out audit-2026-q1 --size 120000 --json
-              jejak export --from http://127.0.0.1:8080 --server-policy kpu.policy --out mirror
-
+            """) + "\n\n" + helpExamples("jejak export --out /srv/www/jejak", "jejak export --out audit-2026-q1 --size 120000 --json", "jejak export --from http://127.0.0.1:8080 --server-policy kpu.policy --out mirror", heading: localized("Example:", id: "Contoh:")) + "\n\n" + localized("""
+            With --from URL, it mirrors a `jejak serve` server's tiles instead: the server's \
+            latest checkpoint, verified against --server-policy, and every tile the directory \
+            lacks, each entry checked against its leaf hash and the tiles against the root before \
+            the checkpoint is written.
+            """, id: """
             Dengan --from URL, perintah ini mencerminkan (mirror) tile server `jejak serve` sebagai \
             gantinya: checkpoint terbaru server, diverifikasi terhadap --server-policy, dan setiap tile \
             yang belum ada di direktori, dengan setiap entri diperiksa terhadap hash daunnya dan tile \

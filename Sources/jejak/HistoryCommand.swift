@@ -19,15 +19,6 @@ struct HistoryCommand: AsyncParsableCommand {
             checkpoint checks out under the ledger's policy (log signature, witness quorum, \
             inclusion proof), and its signature verifies with the unit key the registry had \
             active at that entry. Exit code 1 if any event does not verify.
-
-            Example:
-              jejak history exchange/2026-000123
-              jejak history exchange/2026-000123 --json
-              jejak history exchange/2026-000123 --server http://127.0.0.1:8080 --server-policy kpu.policy
-
-            With --server, each event is proven included and its receipt verified against the \
-            policy; the signature check against the registry needs the ledger itself (or an \
-            export: `jejak verify`).
             """, id: """
             SUBJECT adalah sebuah aliran (stream), misalnya exchange/2026-000123. Untuk setiap \
             peristiwanya, secara berurutan: versinya dalam aliran, indeks entrinya, jenis, unit sumber, \
@@ -35,12 +26,11 @@ struct HistoryCommand: AsyncParsableCommand {
             tanda terimanya terhadap checkpoint terbaru sah menurut kebijakan ledger (tanda tangan log, \
             kuorum saksi, bukti inklusi), dan tanda tangannya terverifikasi dengan kunci unit yang aktif \
             dalam registri pada entri itu. Kode keluar 1 jika ada peristiwa yang tidak terverifikasi.
-
-            Contoh:
-              jejak history exchange/2026-000123
-              jejak history exchange/2026-000123 --json
-              jejak history exchange/2026-000123 --server http://127.0.0.1:8080 --server-policy kpu.policy
-
+            """) + "\n\n" + helpExamples("jejak history exchange/2026-000123", "jejak history exchange/2026-000123 --json", "jejak history exchange/2026-000123 --server http://127.0.0.1:8080 --server-policy kpu.policy", heading: localized("Example:", id: "Contoh:")) + "\n\n" + localized("""
+            With --server, each event is proven included and its receipt verified against the \
+            policy; the signature check against the registry needs the ledger itself (or an \
+            export: `jejak verify`).
+            """, id: """
             Dengan --server, setiap peristiwa dibuktikan termuat dan tanda terimanya diverifikasi \
             terhadap kebijakan; pemeriksaan tanda tangan terhadap registri memerlukan ledger itu sendiri \
             (atau sebuah ekspor: `jejak verify`).

@@ -10,19 +10,13 @@ struct InitCommand: AsyncParsableCommand {
         commandName: "init",
         abstract: localized("Create a new ledger: store, log key, policy and genesis entry, under a registry authority's key.",
                             id: "Membuat ledger baru: penyimpanan, kunci log, kebijakan, dan entri genesis, di bawah kunci otoritas registri."),
-        discussion: localized("""
-            Example:
-              jejak init /var/lib/jejak --origin jejak.kpu.go.id/ledger --authority-key /media/offline/authority.key
-
+        discussion: helpExamples("jejak init /var/lib/jejak --origin jejak.kpu.go.id/ledger --authority-key /media/offline/authority.key") + "\n\n" + localized("""
             The registry authority's key signs the genesis entry and, later, every unit and key \
             registration (`jejak unit ... --authority-key FILE`). Whoever holds it can register a \
             key for any unit and publish as that unit, so it never goes in the ledger directory: \
             --authority-key names a file outside it, which is used if it exists and generated \
             there (mode 0600) if not. Keep it offline, with the authority.
             """, id: """
-            Contoh:
-              jejak init /var/lib/jejak --origin jejak.kpu.go.id/ledger --authority-key /media/offline/authority.key
-
             Kunci otoritas registri menandatangani entri genesis dan, selanjutnya, setiap pendaftaran \
             unit dan kunci (`jejak unit ... --authority-key FILE`). Siapa pun yang memegangnya dapat \
             mendaftarkan kunci untuk unit mana pun dan menerbitkan atas nama unit tersebut, sehingga \
@@ -101,13 +95,7 @@ struct KeyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: localized("Generate an Ed25519 key pair: the private key into a 0600 file, the vkey on stdout.",
                                 id: "Membuat pasangan kunci Ed25519: kunci privat ke berkas bermode 0600, vkey ke stdout."),
-            discussion: localized("""
-                Example:
-                  jejak key generate biro-keuangan --out biro-keuangan.key
-                """, id: """
-                Contoh:
-                  jejak key generate biro-keuangan --out biro-keuangan.key
-                """))
+            discussion: helpExamples("jejak key generate biro-keuangan --out biro-keuangan.key"))
 
         @Argument(help: localizedHelp("The key name: a unit id, the log origin, or a witness name.", id: "Nama kunci: ID unit, origin log, atau nama saksi.", valueName: "name"))
         var name: String

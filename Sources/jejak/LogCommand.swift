@@ -24,21 +24,9 @@ struct LogCommand: AsyncParsableCommand {
         commandName: "log",
         abstract: localized("List log entries, by index range or by stream; --follow waits for new ones.",
                             id: "Menampilkan daftar entri log, menurut rentang indeks atau menurut aliran (stream); --follow menunggu entri baru."),
-        discussion: localized("""
-            Examples:
-              jejak log --from 100 --to 200
-              jejak log --stream exchange/2026-000123 --json
-              jejak log --from 0 --follow
-              jejak log --server http://127.0.0.1:8080 --server-policy kpu.policy --from 0 --follow
-
+        discussion: helpExamples("jejak log --from 100 --to 200", "jejak log --stream exchange/2026-000123 --json", "jejak log --from 0 --follow", "jejak log --server http://127.0.0.1:8080 --server-policy kpu.policy --from 0 --follow") + "\n\n" + localized("""
             With --server, every entry is proven included in a checkpoint verified against the policy.
             """, id: """
-            Contoh:
-              jejak log --from 100 --to 200
-              jejak log --stream exchange/2026-000123 --json
-              jejak log --from 0 --follow
-              jejak log --server http://127.0.0.1:8080 --server-policy kpu.policy --from 0 --follow
-
             Dengan --server, setiap entri dibuktikan termuat dalam checkpoint yang terverifikasi \
             terhadap kebijakan.
             """))
@@ -118,17 +106,7 @@ struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: localized("Show one entry, by index or by event id.", id: "Menampilkan satu entri, menurut indeks atau menurut ID peristiwa."),
-        discussion: localized("""
-            Examples:
-              jejak show 42
-              jejak show --id req-2026-000123 --json
-              jejak show 42 --server http://127.0.0.1:8080 --server-policy kpu.policy
-            """, id: """
-            Contoh:
-              jejak show 42
-              jejak show --id req-2026-000123 --json
-              jejak show 42 --server http://127.0.0.1:8080 --server-policy kpu.policy
-            """))
+        discussion: helpExamples("jejak show 42", "jejak show --id req-2026-000123 --json", "jejak show 42 --server http://127.0.0.1:8080 --server-policy kpu.policy"))
 
     @OptionGroup var ledgerOption: LedgerOption
     @OptionGroup var remote: RemoteOption
@@ -182,18 +160,10 @@ struct CheckpointCommand: AsyncParsableCommand {
         discussion: localized("""
             With --server, the server's latest checkpoint, verified against the policy and \
             proven consistent with the one pinned (--pin).
-
-            Examples:
-              jejak checkpoint > latest.checkpoint
-              jejak checkpoint --server http://127.0.0.1:8080 --server-policy kpu.policy --pin kpu.pin
             """, id: """
             Dengan --server, checkpoint terbaru server, yang diverifikasi terhadap kebijakan dan \
             dibuktikan konsisten dengan checkpoint yang disematkan (--pin).
-
-            Contoh:
-              jejak checkpoint > latest.checkpoint
-              jejak checkpoint --server http://127.0.0.1:8080 --server-policy kpu.policy --pin kpu.pin
-            """))
+            """) + "\n\n" + helpExamples("jejak checkpoint > latest.checkpoint", "jejak checkpoint --server http://127.0.0.1:8080 --server-policy kpu.policy --pin kpu.pin"))
 
     @OptionGroup var ledgerOption: LedgerOption
     @OptionGroup var remote: RemoteOption

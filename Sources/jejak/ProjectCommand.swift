@@ -20,20 +20,6 @@ struct ProjectCommand: AsyncParsableCommand {
             projection whose version changed is rebuilt from the first entry. With --follow, it \
             then applies each new commit as it lands, until SIGINT or SIGTERM. The ledger is \
             opened read-only, so this may run beside the writing process.
-
-            Examples:
-              jejak project --db read-models.sqlite
-              jejak project --db read-models.sqlite --follow
-              jejak project --db exchanges.sqlite --only exchanges
-              jejak project --db inspektorat.sqlite --identity inspektorat.age
-
-            Sealed content (of `terbatas` and `rahasia` exchanges) fills the content columns \
-            only for a unit it is sealed to, with --identity; otherwise they are NULL, `sealed` \
-            is 1 and `sealed_to` names who can read them. A file holds one reader's view: \
-            project each unit's into a file of its own, kept as its identity is kept.
-
-            Progress (each projection's position and lag, the entries it is behind the log) goes \
-            to standard error at most once a second; the final positions go to standard output.
             """, id: """
             Menerapkan setiap entri yang belum diterapkan ke read model bawaan (pertukaran beserta \
             lini masanya, unit dan kunci, aktivitas per unit per bulan, audit) dalam berkas \
@@ -42,13 +28,15 @@ struct ProjectCommand: AsyncParsableCommand {
             setiap commit baru kemudian diterapkan begitu masuk, hingga SIGINT atau SIGTERM. \
             Ledger dibuka hanya-baca, sehingga perintah ini dapat berjalan berdampingan dengan \
             proses yang menulis.
+            """) + "\n\n" + helpExamples("jejak project --db read-models.sqlite", "jejak project --db read-models.sqlite --follow", "jejak project --db exchanges.sqlite --only exchanges", "jejak project --db inspektorat.sqlite --identity inspektorat.age") + "\n\n" + localized("""
+            Sealed content (of `terbatas` and `rahasia` exchanges) fills the content columns \
+            only for a unit it is sealed to, with --identity; otherwise they are NULL, `sealed` \
+            is 1 and `sealed_to` names who can read them. A file holds one reader's view: \
+            project each unit's into a file of its own, kept as its identity is kept.
 
-            Contoh:
-              jejak project --db read-models.sqlite
-              jejak project --db read-models.sqlite --follow
-              jejak project --db exchanges.sqlite --only exchanges
-              jejak project --db inspektorat.sqlite --identity inspektorat.age
-
+            Progress (each projection's position and lag, the entries it is behind the log) goes \
+            to standard error at most once a second; the final positions go to standard output.
+            """, id: """
             Konten tersegel (dari pertukaran `terbatas` dan `rahasia`) mengisi kolom konten hanya \
             bagi unit tujuan segelnya, dengan --identity; selain itu kolom tersebut NULL, `sealed` \
             bernilai 1 dan `sealed_to` menyebut siapa yang dapat membacanya. Satu berkas memuat \

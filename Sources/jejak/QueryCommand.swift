@@ -127,21 +127,13 @@ struct QueryExchanges: AsyncParsableCommand {
             and its due date is before the as-of date (default: today in WIB, UTC+07:00). Every \
             date here is a calendar day in WIB, as the read models derive them: --as-of, \
             --since (from 00:00 WIB) and the dates printed; the times printed are UTC (Z).
-
-            Examples:
-              jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31
-              jejak query exchanges --db rm.sqlite --unit biro-keuangan --status delivered --format json
             """, id: """
             Sebuah pertukaran lewat tenggat bila masih menunggu penyedianya (status requested \
             atau rejected) dan tanggal tenggatnya sebelum tanggal acuan (bawaan: hari ini dalam \
             WIB, UTC+07:00). Setiap tanggal di sini adalah hari kalender dalam WIB, sebagaimana \
             diturunkan oleh read model: --as-of, --since (mulai pukul 00:00 WIB) dan tanggal yang \
             dicetak; waktu yang dicetak dalam UTC (Z).
-
-            Contoh:
-              jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31
-              jejak query exchanges --db rm.sqlite --unit biro-keuangan --status delivered --format json
-            """))
+            """) + "\n\n" + helpExamples("jejak query exchanges --db rm.sqlite --overdue --as-of 2026-12-31", "jejak query exchanges --db rm.sqlite --unit biro-keuangan --status delivered --format json"))
 
     @OptionGroup var options: QueryOptions
     @Option(help: localizedHelp("Only this status: \(ExchangesProjection.Status.allCases.map(\.rawValue).joined(separator: ", ")).",
@@ -185,15 +177,7 @@ struct QueryExchanges: AsyncParsableCommand {
 struct QueryTimeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timeline", abstract: localized("The events of one exchange, in order.", id: "Peristiwa-peristiwa satu pertukaran, menurut urutannya."),
-        discussion: localized("""
-            Examples:
-              jejak query timeline exchange/2026-000123 --db rm.sqlite
-              jejak query timeline exchange/2026-000123 --db rm.sqlite --format json
-            """, id: """
-            Contoh:
-              jejak query timeline exchange/2026-000123 --db rm.sqlite
-              jejak query timeline exchange/2026-000123 --db rm.sqlite --format json
-            """))
+        discussion: helpExamples("jejak query timeline exchange/2026-000123 --db rm.sqlite", "jejak query timeline exchange/2026-000123 --db rm.sqlite --format json"))
 
     @OptionGroup var options: QueryOptions
     @Argument(help: localizedHelp("The exchange's stream, e.g. exchange/2026-0001.", id: "Aliran (stream) pertukaran, mis. exchange/2026-0001.", valueName: "exchange"))
@@ -211,15 +195,7 @@ struct QueryTimeline: AsyncParsableCommand {
 struct QueryUnits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "units", abstract: localized("The registered units and their keys.", id: "Unit-unit terdaftar beserta kuncinya."),
-        discussion: localized("""
-            Examples:
-              jejak query units --db rm.sqlite
-              jejak query units --db rm.sqlite --format csv
-            """, id: """
-            Contoh:
-              jejak query units --db rm.sqlite
-              jejak query units --db rm.sqlite --format csv
-            """))
+        discussion: helpExamples("jejak query units --db rm.sqlite", "jejak query units --db rm.sqlite --format csv"))
 
     @OptionGroup var options: QueryOptions
 
@@ -233,15 +209,7 @@ struct QueryUnits: AsyncParsableCommand {
 struct QueryActivity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activity", abstract: localized("Events per unit per month (WIB).", id: "Peristiwa per unit per bulan (WIB)."),
-        discussion: localized("""
-            Examples:
-              jejak query activity --db rm.sqlite
-              jejak query activity --db rm.sqlite --unit biro-keuangan --format json
-            """, id: """
-            Contoh:
-              jejak query activity --db rm.sqlite
-              jejak query activity --db rm.sqlite --unit biro-keuangan --format json
-            """))
+        discussion: helpExamples("jejak query activity --db rm.sqlite", "jejak query activity --db rm.sqlite --unit biro-keuangan --format json"))
 
     @OptionGroup var options: QueryOptions
     @Option(help: localizedHelp("Only this unit.", id: "Hanya unit ini.", valueName: "unit"))
@@ -258,15 +226,7 @@ struct QueryAudits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audits", abstract: localized("Audits, one line per finding with the status of its follow-ups.",
                                                    id: "Audit, satu baris per temuan beserta status tindak lanjutnya."),
-        discussion: localized("""
-            Examples:
-              jejak query audits --db rm.sqlite
-              jejak query audits --db rm.sqlite --format json
-            """, id: """
-            Contoh:
-              jejak query audits --db rm.sqlite
-              jejak query audits --db rm.sqlite --format json
-            """))
+        discussion: helpExamples("jejak query audits --db rm.sqlite", "jejak query audits --db rm.sqlite --format json"))
 
     @OptionGroup var options: QueryOptions
 

@@ -17,11 +17,6 @@ struct ReceiptCommand: AsyncParsableCommand {
             checkpoint that meets the policy's quorum, for the holder to keep instead. Exit code 1 \
             when no such checkpoint holds the entry yet (the witness cosigns with `jejak witness \
             cosign`, or `jejak serve` submits to it).
-
-            Examples:
-              jejak receipt 812 --out 812.tlog-proof
-              jejak receipt req-2026-000123
-              jejak verify-receipt 812.tlog-proof --event req.dsse.json --policy $JEJAK_LEDGER/policy
             """, id: """
             Tanda terima membuktikan sebuah entri terhadap satu checkpoint. Tanda terima yang dibuat \
             sebelum saksi-saksi kebijakan memberikan tanda tangan bersama (cosignature) (misalnya sebelum \
@@ -30,12 +25,7 @@ struct ReceiptCommand: AsyncParsableCommand {
             kuorum kebijakan, untuk disimpan pemegangnya sebagai pengganti. Kode keluar 1 jika belum ada \
             checkpoint seperti itu yang memuat entri tersebut (saksi memberikan tanda tangan bersama \
             dengan `jejak witness cosign`, atau `jejak serve` mengirimkannya kepada saksi).
-
-            Contoh:
-              jejak receipt 812 --out 812.tlog-proof
-              jejak receipt req-2026-000123
-              jejak verify-receipt 812.tlog-proof --event req.dsse.json --policy $JEJAK_LEDGER/policy
-            """))
+            """) + "\n\n" + helpExamples("jejak receipt 812 --out 812.tlog-proof", "jejak receipt req-2026-000123", "jejak verify-receipt 812.tlog-proof --event req.dsse.json --policy $JEJAK_LEDGER/policy"))
 
     @OptionGroup var ledgerOption: LedgerOption
     @Argument(help: localizedHelp("The entry's index, or its event's id.", id: "Indeks entri, atau ID peristiwanya.", valueName: "index|event-id"))

@@ -31,12 +31,6 @@ struct ReplayCommand: AsyncParsableCommand {
             OUT.sqlite must not exist (--force replaces it); it is written under a temporary \
             name and appears only when complete. The ledger is opened read-only, so this may \
             run beside the writing process.
-
-            Examples:
-              jejak replay --until 1200 --db as-of-1200.sqlite
-              jejak replay --until 2026-06-30 --db end-of-june.sqlite
-              jejak replay --until 2026-06-30T12:00:00+07:00 --db noon.sqlite --json
-              jejak query exchanges --db end-of-june.sqlite --overdue --as-of 2026-06-30
             """, id: """
             Menerapkan entri-entri pertama log, dan hanya entri itu, pada setiap read model bawaan \
             (pertukaran beserta lini masanya, unit dan kunci, aktivitas per unit per bulan, audit) dalam \
@@ -57,13 +51,7 @@ struct ReplayCommand: AsyncParsableCommand {
             OUT.sqlite tidak boleh sudah ada (--force menggantinya); berkas ditulis dengan nama \
             sementara dan baru muncul setelah lengkap. Ledger dibuka hanya-baca, sehingga perintah ini \
             dapat berjalan berdampingan dengan proses yang menulis ledger.
-
-            Contoh:
-              jejak replay --until 1200 --db as-of-1200.sqlite
-              jejak replay --until 2026-06-30 --db end-of-june.sqlite
-              jejak replay --until 2026-06-30T12:00:00+07:00 --db noon.sqlite --json
-              jejak query exchanges --db end-of-june.sqlite --overdue --as-of 2026-06-30
-            """))
+            """) + "\n\n" + helpExamples("jejak replay --until 1200 --db as-of-1200.sqlite", "jejak replay --until 2026-06-30 --db end-of-june.sqlite", "jejak replay --until 2026-06-30T12:00:00+07:00 --db noon.sqlite --json", "jejak query exchanges --db end-of-june.sqlite --overdue --as-of 2026-06-30"))
 
     @OptionGroup var ledgerOption: LedgerOption
     @Option(help: localizedHelp("The point: an entry count, a date (end of that day in WIB, +07:00) or an RFC 3339 time.",

@@ -66,13 +66,7 @@ extension UnitCommand {
             commandName: "add-recipient",
             abstract: localized("Add an encryption recipient (age1…) to a unit: its sealed content is sealed to its newest one.",
                                 id: "Menambahkan penerima enkripsi (age1…) ke sebuah unit: isi yang disegel untuk unit itu disegel untuk penerima terbarunya."),
-            discussion: localized("""
-                Example:
-                  jejak unit add-recipient biro-keuangan --recipient "$(jejak key identity --out biro-keuangan.age)"
-                """, id: """
-                Contoh:
-                  jejak unit add-recipient biro-keuangan --recipient "$(jejak key identity --out biro-keuangan.age)"
-                """))
+            discussion: helpExamples("jejak unit add-recipient biro-keuangan --recipient \"$(jejak key identity --out biro-keuangan.age)\""))
         @OptionGroup var change: RecipientChange
 
         func run() async throws {
@@ -85,13 +79,7 @@ extension UnitCommand {
             commandName: "revoke-recipient",
             abstract: localized("Revoke a unit's encryption recipient: nothing is sealed to it again; old content still opens with its identity.",
                                 id: "Mencabut penerima enkripsi sebuah unit: tidak ada lagi yang disegel untuknya; isi lama tetap dapat dibuka dengan identitasnya."),
-            discussion: localized("""
-                Example:
-                  jejak unit revoke-recipient biro-keuangan --recipient age1… --reason "laptop lost"
-                """, id: """
-                Contoh:
-                  jejak unit revoke-recipient biro-keuangan --recipient age1… --reason "laptop lost"
-                """))
+            discussion: helpExamples("jejak unit revoke-recipient biro-keuangan --recipient age1… --reason \"laptop lost\""))
         @OptionGroup var change: RecipientChange
         @Option(help: localizedHelp("Why the recipient is revoked.", id: "Alasan penerima dicabut."))
         var reason: String

@@ -27,11 +27,6 @@ struct ServeCommand: AsyncParsableCommand {
             --url URL`), each new checkpoint is submitted to them (c2sp.org/tlog-witness), their \
             cosignatures are stored with it, /checkpoint is the newest one that meets the quorum, \
             and POST /v1/events?wait=witnessed answers once the quorum is met.
-
-            Examples:
-              jejak serve --ledger kpu-ledger --listen 127.0.0.1:8080
-              jejak serve --ledger kpu-ledger --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
-              curl -s http://127.0.0.1:8080/checkpoint
             """, id: """
             Membuka ledger untuk ditulisi (memegang kunci tulis/writer lock) dan menyajikan API HTTP-nya \
             hingga SIGINT atau SIGTERM; kemudian berhenti menerima koneksi, menyelesaikan permintaan \
@@ -47,12 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
             tangan bersama (cosignature) mereka disimpan bersama checkpoint tersebut, /checkpoint adalah \
             checkpoint terbaru yang memenuhi kuorum, dan POST /v1/events?wait=witnessed menjawab setelah \
             kuorum terpenuhi.
-
-            Contoh:
-              jejak serve --ledger kpu-ledger --listen 127.0.0.1:8080
-              jejak serve --ledger kpu-ledger --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
-              curl -s http://127.0.0.1:8080/checkpoint
-            """))
+            """) + "\n\n" + helpExamples("jejak serve --ledger kpu-ledger --listen 127.0.0.1:8080", "jejak serve --ledger kpu-ledger --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem", "curl -s http://127.0.0.1:8080/checkpoint"))
 
     @OptionGroup var ledgerOption: LedgerOption
     @Option(help: localizedHelp("The address and port to listen on.", id: "Alamat dan port tempat server mendengarkan.", valueName: "host:port"))

@@ -14,20 +14,12 @@ struct TypesCommand: ParsableCommand {
             required in the clear and forbidden when the content is sealed (they are then inside \
             the sealed member). The schemas themselves, with descriptions in Bahasa Indonesia and \
             English, are in Schemas/.
-
-            Examples:
-              jejak types
-              jejak types --area exchange --json
             """, id: """
             Diambil dari skema yang disertakan bersama jejak (atau $JEJAK_SCHEMAS). Anggota "wajib kecuali tersegel" \
             wajib ada dalam bentuk terbuka dan dilarang ketika isinya tersegel (anggota itu kemudian berada \
             di dalam anggota yang tersegel). Skema itu sendiri, dengan deskripsi dalam Bahasa Indonesia dan \
             bahasa Inggris, ada di Schemas/.
-
-            Contoh:
-              jejak types
-              jejak types --area exchange --json
-            """))
+            """) + "\n\n" + helpExamples("jejak types", "jejak types --area exchange --json"))
 
     @Option(help: localizedHelp("Only the types of this area: ledger, registry, exchange or audit.", id: "Hanya jenis dari area ini: ledger, registry, exchange atau audit.", valueName: "area"))
     var area: String?

@@ -87,13 +87,7 @@ struct UnitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-key",
             abstract: localized("Add a key (a vkey named after the unit) to a unit.", id: "Menambahkan kunci (vkey yang namanya sama dengan ID unit) ke sebuah unit."),
-            discussion: localized("""
-                Example:
-                  jejak unit add-key biro-keuangan --vkey "$(jejak key generate biro-keuangan --out bk.key)"
-                """, id: """
-                Contoh:
-                  jejak unit add-key biro-keuangan --vkey "$(jejak key generate biro-keuangan --out bk.key)"
-                """))
+            discussion: helpExamples("jejak unit add-key biro-keuangan --vkey \"$(jejak key generate biro-keuangan --out bk.key)\""))
         @OptionGroup var change: KeyChange
 
         func run() async throws {
@@ -106,13 +100,7 @@ struct UnitCommand: AsyncParsableCommand {
             commandName: "revoke-key",
             abstract: localized("Revoke a unit's key; events it signed earlier stay valid.",
                                 id: "Mencabut kunci sebuah unit; peristiwa yang ditandatanganinya sebelumnya tetap sah."),
-            discussion: localized("""
-                Example:
-                  jejak unit revoke-key biro-keuangan --vkey @bk.vkey --reason "laptop lost"
-                """, id: """
-                Contoh:
-                  jejak unit revoke-key biro-keuangan --vkey @bk.vkey --reason "laptop lost"
-                """))
+            discussion: helpExamples("jejak unit revoke-key biro-keuangan --vkey @bk.vkey --reason \"laptop lost\""))
         @OptionGroup var change: KeyChange
         @Option(help: localizedHelp("Why the key is revoked.", id: "Alasan kunci dicabut."))
         var reason: String

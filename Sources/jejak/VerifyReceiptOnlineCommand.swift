@@ -16,9 +16,6 @@ struct VerifyReceiptOnlineCommand: AsyncParsableCommand {
             against the same policy) and a consistency proof from the receipt's checkpoint to \
             it: the event is still in the log the server serves, and the server's view has not \
             forked from the one the receipt was issued in.
-
-            Example:
-              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy --server http://127.0.0.1:8080
             """, id: """
 
 
@@ -26,10 +23,7 @@ struct VerifyReceiptOnlineCommand: AsyncParsableCommand {
             (diverifikasi terhadap kebijakan yang sama) dan bukti konsistensi dari checkpoint tanda \
             terima ke checkpoint itu: peristiwa masih ada di log yang dilayani server, dan pandangan \
             server tidak bercabang dari pandangan saat tanda terima diterbitkan.
-
-            Contoh:
-              jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy --server http://127.0.0.1:8080
-            """))
+            """) + "\n\n" + helpExamples("jejak verify-receipt req.tlog-proof --event req.dsse.json --policy jejak.policy --server http://127.0.0.1:8080"))
 
     @Argument(help: localizedHelp("The receipt file (a tlog-proof).", id: "Berkas tanda terima (tlog-proof).", valueName: "receipt"))
     var receipt: String

@@ -123,19 +123,11 @@ struct WitnessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: localized("Trust a log's key: the witness will cosign its checkpoints, starting with a first use.",
                                 id: "Memercayai kunci sebuah log: saksi akan menandatangani bersama checkpoint-nya, dimulai dengan penggunaan pertama."),
-            discussion: localized("""
-                Examples:
-                  jejak witness trust --state /var/lib/inspektorat --vkey "$(cat /var/lib/jejak/log.vkey)"
-                  jejak witness trust --state /var/lib/inspektorat --ledger /var/lib/jejak
-
+            discussion: helpExamples("jejak witness trust --state /var/lib/inspektorat --vkey \"$(cat /var/lib/jejak/log.vkey)\"", "jejak witness trust --state /var/lib/inspektorat --ledger /var/lib/jejak") + "\n\n" + localized("""
                 With --ledger, the key is the one the ledger's policy lists for its origin. Trusting \
                 a new log records that the witness has cosigned nothing for it; trusting the key \
                 already trusted changes nothing (a lost record stays refused: see `witness restore`).
                 """, id: """
-                Contoh:
-                  jejak witness trust --state /var/lib/inspektorat --vkey "$(cat /var/lib/jejak/log.vkey)"
-                  jejak witness trust --state /var/lib/inspektorat --ledger /var/lib/jejak
-
                 Dengan --ledger, kuncinya adalah kunci yang dicantumkan kebijakan ledger untuk origin-nya. \
                 Memercayai log baru mencatat bahwa saksi belum menandatangani bersama apa pun untuk log itu; \
                 memercayai kunci yang sudah dipercayai tidak mengubah apa pun (catatan yang hilang tetap \
@@ -175,20 +167,12 @@ struct WitnessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: localized("Recover the witness's record of a log from a checkpoint it cosigned (after a loss or an old backup).",
                                 id: "Memulihkan catatan saksi tentang sebuah log dari checkpoint yang ditandatanganinya bersama (setelah kehilangan catatan atau pemulihan dari cadangan lama)."),
-            discussion: localized("""
-                Example:
-                  jejak checkpoint --ledger /var/lib/jejak > latest.checkpoint
-                  jejak witness restore --state /var/lib/inspektorat --checkpoint latest.checkpoint
-
+            discussion: helpExamples("jejak checkpoint --ledger /var/lib/jejak > latest.checkpoint", "jejak witness restore --state /var/lib/inspektorat --checkpoint latest.checkpoint", heading: localized("Example:", id: "Contoh:")) + "\n\n" + localized("""
                 The checkpoint must carry the trusted log key's signature and this witness's own \
                 cosignature, and be at least the record's size: the witness made that cosignature, \
                 so it was consistent with all it cosigned before. Give the newest one you can find \
                 (the ledger's, a receipt's, a relying party's copy).
                 """, id: """
-                Contoh:
-                  jejak checkpoint --ledger /var/lib/jejak > latest.checkpoint
-                  jejak witness restore --state /var/lib/inspektorat --checkpoint latest.checkpoint
-
                 Checkpoint harus membawa tanda tangan kunci log tepercaya dan tanda tangan bersama \
                 (cosignature) saksi ini sendiri, serta berukuran sekurang-kurangnya ukuran catatan: saksi \
                 sendiri yang membuat cosignature itu, sehingga checkpoint tersebut konsisten dengan semua \
@@ -214,11 +198,7 @@ struct WitnessCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: localized("Cosign the ledger's latest checkpoint and attach the cosignature to it.",
                                 id: "Menandatangani bersama checkpoint terbaru ledger dan melampirkan tanda tangan bersama (cosignature) padanya."),
-            discussion: localized("""
-                Examples:
-                  jejak witness cosign --state /var/lib/inspektorat --ledger /var/lib/jejak
-                  jejak witness cosign --state /var/lib/inspektorat --out witnessed.checkpoint
-
+            discussion: helpExamples("jejak witness cosign --state /var/lib/inspektorat --ledger /var/lib/jejak", "jejak witness cosign --state /var/lib/inspektorat --out witnessed.checkpoint") + "\n\n" + localized("""
                 With --out, the cosigned checkpoint is also written to a file: keep it outside the \
                 ledger and audit with `jejak inspect --trusted FILE`, which catches a rollback, \
                 truncation or fork of the ledger after it.
@@ -227,10 +207,6 @@ struct WitnessCommand: ParsableCommand {
                 a refusal is one sentence naming the rule (exit code 1), and the witness's state is \
                 left as it was.
                 """, id: """
-                Contoh:
-                  jejak witness cosign --state /var/lib/inspektorat --ledger /var/lib/jejak
-                  jejak witness cosign --state /var/lib/inspektorat --out witnessed.checkpoint
-
                 Dengan --out, checkpoint yang ditandatangani bersama juga ditulis ke sebuah berkas: simpan \
                 berkas itu di luar ledger dan lakukan audit dengan `jejak inspect --trusted FILE`, yang \
                 mendeteksi pengguliran balik (rollback), pemotongan, atau percabangan (fork) ledger \
@@ -354,10 +330,7 @@ extension WitnessCommand {
         static let configuration = CommandConfiguration(
             abstract: localized("Submit each new checkpoint of a ledger to the witnesses its policy lists with a URL, beside its writer.",
                                 id: "Mengirimkan setiap checkpoint baru sebuah ledger kepada saksi yang dicantumkan kebijakannya beserta URL, berdampingan dengan proses penulisnya."),
-            discussion: localized("""
-                Example:
-                  jejak witness push --ledger /var/lib/jejak
-
+            discussion: helpExamples("jejak witness push --ledger /var/lib/jejak") + "\n\n" + localized("""
                 For an embedded ledger (one without `jejak serve`, which does this itself): opens \
                 the ledger read-only for cosigning, looks for a new checkpoint every --interval \
                 milliseconds, submits it to every witness of DIR/policy that has a URL \
@@ -365,9 +338,6 @@ extension WitnessCommand {
                 cosigned), and stores the cosignatures that verify with the checkpoint. Runs until \
                 SIGTERM or SIGINT. The first line on standard output names the witnesses.
                 """, id: """
-                Contoh:
-                  jejak witness push --ledger /var/lib/jejak
-
                 Untuk ledger tertanam (tanpa `jejak serve`, yang melakukannya sendiri): membuka ledger \
                 hanya-baca untuk penandatanganan bersama, mencari checkpoint baru setiap --interval \
                 milidetik, mengirimkannya kepada setiap saksi dalam DIR/policy yang memiliki URL \

@@ -242,6 +242,22 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(missing?.name == "ENOENT")
     }
 
+    @Test func anOptionalDatabaseAFileLacksIsSkippedReadOnlyAndCreatedWritable() throws {
+        let dir = TemporaryDirectory(create: false)
+        do { _ = try Environment(path: dir.path, databases: ["a"]) }
+        var ro = Environment.Options()
+        ro.readOnly = true
+        let env = try Environment(path: dir.path, databases: ["a", DatabaseSpec("b", optional: true)], options: ro)
+        let unknown = #expect(throws: LMDBError.self) { _ = try env.database("b") }
+        #expect(unknown == .unknownDatabase, "\(String(describing: unknown))")
+        // Not optional, the same missing database refuses the open.
+        let missing = #expect(throws: LMDBError.self) { _ = try Environment(path: dir.path, databases: ["a", "b"], options: ro) }
+        #expect(missing?.code == MDB_NOTFOUND, "\(String(describing: missing))")
+        // Writable, an optional database is created like any other.
+        let writable = try Environment(path: dir.path, databases: ["a", DatabaseSpec("b", optional: true)])
+        #expect(try writable.read { (txn) throws in try txn.count(try writable.database("b")) } == 0)
+    }
+
     @Test func aFileThatIsNotLMDBIsRefused() throws {
         let dir = TemporaryDirectory(create: false)
         try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)

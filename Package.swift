@@ -238,7 +238,7 @@ let package = Package(
             name: "jejak-bench",
             dependencies: [
                 "JejakBase", "Jejak", "JejakStorage", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakVerification",
-                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakAge", "CSodium", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient",
+                "JejakCommands", "JejakOfflineCommands", "JejakCrypto", "JejakAge", "CSodium", "JejakJSON", "JejakTlog", "JejakServer", "JejakClient", "JejakAPI",
                 "JejakWitnessServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

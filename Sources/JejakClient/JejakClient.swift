@@ -54,6 +54,10 @@ public final class JejakClient: EventLog, Sendable {
     /// verified against the policy and proven consistent with the pin: the receipts of one
     /// group commit share their checkpoint, which is then checked once.
     private let accepted = Mutex(Set<SHA256Digest>())
+    /// The acceptances under way, by the checkpoint's digest: the publishers answered by one
+    /// group commit all hold its checkpoint at once, and wait for one verification and one
+    /// consistency proof instead of each asking the server for its own.
+    private let acceptances = Mutex([SHA256Digest: Task<Void, any Error>]())
     let pin: CheckpointPin
     /// The policy checkpoints are held to: ``policy``, or its logs alone.
     private let acceptance: TlogPolicy
@@ -221,6 +225,22 @@ public final class JejakClient: EventLog, Sendable {
     /// pins it when it is larger.
     func accept(_ checkpoint: SignedCheckpoint) async throws {
         let digest = SHA256Digest.hash(checkpoint.note.serialized.utf8)
+        if accepted.withLock({ $0.contains(digest) }) { return }
+        let flight = acceptances.withLock { running in
+            if let task = running[digest] { return task }
+            let task = Task {
+                defer { _ = self.acceptances.withLock { $0.removeValue(forKey: digest) } }
+                try await self.acceptOnce(checkpoint, digest: digest)
+            }
+            running[digest] = task
+            return task
+        }
+        try await flight.value
+    }
+
+    /// The work of ``accept(_:)`` for a checkpoint not accepted yet, done once however many
+    /// callers hold it.
+    private func acceptOnce(_ checkpoint: SignedCheckpoint, digest: SHA256Digest) async throws {
         if accepted.withLock({ $0.contains(digest) }) { return }
         do { _ = try acceptance.verify(checkpoint) } catch {
             throw APIError(.unverifiedResponse, "the checkpoint of size \(checkpoint.checkpoint.size) does not verify: \(error.message)",

@@ -3,7 +3,9 @@ import Foundation
 import AsyncHTTPClient
 import Hummingbird
 import Jejak
+import JejakAPI
 import JejakClient
+import JejakJSON
 import JejakCommands
 import JejakOfflineCommands
 import JejakServer
@@ -27,6 +29,13 @@ extension BenchCommand {
         /// process, as the publishers are) against the constant route: the ceiling of any
         /// figure that makes one request per event on this machine.
         var clientRoundTrips: Double
+        /// Round trips of the same stack that carry a publish's bytes: a POST of an envelope's
+        /// size through the body-collecting path a publish takes (with its read timeout),
+        /// answered with a receipt's size. With the embedded rate, the ceiling of the HTTP
+        /// ratio when the ledger and the HTTP stack share this machine's cores.
+        var clientPosts: Double
+        /// The mean envelope (request) and JSON receipt (response) sizes those posts carry.
+        var postBytes: (request: Int, response: Int)
         var followerLatencies: [UInt64]
     }
 
@@ -69,12 +78,22 @@ extension BenchCommand {
             let tilesLimit = try await Self.constantRouteRate(bytes: 8192, seconds: sizes.runSeconds, logger: logger)
             log("server: the in-process HTTP client's empty round trips…")
             let roundTrips = try await Self.constantRouteRate(bytes: 200, seconds: sizes.runSeconds, logger: logger, inProcess: true)
+            log("server: the same stack's round trips carrying a publish's bytes…")
+            let last = try served.size() - 1
+            let answer = try attempt { () throws(LedgerError) in
+                let receipt = try served.receipt(index: last)
+                return PublishedEntry(index: last, version: 1, eventID: receipt.eventID, created: true, receipt: receipt)
+            }
+            let postBytes = (request: Int(forHTTP.meanEnvelopeBytes), response: JSONWriter.bytes(answer.json).count)
+            let posts = try await Self.constantRouteRate(bytes: postBytes.response, seconds: sizes.runSeconds, logger: logger,
+                                                         inProcess: true, postBytes: postBytes.request)
             log("server: a follower over Server-Sent Events…")
             let follower = try await Self.followerLatencies(served, client: client, events: Array(synthetic.sign(
                 sizes.runSeconds >= 1 ? 200 : 20, firstExchange: forHTTP.nextExchange + 400).events))
             try await client.shutdown()
             return ServerFigures(embedded: embedded, http: http, tiles: tiles, tilesLimit: tilesLimit.rate,
-                                 tilesGenerator: generator, clientRoundTrips: roundTrips.rate, followerLatencies: follower)
+                                 tilesGenerator: generator, clientRoundTrips: roundTrips.rate, clientPosts: posts.rate,
+                                 postBytes: postBytes, followerLatencies: follower)
         }
     }
 
@@ -114,8 +133,9 @@ extension BenchCommand {
 
     /// Requests per second of GET `url` under `connections` concurrent connections: from `wrk`
     /// (a second process) when it is installed, else from an in-process loop of clients.
-    static func loadRate(_ url: String, seconds: Double, connections: Int, inProcess: Bool = false) async throws -> (Double, String) {
-        if !inProcess, let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) {
+    static func loadRate(_ url: String, seconds: Double, connections: Int, inProcess: Bool = false,
+                         postBytes: Int? = nil) async throws -> (Double, String) {
+        if !inProcess, postBytes == nil, let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: wrk)
             process.arguments = ["-t1", "-c\(connections)", "-d\(max(1, Int(seconds.rounded())))s", url]
@@ -140,7 +160,13 @@ extension BenchCommand {
                 group.addTask {
                     var n = 0
                     while DispatchTime.now().uptimeNanoseconds < stop {
-                        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+                        var request = HTTPClientRequest(url: url)
+                        if let postBytes {
+                            request.method = .POST
+                            request.headers.add(name: "Content-Type", value: "application/json")
+                            request.body = .bytes(ByteBuffer(bytes: [UInt8](repeating: 0x61, count: postBytes)))
+                        }
+                        let response = try await http.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 20)
                         n += 1
                     }
@@ -155,17 +181,28 @@ extension BenchCommand {
 
     /// The same load on a Hummingbird route that answers `bytes` constant bytes: what the HTTP
     /// stack serves on this machine when the handler costs nothing.
-    static func constantRouteRate(bytes: Int, seconds: Double, logger: Logger, inProcess: Bool = false) async throws -> (rate: Double, generator: String) {
+    static func constantRouteRate(bytes: Int, seconds: Double, logger: Logger, inProcess: Bool = false,
+                                  postBytes: Int? = nil) async throws -> (rate: Double, generator: String) {
         let router = Router()
         let body = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: bytes))
         router.get("constant") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: body))
         }
+        router.post("constant") { request, _ in
+            // As a publish collects its body: against a read timeout.
+            _ = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await request.body.collect(upTo: 1 << 20) }
+                group.addTask { try await Task.sleep(for: .seconds(10)); return nil }
+                defer { group.cancelAll() }
+                return try await group.next()
+            }
+            return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+        }
         let (ports, found) = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { found.yield($0.localAddress?.port ?? 0) }, logger: logger)
         let (rate, generator) = try await withServing(app, ports: ports, logger: logger) { url in
-            try await loadRate(url + "/constant", seconds: seconds, connections: 64, inProcess: inProcess)
+            try await loadRate(url + "/constant", seconds: seconds, connections: 64, inProcess: inProcess, postBytes: postBytes)
         }
         return (rate, generator)
     }

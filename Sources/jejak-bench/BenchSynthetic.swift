@@ -25,6 +25,11 @@ struct SyntheticExchanges: Sendable {
         var nextExchange: Int
         /// The sum of the leaves these events make (envelope JSON plus the leaf's own bytes).
         var leafBytes: Int
+
+        /// The mean size of these events' DSSE envelopes (a publish's request body).
+        var meanEnvelopeBytes: Double {
+            events.isEmpty ? 0 : Double(events.reduce(0) { $0 + $1.jsonBytes.count }) / Double(events.count)
+        }
     }
 
     init() throws {

@@ -152,6 +152,36 @@ import Testing
         try await refuse(f, [try SignedEvent(envelope: flipped)], .badSignature)
     }
 
+    /// A batch large enough to have its signatures verified on several cores at once is
+    /// refused as the same events checked one by one would be: at the first bad event by
+    /// position, whichever lane finds it, with nothing written; a good one lands in order.
+    @Test func largeBatchesAreCheckedInOrderOfPosition() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        func batch(_ n: Int, tag: String) throws -> [SignedEvent] {
+            try (0..<n).map { try f.event(key, id: "\(tag)-\($0)", subject: "exchange/\(tag)-\($0)") }
+        }
+        func broken(_ e: SignedEvent) throws -> SignedEvent {
+            var env = e.envelope
+            env.signatures[0].sig[3] ^= 0x01
+            return try SignedEvent(envelope: env)
+        }
+        var events = try batch(64, tag: "a")
+        events[50] = try broken(events[50])
+        events[9] = try broken(events[9])
+        let size = try f.ledger.size()
+        let error = await #expect(throws: LedgerError.self) { _ = try await f.ledger.append(events) }
+        #expect(error?.code == .badSignature)
+        #expect(error?.position == 9, "the first bad event by position, not the first lane to finish")
+        #expect(error?.eventID == "a-9")
+        #expect(try f.ledger.size() == size)
+
+        let good = try batch(64, tag: "b")
+        let receipts = try await f.ledger.append(good)
+        #expect(receipts.map(\.index) == Array(size..<size + 64))
+        #expect(try f.ledger.entry(at: size + 63).event.id == "b-63")
+    }
+
     @Test func batchRules() async throws {
         let f = try await LedgerFixture.make()
         let key = try await f.unit("biro-a")

@@ -39,6 +39,18 @@ func jejak(_ arguments: [String], ledger: String? = nil, in directory: String,
     return try p.finish()
 }
 
+/// A new ledger `ledger` in `directory` (origin `cli.jejak.local/ledger`) with the bureaus
+/// `units` registered, each named after its id.
+func initLedger(_ ledger: String, units: [String], in directory: String,
+                sourceLocation: SourceLocation = #_sourceLocation) throws {
+    var r = try jejak(["init", ledger, "--origin", "cli.jejak.local/ledger"], in: directory)
+    #expect(r.status == 0, "\(r.stderr)", sourceLocation: sourceLocation)
+    for id in units {
+        r = try jejak(["unit", "register", id, "--name", id, "--role", "biro"], ledger: ledger, in: directory)
+        #expect(r.status == 0, "\(r.stderr)", sourceLocation: sourceLocation)
+    }
+}
+
 /// Runs `jejak-bench` with `arguments`; waits for it to end.
 @discardableResult
 func jejakBench(_ arguments: [String], ledger: String? = nil, in directory: String,

@@ -46,6 +46,25 @@ import Testing
         #expect(r.stderr.contains("cannot read missing.cp"))
     }
 
+    /// `jejak backup`: a copy that opens as a ledger and audits clean; a target that exists is
+    /// refused with the rule named, and the ledger and the target are left as they were.
+    @Test func backupCopiesAndAuditsTheCopy() throws {
+        let w = TemporaryDirectory("cli")
+        let ledger = w.path + "/ledger"
+        try initLedger(ledger, units: ["biro-keuangan"], in: w.path)
+        var r = try jejak(["backup", "copy"], ledger: ledger, in: w.path)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("backed up 2 entries to copy") && r.stdout.contains("Verdict: INTACT"))
+        r = try jejak(["checkpoint"], ledger: w.path + "/copy", in: w.path)
+        let original = try jejak(["checkpoint"], ledger: ledger, in: w.path)
+        #expect(r.status == 0 && r.stdout == original.stdout)
+
+        r = try jejak(["backup", "copy"], ledger: ledger, in: w.path)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("already exists"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.path + "/copy.partial"))
+    }
+
     /// Nothing new since the last audit, but its checkpoint was cosigned after it was saved:
     /// the report says the size is witnessed.
     @Test func anIncrementalAuditWithNothingNewSeesTheCosignatureMadeSince() throws {

@@ -220,7 +220,7 @@ let package = Package(
             dependencies: [
                 "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakDemo", "JejakCommands",
                 "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakAge", "JejakJSON", "JejakTlog",
-                "JejakServer", "JejakClient", "JejakWitnessServer",
+                "JejakServer", "JejakClient", "JejakAPI", "JejakWitnessServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

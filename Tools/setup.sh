@@ -3,7 +3,7 @@
 # everything is already present. Run as root or with sudo available.
 set -euo pipefail
 
-packages=(liblmdb-dev libsodium-dev libsqlite3-dev zlib1g-dev pkg-config wrk age)
+packages=(liblmdb-dev libsodium-dev libsqlite3-dev zlib1g-dev pkg-config wrk age nginx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -207,13 +207,41 @@ public final class JejakClient: EventLog, Sendable {
     ///
     /// - Throws: ``APIError/Code/unverifiedResponse``, ``APIError/Code/splitView``.
     public func latestCheckpoint() async throws -> SignedCheckpoint {
-        let text = String(decoding: try await send(.GET, "/checkpoint"), as: UTF8.self)
-        let checkpoint: SignedCheckpoint
-        do { checkpoint = try SignedCheckpoint(parsing: text) } catch {
-            throw APIError(.malformedResponse, "the server's checkpoint is not a signed checkpoint: \(error.message)", underlying: error)
-        }
+        let checkpoint = try await fetchCheckpoint()
         try await accept(checkpoint)
         return checkpoint
+    }
+
+    /// The server's `/checkpoint`, parsed but not yet verified.
+    ///
+    /// - Throws: ``APIError/Code/malformedResponse`` when it is not a signed checkpoint.
+    func fetchCheckpoint() async throws -> SignedCheckpoint {
+        let text = String(decoding: try await send(.GET, "/checkpoint"), as: UTF8.self)
+        do { return try SignedCheckpoint(parsing: text) } catch {
+            throw APIError(.malformedResponse, "the server's checkpoint is not a signed checkpoint: \(error.message)", underlying: error)
+        }
+    }
+
+    /// Checks `checkpoint`'s signatures against the policy (the log's key and, unless the
+    /// client was made `unwitnessed`, the witnesses' quorum).
+    ///
+    /// - Throws: ``APIError/Code/unverifiedResponse``.
+    func verifySignatures(_ checkpoint: SignedCheckpoint) throws(APIError) {
+        do { _ = try acceptance.verify(checkpoint) } catch {
+            throw APIError(.unverifiedResponse, "the checkpoint of size \(checkpoint.checkpoint.size) does not verify: \(error.message)",
+                           underlying: error)
+        }
+    }
+
+    /// Pins `checkpoint`, which the caller verified and proved consistent with the pinned one,
+    /// and remembers it as accepted.
+    func pinVerified(_ checkpoint: SignedCheckpoint) throws(APIError) {
+        try pin.advance(to: checkpoint)
+        let digest = SHA256Digest.hash(checkpoint.note.serialized.utf8)
+        accepted.withLock { known in
+            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
+            known.insert(digest)
+        }
     }
 
     /// The number of entries in the server's latest verified checkpoint.
@@ -242,10 +270,7 @@ public final class JejakClient: EventLog, Sendable {
     /// callers hold it.
     private func acceptOnce(_ checkpoint: SignedCheckpoint, digest: SHA256Digest) async throws {
         if accepted.withLock({ $0.contains(digest) }) { return }
-        do { _ = try acceptance.verify(checkpoint) } catch {
-            throw APIError(.unverifiedResponse, "the checkpoint of size \(checkpoint.checkpoint.size) does not verify: \(error.message)",
-                           underlying: error)
-        }
+        try verifySignatures(checkpoint)
         guard let pinned = pin.current else {
             try pin.advance(to: checkpoint)
             accepted.withLock { _ = $0.insert(digest) }
@@ -303,7 +328,7 @@ public final class JejakClient: EventLog, Sendable {
         }
     }
 
-    private static func splitView(_ a: SignedCheckpoint, _ b: SignedCheckpoint, _ why: String) -> APIError {
+    static func splitView(_ a: SignedCheckpoint, _ b: SignedCheckpoint, _ why: String) -> APIError {
         APIError(.splitView, """
             the server showed two views of the log "\(a.checkpoint.origin)": the checkpoint of size \(a.checkpoint.size) \
             (root \(Base64.encode(a.checkpoint.rootHash.bytes))) and the one of size \(b.checkpoint.size) \

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import JejakBase
 import JejakModel
@@ -8,7 +11,7 @@ extension Ledger {
     /// read transaction, so the copy is the log at one commit), then the ledger's keys and policy
     /// (the private log key, when this directory holds it, stays mode 0600).
     ///
-    /// The copy is built in `path` + `.partial` and renamed into place at the end, so `path`
+    /// The copy is built in `path` + `.partial`, synced to disk and renamed into place at the end, so `path`
     /// either holds a whole ledger or does not exist. A copy opens as a ledger of its own, for
     /// writing too (a standby).
     ///
@@ -48,13 +51,24 @@ extension Ledger {
                     throw LedgerError(.storage, "\(from) could not be copied into the backup: \(error.localizedDescription)")
                 }
             }
+            sync()  // the copy on disk (LMDB writes it with O_DIRECT and no fsync) before it is named whole
             guard rename(partial.path, target.path) == 0 else {
                 throw LedgerError(.storage, "the backup could not be renamed into \(target.path): errno \(errno)")
             }
+            Self.syncParent(of: target.path)
         } catch {
             try? files.removeItem(atPath: partial.path)
             throw error
         }
         return target
+    }
+
+    /// Syncs the folder holding `path`, so that a rename into it survives a crash.
+    private static func syncParent(of path: String) {
+        let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = open(parent.isEmpty ? "/" : parent, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        _ = Glibc.close(fd)
     }
 }

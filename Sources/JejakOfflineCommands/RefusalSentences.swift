@@ -159,6 +159,10 @@ enum RefusalSentences {
         // Exports, read models and replays
         "exportConflict": "Direktori tujuan memuat ekspor lain, atau bukan direktori",
         "exportWrite": "Berkas atau folder ekspor tidak dapat dibuat, dibaca atau ditulis",
+        "tailInconsistent": "Ekor log (mirror atau ekspor) bukan kelanjutan log standby ini",
+        "behindWitnesses": "Para saksi telah menandatangani pohon yang lebih besar daripada yang dimuat standby dan ekornya",
+        "witnessedInconsistent": "Checkpoint tersaksikan tidak memenuhi kebijakan atau tidak berada pada riwayat standby",
+        "witnessedMissing": "Kebijakan meminta saksi, tetapi checkpoint tersaksikan terakhir tidak diberikan",
         "database": "Berkas SQLite tidak dapat dibuka atau disiapkan",
         "apply": "Proyeksi gagal menerapkan entri; transaksi batch digulung balik",
         "wrongLedger": "Read model dibangun dari ledger lain",

@@ -273,6 +273,9 @@ struct BenchCommand: AsyncParsableCommand {
                     BenchRow(section: "size", key: "size.openMs", name: "open for writing (median)", value: f.openWritableMs, unit: "ms",
                              target: .atMost(50)),
                     BenchRow(section: "size", key: "size.openReadOnlyMs", name: "open read-only (median)", value: f.openReadOnlyMs, unit: "ms"),
+                    BenchRow(section: "size", key: "size.backupSeconds", name: "hot backup of the large ledger (jejak backup's copy)",
+                             value: f.backupSeconds, unit: "s", limitName: "the store's files copied and synced", limit: f.rawCopySeconds,
+                             note: "compacting copy in one read transaction; the audit of the copy not included"),
                 ]
                 report.notes.append(String(format: "each commit also stores its signed checkpoint (%.0f B here); the large ledger has %d commits, a ledger of one event per commit has one per entry",
                                            f.checkpointBytes, f.commits))

@@ -26,6 +26,10 @@ extension BenchCommand {
         var openReadOnlyMs: Double
         var checkpointBytes: Double
         var commits: Int
+        /// `jejak backup`'s copy (LMDB's compacting copy, the keys beside it), in seconds.
+        var backupSeconds: Double
+        /// The limit: the store's files copied byte for byte and synced, in seconds.
+        var rawCopySeconds: Double
     }
 
     struct ProofFigures {
@@ -88,8 +92,43 @@ extension BenchCommand {
                 ledger.close()
             }
         }
+        // A hot backup of the large ledger, against copying its store's files as they are.
+        let backupPath = large.path + "-backup", rawPath = large.path + "-raw-copy"
+        for path in [backupPath, rawPath] { try? FileManager.default.removeItem(atPath: path) }
+        defer { for path in [backupPath, rawPath] { try? FileManager.default.removeItem(atPath: path) } }
+        let ledger = try attempt { try Ledger(opening: large.path, options: readOnly) }
+        var t = DispatchTime.now().uptimeNanoseconds
+        _ = try attempt { try ledger.backup(to: backupPath) }
+        let backupSeconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+        ledger.close()
+        t = DispatchTime.now().uptimeNanoseconds
+        try Self.copySynced(large.path + "/store", to: rawPath)
+        let rawCopySeconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
         return SizeFigures(diskBytesPerEntry: Double(bytes) / Double(large.entries), openWritableMs: Self.median(writable),
-                           openReadOnlyMs: Self.median(reading), checkpointBytes: checkpointBytes, commits: commits)
+                           openReadOnlyMs: Self.median(reading), checkpointBytes: checkpointBytes, commits: commits,
+                           backupSeconds: backupSeconds, rawCopySeconds: rawCopySeconds)
+    }
+
+    /// Copies the regular files of `directory` into a new directory `target` in 1 MiB reads
+    /// and writes, each file synced: what a plain copy of the store costs on this disk.
+    static func copySynced(_ directory: String, to target: String) throws {
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name != "lock.mdb" {
+            let input = open(directory + "/" + name, O_RDONLY)
+            guard input >= 0 else { throw CLIFailure(description: "cannot read \(directory)/\(name)") }
+            defer { close(input) }
+            let output = open(target + "/" + name, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard output >= 0 else { throw CLIFailure(description: "cannot write \(target)/\(name)") }
+            defer { close(output) }
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+                guard n > 0 else { break }
+                let written = buffer.withUnsafeBytes { write(output, $0.baseAddress, n) }
+                guard written == n else { throw CLIFailure(description: "cannot write \(target)/\(name)") }
+            }
+            fsync(output)
+        }
     }
 
     /// Inclusion proofs of random entries and consistency proofs from random sizes, both to the

@@ -47,7 +47,7 @@ struct JejakCommand: AsyncParsableCommand {
             ExportCommand.self, VerifyReceiptOnlineCommand.self, HistoryCommand.self,
             WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             OpenCommand.self, DiscloseCommand.self, VerifyDisclosureCommand.self,
-            ReceiptCommand.self, VerifyReportCommand.self, TypesCommand.self, ServeCommand.self, BackupCommand.self, DemoCommand.self,
+            ReceiptCommand.self, VerifyReportCommand.self, TypesCommand.self, ServeCommand.self, BackupCommand.self, PromoteCommand.self, DemoCommand.self,
         ])
 
     /// Runs the command. A write past the file-size limit (`ulimit -f`) then fails with EFBIG,

@@ -2,6 +2,7 @@ import Foundation
 import Jejak
 import JejakCrypto
 import JejakTestSupport
+import JejakTlog
 import Testing
 
 /// `Ledger.backup(to:)`: a hot copy taken while the ledger is appended to is the log at one
@@ -57,5 +58,35 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: marker))
         #expect(!FileManager.default.fileExists(atPath: target.path + "/store"))
         #expect(!FileManager.default.fileExists(atPath: target.path + ".partial"))
+    }
+
+    @Test func aStandbyPromotedFromABackupAndAnExportIsTheLogByteForByte() async throws {
+        let f = try await LedgerFixture.make()
+        let key = try await f.unit("biro-a")
+        func append(_ batches: Range<Int>) async throws {
+            for i in batches {
+                let batch = try (0..<7).map { try f.event(key, id: "e-\(i)-\($0)", subject: "exchange/\(i)") }
+                _ = try await f.ledger.append(batch)
+            }
+        }
+        try await append(0..<3)
+        let target = TemporaryDirectory("standby", create: false)
+        let copy = try f.ledger.backup(to: target.path)
+        let backedUp = try f.ledger.size()
+        // A tail of several entry bundles, several commits each.
+        try await append(3..<80)
+        let export = TemporaryDirectory("tail")
+        try f.ledger.export(to: export.path)
+        let size = try f.ledger.size()
+        #expect(size > backedUp + 2 * 256)
+
+        let promotion = try await Ledger.promote(copy.path, tail: TiledLog(directory: export.path), witnessed: nil)
+        #expect(promotion.backedUpSize == backedUp && promotion.restored == size - backedUp && promotion.size == size && promotion.witnessedSize == nil)
+        var options = Ledger.Options()
+        options.readOnly = true
+        let standby = try Ledger(opening: copy.path, options: options)
+        defer { standby.close() }
+        #expect(try standby.latestCheckpoint().checkpoint.rootHash == f.ledger.latestCheckpoint().checkpoint.rootHash)
+        #expect(try standby.leaves(from: 0, to: size, limit: Int(size)).map(\.leaf) == f.ledger.leaves(from: 0, to: size, limit: Int(size)).map(\.leaf))
     }
 }

@@ -16,6 +16,7 @@ import JejakBase
 /// | ``Code/malformedHash`` | a hash from outside (bytes or base64) is not exactly 32 bytes. |
 /// | ``Code/nodeUnavailable`` | a hash source does not hold a node a computation needs (the tree is smaller than asked). |
 /// | ``Code/sizeMismatch`` | a list of subtree hashes does not fit the tree size it is said to describe. |
+/// | ``Code/invalidSubtree`` | an interval `[start, end)` is not a subtree (``Subtree``). |
 public typealias ProofError = CodedError<ProofErrors>
 
 /// The kind of ``ProofError``: its codes are the static members of `ErrorCode<ProofErrors>`.
@@ -40,6 +41,8 @@ extension ErrorCode where Kind == ProofErrors {
     public static var nodeUnavailable: Self { Self("nodeUnavailable") }
     /// A list of subtree hashes does not fit the tree size it claims to describe.
     public static var sizeMismatch: Self { Self("sizeMismatch") }
+    /// An interval is not a subtree: empty, or its start not aligned to its width's power of two.
+    public static var invalidSubtree: Self { Self("invalidSubtree") }
 
 }
 

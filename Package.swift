@@ -21,6 +21,7 @@ import PackageDescription
 //   JejakClient        a verifying HTTP client with an outbox (AsyncHTTPClient) bureaus' systems, CLI
 //   JejakWitness       the witness's state and the tlog-witness checks          witness service, inspector
 //   JejakWitnessServer `jejak witness serve`: tlog-witness over HTTP            CLI
+//   JejakMirror        tlog-mirror: a verified, cosigned copy of a log          mirror service (next: its server)
 //
 // Applications: `jejak` (the CLI), `jejak-verify` (the offline verifier: no LMDB, no SQLite),
 // `jejak-bench` (benchmarks and the stress harness), and the demo and seed-scenario runner
@@ -47,6 +48,7 @@ let package = Package(
         .library(name: "JejakServer", targets: ["JejakServer"]),
         .library(name: "JejakClient", targets: ["JejakClient"]),
         .library(name: "JejakWitnessServer", targets: ["JejakWitnessServer"]),
+        .library(name: "JejakMirror", targets: ["JejakMirror"]),
         .executable(name: "jejak", targets: ["jejak"]),
         .executable(name: "jejak-verify", targets: ["jejak-verify"]),
         .executable(name: "jejak-bench", targets: ["jejak-bench"]),
@@ -129,6 +131,9 @@ let package = Package(
         // The Inspektorat's witness: its state (key, trusted logs, the last checkpoint cosigned
         // for each), the c2sp.org/tlog-witness checks and cosigning. Needs no ledger.
         .target(name: "JejakWitness", dependencies: ["JejakBase", "JejakCrypto", "JejakTlog"]),
+        // A c2sp.org/tlog-mirror mirror: a verified tlog-tiles copy of each trusted log, updated
+        // by add-checkpoint and add-entries, cosigned once held. Needs no ledger and no HTTP.
+        .target(name: "JejakMirror", dependencies: ["JejakBase", "JejakCrypto", "JejakTlog"]),
         // The integrity audit of a live ledger (full and incremental, with its read models), and
         // the witness cosigning a ledger it can open.
         .target(
@@ -253,6 +258,7 @@ let package = Package(
 
         // Helpers shared by the test suites (no production code links it).
         .target(name: "JejakTestSupport", path: "Tests/JejakTestSupport"),
+        .testTarget(name: "JejakMirrorTests", dependencies: ["JejakMirror", "JejakTlog", "JejakCrypto", "JejakBase"]),
         .testTarget(name: "JejakJSONTests", dependencies: ["JejakJSON", "JejakBase"]),
         .testTarget(
             name: "JejakSchemaTests", dependencies: ["JejakSchema", "JejakJSON"],

@@ -59,4 +59,15 @@ import Testing
             #expect(!witness.contains(forbidden), "JejakWitnessServer pulls in \(forbidden): \(witness.sorted())")
         }
     }
+
+    /// A mirror keeps a copy of a log it does not run: its core links neither a store, nor the
+    /// ledger, nor an HTTP stack.
+    @Test func theMirrorLinksNoStoreNoLedgerAndNoHTTP() throws {
+        let graph = try Self.dependencies()
+        let mirror = Self.closure(of: "JejakMirror", in: graph)
+        #expect(mirror.contains("JejakTlog") && mirror.contains("JejakCrypto"), "\(mirror.sorted())")
+        for forbidden in ["JejakStorage", "CLMDB", "Jejak", "JejakModel", "GRDB", "CSQLiteSetup", "Hummingbird", "AsyncHTTPClient"] {
+            #expect(!mirror.contains(forbidden), "JejakMirror pulls in \(forbidden): \(mirror.sorted())")
+        }
+    }
 }

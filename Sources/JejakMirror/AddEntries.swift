@@ -93,8 +93,8 @@ public struct AddEntriesRequest: Hashable, Sendable {
     /// Parses a body: its header strictly, then every whole package of the canonical sequence
     /// (bytes after the last whole package are dropped, as the spec says a mirror does).
     ///
-    /// - Throws: ``MirrorError/Code/malformedUpload`` when the header is truncated or its
-    ///   start is beyond its end, or when a package has more than 63 proof hashes.
+    /// - Throws: ``MirrorError/Code/malformedUpload`` when the header is truncated, its origin
+    ///   is not UTF-8 or its start is beyond its end, or when a package has more than 63 proof hashes.
     public init(parsing body: [UInt8]) throws(MirrorError) {
         var reader = Reader(bytes: body)
         guard let originLength = reader.u16(), let originBytes = reader.take(Int(originLength)),
@@ -102,6 +102,11 @@ public struct AddEntriesRequest: Hashable, Sendable {
               let ticketLength = reader.u16(), let ticket = reader.take(Int(ticketLength))
         else {
             throw MirrorError(.malformedUpload, "the add-entries body ends inside its header")
+        }
+        // An origin is compared as bytes: one that is not UTF-8 names no log, and must not be
+        // repaired into one that does.
+        guard let origin = String(validating: originBytes, as: UTF8.self) else {
+            throw MirrorError(.malformedUpload, "the add-entries origin is not UTF-8")
         }
         guard start <= end else {
             throw MirrorError(.malformedUpload, "upload_start \(start) is beyond upload_end \(end)")
@@ -127,7 +132,7 @@ public struct AddEntriesRequest: Hashable, Sendable {
             guard whole else { reader = mark; break }
             packages.append(EntryPackage(start: interval.lowerBound, entries: entries, proof: proof))
         }
-        self.init(origin: String(decoding: originBytes, as: UTF8.self), uploadStart: start, uploadEnd: end,
+        self.init(origin: origin, uploadStart: start, uploadEnd: end,
                   ticket: ticket, packages: packages)
     }
 

@@ -214,18 +214,15 @@ public final class Mirror: Sendable {
                 guard cp.size > pending.size || cp.rootHash == pending.rootHash else {
                     throw MirrorError(.fork, "the checkpoint of size \(cp.size) has root \(cp.rootHash.base64), but the mirror holds root \(pending.rootHash.base64) for that size (a fork)")
                 }
-                if pending.size > 0 {
-                    do throws(ProofError) {
-                        try ConsistencyProof.verify(oldSize: pending.size, newSize: cp.size, oldRoot: pending.rootHash,
-                                                    newRoot: cp.rootHash, proof: request.consistencyProof)
-                    } catch {
-                        throw MirrorError(.inconsistent, "the checkpoint of size \(cp.size) is not consistent with the pending checkpoint of size \(pending.size): \(error.message)", underlying: error)
-                    }
-                    try Self.write(Array(logSigned.serialized.utf8), to: logDirectory(origin: cp.origin) + "/pending")
-                    return
-                }
             }
-            guard request.consistencyProof.isEmpty else {
+            if let pending, pending.size > 0 {
+                do throws(ProofError) {
+                    try ConsistencyProof.verify(oldSize: pending.size, newSize: cp.size, oldRoot: pending.rootHash,
+                                                newRoot: cp.rootHash, proof: request.consistencyProof)
+                } catch {
+                    throw MirrorError(.inconsistent, "the checkpoint of size \(cp.size) is not consistent with the pending checkpoint of size \(pending.size): \(error.message)", underlying: error)
+                }
+            } else if !request.consistencyProof.isEmpty {
                 throw MirrorError(.inconsistent, "no consistency proof is needed from the empty tree, but \(request.consistencyProof.count) hashes were given")
             }
             try Self.write(Array(logSigned.serialized.utf8), to: logDirectory(origin: cp.origin) + "/pending")
@@ -322,7 +319,7 @@ public final class Mirror: Sendable {
         }
         do {
             try SubtreeConsistencyProof.verify(subtree, size: checkpoint.checkpoint.size, proof: package.proof,
-                                               subtreeHash: Merkle.rootHash(of: entries.map { Merkle.leafHash($0) }),
+                                               subtreeHash: MerkleTree(leafHashes: entries.map { Merkle.leafHash($0) }).rootHash,
                                                root: checkpoint.checkpoint.rootHash)
         } catch {
             throw MirrorError(.unauthenticatedPackage, "the package of entries \(interval.lowerBound)..<\(interval.upperBound) is not in the checkpoint of size \(checkpoint.checkpoint.size): \(error.message)", underlying: error)
@@ -341,7 +338,7 @@ public final class Mirror: Sendable {
     }
 
     /// Computes the hash tiles the tree of `checkpoint` lacks from the entries, checks the root,
-    /// syncs everything, then cosigns and stores the mirror checkpoint.
+    /// then cosigns and stores the mirror checkpoint (every file is synced as it is written).
     private func commit(_ checkpoint: SignedCheckpoint, log: TiledLog) throws(MirrorError) -> SignedCheckpoint {
         let size = checkpoint.checkpoint.size
         do {
@@ -358,7 +355,7 @@ public final class Mirror: Sendable {
                 } else {
                     for j in 0..<UInt64(tile.width) {
                         let below = try log.hashes(try Tile(level: level - 1, index: tile.index * UInt64(Tile.fullWidth) + j))
-                        hashes.append(Merkle.rootHash(of: below))
+                        hashes.append(MerkleTree(leafHashes: below).rootHash)
                     }
                 }
                 try Self.write(Tiles.encodeHashTile(hashes), to: log.filePath(tile.path))
@@ -369,7 +366,7 @@ public final class Mirror: Sendable {
         } catch let error as MirrorError {
             throw error
         } catch {
-            throw MirrorError(.corruptState, "the copy's tiles of size \(size) can't be computed: \(error)", underlying: error as? any Error & Sendable)
+            throw MirrorError(.corruptState, "the copy's tiles of size \(size) can't be computed: \(error)", underlying: error)
         }
         // Every bundle and tile was synced as it was written: the checkpoint that vouches for them comes last.
         let cosigned: SignedCheckpoint

@@ -177,7 +177,7 @@ public enum SubtreeConsistencyProof {
     /// let subtree = try Subtree(start: 512, end: 700)
     /// let proof = try SubtreeConsistencyProof.generate(subtree, size: 1000, from: tiles)
     /// try SubtreeConsistencyProof.verify(subtree, size: 1000, proof: proof,
-    ///                                    subtreeHash: Merkle.rootHash(of: leafHashes), root: checkpoint.rootHash)
+    ///                                    subtreeHash: MerkleTree(leafHashes: leafHashes).rootHash, root: checkpoint.rootHash)
     /// ```
     ///
     /// - Throws: ``ProofError`` as ``rootFromProof(_:size:proof:subtreeHash:)``, and
@@ -189,26 +189,5 @@ public enum SubtreeConsistencyProof {
         guard computed == root else {
             throw ProofError(.rootMismatch, "the subtree consistency proof for \(subtree) leads to root \(computed), not the expected \(root)")
         }
-    }
-}
-
-extension Merkle {
-    /// The Merkle Tree Hash of a list of leaf hashes (`MTH` over leaves already hashed), the
-    /// hash of a subtree whose leaves are all at hand; ``emptyRoot`` for none.
-    public static func rootHash(of leafHashes: [SHA256Digest]) -> SHA256Digest {
-        guard !leafHashes.isEmpty else { return emptyRoot }
-        var layer = leafHashes
-        while layer.count > 1 {
-            var next: [SHA256Digest] = []
-            next.reserveCapacity((layer.count + 1) / 2)
-            var i = 0
-            while i + 1 < layer.count {
-                next.append(nodeHash(layer[i], layer[i + 1]))
-                i += 2
-            }
-            if i < layer.count { next.append(layer[i]) }
-            layer = next
-        }
-        return layer[0]
     }
 }

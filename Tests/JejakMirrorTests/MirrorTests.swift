@@ -202,6 +202,10 @@ struct MirrorTests {
         let proof = request.packages[0].proof
         #expect(body.count == header + log.entries[1...].reduce(0) { $0 + 2 + $1.count } + 1 + 32 * proof.count)
         #expect(try AddEntriesRequest(parsing: body) == request)
+        // An origin that is not UTF-8 is refused, not repaired into another origin.
+        var notUTF8 = body
+        notUTF8[2] = 0xff
+        refusal(.malformedUpload) { _ = try AddEntriesRequest(parsing: notUTF8) }
         #expect(AddEntriesRequest.packageIntervals(start: 300, end: 1000) == [300..<512, 512..<768, 768..<1000])
         #expect(AddEntriesRequest.packageIntervals(start: 5, end: 5).isEmpty)
     }

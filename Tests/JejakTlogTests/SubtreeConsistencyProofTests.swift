@@ -50,7 +50,7 @@ struct SubtreeConsistencyProofTests {
                 let subtree = try Subtree(start: UInt64(s), end: UInt64(e))
                 let proof = try SubtreeConsistencyProof.generate(subtree, size: UInt64(n), from: Self.tree)
                 #expect(proof == naiveSubtreeProof(s, e, Self.leaves[0..<n], true), "\(subtree) in \(n)")
-                let hash = Merkle.rootHash(of: Array(Self.leaves[s..<e]))
+                let hash = MerkleTree(leafHashes: Self.leaves[s..<e]).rootHash
                 #expect(hash == Naive.mth(Self.leaves[s..<e]))
                 try SubtreeConsistencyProof.verify(subtree, size: UInt64(n), proof: proof, subtreeHash: hash, root: root)
             }
@@ -78,7 +78,7 @@ struct SubtreeConsistencyProofTests {
             for (s, e) in Self.subtrees(within: n) {
                 let subtree = try Subtree(start: UInt64(s), end: UInt64(e))
                 let proof = try SubtreeConsistencyProof.generate(subtree, size: UInt64(n), from: Self.tree)
-                let hash = Merkle.rootHash(of: Array(Self.leaves[s..<e]))
+                let hash = MerkleTree(leafHashes: Self.leaves[s..<e]).rootHash
                 func refused(_ p: [SHA256Digest], _ h: SHA256Digest = hash, _ r: SHA256Digest = root, size: Int = n) {
                     #expect(throws: ProofError.self, "\(subtree) in \(n)") {
                         try SubtreeConsistencyProof.verify(subtree, size: UInt64(size), proof: p, subtreeHash: h, root: r)

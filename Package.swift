@@ -21,7 +21,8 @@ import PackageDescription
 //   JejakClient        a verifying HTTP client with an outbox (AsyncHTTPClient) bureaus' systems, CLI
 //   JejakWitness       the witness's state and the tlog-witness checks          witness service, inspector
 //   JejakWitnessServer `jejak witness serve`: tlog-witness over HTTP            CLI
-//   JejakMirror        tlog-mirror: a verified, cosigned copy of a log          mirror service (next: its server)
+//   JejakMirror        tlog-mirror: a verified, cosigned copy of a log          mirror service
+//   JejakMirrorServer  `jejak mirror serve`: tlog-mirror over HTTP, following   CLI
 //
 // Applications: `jejak` (the CLI), `jejak-verify` (the offline verifier: no LMDB, no SQLite),
 // `jejak-bench` (benchmarks and the stress harness), and the demo and seed-scenario runner
@@ -49,6 +50,7 @@ let package = Package(
         .library(name: "JejakClient", targets: ["JejakClient"]),
         .library(name: "JejakWitnessServer", targets: ["JejakWitnessServer"]),
         .library(name: "JejakMirror", targets: ["JejakMirror"]),
+        .library(name: "JejakMirrorServer", targets: ["JejakMirrorServer"]),
         .executable(name: "jejak", targets: ["jejak"]),
         .executable(name: "jejak-verify", targets: ["jejak-verify"]),
         .executable(name: "jejak-bench", targets: ["jejak-bench"]),
@@ -182,6 +184,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // A mirror's c2sp.org/tlog-mirror HTTP interface and its copies (`jejak mirror serve`),
+        // and the follower that keeps a copy current from a primary's tiles: links neither LMDB
+        // nor SQLite.
+        .target(
+            name: "JejakMirrorServer",
+            dependencies: [
+                "JejakBase", "JejakMirror", "JejakAPI", "JejakTlog", "JejakCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // The client a bureau links into its own system: publishes and reads over HTTP and
         // verifies every answer (receipts against the pinned policy, checkpoints consistent
         // with the largest seen); an outbox for links that drop. Links neither LMDB nor SQLite.
@@ -225,7 +243,7 @@ let package = Package(
             dependencies: [
                 "JejakBase", "Jejak", "JejakDomain", "JejakProjections", "JejakInspector", "JejakWitness", "JejakDemo", "JejakCommands",
                 "JejakOfflineCommands", "JejakVerification", "JejakCrypto", "JejakAge", "JejakJSON", "JejakTlog",
-                "JejakServer", "JejakClient", "JejakAPI", "JejakWitnessServer",
+                "JejakServer", "JejakClient", "JejakAPI", "JejakWitnessServer", "JejakMirror", "JejakMirrorServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -127,22 +127,64 @@ public final class Mirror: Sendable {
     /// The lowercase hex SHA-256 of an origin: the path segment of its copy.
     public static func originHash(_ origin: String) -> String { SHA256Digest.hash(Array(origin.utf8)).hex }
 
-    /// Trusts `logKey` for the log of its name (its origin).
+    /// Trusts `logKey` for the log of its name (its origin), and carries the cosignatures of
+    /// `witnesses` on its checkpoints.
+    ///
+    /// The pending and mirror checkpoints keep the log's signature (the spec asks it) and every
+    /// cosignature that verifies with one of `witnesses`, such as the Inspektorat's, so a
+    /// relying party whose policy asks for a witness quorum can read the copy as it reads the
+    /// log. Any other line is dropped: the mirror serves no signature it has not verified.
+    /// Trusting the same key again replaces the witnesses.
     ///
     /// - Throws: ``MirrorError/Code/logKeyMismatch`` when another key is trusted for it;
     ///   ``MirrorError/Code/stateIO``.
-    public func trust(log logKey: VerifierKey) throws(MirrorError) {
+    public func trust(log logKey: VerifierKey, witnesses: [VerifierKey] = []) throws(MirrorError) {
         try lock.withLock { _ throws(MirrorError) in
+            let directory = logDirectory(origin: logKey.name)
             if let known = try trustedKey(origin: logKey.name) {
                 guard known == logKey else {
                     throw MirrorError(.logKeyMismatch, "the mirror already trusts another key for \(logKey.name)")
                 }
-                return
+            } else {
+                try Self.makeDirectory(stateDirectory + "/logs")
+                try Self.makeDirectory(directory)
+                try Self.write(Array((logKey.description + "\n").utf8), to: directory + "/log.vkey")
             }
-            try Self.makeDirectory(stateDirectory + "/logs")
-            try Self.makeDirectory(logDirectory(origin: logKey.name))
-            try Self.write(Array((logKey.description + "\n").utf8), to: logDirectory(origin: logKey.name) + "/log.vkey")
+            let lines = witnesses.filter { $0.type == .cosignatureV1 }.map { $0.description + "\n" }.joined()
+            try Self.write(Array(lines.utf8), to: directory + "/witnesses")
         }
+    }
+
+    /// The origins of the logs the mirror trusts.
+    ///
+    /// - Throws: ``MirrorError/Code/stateIO``, ``MirrorError/Code/corruptState``.
+    public func trustedOrigins() throws(MirrorError) -> [String] {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory + "/logs")) ?? []
+        var origins: [String] = []
+        for folder in folders.sorted() {
+            guard let text = try Self.read(stateDirectory + "/logs/" + folder + "/log.vkey") else { continue }
+            guard let key = try? VerifierKey(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  Self.originHash(key.name) == folder else {
+                throw MirrorError(.corruptState, "\(stateDirectory)/logs/\(folder)/log.vkey does not hold the key of the log it is filed under")
+            }
+            origins.append(key.name)
+        }
+        return origins
+    }
+
+    /// The witnesses whose cosignatures the mirror carries on `origin`'s checkpoints.
+    ///
+    /// - Throws: ``MirrorError/Code/stateIO``, ``MirrorError/Code/corruptState``.
+    public func witnesses(origin: String) throws(MirrorError) -> [VerifierKey] {
+        guard let text = try Self.read(logDirectory(origin: origin) + "/witnesses") else { return [] }
+        var keys: [VerifierKey] = []
+        for line in text.split(separator: "\n") where !line.isEmpty {
+            guard let key = try? VerifierKey(parsing: String(line)), key.type == .cosignatureV1 else {
+                throw MirrorError(.corruptState, "\(logDirectory(origin: origin))/witnesses holds a line that is not a cosignature vkey")
+            }
+            keys.append(key)
+        }
+        return keys
     }
 
     /// The log key trusted for `origin`, or nil.
@@ -288,7 +330,8 @@ public final class Mirror: Sendable {
             guard next >= end else {
                 return .accepted(MirrorInfo(treeSize: end, nextEntry: next))
             }
-            if let mirrored, end == mirrorSize { return .committed(mirrored) }
+            if let mirrored, end == mirrorSize, !Self.carriesMore(target, than: mirrored) { return .committed(mirrored) }
+            // A new tree, or the same tree with cosignatures the mirror checkpoint lacks.
             return .committed(try commit(target, log: log))
         }
     }
@@ -379,8 +422,9 @@ public final class Mirror: Sendable {
 
     // MARK: Helpers
 
-    /// The checkpoint with only its verified signatures by the trusted log key.
-    private func verifiedBySignature(_ checkpoint: SignedCheckpoint) throws(MirrorError) -> SignedCheckpoint {
+    /// The checkpoint with only its verified signatures: the trusted log key's (at least one,
+    /// and all must verify) and the trusted witnesses' cosignatures that verify.
+    func verifiedBySignature(_ checkpoint: SignedCheckpoint) throws(MirrorError) -> SignedCheckpoint {
         let origin = checkpoint.checkpoint.origin
         guard let logKey = try trustedKey(origin: origin) else {
             throw MirrorError(.unknownLog, "the mirror trusts no log key for the origin \(origin)")
@@ -392,10 +436,14 @@ public final class Mirror: Sendable {
         guard lines.allSatisfy({ logKey.verify(noteText: checkpoint.note.text, signature: $0.signature) }) else {
             throw MirrorError(.invalidLogSignature, "a signature by the log key \(logKey.hint) does not verify")
         }
+        let witnesses = try witnesses(origin: origin)
+        let cosignatures = checkpoint.note.signatures.filter { line in
+            witnesses.contains { $0 != key && line.matches($0) && $0.verify(noteText: checkpoint.note.text, signature: line.signature) }
+        }
         do {
-            return try SignedCheckpoint(note: SignedNote(text: checkpoint.note.text, signatures: lines))
+            return try SignedCheckpoint(note: SignedNote(text: checkpoint.note.text, signatures: lines + cosignatures))
         } catch {
-            throw MirrorError(.invalidLogSignature, "the checkpoint can't be rebuilt with its log signatures: \(error)")
+            throw MirrorError(.invalidLogSignature, "the checkpoint can't be rebuilt with its verified signatures: \(error)")
         }
     }
 
@@ -414,6 +462,13 @@ public final class Mirror: Sendable {
             let widest = partials.compactMap { Int($0) }.filter { (1..<Tile.fullWidth).contains($0) }.max() ?? 0
             return max(size, bundle * width + UInt64(widest))
         }
+    }
+
+    /// Whether `pending` is `mirrored`'s tree with a signature line `mirrored` lacks.
+    private static func carriesMore(_ pending: SignedCheckpoint, than mirrored: SignedCheckpoint) -> Bool {
+        guard pending.note.text == mirrored.note.text else { return true }
+        let held = Set(mirrored.note.signatures.map(\.line))
+        return pending.note.signatures.contains { !held.contains($0.line) }
     }
 
     private func checkpointFile(_ path: String) throws(MirrorError) -> SignedCheckpoint? {

@@ -59,4 +59,8 @@ extension ErrorCode where Kind == MirrorErrors {
     public static var stateIO: Self { Self("stateIO") }
     /// The mirror's copy does not hold what it wrote (a tile or checkpoint damaged on disk).
     public static var corruptState: Self { Self("corruptState") }
+    /// The primary a follower reads did not answer, or lacks a resource its checkpoint covers.
+    public static var primaryUnavailable: Self { Self("primaryUnavailable") }
+    /// The primary answered with something that is not a checkpoint or an entry bundle of the log.
+    public static var primaryMalformed: Self { Self("primaryMalformed") }
 }

@@ -126,6 +126,8 @@ enum RefusalSentences {
         "tooManyExcessEntries": "Unggahan mengirim ulang terlalu banyak entri yang sudah dimiliki cermin",
         "malformedUpload": "Isi add-entries cacat sebelum paket entri utuh yang pertama",
         "unauthenticatedPackage": "Bukti konsistensi subpohon sebuah paket entri tidak cocok dengan checkpoint unggahan",
+        "primaryUnavailable": "Log primer yang diikuti cermin tidak menjawab, atau tidak memiliki bundel yang dicakup checkpoint-nya",
+        "primaryMalformed": "Log primer menjawab dengan sesuatu yang bukan checkpoint atau bundel entri log itu",
         "sizeMismatch": "Daftar hash subpohon tidak sesuai dengan ukuran pohon yang diklaimnya",
         "invalidLevel": "Tingkat tile hash tidak dalam 0...63",
         "invalidWidth": "Lebar tile tidak dalam 1...256",

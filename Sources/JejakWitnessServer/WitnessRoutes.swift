@@ -7,7 +7,6 @@ import JejakTlog
 import JejakWitness
 import Logging
 import NIOCore
-import Dispatch
 
 /// The HTTP interface of a witness, c2sp.org/tlog-witness:
 ///
@@ -28,7 +27,7 @@ public struct WitnessRoutes: Sendable {
     let maxBodyBytes: Int
     /// Where the witness's blocking work runs (file reads, the lock, fsync), one request at a
     /// time: off the event loops and the tasks' threads, and in no pool other work can fill.
-    let disk = DiskQueue()
+    let disk = BlockingQueue(label: "jejak.witness.disk")
 
     /// Routes for `witness`, cosigning for the logs of `configuration`.
     public init(witness: Witness, configuration: WitnessConfiguration, maxBodyBytes: Int = WitnessServer.defaultMaxBodyBytes) {
@@ -149,17 +148,5 @@ public struct WitnessRoutes: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: recorded.serialized)))
-    }
-}
-
-/// A serial dispatch queue for blocking work, awaited without blocking the caller's thread.
-struct DiskQueue: Sendable {
-    private let queue = DispatchQueue(label: "jejak.witness.disk")
-
-    /// Runs `work` on the queue and returns its result.
-    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: work()) }
-        }
     }
 }

@@ -45,7 +45,7 @@ struct JejakCommand: AsyncParsableCommand {
             LogCommand.self, ShowCommand.self, CheckpointCommand.self, ProveCommand.self,
             ProjectCommand.self, QueryCommand.self,
             ExportCommand.self, VerifyReceiptOnlineCommand.self, HistoryCommand.self,
-            WitnessCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
+            WitnessCommand.self, MirrorCommand.self, InspectCommand.self, VerifyCommand.self, ReplayCommand.self,
             OpenCommand.self, DiscloseCommand.self, VerifyDisclosureCommand.self,
             ReceiptCommand.self, VerifyReportCommand.self, TypesCommand.self, ServeCommand.self, BackupCommand.self, PromoteCommand.self, DemoCommand.self,
         ])

@@ -10,7 +10,7 @@ import Testing
         ["project"], ["query", "exchanges"], ["query", "timeline"], ["query", "units"], ["query", "activity"],
         ["query", "audits"], ["export"], ["verify-receipt"], ["history"], ["witness", "init"], ["witness", "trust"], ["witness", "cosign"], ["witness", "restore"],
         ["inspect"], ["verify"], ["replay"], ["serve"], ["demo"],
-        ["key", "identity"], ["unit", "add-recipient"], ["unit", "revoke-recipient"], ["open"], ["disclose"], ["verify-disclosure"], ["types"], ["receipt"], ["verify-report"], ["backup"], ["promote"],
+        ["key", "identity"], ["unit", "add-recipient"], ["unit", "revoke-recipient"], ["open"], ["disclose"], ["verify-disclosure"], ["types"], ["receipt"], ["verify-report"], ["backup"], ["promote"], ["mirror", "init"], ["mirror", "serve"],
     ]
 
     @Test(arguments: commands)

@@ -1,0 +1,217 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JejakAPI
+import JejakBase
+import JejakCrypto
+import JejakMirror
+import JejakTlog
+import Logging
+import NIOCore
+
+/// The HTTP interface of a mirror, c2sp.org/tlog-mirror, with the copy it serves:
+///
+/// | Route | Answer |
+/// |---|---|
+/// | `POST /add-checkpoint` | 200 with an empty body; 400, 403, 404, 409 (`text/x.tlog.size`), 422 as a witness's |
+/// | `POST /add-entries` | 200 with the mirror's cosignature lines; 202 and 409 with `text/x.tlog.mirror-info`; 400, 404, 422 |
+/// | `GET /<sha256(origin) hex>/checkpoint` | the mirror checkpoint (the log's signature, the witnesses' carried, the mirror's) |
+/// | `GET /<sha256(origin) hex>/tile/…` | the copy's tlog-tiles (full tiles `immutable`) |
+/// | `GET /healthz` | `ok` |
+///
+/// `/<sha256(origin) hex>` is a tlog-tiles log: `jejak export --from URL/<hash>` and
+/// `jejak verify` read it as they read the primary. Refusals other than the 202, 409s and the
+/// add-checkpoint 409 carry a ``Problem`` document naming the rule. The mirror's work (its
+/// lock, the files, fsync) runs on one serial queue, off the event loops.
+public struct MirrorRoutes: Sendable {
+    let mirror: Mirror
+    let maxBodyBytes: Int
+    let disk: BlockingQueue
+
+    /// Routes for `mirror`, whose work runs on `disk` (shared with a follower's, if any).
+    public init(mirror: Mirror, maxBodyBytes: Int = MirrorServer.defaultMaxBodyBytes,
+                disk: BlockingQueue = BlockingQueue(label: "jejak.mirror.disk")) {
+        self.mirror = mirror
+        self.maxBodyBytes = maxBodyBytes
+        self.disk = disk
+    }
+
+    /// The router, for an `Application` or a HummingbirdTesting client.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("add-checkpoint") { request, context in await self.answer(context) { try await self.addCheckpoint(request, context) } }
+        router.post("add-entries") { request, context in await self.answer(context) { try await self.addEntries(request, context) } }
+        router.get(":origin/checkpoint") { _, context in await self.answer(context) { try await self.checkpoint(context) } }
+        router.get(":origin/tile/**") { _, context in await self.answer(context) { try await self.tile(context) } }
+        router.get("healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                                                  body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        return router
+    }
+
+    /// The HTTP status of a mirror's refusal, as c2sp.org/tlog-mirror (and, for add-checkpoint,
+    /// c2sp.org/tlog-witness) assigns it; 500 for a mirror whose own state needs its operator.
+    public static func status(of code: MirrorError.Code) -> Int {
+        switch code {
+        case .unknownLog: 404
+        case .missingLogSignature, .invalidLogSignature: 403
+        case .oldSizeBeyondCheckpoint, .rollback, .malformedUpload: 400
+        case .oldSizeMismatch, .unknownUploadEnd, .uploadBehind, .uploadGap, .tooManyExcessEntries: 409
+        case .inconsistent, .fork, .noPendingCheckpoint, .unauthenticatedPackage: 422
+        default: 500
+        }
+    }
+
+    private func answer(_ context: BasicRequestContext, _ body: () async throws -> Response) async -> Response {
+        do { return try await body() } catch let error as MirrorError {
+            let status = Self.status(of: error.code)
+            if status >= 500 {
+                context.logger.error("the mirror cannot answer", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
+            }
+            return Self.problem(Problem(status: status, code: error.code.name, detail: error.message))
+        } catch let error as WitnessProtocolError {
+            return Self.problem(Problem(status: 400, code: error.code.name, detail: error.message))
+        } catch let error where Self.isTooLarge(error) {
+            return Self.problem(APIError(.requestTooLarge, "the request body is larger than the mirror takes (\(maxBodyBytes) bytes)").problem)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            return Self.problem(Problem(status: 500, code: "internal", detail: "the mirror could not answer; its log says why"))
+        }
+    }
+
+    private static func isTooLarge(_ error: any Error) -> Bool {
+        if error is NIOTooManyBytesError { return true }
+        return (error as? HTTPError)?.status == .contentTooLarge
+    }
+
+    private static func problem(_ problem: Problem) -> Response {
+        Response(status: HTTPResponse.Status(code: problem.status),
+                 headers: [.contentType: Problem.mediaType, .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.jsonBytes)))
+    }
+
+    private static func text(_ status: HTTPResponse.Status, _ mediaType: String, _ bytes: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: mediaType, .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: add-checkpoint
+
+    private func addCheckpoint(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let submitted = try AddCheckpointRequest(parsing: body.readableBytesView)
+        let origin = submitted.checkpoint.checkpoint.origin
+        let mirror = self.mirror
+        let outcome = await disk.run { () -> Result<Void, MirrorError> in
+            do throws(MirrorError) { return .success(try mirror.addCheckpoint(submitted)) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case .success:
+            context.logger.info("pending checkpoint", metadata: ["origin": "\(origin)", "size": "\(submitted.checkpoint.checkpoint.size)"])
+            return Self.text(.ok, "text/plain; charset=utf-8", [])
+        case .failure(let error) where error.code == .oldSizeMismatch:
+            // The 409 carries the pending size, as a witness's carries the size it holds.
+            let size = await disk.run { (try? mirror.pendingCheckpoint(origin: origin))??.checkpoint.size ?? 0 }
+            return Self.text(.conflict, TlogSize.mediaType, TlogSize.serialized(size))
+        case .failure(let error):
+            context.logger.notice("refused", metadata: ["origin": "\(origin)", "code": "\(error.code)", "error": "\(error.message)"])
+            throw error
+        }
+    }
+
+    // MARK: add-entries
+
+    private func addEntries(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let upload = try AddEntriesRequest(parsing: Array(body.readableBytesView))
+        let mirror = self.mirror
+        let outcome = await disk.run { () -> Result<Mirror.AddEntriesResult, MirrorError> in
+            do throws(MirrorError) { return .success(try mirror.addEntries(upload)) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case .success(.committed(let cosigned)):
+            context.logger.info("mirrored", metadata: ["origin": "\(upload.origin)", "size": "\(cosigned.checkpoint.size)"])
+            let lines = cosigned.note.signatures.filter { $0.matches(mirror.key) }.map { $0.line + "\n" }.joined()
+            return Self.text(.ok, "text/plain; charset=utf-8", Array(lines.utf8))
+        case .success(.accepted(let info)):
+            return Self.text(.accepted, MirrorInfo.mediaType, Array(info.serialized.utf8))
+        case .failure(let error) where Self.status(of: error.code) == 409:
+            let info = await disk.run { () -> MirrorInfo in
+                let pending = (try? mirror.pendingCheckpoint(origin: upload.origin))??.checkpoint.size ?? 0
+                return MirrorInfo(treeSize: pending, nextEntry: (try? mirror.nextEntry(origin: upload.origin)) ?? 0)
+            }
+            context.logger.debug("add-entries conflict", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)"])
+            return Self.text(.conflict, MirrorInfo.mediaType, Array(info.serialized.utf8))
+        case .failure(let error):
+            context.logger.notice("refused", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)", "error": "\(error.message)"])
+            throw error
+        }
+    }
+
+    // MARK: Monitoring: the copy as a tlog-tiles log
+
+    /// The origin whose hash is the route's first segment, among the trusted ones.
+    private func origin(_ context: BasicRequestContext) async throws -> String {
+        let hash = context.parameters.get("origin") ?? ""
+        let mirror = self.mirror
+        let origins = await disk.run { (try? mirror.trustedOrigins()) ?? [] }
+        guard let origin = origins.first(where: { Mirror.originHash($0).utf8.elementsEqual(hash.utf8) }) else {
+            throw MirrorError(.unknownLog, "the mirror holds no log whose origin hashes to \(hash.prefix(64))")
+        }
+        return origin
+    }
+
+    private func checkpoint(_ context: BasicRequestContext) async throws -> Response {
+        let origin = try await origin(context)
+        let mirror = self.mirror
+        let held = try await disk.run { () -> Result<SignedCheckpoint?, MirrorError> in
+            do throws(MirrorError) { return .success(try mirror.mirrorCheckpoint(origin: origin)) } catch { return .failure(error) }
+        }.get()
+        guard let held else {
+            throw MirrorError(.unknownLog, "the mirror holds no checkpoint of \(origin) yet")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache",
+                                               .accessControlAllowOrigin: "*"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: held.note.serialized)))
+    }
+
+    private func tile(_ context: BasicRequestContext) async throws -> Response {
+        let origin = try await origin(context)
+        let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
+        let tile: Tile
+        do { tile = try Tile(path: path) } catch {
+            throw MirrorError(.unknownLog, "\(path) is not a tlog-tiles path: \(error.message)")
+        }
+        let log = TiledLog(directory: mirror.logDirectory(origin: origin))
+        let bytes = await disk.run { () -> [UInt8]? in
+            // Only what a mirror checkpoint covers is served: a bundle beyond it is a pending
+            // entry, verified by its package's proof but not yet committed.
+            guard let size = (try? mirror.mirrorCheckpoint(origin: origin))??.checkpoint.size,
+                  tile.isCovered(byTreeSize: size) else { return nil }
+            return try? log.bytes(of: tile.path)
+        }
+        guard let bytes else {
+            throw MirrorError(.unknownLog, "the mirror's copy of \(origin) has no \(path)")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .accessControlAllowOrigin: "*",
+                                               .cacheControl: tile.isFull ? "public, max-age=31536000, immutable" : "public, max-age=3600"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+extension MirrorInfo {
+    /// The media type of a mirror-info body (c2sp.org/tlog-mirror).
+    public static let mediaType = "text/x.tlog.mirror-info"
+}
+
+extension Tile {
+    /// Whether a tree of `size` leaves has this tile, of this width.
+    func isCovered(byTreeSize size: UInt64) -> Bool {
+        let span: UInt64
+        switch kind {
+        case .entries: span = 1
+        case .hashes(let level): span = UInt64(1) << UInt64(8 * level)
+        }
+        let leaves = (index * UInt64(Tile.fullWidth) + UInt64(width)).multipliedReportingOverflow(by: span)
+        return !leaves.overflow && leaves.partialValue <= size
+    }
+}

@@ -17,6 +17,7 @@ import PackageDescription
 //   JejakProjections   read models (SQLite through GRDB)                        CLI, inspector
 //   JejakInspector     integrity audits of a live ledger, the witness           CLI
 //   JejakAPI           the HTTP API's wire formats (problems, publish results)  server, client
+//   JejakHTTPServing   what the HTTP services share: answers, problem documents server, witness and mirror services
 //   JejakServer        `jejak serve`: the ledger over HTTP (Hummingbird)        CLI
 //   JejakClient        a verifying HTTP client with an outbox (AsyncHTTPClient) bureaus' systems, CLI
 //   JejakWitness       the witness's state and the tlog-witness checks          witness service, inspector
@@ -151,12 +152,21 @@ let package = Package(
         // documents carrying the ledger's errors, the status of each error code, the JSON of
         // a publish result. Needs no storage and no HTTP stack.
         .target(name: "JejakAPI", dependencies: ["JejakBase", "JejakModel", "JejakTlog", "JejakCrypto", "JejakJSON"]),
+        // What the HTTP services share (Hummingbird): bodies with their caching, problem documents.
+        .target(
+            name: "JejakHTTPServing",
+            dependencies: [
+                "JejakAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         // The ledger over HTTP: publishing, the tlog-tiles and the API's reads, live follow,
         // health and metrics (Hummingbird), as a swift-service-lifecycle service.
         .target(
             name: "JejakServer",
             dependencies: [
-                "JejakBase", "Jejak", "JejakModel", "JejakAPI", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
+                "JejakBase", "Jejak", "JejakModel", "JejakAPI", "JejakHTTPServing", "JejakProjections", "JejakTlog", "JejakCrypto", "JejakJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -175,7 +185,7 @@ let package = Package(
         .target(
             name: "JejakWitnessServer",
             dependencies: [
-                "JejakBase", "JejakWitness", "JejakAPI", "JejakTlog", "JejakCrypto",
+                "JejakBase", "JejakWitness", "JejakAPI", "JejakHTTPServing", "JejakTlog", "JejakCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -190,7 +200,7 @@ let package = Package(
         .target(
             name: "JejakMirrorServer",
             dependencies: [
-                "JejakBase", "JejakMirror", "JejakAPI", "JejakTlog", "JejakCrypto",
+                "JejakBase", "JejakMirror", "JejakAPI", "JejakHTTPServing", "JejakTlog", "JejakCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

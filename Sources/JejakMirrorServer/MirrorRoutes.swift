@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import JejakAPI
 import JejakBase
+import JejakHTTPServing
 import JejakCrypto
 import JejakMirror
 import JejakTlog
@@ -67,32 +68,17 @@ public struct MirrorRoutes: Sendable {
             if status >= 500 {
                 context.logger.error("the mirror cannot answer", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
             }
-            return Self.problem(Problem(status: status, code: error.code.name, detail: error.message))
+            return Answer.problem(Problem(status: status, code: error.code.name, detail: error.message))
         } catch let error as WitnessProtocolError {
-            return Self.problem(Problem(status: 400, code: error.code.name, detail: error.message))
-        } catch let error where Self.isTooLarge(error) {
-            return Self.problem(APIError(.requestTooLarge, "the request body is larger than the mirror takes (\(maxBodyBytes) bytes)").problem)
+            return Answer.problem(Problem(status: 400, code: error.code.name, detail: error.message))
+        } catch let error where Answer.isRequestTooLarge(error) {
+            return Answer.problem(APIError(.requestTooLarge, "the request body is larger than the mirror takes (\(maxBodyBytes) bytes)").problem)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
-            return Self.problem(Problem(status: 500, code: "internal", detail: "the mirror could not answer; its log says why"))
+            return Answer.problem(Problem(status: 500, code: "internal", detail: "the mirror could not answer; its log says why"))
         }
     }
 
-    private static func isTooLarge(_ error: any Error) -> Bool {
-        if error is NIOTooManyBytesError { return true }
-        return (error as? HTTPError)?.status == .contentTooLarge
-    }
-
-    private static func problem(_ problem: Problem) -> Response {
-        Response(status: HTTPResponse.Status(code: problem.status),
-                 headers: [.contentType: Problem.mediaType, .cacheControl: "no-store"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.jsonBytes)))
-    }
-
-    private static func text(_ status: HTTPResponse.Status, _ mediaType: String, _ bytes: [UInt8]) -> Response {
-        Response(status: status, headers: [.contentType: mediaType, .cacheControl: "no-store"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
 
     // MARK: add-checkpoint
 
@@ -107,11 +93,11 @@ public struct MirrorRoutes: Sendable {
         switch outcome {
         case .success:
             context.logger.info("pending checkpoint", metadata: ["origin": "\(origin)", "size": "\(submitted.checkpoint.checkpoint.size)"])
-            return Self.text(.ok, "text/plain; charset=utf-8", [])
+            return Answer.bytes([], MediaType.text, cache: "no-store")
         case .failure(let error) where error.code == .oldSizeMismatch:
             // The 409 carries the pending size, as a witness's carries the size it holds.
             let size = await disk.run { (try? mirror.pendingCheckpoint(origin: origin))??.checkpoint.size ?? 0 }
-            return Self.text(.conflict, TlogSize.mediaType, TlogSize.serialized(size))
+            return Answer.bytes(TlogSize.serialized(size), TlogSize.mediaType, status: .conflict, cache: "no-store")
         case .failure(let error):
             context.logger.notice("refused", metadata: ["origin": "\(origin)", "code": "\(error.code)", "error": "\(error.message)"])
             throw error
@@ -131,16 +117,16 @@ public struct MirrorRoutes: Sendable {
         case .success(.committed(let cosigned)):
             context.logger.info("mirrored", metadata: ["origin": "\(upload.origin)", "size": "\(cosigned.checkpoint.size)"])
             let lines = cosigned.note.signatures.filter { $0.matches(mirror.key) }.map { $0.line + "\n" }.joined()
-            return Self.text(.ok, "text/plain; charset=utf-8", Array(lines.utf8))
+            return Answer.bytes(Array(lines.utf8), MediaType.text, cache: "no-store")
         case .success(.accepted(let info)):
-            return Self.text(.accepted, MirrorInfo.mediaType, Array(info.serialized.utf8))
+            return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .accepted, cache: "no-store")
         case .failure(let error) where Self.status(of: error.code) == 409:
             let info = await disk.run { () -> MirrorInfo in
                 let pending = (try? mirror.pendingCheckpoint(origin: upload.origin))??.checkpoint.size ?? 0
                 return MirrorInfo(treeSize: pending, nextEntry: (try? mirror.nextEntry(origin: upload.origin)) ?? 0)
             }
             context.logger.debug("add-entries conflict", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)"])
-            return Self.text(.conflict, MirrorInfo.mediaType, Array(info.serialized.utf8))
+            return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .conflict, cache: "no-store")
         case .failure(let error):
             context.logger.notice("refused", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)", "error": "\(error.message)"])
             throw error
@@ -169,9 +155,7 @@ public struct MirrorRoutes: Sendable {
         guard let held else {
             throw MirrorError(.unknownLog, "the mirror holds no checkpoint of \(origin) yet")
         }
-        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache",
-                                               .accessControlAllowOrigin: "*"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: held.note.serialized)))
+        return Answer.bytes(Array(held.note.serialized.utf8), MediaType.text, cache: "no-cache", headers: [.accessControlAllowOrigin: "*"])
     }
 
     private func tile(_ context: BasicRequestContext) async throws -> Response {
@@ -192,9 +176,8 @@ public struct MirrorRoutes: Sendable {
         guard let bytes else {
             throw MirrorError(.unknownLog, "the mirror's copy of \(origin) has no \(path)")
         }
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .accessControlAllowOrigin: "*",
-                                               .cacheControl: tile.isFull ? "public, max-age=31536000, immutable" : "public, max-age=3600"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Answer.bytes(bytes, MediaType.octetStream, cache: tile.isFull ? Answer.immutable : "public, max-age=3600",
+                            headers: [.accessControlAllowOrigin: "*"])
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Jejak
 import JejakAPI
+import JejakHTTPServing
 import JejakProjections
 import Synchronization
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Jejak
 import JejakAPI
+import JejakHTTPServing
 import JejakBase
 import JejakCrypto
 import JejakJSON
@@ -93,7 +94,7 @@ public struct LedgerRoutes: Sendable {
         } catch let error as APIError {
             metrics.refused(error.code.name)
             return Answer.problem(error.problem)
-        } catch where Self.isTooLarge(error) {
+        } catch where Answer.isRequestTooLarge(error) {
             metrics.refused(APIError.Code.requestTooLarge.name)
             return Answer.problem(APIError(.requestTooLarge, "the request body is larger than the server takes (\(configuration.maxBodyBytes) bytes)").problem)
         } catch let error as HTTPParserError {
@@ -109,12 +110,6 @@ public struct LedgerRoutes: Sendable {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             return Answer.problem(Problem(status: 500, code: "internal", detail: "the server could not answer; its log says why"))
         }
-    }
-
-    /// Whether `error` is Hummingbird's or NIO's "the body is larger than the limit".
-    private static func isTooLarge(_ error: any Error) -> Bool {
-        if error is NIOTooManyBytesError { return true }
-        return (error as? HTTPError)?.status == .contentTooLarge
     }
 
     // MARK: Publishing

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import JejakAPI
 import JejakBase
+import JejakHTTPServing
 import JejakCrypto
 import JejakTlog
 import JejakWitness
@@ -65,29 +66,19 @@ public struct WitnessRoutes: Sendable {
             if status >= 500 {
                 context.logger.error("the witness cannot cosign", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
             }
-            return Self.problem(Problem(status: status, code: error.code.name, detail: error.message))
+            return Answer.problem(Problem(status: status, code: error.code.name, detail: error.message))
         } catch let error as WitnessProtocolError {
-            return Self.problem(Problem(status: 400, code: error.code.name, detail: error.message))
+            return Answer.problem(Problem(status: 400, code: error.code.name, detail: error.message))
         } catch let error as APIError {
-            return Self.problem(error.problem)
-        } catch let error where Self.isTooLarge(error) {
-            return Self.problem(APIError(.requestTooLarge, "the request body is larger than the witness takes (\(maxBodyBytes) bytes)").problem)
+            return Answer.problem(error.problem)
+        } catch let error where Answer.isRequestTooLarge(error) {
+            return Answer.problem(APIError(.requestTooLarge, "the request body is larger than the witness takes (\(maxBodyBytes) bytes)").problem)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
-            return Self.problem(Problem(status: 500, code: "internal", detail: "the witness could not answer; its log says why"))
+            return Answer.problem(Problem(status: 500, code: "internal", detail: "the witness could not answer; its log says why"))
         }
     }
 
-    private static func isTooLarge(_ error: any Error) -> Bool {
-        if error is NIOTooManyBytesError { return true }
-        return (error as? HTTPError)?.status == .contentTooLarge
-    }
-
-    private static func problem(_ problem: Problem) -> Response {
-        Response(status: HTTPResponse.Status(code: problem.status),
-                 headers: [.contentType: Problem.mediaType, .cacheControl: "no-store"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.jsonBytes)))
-    }
 
     // MARK: add-checkpoint
 

@@ -140,13 +140,12 @@ struct MirrorCommand: ParsableCommand {
             guard interval > 0 else { throw ValidationError(localized("--interval must be positive.", id: "--interval harus positif.")) }
             guard maxBodyBytes > 0 else { throw ValidationError(localized("--max-body-bytes must be positive.",
                                                                           id: "--max-body-bytes harus positif.")) }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError(localized("--log-level takes trace, debug, info, notice, warning or error.",
-                                                                                                 id: "--log-level menerima trace, debug, info, notice, warning atau error.")) }
+            _ = try serviceLogLevel(logLevel)
         }
 
         func run() async throws {
             var logger = Logger(label: "jejak.mirror")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            logger.logLevel = try serviceLogLevel(logLevel)
             let (host, port) = try listenAddress(listen)
             let mirror = try mirroring { try Mirror(stateDirectory: stateOption.state) }
             let disk = BlockingQueue(label: "jejak.mirror.disk")

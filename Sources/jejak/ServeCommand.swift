@@ -77,15 +77,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError(localized("--max-body-bytes, --max-connections and --max-queued-events must be positive.",
                                             id: "--max-body-bytes, --max-connections dan --max-queued-events harus positif."))
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError(localized("--log-level takes trace, debug, info, notice, warning or error.",
-                                                                                             id: "--log-level menerima trace, debug, info, notice, warning atau error.")) }
+        _ = try serviceLogLevel(logLevel)
     }
 
     private func address() throws -> (host: String, port: Int) { try listenAddress(listen) }
 
     func run() async throws {
         var logger = Logger(label: "jejak.serve")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        logger.logLevel = try serviceLogLevel(logLevel)
         let (host, port) = try address()
         let ledger = try ledgerOption.open(readOnly: false, configure: { options in
             options.maxQueuedEvents = maxQueuedEvents
@@ -118,6 +117,15 @@ struct ServeCommand: AsyncParsableCommand {
         let size = try ledger.size()
         note(localized("stopped; the ledger holds \(size) entries", id: "berhenti; ledger memuat \(size) entri"))
     }
+}
+
+/// The level a service's `--log-level` names (trace, debug, info, notice, warning or error).
+func serviceLogLevel(_ name: String) throws -> Logger.Level {
+    guard let level = Logger.Level(rawValue: name) else {
+        throw ValidationError(localized("--log-level takes trace, debug, info, notice, warning or error.",
+                                        id: "--log-level menerima trace, debug, info, notice, warning atau error."))
+    }
+    return level
 }
 
 /// The host and port of a `--listen HOST:PORT` option (`[::1]:8080` for IPv6).

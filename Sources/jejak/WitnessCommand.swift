@@ -303,13 +303,12 @@ extension WitnessCommand {
             _ = try listenAddress(listen)
             guard maxBodyBytes > 0 else { throw ValidationError(localized("--max-body-bytes must be positive.",
                                                                           id: "--max-body-bytes harus positif.")) }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError(localized("--log-level takes trace, debug, info, notice, warning or error.",
-                                                                                                 id: "--log-level menerima trace, debug, info, notice, warning atau error.")) }
+            _ = try serviceLogLevel(logLevel)
         }
 
         func run() async throws {
             var logger = Logger(label: "jejak.witness")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            logger.logLevel = try serviceLogLevel(logLevel)
             let (host, port) = try listenAddress(listen)
             let witness = try witnessing { try Witness(stateDirectory: stateOption.state) }
             let configuration = try witnessing { try WitnessConfiguration(contentsOf: logs) }
@@ -357,13 +356,12 @@ extension WitnessCommand {
 
         func validate() throws {
             guard interval > 0 else { throw ValidationError(localized("--interval must be positive.", id: "--interval harus positif.")) }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError(localized("--log-level takes trace, debug, info, notice, warning or error.",
-                                                                                                 id: "--log-level menerima trace, debug, info, notice, warning atau error.")) }
+            _ = try serviceLogLevel(logLevel)
         }
 
         func run() async throws {
             var logger = Logger(label: "jejak.witness.push")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            logger.logLevel = try serviceLogLevel(logLevel)
             let ledger = try openForCosigning(try ledgerOption.path())
             defer { ledger.close() }
             guard let pusher = try attempt({ try WitnessPusher(ledger: ledger, wakeInterval: .milliseconds(interval), logger: logger) }) else {

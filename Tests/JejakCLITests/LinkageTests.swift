@@ -69,5 +69,11 @@ import Testing
         for forbidden in ["JejakStorage", "CLMDB", "Jejak", "JejakModel", "GRDB", "CSQLiteSetup", "Hummingbird", "AsyncHTTPClient"] {
             #expect(!mirror.contains(forbidden), "JejakMirror pulls in \(forbidden): \(mirror.sorted())")
         }
+        // Its server and follower add the HTTP stack, and still no store, no ledger, no witness.
+        let server = Self.closure(of: "JejakMirrorServer", in: graph)
+        #expect(server.contains("JejakMirror") && server.contains("Hummingbird") && server.contains("AsyncHTTPClient"), "\(server.sorted())")
+        for forbidden in ["JejakStorage", "CLMDB", "Jejak", "JejakProjections", "GRDB", "CSQLiteSetup", "JejakServer", "JejakWitnessServer"] {
+            #expect(!server.contains(forbidden), "JejakMirrorServer pulls in \(forbidden): \(server.sorted())")
+        }
     }
 }

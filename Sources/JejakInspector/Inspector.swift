@@ -51,8 +51,10 @@ public struct Inspector: Sendable {
         public var projections: [any Projection] = ReadModels.builtIn()
         /// Threads for the parallel checks (default: every core).
         public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        /// Entries read and checked per chunk.
-        public var chunkSize = 2048
+        /// Entries read and checked per chunk. Two chunks are in flight, decoded; 1,024 keeps
+        /// the audit of 1,000,000 entries near 100 MiB (measured: 2,048 took 136–156 MiB at the
+        /// same speed).
+        public var chunkSize = 1024
         /// Called after each chunk with the entries audited so far and the total.
         public var progress: (@Sendable (_ done: UInt64, _ total: UInt64) -> Void)?
         /// The auditor's unit and identities (the Inspektorat's): every sealed member sealed to
@@ -139,6 +141,10 @@ public struct Inspector: Sendable {
 
 /// One run of the log part of an audit (everything but the read models).
 struct LogAudit {
+    /// The decoded entries kept for the stream histories the rules read (two generations of
+    /// this many): an exchange's earlier events are recent, and each entry is a few KiB decoded.
+    static let cachedEntries = 1024
+
     let ledger: Ledger
     let options: Inspector.Options
 
@@ -186,7 +192,7 @@ struct LogAudit {
             replay = r
         } else {
             let ledger = self.ledger
-            let cache = EntryCache(limit: 2048) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
+            let cache = EntryCache(limit: Self.cachedEntries) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
             replay = LogReplay(origin: ledger.origin, logKey: ledger.logKey, registry: Registry(authority: ledger.authority),
                                frontier: MerkleFrontier(), lastAppended: nil, validator: options.validator, cache: cache,
                                trackIDs: false)
@@ -339,7 +345,7 @@ struct LogAudit {
         // An audited checkpoint needs the log's signature, not the witnesses'.
         try checkUsable(since, as: "earlier audited checkpoint", policy: policy)
         let ledger = self.ledger
-        let cache = EntryCache(limit: 2048) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
+        let cache = EntryCache(limit: Self.cachedEntries) { (i: UInt64) throws(LedgerError) -> LogEntry in try ledger.entry(at: i) }
         do throws(LedgerError) {
             // Append-only since the audited checkpoint.
             if let latestText = try ledger.storedCheckpointText(size: n), let latest = try? SignedCheckpoint(parsing: latestText) {

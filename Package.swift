@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "JejakProjections",
             dependencies: [
-                "JejakBase", "Jejak", "JejakDomain", "JejakAge", "JejakJSON", "CSQLiteSetup",
+                "JejakBase", "Jejak", "JejakModel", "JejakTlog", "JejakDomain", "JejakAge", "JejakJSON", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

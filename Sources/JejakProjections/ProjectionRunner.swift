@@ -65,12 +65,14 @@ public final class ProjectionRunner: Service, Sendable {
         /// Called after each committed batch with the projections' statuses.
         public var progress: (@Sendable ([ProjectionStatus]) -> Void)?
 
+        /// How often ``follow()`` looks for new entries in a source that is not a ledger.
+        public var pollInterval: Duration = .seconds(1)
         /// The defaults: batches of 4,096 entries, four read ahead.
         public init() {}
     }
 
-    /// The ledger read.
-    public let ledger: Ledger
+    /// The log read: a ledger, or an export or mirror copy (``ExportSource``).
+    public let source: any LogSource
     /// The read-model database written.
     public let database: any DatabaseWriter
     /// The projections, in the order they apply each entry.
@@ -86,15 +88,26 @@ public final class ProjectionRunner: Service, Sendable {
     /// - Throws: ``ProjectionError`` with ``ProjectionError/Code/configuration`` (repeated or
     ///   empty names), ``ProjectionError/Code/wrongLedger`` (the file was built from another log),
     ///   ``ProjectionError/Code/database``.
-    public init(ledger: Ledger, database: any DatabaseWriter, projections: [any Projection],
+    public convenience init(ledger: Ledger, database: any DatabaseWriter, projections: [any Projection],
                 options: Options = Options()) throws(ProjectionError) {
+        try self.init(source: ledger, database: database, projections: projections, options: options)
+    }
+
+    /// Prepares a runner over any log source, such as a verified export or a mirror's copy
+    /// (``ExportSource``); see ``init(ledger:database:projections:options:)``. Following a source
+    /// that is not a ledger polls its size (``Options/pollInterval``).
+    ///
+    /// - Throws: as ``init(ledger:database:projections:options:)``.
+    public init(source: any LogSource, database: any DatabaseWriter, projections: [any Projection],
+                options: Options = Options()) throws(ProjectionError) {
+        let ledger = source
         var names: Set<String> = []
         for p in projections {
             guard !p.name.isEmpty, names.insert(p.name).inserted else {
                 throw ProjectionError(.configuration, "projection names must be non-empty and unique; \"\(p.name)\" is not")
             }
         }
-        self.ledger = ledger
+        self.source = source
         self.database = database
         self.projections = projections
         self.options = options
@@ -178,7 +191,7 @@ public final class ProjectionRunner: Service, Sendable {
     /// - Throws: ``ProjectionError/Code/ledger`` when the log's size cannot be read.
     public func status() throws(ProjectionError) -> [ProjectionStatus] {
         let size: UInt64
-        do { size = try ledger.size() } catch {
+        do { size = try source.size() } catch {
             throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
         }
         return status(logSize: size)
@@ -203,11 +216,11 @@ public final class ProjectionRunner: Service, Sendable {
     @discardableResult
     public func catchUp(until limit: UInt64? = nil) async throws(ProjectionError) -> [ProjectionStatus] {
         let size: UInt64
-        do { size = try ledger.size() } catch {
+        do { size = try source.size() } catch {
             throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
         }
         let target = min(size, limit ?? size)
-        let ledger = self.ledger, batchSize = options.batchSize, readAhead = max(1, options.readAhead)
+        let ledger = self.source, batchSize = options.batchSize, readAhead = max(1, options.readAhead)
         var from = positions.withLock { $0.min() ?? target }
         // Read (and decode) the next batches while the current one is applied, so that the
         // readers keep working while SQLite waits for the disk (a WAL checkpoint's fsync).
@@ -274,8 +287,16 @@ public final class ProjectionRunner: Service, Sendable {
     public func follow() async throws(ProjectionError) {
         try await catchUp()
         let logger = options.logger
-        for s in status(logSize: (try? ledger.size()) ?? 0) {
+        for s in status(logSize: (try? source.size()) ?? 0) {
             logger.info("projection \(s.name) v\(s.version) caught up at \(s.position)")
+        }
+        guard let ledger = source as? Ledger else {
+            // A source with no commit notifications: its size, every poll interval.
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: options.pollInterval) } catch { return }
+                try await catchUp()
+            }
+            return
         }
         let start = positions.withLock { $0.min() ?? 0 }
         var iterator = ledger.subscribe(from: start).makeAsyncIterator()

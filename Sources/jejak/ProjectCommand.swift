@@ -4,6 +4,8 @@ import Jejak
 import JejakCommands
 import JejakOfflineCommands
 import JejakProjections
+import JejakTlog
+import JejakVerification
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -28,11 +30,16 @@ struct ProjectCommand: AsyncParsableCommand {
             setiap commit baru kemudian diterapkan begitu masuk, hingga SIGINT atau SIGTERM. \
             Ledger dibuka hanya-baca, sehingga perintah ini dapat berjalan berdampingan dengan \
             proses yang menulis.
-            """) + "\n\n" + helpExamples("jejak project --db read-models.sqlite", "jejak project --db read-models.sqlite --follow", "jejak project --db exchanges.sqlite --only exchanges", "jejak project --db inspektorat.sqlite --identity inspektorat.age") + "\n\n" + localized("""
+            """) + "\n\n" + helpExamples("jejak project --db read-models.sqlite", "jejak project --db read-models.sqlite --follow", "jejak project --db exchanges.sqlite --only exchanges", "jejak project --db inspektorat.sqlite --identity inspektorat.age", "jejak project --db regional.sqlite --export regional --policy kpu.policy --authority authority.vkey") + "\n\n" + localized("""
             Sealed content (of `terbatas` and `rahasia` exchanges) fills the content columns \
             only for a unit it is sealed to, with --identity; otherwise they are NULL, `sealed` \
             is 1 and `sealed_to` names who can read them. A file holds one reader's view: \
             project each unit's into a file of its own, kept as its identity is kept.
+
+            With --export, the read models are built from an export or a mirror's copy (a \
+            region's, while the centre is unreachable), up to the checkpoint the offline \
+            verifier accepts in it first (`jejak verify`): an export with findings is refused \
+            and nothing is projected.
 
             Progress (each projection's position and lag, the entries it is behind the log) goes \
             to standard error at most once a second; the final positions go to standard output.
@@ -42,6 +49,11 @@ struct ProjectCommand: AsyncParsableCommand {
             bernilai 1 dan `sealed_to` menyebut siapa yang dapat membacanya. Satu berkas memuat \
             pandangan satu pembaca: proyeksikan milik setiap unit ke berkasnya sendiri, yang \
             dijaga sebagaimana identitasnya dijaga.
+
+            Dengan --export, read model dibangun dari ekspor atau salinan cermin (milik wilayah, \
+            selama pusat tidak dapat dijangkau), sampai checkpoint yang lebih dulu diterima \
+            pemverifikasi luring di dalamnya (`jejak verify`): ekspor yang memiliki temuan ditolak \
+            dan tidak ada yang diproyeksikan.
 
             Kemajuan (posisi dan lag setiap proyeksi, yaitu jumlah entri yang tertinggal dari log) \
             ditulis ke standard error paling sering sekali per detik; posisi akhir ditulis ke \
@@ -62,8 +74,28 @@ struct ProjectCommand: AsyncParsableCommand {
         valueName: "name"))
     var only: [String] = []
     @OptionGroup var identity: IdentityOption
+    @Option(help: localizedHelp("Project from this export or mirror copy (a tlog-tiles directory) instead of a ledger, once it verifies.",
+                                id: "Proyeksikan dari ekspor atau salinan cermin ini (direktori tlog-tiles) alih-alih dari ledger, setelah terverifikasi.",
+                                valueName: "dir"))
+    var export: String?
+    @Option(help: localizedHelp("With --export: the trust policy the export is verified with.",
+                                id: "Dengan --export: kebijakan kepercayaan untuk memverifikasi ekspor.", valueName: "file"))
+    var policy: String?
+    @Option(help: localizedHelp("With --export: the registry authority's vkey, or a file holding it.",
+                                id: "Dengan --export: vkey otoritas registri, atau berkas yang memuatnya.", valueName: "vkey|file"))
+    var authority: String?
 
     func validate() throws {
+        if export != nil {
+            guard policy != nil, authority != nil else {
+                throw ValidationError(localized("--export needs --policy and --authority, to verify the export first.",
+                                                id: "--export memerlukan --policy dan --authority, untuk memverifikasi ekspor lebih dulu."))
+            }
+            guard !follow, identity.identity == nil else {
+                throw ValidationError(localized("--export takes neither --follow nor --identity: project again after the copy grows; open sealed content from a ledger.",
+                                                id: "--export tidak menerima --follow maupun --identity: proyeksikan lagi setelah salinan bertambah; buka konten tersegel dari ledger."))
+            }
+        }
         guard batchSize > 0 else { throw ValidationError(localized("--batch-size must be positive.", id: "--batch-size harus bilangan positif.")) }
         let names = ReadModels.builtIn().map(\.name)
         for name in only where !names.contains(name) {
@@ -73,8 +105,30 @@ struct ProjectCommand: AsyncParsableCommand {
         }
     }
 
+    /// The log projected from: the ledger, or the export once the offline verifier accepts it
+    /// (up to the checkpoint it verified).
+    private func source() throws -> (any LogSource, Ledger?) {
+        guard let export, let policy, let authority else {
+            let ledger = try ledgerOption.open(readOnly: true)
+            return (ledger, ledger)
+        }
+        let verifier = ExportVerifier(directory: export, policy: try readPolicy(policy),
+                                      authority: try readVerifierKey(authority, option: "--authority"), validator: try domainValidator())
+        let report: AuditReport
+        do { report = try verifier.verify() } catch { throw CLIFailure(description: error.description) }
+        guard report.exitCode == 0, let text = report.checkpoint,
+              let checkpoint = try? SignedCheckpoint(parsing: text) else {
+            throw CLIFailure(description: localized(
+                "the export \(export) does not verify (\(report.findingCount) findings): nothing was projected; `jejak verify \(export)` says why",
+                id: "ekspor \(export) tidak terverifikasi (\(report.findingCount) temuan): tidak ada yang diproyeksikan; `jejak verify \(export)` menjelaskan sebabnya"))
+        }
+        note(localized("The export \(export) verifies up to \(checkpoint.checkpoint.size) entries.",
+                       id: "Ekspor \(export) terverifikasi sampai \(checkpoint.checkpoint.size) entri."))
+        return (ExportSource(directory: export, origin: checkpoint.checkpoint.origin, size: checkpoint.checkpoint.size), nil)
+    }
+
     func run() async throws {
-        let ledger = try ledgerOption.open(readOnly: true)
+        let (source, ledger) = try source()
         let database = try attempt { try ReadModelDatabase.openForWriting(path: db) }
         var options = ProjectionRunner.Options()
         options.batchSize = batchSize
@@ -91,9 +145,9 @@ struct ProjectCommand: AsyncParsableCommand {
                     .joined(separator: "; "))
             }
         }
-        let reader = try identity.reader(registry: try attempt { try ledger.registry() })
+        let reader = try ledger.flatMap { ledger in try identity.reader(registry: try attempt { try ledger.registry() }) }
         let runner = try attempt {
-            try ProjectionRunner(ledger: ledger, database: database,
+            try ProjectionRunner(source: source, database: database,
                                  projections: ReadModels.builtIn(reader: reader).filter { only.isEmpty || only.contains($0.name) },
                                  options: options)
         }

@@ -103,6 +103,21 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         r = try jejak(["verify", "regional", "--policy", ledger + "/policy", "--authority", ledger + "/authority.vkey"], in: w.path)
         #expect(r.status == 0 && r.stdout.contains("INTACT"), "\(r.stdout)\(r.stderr)")
+        // …and builds its read models from it.
+        r = try jejak(["project", "--db", "regional.sqlite", "--export", "regional", "--policy", ledger + "/policy",
+                       "--authority", ledger + "/authority.vkey"], in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("exchanges v3: applied through \(size)"), "\(r.stdout)\(r.stderr)")
+        r = try jejak(["query", "exchanges", "--db", "regional.sqlite", "--format", "json"], in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("exchange/2026-4") && r.stdout.contains("biro-keuangan"), "\(r.status) \(r.stdout)\(r.stderr)")
+        // A copy that does not verify is refused before anything is projected.
+        try FileManager.default.copyItem(atPath: w.path + "/regional", toPath: w.path + "/tampered")
+        var bundle = try Data(contentsOf: URL(fileURLWithPath: w.path + "/tampered/tile/entries/000.p/\(size)"))
+        bundle[bundle.count - 3] ^= 1
+        try bundle.write(to: URL(fileURLWithPath: w.path + "/tampered/tile/entries/000.p/\(size)"))
+        r = try jejak(["project", "--db", "tampered.sqlite", "--export", "tampered", "--policy", ledger + "/policy",
+                       "--authority", ledger + "/authority.vkey"], in: w.path)
+        #expect(r.status == 1 && r.stderr.contains("does not verify"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.path + "/tampered.sqlite"))
 
         // Another history signed with the log's key: a copy of the ledger, extended with
         // another event than the ledger's next one.

@@ -229,6 +229,48 @@ import Testing
         #expect((dumps[0]["exchange_events"] ?? []).count > 450)
     }
 
+    /// An export of the ledger (what a mirror serves) projects into the same rows as the
+    /// ledger itself, and a copy that lost a bundle stops the catch-up at what it can read.
+    @Test func anExportProjectsIntoTheRowsOfItsLedger() async throws {
+        let fixture = try await ScenarioLedger.make()
+        defer { fixture.cleanUp() }
+        let size = try fixture.ledger.size()
+        let export = fixture.directory.file("export")
+        _ = try fixture.ledger.export(to: export)
+        var dumps: [[String: [String]]] = []
+        for (name, source) in [("ledger", fixture.ledger as any LogSource),
+                               ("export", ExportSource(directory: export, origin: fixture.ledger.origin, size: size))] {
+            let db = try ReadModelDatabase.openForWriting(path: fixture.directory.file("\(name).sqlite"))
+            var options = ProjectionRunner.Options()
+            options.batchSize = 100
+            let statuses = try await ProjectionRunner(source: source, database: db, projections: ReadModels.builtIn(), options: options).catchUp()
+            #expect(statuses.allSatisfy { $0.position == size && $0.lag == 0 })
+            var dump = try dump(db)
+            dump["projections"] = nil  // rebuilt_at differs
+            dumps.append(dump)
+        }
+        #expect(dumps[0] == dumps[1])
+        #expect((dumps[1]["exchange_events"] ?? []).count > 450)
+
+        // The same file, read from another log's export, is refused; a missing bundle is named.
+        let other = ExportSource(directory: export, origin: "another.test/ledger", size: size)
+        let db = try ReadModelDatabase.openForWriting(path: fixture.directory.file("export.sqlite"))
+        #expect(throws: ProjectionError.self) { try ProjectionRunner(source: other, database: db, projections: ReadModels.builtIn()) }
+        try FileManager.default.removeItem(atPath: export + "/tile/entries/001")
+        let fresh = try ReadModelDatabase.openForWriting(path: fixture.directory.file("partial.sqlite"))
+        var options = ProjectionRunner.Options()
+        options.batchSize = 100
+        let runner = try ProjectionRunner(source: ExportSource(directory: export, origin: fixture.ledger.origin, size: size),
+                                          database: fresh, projections: ReadModels.builtIn(), options: options)
+        do {
+            try await runner.catchUp()
+            Issue.record("a catch-up over a missing bundle succeeded")
+        } catch {
+            #expect(error.code == .ledger && error.message.contains("tile/entries/001 is missing"), "\(error)")
+        }
+        #expect(try runner.status().allSatisfy { $0.position == 200 })  // the batches before it are kept
+    }
+
     /// What `prepare` made of a batch (timeline texts, exchanges opened and folded in it) is used
     /// only for exactly that batch: applied to part of it, the entries are prepared again.
     @Test func aPreparedBatchServesOnlyItsOwnEntries() async throws {

@@ -28,7 +28,9 @@ extension JejakClient {
     /// route), and only then writes the checkpoint and pins it: the directory is at every
     /// moment an export `jejak verify` accepts (of the old size, or of the new one). Tiles
     /// already in the directory are kept: a tile's path names its level, index and width, so
-    /// in one log its bytes never change. A round that fails removes the tiles it wrote.
+    /// in one log its bytes never change; a tile beyond the directory's checkpoint (left by a
+    /// round that was killed) is fetched and checked again. A round that fails removes the
+    /// tiles it wrote.
     ///
     /// - Throws: ``APIError/Code/unverifiedResponse`` when the checkpoint is not signed as the
     ///   policy asks or a tile does not match it; ``APIError/Code/splitView`` when the server's
@@ -43,7 +45,8 @@ extension JejakClient {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw APIError(.localFile, "cannot create \(directory): \(error.localizedDescription)", underlying: error)
         }
-        let verified = [try heldCheckpoint(log, origin: checkpoint.checkpoint.origin), pin.current].compactMap { $0 }
+        let held = try heldCheckpoint(log, origin: checkpoint.checkpoint.origin)
+        let verified = [held, pin.current].compactMap { $0 }
         for older in verified where older.checkpoint.size > size {
             throw Self.splitView(older, checkpoint, "the server's tree is smaller than one verified before: the log was rolled back")
         }
@@ -51,7 +54,9 @@ extension JejakClient {
         var written: [String] = []
         do {
             for tile in Tiles.hashTiles(treeSize: size) + Tiles.entryBundles(treeSize: size) {
-                if log.exists(tile.path) {
+                // Only a tile the held checkpoint vouches for is kept: one beyond it was left
+                // by a round that did not finish (killed, or refused), and is fetched again.
+                if log.exists(tile.path), tile.isCovered(byTreeSize: held?.checkpoint.size ?? 0) {
                     summary.kept += 1
                     continue
                 }

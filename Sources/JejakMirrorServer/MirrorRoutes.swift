@@ -185,16 +185,3 @@ extension MirrorInfo {
     /// The media type of a mirror-info body (c2sp.org/tlog-mirror).
     public static let mediaType = "text/x.tlog.mirror-info"
 }
-
-extension Tile {
-    /// Whether a tree of `size` leaves has this tile, of this width.
-    func isCovered(byTreeSize size: UInt64) -> Bool {
-        let span: UInt64
-        switch kind {
-        case .entries: span = 1
-        case .hashes(let level): span = UInt64(1) << UInt64(8 * level)
-        }
-        let leaves = (index * UInt64(Tile.fullWidth) + UInt64(width)).multipliedReportingOverflow(by: span)
-        return !leaves.overflow && leaves.partialValue <= size
-    }
-}

@@ -138,6 +138,33 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
     /// Whether the tile holds 256 hashes or entries.
     public var isFull: Bool { width == Self.fullWidth }
 
+    /// Whether a tree of `size` leaves contains this tile whole: every leaf below its last
+    /// hash or entry is below `size`. A checkpoint of that size vouches for such a tile (once
+    /// its tiles were checked against the root); a tile beyond it belongs to a larger tree.
+    ///
+    /// ```swift
+    /// try Tile(entriesIndex: 1, width: 10).isCovered(byTreeSize: 266)   // true
+    /// try Tile(level: 1, index: 0, width: 2).isCovered(byTreeSize: 511)  // false: needs 512 leaves
+    /// ```
+    public func isCovered(byTreeSize size: UInt64) -> Bool {
+        let level: Int
+        switch kind {
+        case .entries: level = 0
+        case .hashes(let l): level = l
+        }
+        let last = index.multipliedReportingOverflow(by: UInt64(Self.fullWidth))
+        let end = last.partialValue.addingReportingOverflow(UInt64(width))
+        guard !last.overflow, !end.overflow else { return false }
+        // Each hash of a level-L tile is the root of 256^L leaves.
+        var leaves = end.partialValue
+        for _ in 0..<level {
+            let (next, overflow) = leaves.multipliedReportingOverflow(by: UInt64(Self.fullWidth))
+            if overflow { return false }
+            leaves = next
+        }
+        return leaves <= size
+    }
+
     /// The tile's path relative to the log's prefix: `tile/<L>/<N>` or `tile/entries/<N>`, with
     /// `.p/<W>` for a partial tile.
     public var path: String {

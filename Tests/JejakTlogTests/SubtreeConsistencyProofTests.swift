@@ -104,3 +104,24 @@ struct SubtreeConsistencyProofTests {
         }
     }
 }
+
+@Suite struct TileCoverageTests {
+    /// A tile is covered by a tree exactly when the tree holds every leaf below its last
+    /// element, checked against the tiles the tree has (Tiles.hashTiles / entryBundles).
+    @Test func aTreeCoversExactlyItsOwnTilesAndTheSmallerOnesBeforeThem() throws {
+        for size: UInt64 in [0, 1, 255, 256, 257, 511, 512, 65_535, 65_536, 70_000] {
+            for tile in Tiles.hashTiles(treeSize: size) + Tiles.entryBundles(treeSize: size) {
+                #expect(tile.isCovered(byTreeSize: size), "\(tile.path) at \(size)")
+            }
+            // The bundle holding the last leaf needs that leaf.
+            if let last = Tiles.entryBundles(treeSize: size).last {
+                #expect(!last.isCovered(byTreeSize: size - 1), "\(last.path) at \(size - 1)")
+            }
+        }
+        #expect(try Tile(entriesIndex: 1, width: 10).isCovered(byTreeSize: 266))
+        #expect(try !Tile(entriesIndex: 1, width: 11).isCovered(byTreeSize: 266))
+        #expect(try !Tile(level: 1, index: 0, width: 2).isCovered(byTreeSize: 511))
+        #expect(try Tile(level: 1, index: 0, width: 2).isCovered(byTreeSize: 512))
+        #expect(try !Tile(level: 5, index: 1 << 20).isCovered(byTreeSize: .max))  // beyond 2^64 leaves
+    }
+}

@@ -50,11 +50,16 @@ public struct MirrorFollower: Sendable {
     /// The origin of the log followed (one the mirror trusts).
     public let origin: String
     private let fetch: Fetch
+    private let disk: BlockingQueue?
 
     /// A follower of `origin`'s primary, reached through `fetch`.
-    public init(mirror: Mirror, origin: String, fetch: @escaping Fetch) {
+    ///
+    /// - Parameter disk: Where the mirror's blocking work runs (the queue a server's routes
+    ///   share, so that one mirror's disk is used by one thread at a time); inline when `nil`.
+    public init(mirror: Mirror, origin: String, disk: BlockingQueue? = nil, fetch: @escaping Fetch) {
         self.mirror = mirror
         self.origin = origin
+        self.disk = disk
         self.fetch = fetch
     }
 
@@ -71,14 +76,15 @@ public struct MirrorFollower: Sendable {
     ///   checkpoint (rollback, fork, inconsistent) is also written to ``refusalPath``. The
     ///   copy is left as it was, or further along with verified entries only.
     public func round() async throws(MirrorError) -> RoundResult {
-        guard try mirror.trustedKey(origin: origin) != nil else {
-            throw MirrorError(.unknownLog, "the mirror trusts no log key for the origin \(origin)")
-        }
         let fetched = try await primaryCheckpoint()
-        let checkpoint = try mirror.verifiedBySignature(fetched)
+        let (mirror, origin) = (self.mirror, self.origin)
+        let (checkpoint, pending, mirrored) = try await onDisk { () throws(MirrorError) in
+            guard try mirror.trustedKey(origin: origin) != nil else {
+                throw MirrorError(.unknownLog, "the mirror trusts no log key for the origin \(origin)")
+            }
+            return (try mirror.verifiedBySignature(fetched), try mirror.pendingCheckpoint(origin: origin), try mirror.mirrorCheckpoint(origin: origin))
+        }
         let size = checkpoint.checkpoint.size
-        let pending = try mirror.pendingCheckpoint(origin: origin)
-        let mirrored = try mirror.mirrorCheckpoint(origin: origin)
         let mirrorSize = mirrored?.checkpoint.size ?? 0
         let pendingSize = pending?.checkpoint.size ?? 0
         if let mirrored, mirrorSize == size, pending == checkpoint, mirrored.note.text == checkpoint.note.text,
@@ -97,27 +103,32 @@ public struct MirrorFollower: Sendable {
         let tree = try await stage(from: mirrorSize, to: size, in: staging)
 
         // Stage 1: the pending checkpoint moves to the primary's.
-        var proof: [SHA256Digest] = []
-        if pendingSize > 0 && pendingSize < size {
-            do { proof = try Merkle.consistencyProof(oldSize: pendingSize, newSize: size, from: tree) } catch {
-                throw MirrorError(.corruptState, "a consistency proof can't be computed from the copy and the fetched entries: \(error)", underlying: error)
-            }
-        }
         do throws(MirrorError) {
-            try mirror.addCheckpoint(try request(oldSize: pendingSize, proof: proof, checkpoint: checkpoint))
+            try await onDisk { () throws(MirrorError) in
+                var proof: [SHA256Digest] = []
+                if pendingSize > 0 && pendingSize < size {
+                    do { proof = try Merkle.consistencyProof(oldSize: pendingSize, newSize: size, from: tree) } catch {
+                        throw MirrorError(.corruptState, "a consistency proof can't be computed from the copy and the fetched entries: \(error)", underlying: error)
+                    }
+                }
+                try mirror.addCheckpoint(try Self.request(oldSize: pendingSize, proof: proof, checkpoint: checkpoint))
+            }
         } catch where [.rollback, .fork, .inconsistent].contains(error.code) {
             throw refused(checkpoint, error)
         }
 
         // Stages 2 and 3: the entries, a request of at most 32 packages at a time, then the commit.
-        var next = try mirror.nextEntry(origin: origin)
+        var next = try await onDisk { () throws(MirrorError) in try mirror.nextEntry(origin: origin) }
         while true {
-            let intervals = AddEntriesRequest.packageIntervals(start: next, end: size).prefix(AddEntriesRequest.maxPackagesPerRequest)
-            var packages: [EntryPackage] = []
-            for interval in intervals {
-                packages.append(try package(interval, size: size, tree: tree, staging: staging))
+            let start = next
+            let result = try await onDisk { () throws(MirrorError) -> Mirror.AddEntriesResult in
+                let intervals = AddEntriesRequest.packageIntervals(start: start, end: size).prefix(AddEntriesRequest.maxPackagesPerRequest)
+                var packages: [EntryPackage] = []
+                for interval in intervals {
+                    packages.append(try Self.package(interval, size: size, tree: tree, staging: staging))
+                }
+                return try mirror.addEntries(AddEntriesRequest(origin: origin, uploadStart: start, uploadEnd: size, packages: packages))
             }
-            let result = try mirror.addEntries(AddEntriesRequest(origin: origin, uploadStart: next, uploadEnd: size, packages: packages))
             switch result {
             case .committed(let cosigned):
                 return .updated(cosigned)
@@ -128,6 +139,15 @@ public struct MirrorFollower: Sendable {
                 next = info.nextEntry
             }
         }
+    }
+
+    /// Runs the mirror's blocking work (its lock, reads, fsync) on ``disk`` when given, so that
+    /// no task's thread waits for the disk; inline otherwise.
+    private func onDisk<T: Sendable>(_ work: @escaping @Sendable () throws(MirrorError) -> T) async throws(MirrorError) -> T {
+        guard let disk else { return try work() }
+        return try await disk.run { () -> Result<T, MirrorError> in
+            do throws(MirrorError) { return .success(try work()) } catch { return .failure(error) }
+        }.get()
     }
 
     // MARK: Fetching
@@ -157,9 +177,10 @@ public struct MirrorFollower: Sendable {
     /// `from`, the fetched entries' leaf hashes above.
     private func stage(from: UInt64, to: UInt64, in staging: String) async throws(MirrorError) -> FollowedTree {
         let copy = TiledLog(directory: mirror.logDirectory(origin: origin))
-        var tree: FollowedTree
-        do { tree = try FollowedTree(copy: copy, size: from) } catch {
-            throw MirrorError(.corruptState, "the copy's tiles of size \(from) can't be read: \(error.message)", underlying: error)
+        var tree = try await onDisk { () throws(MirrorError) -> FollowedTree in
+            do throws(TileError) { return try FollowedTree(copy: copy, size: from) } catch {
+                throw MirrorError(.corruptState, "the copy's tiles of size \(from) can't be read: \(error.message)", underlying: error)
+            }
         }
         guard to > from else { return tree }
         do { try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true) } catch {
@@ -206,7 +227,7 @@ public struct MirrorFollower: Sendable {
 
     // MARK: Requests
 
-    private func request(oldSize: UInt64, proof: [SHA256Digest], checkpoint: SignedCheckpoint) throws(MirrorError) -> AddCheckpointRequest {
+    private static func request(oldSize: UInt64, proof: [SHA256Digest], checkpoint: SignedCheckpoint) throws(MirrorError) -> AddCheckpointRequest {
         do { return try AddCheckpointRequest(oldSize: oldSize, consistencyProof: proof, checkpoint: checkpoint) } catch {
             throw MirrorError(.primaryMalformed, "the primary's checkpoint can't be submitted: \(error.message)", underlying: error)
         }
@@ -214,7 +235,7 @@ public struct MirrorFollower: Sendable {
 
     /// The package of `interval` (within one bundle), its entries from the staged bundle and its
     /// subtree consistency proof from `tree`.
-    private func package(_ interval: Range<UInt64>, size: UInt64, tree: FollowedTree, staging: String) throws(MirrorError) -> EntryPackage {
+    private static func package(_ interval: Range<UInt64>, size: UInt64, tree: FollowedTree, staging: String) throws(MirrorError) -> EntryPackage {
         let width = UInt64(Tile.fullWidth)
         let index = interval.lowerBound / width
         let count = Int(min(width, size - index * width))
@@ -247,8 +268,8 @@ public struct MirrorFollower: Sendable {
 /// leaf hashes of the fetched entries above them. Only nodes of level 8 and up, and the few
 /// that straddle the copy's end, are kept; a lower node above the copy is recomputed from the
 /// leaf hashes (at most 255 hashes).
-struct FollowedTree: MerkleHashSource {
-    private struct Position: Hashable {
+struct FollowedTree: MerkleHashSource, Sendable {
+    private struct Position: Hashable, Sendable {
         let level: Int
         let index: UInt64
     }

@@ -33,8 +33,10 @@ public final class MirrorFollowerService: Service, Sendable {
     ///   - interval: The pause between rounds.
     ///   - requestTimeout: The longest a fetch from the primary may take.
     /// - Throws: ``MirrorError/Code/primaryUnavailable`` for a URL that is not HTTP(S).
+    ///   - disk: The queue the mirror's work runs on (share the server's).
     public init(mirror: Mirror, origin: String, primary url: String, interval: Duration = .seconds(1),
-                requestTimeout: Duration = .seconds(30), logger: Logger) throws(MirrorError) {
+                requestTimeout: Duration = .seconds(30), disk: BlockingQueue = BlockingQueue(label: "jejak.mirror.disk"),
+                logger: Logger) throws(MirrorError) {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         guard base.hasPrefix("http://") || base.hasPrefix("https://"), URL(string: base)?.host != nil else {
@@ -47,7 +49,7 @@ public final class MirrorFollowerService: Service, Sendable {
         self.primary = base
         self.interval = interval
         self.logger = logger
-        self.follower = MirrorFollower(mirror: mirror, origin: origin) { path in
+        self.follower = MirrorFollower(mirror: mirror, origin: origin, disk: disk) { path in
             try await Self.get(root + "/" + path, http: http, timeout: requestTimeout, logger: fetchLogger)
         }
     }

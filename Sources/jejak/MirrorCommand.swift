@@ -166,7 +166,7 @@ struct MirrorCommand: ParsableCommand {
                                                             id: "cermin memercayai \(origins.count) log: sebutkan log yang diikuti dengan --origin"))
                 }
                 services.append(try mirroring {
-                    try MirrorFollowerService(mirror: mirror, origin: followed, primary: follow, interval: .milliseconds(interval), logger: logger)
+                    try MirrorFollowerService(mirror: mirror, origin: followed, primary: follow, interval: .milliseconds(interval), disk: disk, logger: logger)
                 })
             }
             services.insert(MirrorServer(mirror: mirror, host: host, port: port, maxBodyBytes: maxBodyBytes, disk: disk, logger: logger) { port in

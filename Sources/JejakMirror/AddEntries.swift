@@ -51,17 +51,10 @@ public struct AddEntriesRequest: Hashable, Sendable {
         self.packages = packages
     }
 
-    /// The canonical intervals of the packages of `[start, end)`: aligned at multiples of 256.
-    public static func packageIntervals(start: UInt64, end: UInt64) -> [Range<UInt64>] {
-        guard start < end else { return [] }
-        let width = UInt64(Tile.fullWidth)
-        var out: [Range<UInt64>] = []
-        var bundle = start / width
-        while bundle * width < end {
-            out.append(max(start, bundle * width)..<min(end, (bundle + 1) * width))
-            bundle += 1
-        }
-        return out
+    /// The canonical intervals of the packages of `[start, end)`: aligned at multiples of 256,
+    /// produced one at a time (an upload's end is the client's to choose, up to 2^64 − 1).
+    public static func packageIntervals(start: UInt64, end: UInt64) -> PackageIntervals {
+        PackageIntervals(start: start, end: end)
     }
 
     /// The body's bytes.
@@ -181,3 +174,34 @@ public struct MirrorInfo: Hashable, Sendable {
     /// The three lines, each ending in a newline.
     public var serialized: String { "\(treeSize)\n\(nextEntry)\n\(Base64.encode(ticket))\n" }
 }
+
+/// The canonical package intervals of an upload `[start, end)`, lazily: each is
+/// `[max(start, 256·k), min(end, 256·(k+1)))` for the bundles `k` the upload touches.
+///
+/// ```swift
+/// Array(AddEntriesRequest.packageIntervals(start: 300, end: 700))   // [300..<512, 512..<700]
+/// ```
+public struct PackageIntervals: Sequence, IteratorProtocol, Sendable {
+    private var position: UInt64
+    private let end: UInt64
+
+    /// The intervals of `[start, end)` (none when `start >= end`).
+    public init(start: UInt64, end: UInt64) {
+        position = start
+        self.end = end
+    }
+
+    /// Whether there is no interval left.
+    public var isEmpty: Bool { position >= end }
+
+    /// The next interval, or nil.
+    public mutating func next() -> Range<UInt64>? {
+        guard position < end else { return nil }
+        let width = UInt64(Tile.fullWidth)
+        let (boundary, overflow) = (position - position % width).addingReportingOverflow(width)
+        let upper = overflow ? end : Swift.min(end, boundary)
+        defer { position = upper }
+        return position..<upper
+    }
+}
+

@@ -136,9 +136,13 @@ public final class Mirror: Sendable {
     /// log. Any other line is dropped: the mirror serves no signature it has not verified.
     /// Trusting the same key again replaces the witnesses.
     ///
-    /// - Throws: ``MirrorError/Code/logKeyMismatch`` when another key is trusted for it;
+    /// - Throws: ``MirrorError/Code/unsupportedLogKey`` for a key that is not Ed25519;
+    ///   ``MirrorError/Code/logKeyMismatch`` when another key is trusted for it;
     ///   ``MirrorError/Code/stateIO``.
     public func trust(log logKey: VerifierKey, witnesses: [VerifierKey] = []) throws(MirrorError) {
+        guard logKey.type == .ed25519 else {
+            throw MirrorError(.unsupportedLogKey, "\(logKey.hint) is not an Ed25519 log key; a log signs its checkpoints with one")
+        }
         try lock.withLock { _ throws(MirrorError) in
             let directory = logDirectory(origin: logKey.name)
             if let known = try trustedKey(origin: logKey.name) {

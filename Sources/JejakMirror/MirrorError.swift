@@ -8,10 +8,10 @@ public typealias MirrorError = CodedError<MirrorErrors>
 ///
 /// The c2sp.org/tlog-mirror status of each refusal: ``ErrorCode/unknownLog`` 404;
 /// ``ErrorCode/missingLogSignature``, ``ErrorCode/invalidLogSignature`` 403;
-/// ``ErrorCode/oldSizeBeyondCheckpoint``, ``ErrorCode/malformedUpload`` 400;
+/// ``ErrorCode/oldSizeBeyondCheckpoint``, ``ErrorCode/rollback``, ``ErrorCode/malformedUpload`` 400;
 /// ``ErrorCode/oldSizeMismatch``, ``ErrorCode/unknownUploadEnd``, ``ErrorCode/uploadBehind``,
 /// ``ErrorCode/uploadGap``, ``ErrorCode/tooManyExcessEntries`` 409 (with a mirror-info body);
-/// ``ErrorCode/rollback``, ``ErrorCode/fork``, ``ErrorCode/inconsistent``,
+/// ``ErrorCode/fork``, ``ErrorCode/inconsistent``,
 /// ``ErrorCode/noPendingCheckpoint``, ``ErrorCode/unauthenticatedPackage`` 422.
 public enum MirrorErrors: ErrorKind {}
 
@@ -55,6 +55,8 @@ extension ErrorCode where Kind == MirrorErrors {
     public static var keyFile: Self { Self("keyFile") }
     /// The mirror already trusts another key for the log's origin.
     public static var logKeyMismatch: Self { Self("logKeyMismatch") }
+    /// A log key that is not an Ed25519 (type 0x01) note key: a log signs its checkpoints with one.
+    public static var unsupportedLogKey: Self { Self("unsupportedLogKey") }
     /// A state file or tile can't be read or written.
     public static var stateIO: Self { Self("stateIO") }
     /// The mirror's copy does not hold what it wrote (a tile or checkpoint damaged on disk).

@@ -15,8 +15,8 @@ import JejakTlog
 /// checkpoint does not commit to, or a checkpoint that does not extend the copy, is refused:
 /// ``MirrorError/Code/rollback`` for a smaller tree, ``MirrorError/Code/fork`` for another root
 /// at the same size, ``MirrorError/Code/inconsistent`` for a tree the copy and the served
-/// entries do not lead to. The last refused checkpoint is kept as evidence (``refusalPath``;
-/// a later good round does not erase it) and the copy keeps serving what it verified before.
+/// entries do not lead to. Each refused checkpoint is kept with its rule (``refusalPath``; a
+/// later good round erases none) and the copy keeps serving what it verified before.
 ///
 /// The fetched bundles wait in a staging folder of the state directory (`staging/<origin
 /// hash>/`) between the hashing pass and the upload, so a round's memory is its leaf hashes
@@ -39,8 +39,9 @@ public struct MirrorFollower: Sendable {
 
     /// What a round did.
     public enum RoundResult: Hashable, Sendable {
-        /// The copy already held the primary's checkpoint.
-        case upToDate(SignedCheckpoint)
+        /// The copy already held the primary's checkpoint, or the primary is behind a pending
+        /// checkpoint pushed by another client: the mirror checkpoint (nil before the first).
+        case upToDate(SignedCheckpoint?)
         /// The mirror checkpoint moved to the primary's, cosigned by the mirror.
         case updated(SignedCheckpoint)
     }
@@ -63,7 +64,12 @@ public struct MirrorFollower: Sendable {
         self.fetch = fetch
     }
 
-    /// Where the last refused checkpoint of the primary is kept, with the rule it broke.
+    /// The folder where each refused checkpoint of the primary is kept, with the rule it broke
+    /// (`<size>-<rule>`: a later refusal does not replace an earlier one of another size or rule).
+    /// A `fork` record is evidence by itself (two checkpoints of one size the log signed, the
+    /// mirror's and this one); an `inconsistent` one says that the served entries or the
+    /// primary's history do not lead from the copy to this checkpoint; a `rollback` one, that
+    /// the primary serves a tree smaller than one the mirror cosigned.
     public var refusalPath: String { mirror.logDirectory(origin: origin) + "/refused" }
 
     /// Brings the copy up to the primary's latest checkpoint.
@@ -91,12 +97,12 @@ public struct MirrorFollower: Sendable {
            Set(checkpoint.note.signatures.map(\.line)).isSubset(of: mirrored.note.signatures.map(\.line)) {
             return .upToDate(mirrored)
         }
-        guard size >= pendingSize else {
-            throw refused(checkpoint, MirrorError(.rollback, "the primary's checkpoint of size \(size) is smaller than the one of size \(pendingSize) the mirror verified before (a rollback)"))
-        }
         guard size >= mirrorSize else {
             throw refused(checkpoint, MirrorError(.rollback, "the primary's checkpoint of size \(size) is smaller than the mirror checkpoint of size \(mirrorSize) (a rollback)"))
         }
+        // Behind a pending checkpoint another client pushed (a stale cache in front of the
+        // primary, say): nothing to take from it until it catches up.
+        guard size >= pendingSize else { return .upToDate(mirrored) }
         let staging = mirror.stateDirectory + "/staging/" + Mirror.originHash(origin)
         try? FileManager.default.removeItem(atPath: staging)
         defer { try? FileManager.default.removeItem(atPath: staging) }
@@ -259,7 +265,8 @@ public struct MirrorFollower: Sendable {
     /// Keeps the refused checkpoint and the rule it broke in ``refusalPath``, and returns the error.
     private func refused(_ checkpoint: SignedCheckpoint, _ error: MirrorError) -> MirrorError {
         let record = "refused: \(error.code.name): \(error.message)\n\n" + checkpoint.serialized
-        try? AtomicFile.write(Array(record.utf8), to: refusalPath)
+        try? FileManager.default.createDirectory(atPath: refusalPath, withIntermediateDirectories: true)
+        try? AtomicFile.write(Array(record.utf8), to: refusalPath + "/\(checkpoint.checkpoint.size)-\(error.code.name)")
         return error
     }
 }

@@ -121,9 +121,13 @@ public struct MirrorRoutes: Sendable {
         case .success(.accepted(let info)):
             return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .accepted, cache: "no-store")
         case .failure(let error) where Self.status(of: error.code) == 409:
+            // The first line is upload_end when it was valid (the client resumes with the
+            // proofs it computed), else the pending size (c2sp.org/tlog-mirror).
+            let endWasValid = error.code == .uploadGap || error.code == .tooManyExcessEntries
             let info = await disk.run { () -> MirrorInfo in
                 let pending = (try? mirror.pendingCheckpoint(origin: upload.origin))??.checkpoint.size ?? 0
-                return MirrorInfo(treeSize: pending, nextEntry: (try? mirror.nextEntry(origin: upload.origin)) ?? 0)
+                return MirrorInfo(treeSize: endWasValid ? upload.uploadEnd : pending,
+                                  nextEntry: (try? mirror.nextEntry(origin: upload.origin)) ?? 0)
             }
             context.logger.debug("add-entries conflict", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)"])
             return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .conflict, cache: "no-store")

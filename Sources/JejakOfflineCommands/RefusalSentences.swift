@@ -126,6 +126,7 @@ enum RefusalSentences {
         "tooManyExcessEntries": "Unggahan mengirim ulang terlalu banyak entri yang sudah dimiliki cermin",
         "malformedUpload": "Isi add-entries cacat sebelum paket entri utuh yang pertama",
         "unauthenticatedPackage": "Bukti konsistensi subpohon sebuah paket entri tidak cocok dengan checkpoint unggahan",
+        "unsupportedLogKey": "Kunci log itu bukan kunci Ed25519; log menandatangani checkpoint-nya dengan kunci Ed25519",
         "primaryUnavailable": "Log primer yang diikuti cermin tidak menjawab, atau tidak memiliki bundel yang dicakup checkpoint-nya",
         "primaryMalformed": "Log primer menjawab dengan sesuatu yang bukan checkpoint atau bundel entri log itu",
         "sizeMismatch": "Daftar hash subpohon tidak sesuai dengan ukuran pohon yang diklaimnya",

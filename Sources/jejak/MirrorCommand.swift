@@ -103,7 +103,7 @@ struct MirrorCommand: ParsableCommand {
                 the mirror's cosignature; 202 and 409 as text/x.tlog.mirror-info), GET \
                 /<sha256(origin) hex>/checkpoint and /<sha256(origin) hex>/tile/… (the copy, read \
                 by `jejak export --from URL/<hash>`), GET /healthz. A refused primary is logged and \
-                its checkpoint kept in STATE/logs/<hash>/refused. The first line on standard output \
+                its checkpoint kept in STATE/logs/<hash>/refused/<size>-<rule>. The first line on standard output \
                 is "listening on http://HOST:PORT"; SIGTERM or SIGINT stops it.
                 """, id: """
                 Dengan --follow, setiap --interval milidetik satu putaran mengambil checkpoint log primer \
@@ -113,7 +113,7 @@ struct MirrorCommand: ParsableCommand {
                 cosignature cermin; 202 dan 409 sebagai text/x.tlog.mirror-info), GET /<sha256(origin) \
                 hex>/checkpoint dan /<sha256(origin) hex>/tile/… (salinannya, dibaca oleh `jejak export \
                 --from URL/<hash>`), GET /healthz. Log primer yang ditolak dicatat dan checkpoint-nya \
-                disimpan dalam STATE/logs/<hash>/refused. Baris pertama pada keluaran standar adalah \
+                disimpan dalam STATE/logs/<hash>/refused/<size>-<rule>. Baris pertama pada keluaran standar adalah \
                 "listening on http://HOST:PORT"; SIGTERM atau SIGINT menghentikannya.
                 """))
 

@@ -138,7 +138,7 @@ import Testing
         let forked = try start(["serve", "--listen", listen], ledger: w.path + "/forked", in: w.path)
         defer { if forked.process.isRunning { kill(forked.process.processIdentifier, SIGKILL) } }
         _ = try ServeCLITests.listeningURL(forked)
-        let evidence = w.path + "/jatim/logs/" + Self.hash + "/refused"
+        let evidence = w.path + "/jatim/logs/" + Self.hash + "/refused/\(size)-fork"
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, !FileManager.default.fileExists(atPath: evidence) { usleep(100_000) }
         let refusal = try String(contentsOfFile: evidence, encoding: .utf8)

@@ -169,7 +169,8 @@ struct MirrorFollowerTests {
         let forkFollower = MirrorFollower(mirror: mirror, origin: Primary.name, fetch: forked.fetch)
         await refusal(.fork) { _ = try await forkFollower.round() }
         try unchanged()
-        let evidence = try String(contentsOfFile: forkFollower.refusalPath, encoding: .utf8)
+        let forkRecord = forkFollower.refusalPath + "/600-fork"
+        let evidence = try String(contentsOfFile: forkRecord, encoding: .utf8)
         #expect(evidence.hasPrefix("refused: fork: "))
         #expect(evidence.contains(forked.file(TiledLog.checkpointPath).map { String(decoding: $0, as: UTF8.self) } ?? "?"))
 
@@ -214,8 +215,10 @@ struct MirrorFollowerTests {
             return
         }
         #expect(restored.checkpoint.size == 900)
-        // The evidence of the fork outlives the primary's return.
-        #expect(try String(contentsOfFile: follower.refusalPath, encoding: .utf8).hasPrefix("refused: "))
+        // The evidence of the fork outlives the later refusals and the primary's return.
+        #expect(try String(contentsOfFile: forkRecord, encoding: .utf8) == evidence)
+        let records = try FileManager.default.contentsOfDirectory(atPath: follower.refusalPath).sorted()
+        #expect(records == ["500-rollback", "600-fork", "700-inconsistent", "900-inconsistent"], "\(records)")
     }
 
     @Test func aRoundContinuesAnUpdateAnotherLeftHalfDone() async throws {

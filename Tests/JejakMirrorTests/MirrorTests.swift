@@ -206,8 +206,16 @@ struct MirrorTests {
         var notUTF8 = body
         notUTF8[2] = 0xff
         refusal(.malformedUpload) { _ = try AddEntriesRequest(parsing: notUTF8) }
-        #expect(AddEntriesRequest.packageIntervals(start: 300, end: 1000) == [300..<512, 512..<768, 768..<1000])
+        #expect(Array(AddEntriesRequest.packageIntervals(start: 300, end: 1000)) == [300..<512, 512..<768, 768..<1000])
         #expect(AddEntriesRequest.packageIntervals(start: 5, end: 5).isEmpty)
+        // The client chooses the interval: the last bundle below 2^64 does not overflow, and a
+        // header claiming 2^63 entries costs the parser only the packages the body holds.
+        #expect(Array(AddEntriesRequest.packageIntervals(start: .max - 2, end: .max)) == [(.max - 2)..<(.max)])
+        var huge = try AddEntriesRequest(origin: Origin.name, uploadStart: 0, uploadEnd: 1 << 63, packages: []).serialized()
+        huge += [0, 1, 7]  // one entry of one byte, then the body ends
+        #expect(try AddEntriesRequest(parsing: huge).packages.isEmpty)
+        let last = try AddEntriesRequest(origin: Origin.name, uploadStart: .max - 1, uploadEnd: .max, packages: []).serialized()
+        #expect(try AddEntriesRequest(parsing: last + [0, 1, 7, 0]).packages.map(\.start) == [.max - 1])
     }
 }
 

@@ -200,7 +200,7 @@ let package = Package(
         .target(
             name: "JejakMirrorServer",
             dependencies: [
-                "JejakBase", "JejakMirror", "JejakAPI", "JejakHTTPServing", "JejakTlog", "JejakCrypto",
+                "JejakBase", "JejakMirror", "JejakAPI", "JejakHTTPServing", "JejakTlog", "JejakCrypto", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -281,7 +281,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        // zlib, for the age testkit's compressed vectors (the tests alone link it).
+        // zlib: gzip add-entries bodies (the mirror server), the age testkit's compressed vectors.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Helpers shared by the test suites (no production code links it).
@@ -315,7 +315,7 @@ let package = Package(
         .testTarget(name: "JejakCLITests", dependencies: ["jejak", "jejak-verify", "jejak-bench", "Jejak", "JejakBase", "JejakCrypto", "JejakTlog", "JejakJSON", "JejakTestSupport"]),
         .testTarget(
             name: "JejakServerTests",
-            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "JejakWitness", "JejakWitnessServer", "JejakInspector", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",
+            dependencies: ["JejakServer", "JejakClient", "JejakAPI", "JejakWitness", "JejakWitnessServer", "JejakMirror", "JejakMirrorServer", "JejakInspector", "Jejak", "JejakDomain", "JejakProjections", "JejakBase", "JejakCrypto",
                            "JejakTlog", "JejakJSON", "JejakTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Hummingbird", package: "hummingbird"),

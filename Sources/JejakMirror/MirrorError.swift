@@ -61,6 +61,8 @@ extension ErrorCode where Kind == MirrorErrors {
     public static var stateIO: Self { Self("stateIO") }
     /// The mirror's copy does not hold what it wrote (a tile or checkpoint damaged on disk).
     public static var corruptState: Self { Self("corruptState") }
+    /// An upload larger than the mirror takes (once inflated, for a gzip body).
+    public static var uploadTooLarge: Self { Self("uploadTooLarge") }
     /// The primary a follower reads did not answer, or lacks a resource its checkpoint covers.
     public static var primaryUnavailable: Self { Self("primaryUnavailable") }
     /// The primary answered with something that is not a checkpoint or an entry bundle of the log.

@@ -56,6 +56,7 @@ public struct MirrorRoutes: Sendable {
         case .unknownLog: 404
         case .missingLogSignature, .invalidLogSignature: 403
         case .oldSizeBeyondCheckpoint, .rollback, .malformedUpload: 400
+        case .uploadTooLarge: 413
         case .oldSizeMismatch, .unknownUploadEnd, .uploadBehind, .uploadGap, .tooManyExcessEntries: 409
         case .inconsistent, .fork, .noPendingCheckpoint, .unauthenticatedPackage: 422
         default: 500
@@ -106,9 +107,19 @@ public struct MirrorRoutes: Sendable {
 
     // MARK: add-entries
 
+    /// What add-entries answers say of the encodings the mirror takes (the spec's SHOULD).
+    static let acceptsGzip: HTTPFields = [.acceptEncoding: "gzip"]
+
     private func addEntries(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: maxBodyBytes)
-        let upload = try AddEntriesRequest(parsing: Array(body.readableBytesView))
+        var bytes = Array(body.readableBytesView)
+        if let encoding = request.headers[.contentEncoding]?.lowercased() {
+            guard encoding == "gzip" else {
+                throw MirrorError(.malformedUpload, "the mirror takes add-entries bodies as they are or with Content-Encoding: gzip, not \(encoding)")
+            }
+            bytes = try Gzip.decompress(bytes, limit: maxBodyBytes)
+        }
+        let upload = try AddEntriesRequest(parsing: bytes)
         let mirror = self.mirror
         let outcome = await disk.run { () -> Result<Mirror.AddEntriesResult, MirrorError> in
             do throws(MirrorError) { return .success(try mirror.addEntries(upload)) } catch { return .failure(error) }
@@ -117,9 +128,9 @@ public struct MirrorRoutes: Sendable {
         case .success(.committed(let cosigned)):
             context.logger.info("mirrored", metadata: ["origin": "\(upload.origin)", "size": "\(cosigned.checkpoint.size)"])
             let lines = cosigned.note.signatures.filter { $0.matches(mirror.key) }.map { $0.line + "\n" }.joined()
-            return Answer.bytes(Array(lines.utf8), MediaType.text, cache: "no-store")
+            return Answer.bytes(Array(lines.utf8), MediaType.text, cache: "no-store", headers: Self.acceptsGzip)
         case .success(.accepted(let info)):
-            return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .accepted, cache: "no-store")
+            return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .accepted, cache: "no-store", headers: Self.acceptsGzip)
         case .failure(let error) where Self.status(of: error.code) == 409:
             // The first line is upload_end when it was valid (the client resumes with the
             // proofs it computed), else the pending size (c2sp.org/tlog-mirror).
@@ -130,7 +141,7 @@ public struct MirrorRoutes: Sendable {
                                   nextEntry: (try? mirror.nextEntry(origin: upload.origin)) ?? 0)
             }
             context.logger.debug("add-entries conflict", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)"])
-            return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .conflict, cache: "no-store")
+            return Answer.bytes(Array(info.serialized.utf8), MirrorInfo.mediaType, status: .conflict, cache: "no-store", headers: Self.acceptsGzip)
         case .failure(let error):
             context.logger.notice("refused", metadata: ["origin": "\(upload.origin)", "code": "\(error.code)", "error": "\(error.message)"])
             throw error

@@ -63,6 +63,9 @@ public final class Mirror: Sendable {
     private let signer: SignerKey
     private let clock: @Sendable () -> UInt64
     private let lock = Mutex(())
+    /// The open `lock` file whose exclusive flock(2) this mirror holds: one process per state
+    /// directory (two would race add-checkpoint's check and write).
+    private let stateLock: Int32
 
     /// The system clock in POSIX seconds, the default clock of cosignature timestamps.
     public static let systemClock: @Sendable () -> UInt64 = { UInt64(max(0, time(nil))) }
@@ -95,9 +98,10 @@ public final class Mirror: Sendable {
         return try Mirror(stateDirectory: stateDirectory, clock: clock)
     }
 
-    /// Opens the mirror whose state is in `stateDirectory`.
+    /// Opens the mirror whose state is in `stateDirectory`, holding its lock until released.
     ///
-    /// - Throws: ``MirrorError/Code/notInitialized`` or ``MirrorError/Code/keyFile``.
+    /// - Throws: ``MirrorError/Code/notInitialized``, ``MirrorError/Code/keyFile``, or
+    ///   ``MirrorError/Code/stateInUse`` while another `Mirror` (in any process) has it open.
     public init(stateDirectory: String, clock: @escaping @Sendable () -> UInt64 = systemClock) throws(MirrorError) {
         let keyPath = stateDirectory + "/mirror.key"
         guard access(keyPath, F_OK) == 0 else {
@@ -110,10 +114,25 @@ public final class Mirror: Sendable {
         guard signer.type == .cosignatureV1 else {
             throw MirrorError(.keyFile, "\(keyPath) is not a cosignature (type 0x04) key")
         }
+        let lockPath = stateDirectory + "/lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw MirrorError(.stateIO, "cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno == EWOULDBLOCK ? "another process (or mirror) has it open" : String(cString: strerror(errno))
+            close(fd)
+            throw MirrorError(.stateInUse, "\(stateDirectory) is in use: \(reason); one mirror per state directory")
+        }
+        self.stateLock = fd
         self.stateDirectory = stateDirectory
         self.signer = signer
         self.key = signer.verifierKey
         self.clock = clock
+    }
+
+    deinit {
+        close(stateLock)  // releases the flock
     }
 
     // MARK: Logs

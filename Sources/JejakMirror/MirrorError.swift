@@ -57,6 +57,8 @@ extension ErrorCode where Kind == MirrorErrors {
     public static var logKeyMismatch: Self { Self("logKeyMismatch") }
     /// A log key that is not an Ed25519 (type 0x01) note key: a log signs its checkpoints with one.
     public static var unsupportedLogKey: Self { Self("unsupportedLogKey") }
+    /// Another mirror (in this process or another) has the state directory open.
+    public static var stateInUse: Self { Self("stateInUse") }
     /// A state file or tile can't be read or written.
     public static var stateIO: Self { Self("stateIO") }
     /// The mirror's copy does not hold what it wrote (a tile or checkpoint damaged on disk).

@@ -154,7 +154,9 @@ public struct MirrorRoutes: Sendable {
     private func origin(_ context: BasicRequestContext) async throws -> String {
         let hash = context.parameters.get("origin") ?? ""
         let mirror = self.mirror
-        let origins = await disk.run { (try? mirror.trustedOrigins()) ?? [] }
+        let origins = try await disk.run { () -> Result<[String], MirrorError> in
+            do throws(MirrorError) { return .success(try mirror.trustedOrigins()) } catch { return .failure(error) }
+        }.get()
         guard let origin = origins.first(where: { Mirror.originHash($0).utf8.elementsEqual(hash.utf8) }) else {
             throw MirrorError(.unknownLog, "the mirror holds no log whose origin hashes to \(hash.prefix(64))")
         }
@@ -181,13 +183,21 @@ public struct MirrorRoutes: Sendable {
             throw MirrorError(.unknownLog, "\(path) is not a tlog-tiles path: \(error.message)")
         }
         let log = TiledLog(directory: mirror.logDirectory(origin: origin))
-        let bytes = await disk.run { () -> [UInt8]? in
+        let bytes = try await disk.run { () -> Result<[UInt8]?, MirrorError> in
             // Only what a mirror checkpoint covers is served: a bundle beyond it is a pending
             // entry, verified by its package's proof but not yet committed.
-            guard let size = (try? mirror.mirrorCheckpoint(origin: origin))??.checkpoint.size,
-                  tile.isCovered(byTreeSize: size) else { return nil }
-            return try? log.bytes(of: tile.path)
-        }
+            do throws(MirrorError) {
+                guard let size = try mirror.mirrorCheckpoint(origin: origin)?.checkpoint.size,
+                      tile.isCovered(byTreeSize: size) else { return .success(nil) }
+            } catch {
+                return .failure(error)
+            }
+            do throws(TileError) { return .success(try log.bytes(of: tile.path)) } catch {
+                // A tile the checkpoint covers is on disk (the commit wrote it before the checkpoint).
+                return error.code == .missingFile ? .success(nil)
+                    : .failure(MirrorError(.corruptState, "the copy's \(tile.path) can't be read: \(error.message)", underlying: error))
+            }
+        }.get()
         guard let bytes else {
             throw MirrorError(.unknownLog, "the mirror's copy of \(origin) has no \(path)")
         }

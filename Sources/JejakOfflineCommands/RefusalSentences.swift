@@ -128,6 +128,7 @@ enum RefusalSentences {
         "unauthenticatedPackage": "Bukti konsistensi subpohon sebuah paket entri tidak cocok dengan checkpoint unggahan",
         "unsupportedLogKey": "Kunci log itu bukan kunci Ed25519; log menandatangani checkpoint-nya dengan kunci Ed25519",
         "uploadTooLarge": "Unggahan lebih besar daripada yang diterima cermin (setelah dibuka, untuk isi gzip)",
+        "stateInUse": "Direktori status cermin sedang dipakai cermin lain; satu cermin untuk satu direktori status",
         "primaryUnavailable": "Log primer yang diikuti cermin tidak menjawab, atau tidak memiliki bundel yang dicakup checkpoint-nya",
         "primaryMalformed": "Log primer menjawab dengan sesuatu yang bukan checkpoint atau bundel entri log itu",
         "sizeMismatch": "Daftar hash subpohon tidak sesuai dengan ukuran pohon yang diklaimnya",

@@ -57,13 +57,14 @@ struct MirrorCommand: ParsableCommand {
                 Prints the mirror's vkey and, for each log, the path its copy is served under \
                 (/<sha256(origin) hex>). The mirror carries the policy's witnesses' cosignatures \
                 on its checkpoints, so a reader whose policy asks for the witness quorum reads the \
-                copy as it reads the log. Run again with a newer policy to change the witnesses.
+                copy as it reads the log. Run again with a newer policy, the mirror stopped, to \
+                change the witnesses.
                 """, id: """
                 Mencetak vkey cermin dan, untuk setiap log, jalur tempat salinannya disajikan \
                 (/<sha256(origin) hex>). Cermin membawa cosignature para saksi kebijakan pada \
                 checkpoint-nya, sehingga pembaca yang kebijakannya mewajibkan kuorum saksi membaca \
                 salinan itu seperti membaca log. Jalankan lagi dengan kebijakan yang lebih baru untuk \
-                mengganti saksi.
+                mengganti saksi (saat cermin dihentikan).
                 """))
 
         @OptionGroup var stateOption: StateOption

@@ -119,6 +119,8 @@ struct MirrorTests {
         let mirror = try Mirror.initialize(stateDirectory: dir + "/state", name: "mirror.example/m2")
         refusal(.alreadyInitialized) { _ = try Mirror.initialize(stateDirectory: dir + "/state", name: "mirror.example/m2") }
         refusal(.notInitialized) { _ = try Mirror(stateDirectory: dir + "/nothing") }
+        // One mirror per state directory: a second one is refused while the first is open.
+        refusal(.stateInUse) { _ = try Mirror(stateDirectory: dir + "/state") }
         refusal(.unknownLog) { try mirror.addCheckpoint(try log.addCheckpoint(10, from: 0)) }
         try mirror.trust(log: log.key.verifierKey)
         refusal(.logKeyMismatch) { try mirror.trust(log: try SignerKey.generate(name: Origin.name).verifierKey) }

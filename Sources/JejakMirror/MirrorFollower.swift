@@ -20,8 +20,10 @@ import JejakTlog
 ///
 /// The fetched bundles wait in a staging folder of the state directory (`staging/<origin
 /// hash>/`) between the hashing pass and the upload, so a round's memory is its leaf hashes
-/// (32 bytes an entry), not its entries. A round interrupted at any point leaves a copy the
-/// next round continues: the mirror's bundles are written whole, and its checkpoint last.
+/// (32 bytes an entry), not its entries. A round that loses the primary keeps them for the
+/// next (a long catch-up over a link that drops gets further each time); a commit or a
+/// refusal clears them. A round interrupted at any point leaves a copy the next round
+/// continues: the mirror's bundles are written whole, and its checkpoint last.
 ///
 /// ```swift
 /// let follower = MirrorFollower(mirror: mirror, origin: "ledger.kpu.go.id") { path in
@@ -103,9 +105,25 @@ public struct MirrorFollower: Sendable {
         // Behind a pending checkpoint another client pushed (a stale cache in front of the
         // primary, say): nothing to take from it until it catches up.
         guard size >= pendingSize else { return .upToDate(mirrored) }
+        // Bundles staged by a round that did not finish are taken again (a long first catch-up
+        // over a link that drops gets further each round); the folder goes once a round ends
+        // in a commit or a refusal (what it holds may be what was refused).
         let staging = mirror.stateDirectory + "/staging/" + Mirror.originHash(origin)
-        try? FileManager.default.removeItem(atPath: staging)
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        do {
+            let result = try await update(checkpoint, pendingSize: pendingSize, mirrorSize: mirrorSize, staging: staging)
+            try? FileManager.default.removeItem(atPath: staging)
+            return result
+        } catch where error.code != .primaryUnavailable {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    /// Stages the entries of `[mirrorSize, checkpoint's size)` and takes them through the mirror's three stages.
+    private func update(_ checkpoint: SignedCheckpoint, pendingSize: UInt64, mirrorSize: UInt64,
+                        staging: String) async throws(MirrorError) -> RoundResult {
+        let (mirror, origin) = (self.mirror, self.origin)
+        let size = checkpoint.checkpoint.size
         let tree = try await stage(from: mirrorSize, to: size, in: staging)
 
         // Stage 1: the pending checkpoint moves to the primary's.
@@ -195,19 +213,31 @@ public struct MirrorFollower: Sendable {
         let width = UInt64(Tile.fullWidth)
         for index in (from / width)...((to - 1) / width) {
             let count = Int(min(width, to - index * width))
-            let entries = try await bundle(index, count: count)
+            let file = Self.stagedFile(staging, index: index, count: count)
+            let entries: [[UInt8]]
+            if let staged = FileManager.default.contents(atPath: file),
+               let decoded = try? Tiles.decodeEntryBundle([UInt8](staged), count: count) {
+                entries = decoded
+            } else {
+                entries = try await bundle(index, count: count)
+                do {
+                    try Tiles.encodeEntryBundle(entries).withUnsafeBytes { bytes in
+                        try Data(bytes).write(to: URL(fileURLWithPath: file))
+                    }
+                } catch {
+                    throw MirrorError(.stateIO, "cannot stage bundle \(index) in \(staging): \(error)", underlying: error)
+                }
+            }
             for (i, entry) in entries.enumerated() where index * width + UInt64(i) >= from {
                 tree.append(leafHash: Merkle.leafHash(entry))
             }
-            do {
-                try Tiles.encodeEntryBundle(entries).withUnsafeBytes { bytes in
-                    try Data(bytes).write(to: URL(fileURLWithPath: staging + "/\(index)"))
-                }
-            } catch {
-                throw MirrorError(.stateIO, "cannot stage bundle \(index) in \(staging): \(error)", underlying: error)
-            }
         }
         return tree
+    }
+
+    /// The staged copy of the first `count` entries of bundle `index`.
+    private static func stagedFile(_ staging: String, index: UInt64, count: Int) -> String {
+        staging + "/\(index)-\(count)"
     }
 
     /// The first `count` entries of bundle `index`: its partial tile of that width, or the full
@@ -247,7 +277,7 @@ public struct MirrorFollower: Sendable {
         let count = Int(min(width, size - index * width))
         let entries: [[UInt8]]
         do {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: staging + "/\(index)"))
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: stagedFile(staging, index: index, count: count)))
             entries = try Tiles.decodeEntryBundle([UInt8](bytes), count: count)
         } catch {
             throw MirrorError(.stateIO, "the staged bundle \(index) can't be read back: \(error)", underlying: error)

@@ -221,6 +221,45 @@ struct MirrorFollowerTests {
         #expect(records == ["500-rollback", "600-fork", "700-inconsistent", "900-inconsistent"], "\(records)")
     }
 
+    /// A first catch-up over a link that drops: the bundles a failed round staged are not
+    /// fetched again, and a refused round leaves nothing staged.
+    @Test func aRoundThatLostThePrimaryKeepsWhatItFetched() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var primary = try Primary(directory: dir + "/primary")
+        let mirror = try Mirror.initialize(stateDirectory: dir + "/mirror", name: "mirror.kpu-jatim.example/m1")
+        try mirror.trust(log: primary.key.verifierKey)
+        try primary.grow(2_000)  // bundles 000…006 full, 007.p/208
+        let fetched = Mutex<[String]>([])
+        let broken = Mutex(true)
+        let base = primary.fetch
+        let flaky = MirrorFollower(mirror: mirror, origin: Primary.name) { path in
+            if path == "tile/entries/005", broken.withLock({ $0 }) { throw CancellationError() }
+            if path.hasPrefix("tile/entries/") { fetched.withLock { $0.append(path) } }
+            return try await base(path)
+        }
+        await refusal(.primaryUnavailable) { _ = try await flaky.round() }
+        #expect(fetched.withLock { $0 }.count == 5)
+        broken.withLock { $0 = false }
+        fetched.withLock { $0 = [] }
+        guard case .updated(let done) = try await flaky.round() else {
+            Issue.record("the catch-up did not finish")
+            return
+        }
+        #expect(done.checkpoint.size == 2_000)
+        #expect(fetched.withLock { $0 } == ["tile/entries/005", "tile/entries/006", "tile/entries/007.p/208"])
+        let staging = dir + "/mirror/staging/" + Mirror.originHash(Primary.name)
+        #expect(!FileManager.default.fileExists(atPath: staging))
+
+        // A bundle changed at the primary: refused, and the staged copy of it is not kept.
+        try primary.grow(100)
+        var bundle = try Tiles.decodeEntryBundle(try #require(primary.file("tile/entries/007")), count: 256)
+        bundle[250] = Array("{\"entry\":\"altered\"}".utf8)
+        try primary.write(try Tiles.encodeEntryBundle(bundle), "tile/entries/007")
+        await refusal(.inconsistent) { _ = try await flaky.round() }
+        #expect(!FileManager.default.fileExists(atPath: staging))
+    }
+
     @Test func aRoundContinuesAnUpdateAnotherLeftHalfDone() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

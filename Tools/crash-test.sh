@@ -78,7 +78,10 @@ inspect_clean() {
     echo "$out" | head -40 >&2
     fail "$what: jejak inspect exited $rc"
   fi
-  echo "$out" | grep -q '"findingCount" : 0' || fail "$what: findings reported"
+  if ! echo "$out" | grep -q '"findingCount" : 0'; then
+    echo "$out" | head -60 >&2
+    fail "$what: findings reported"
+  fi
 }
 
 # Audits a killed worker's read models as they were left: sets $state to "none" (no file yet),

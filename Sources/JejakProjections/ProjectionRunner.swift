@@ -148,7 +148,7 @@ public final class ProjectionRunner: Service, Sendable {
                         }
                         guard position <= size else {
                             throw ProjectionError(.wrongLedger,
-                                                  "the projection \(p.name) has applied \(position) entries but the log holds \(size)")
+                                                  "the projection \(p.name) has applied \(position) entries but the log holds \(size): the log was truncated, or this copy of it is behind the one the file was built from (project again once it has caught up)")
                         }
                         if position > 0, let stored: String = row["last_leaf_hash"] {
                             let actual: String

@@ -78,7 +78,9 @@ inspect_clean() {
     echo "$out" | head -40 >&2
     fail "$what: jejak inspect exited $rc"
   fi
-  if ! echo "$out" | grep -q '"findingCount" : 0'; then
+  # A pattern match, not `echo | grep -q`: grep leaving at its first match can kill echo with
+  # SIGPIPE on a long report, which pipefail turns into a failed match.
+  if [[ "$out" != *'"findingCount" : 0'* ]]; then
     echo "$out" | head -60 >&2
     fail "$what: findings reported"
   fi
@@ -92,9 +94,9 @@ audit_killed_db() {
   state=none
   [ -e "$db" ] || return 0
   out="$("$jejak" inspect --json --quiet --db "$db" 2>&1)" || rc=$?
-  if [ "$rc" = 2 ] && echo "$out" | grep -q 'no such table: projections'; then
+  if [ "$rc" = 2 ] && [[ "$out" == *'no such table: projections'* ]]; then
     state=early
-  elif [ "$rc" = 0 ] && echo "$out" | grep -q '"findingCount" : 0'; then
+  elif [ "$rc" = 0 ] && [[ "$out" == *'"findingCount" : 0'* ]]; then
     state=ok
   else
     echo "$out" | head -40 >&2

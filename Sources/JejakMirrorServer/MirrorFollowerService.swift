@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps a mirror's copy of one log current from its primary's tlog-tiles interface over HTTP
 /// (`jejak mirror serve --follow URL`): a ``MirrorFollower`` round every interval, until
@@ -26,6 +27,7 @@ public final class MirrorFollowerService: Service, Sendable {
     private let interval: Duration
     private let http: HTTPClient
     private let logger: Logger
+    private let isShutDown = Mutex(false)
 
     /// A follower of `origin` (one `mirror` trusts) from the primary at `primary`.
     ///
@@ -86,6 +88,12 @@ public final class MirrorFollowerService: Service, Sendable {
             }
         }
         try? await http.shutdown()
+        isShutDown.withLock { $0 = true }
+    }
+
+    deinit {
+        // A service that never ran still closes its connection pool (HTTPClient asks for it).
+        if !isShutDown.withLock({ $0 }) { http.shutdown(queue: .global()) { _ in } }
     }
 
     /// The body of a 200, nil for a 404, else an error naming the status.

@@ -7,6 +7,7 @@ import JejakMirror
 import JejakMirrorServer
 import JejakTestSupport
 import JejakTlog
+import Logging
 import NIOCore
 import Testing
 
@@ -103,5 +104,18 @@ import Testing
             #expect(try await client.execute(uri: "/\(hash)/tile/0/001.p/44", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/\(hash)/pending", method: .get).status == .notFound)
         }
+    }
+
+    /// The follower service refuses a primary that is not an HTTP(S) URL, and one that never ran
+    /// closes its connection pool when dropped.
+    @Test func aFollowerServiceTakesOnlyAnHTTPPrimary() throws {
+        let dir = TemporaryDirectory("mirror-follower", create: false)
+        defer { dir.cleanUp() }
+        let mirror = try Mirror.initialize(stateDirectory: dir.path, name: "test.jejak.kpu.go.id/mirror")
+        #expect(throws: MirrorError.self) {
+            _ = try MirrorFollowerService(mirror: mirror, origin: Self.origin, primary: "ftp://127.0.0.1/log", logger: Logger(label: "test"))
+        }
+        let service = try MirrorFollowerService(mirror: mirror, origin: Self.origin, primary: "http://127.0.0.1:9/", logger: Logger(label: "test"))
+        #expect(service.primary == "http://127.0.0.1:9")
     }
 }

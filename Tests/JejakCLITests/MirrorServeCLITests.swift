@@ -109,6 +109,10 @@ import Testing
         #expect(r.status == 0 && r.stdout.contains("exchanges v3: applied through \(size)"), "\(r.stdout)\(r.stderr)")
         r = try jejak(["query", "exchanges", "--db", "regional.sqlite", "--format", "json"], in: w.path)
         #expect(r.status == 0 && r.stdout.contains("exchange/2026-4") && r.stdout.contains("biro-keuangan"), "\(r.status) \(r.stdout)\(r.stderr)")
+        // The mirror's own copy, on the mirror's machine, projects the same way.
+        r = try jejak(["project", "--db", "at-mirror.sqlite", "--export", "jatim/logs/" + Self.hash, "--policy", ledger + "/policy",
+                       "--authority", ledger + "/authority.vkey"], in: w.path)
+        #expect(r.status == 0 && r.stdout.contains("exchanges v3: applied through \(size)"), "\(r.stdout)\(r.stderr)")
         // A copy that does not verify is refused before anything is projected.
         try FileManager.default.copyItem(atPath: w.path + "/regional", toPath: w.path + "/tampered")
         var bundle = try Data(contentsOf: URL(fileURLWithPath: w.path + "/tampered/tile/entries/000.p/\(size)"))

@@ -187,7 +187,7 @@ public final class Mirror: Sendable {
         for folder in folders.sorted() {
             guard let text = try Self.read(stateDirectory + "/logs/" + folder + "/log.vkey") else { continue }
             guard let key = try? VerifierKey(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  Self.originHash(key.name) == folder else {
+                  Self.originHash(key.name).utf8.elementsEqual(folder.utf8) else {
                 throw MirrorError(.corruptState, "\(stateDirectory)/logs/\(folder)/log.vkey does not hold the key of the log it is filed under")
             }
             origins.append(key.name)
@@ -488,7 +488,7 @@ public final class Mirror: Sendable {
     }
 
     /// Whether `pending` is `mirrored`'s tree with a signature line `mirrored` lacks.
-    private static func carriesMore(_ pending: SignedCheckpoint, than mirrored: SignedCheckpoint) -> Bool {
+    static func carriesMore(_ pending: SignedCheckpoint, than mirrored: SignedCheckpoint) -> Bool {
         guard pending.note.text == mirrored.note.text else { return true }
         let held = Set(mirrored.note.signatures.map(\.line))
         return pending.note.signatures.contains { !held.contains($0.line) }

@@ -95,8 +95,7 @@ public struct MirrorFollower: Sendable {
         let size = checkpoint.checkpoint.size
         let mirrorSize = mirrored?.checkpoint.size ?? 0
         let pendingSize = pending?.checkpoint.size ?? 0
-        if let mirrored, mirrorSize == size, pending == checkpoint, mirrored.note.text == checkpoint.note.text,
-           Set(checkpoint.note.signatures.map(\.line)).isSubset(of: mirrored.note.signatures.map(\.line)) {
+        if let mirrored, mirrorSize == size, pending == checkpoint, !Mirror.carriesMore(checkpoint, than: mirrored) {
             return .upToDate(mirrored)
         }
         guard size >= mirrorSize else {

@@ -100,7 +100,6 @@ public final class ProjectionRunner: Service, Sendable {
     /// - Throws: as ``init(ledger:database:projections:options:)``.
     public init(source: any LogSource, database: any DatabaseWriter, projections: [any Projection],
                 options: Options = Options()) throws(ProjectionError) {
-        let ledger = source
         var names: Set<String> = []
         for p in projections {
             guard !p.name.isEmpty, names.insert(p.name).inserted else {
@@ -112,10 +111,10 @@ public final class ProjectionRunner: Service, Sendable {
         self.projections = projections
         self.options = options
         let size: UInt64
-        do { size = try ledger.size() } catch {
+        do { size = try source.size() } catch {
             throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
         }
-        let origin = ledger.origin
+        let origin = source.origin
         let logger = options.logger
         let loaded: [UInt64]
         do {
@@ -152,7 +151,7 @@ public final class ProjectionRunner: Service, Sendable {
                         }
                         if position > 0, let stored: String = row["last_leaf_hash"] {
                             let actual: String
-                            do { actual = try ledger.entry(at: position - 1).leafHash.hex } catch {
+                            do { actual = try source.entry(at: position - 1).leafHash.hex } catch {
                                 throw ProjectionError(.ledger, "entry \(position - 1) cannot be read: \(ProjectionError.explain(error))")
                             }
                             guard actual == stored else {
@@ -220,7 +219,7 @@ public final class ProjectionRunner: Service, Sendable {
             throw ProjectionError(.ledger, "the ledger's size cannot be read: \(ProjectionError.explain(error))")
         }
         let target = min(size, limit ?? size)
-        let ledger = self.source, batchSize = options.batchSize, readAhead = max(1, options.readAhead)
+        let source = self.source, batchSize = options.batchSize, readAhead = max(1, options.readAhead)
         var from = positions.withLock { $0.min() ?? target }
         // Read (and decode) the next batches while the current one is applied, so that the
         // readers keep working while SQLite waits for the disk (a WAL checkpoint's fsync).
@@ -236,7 +235,7 @@ public final class ProjectionRunner: Service, Sendable {
                 try await withCheckedThrowingContinuation { continuation in
                     DispatchQueue.global(qos: .utility).async {
                         continuation.resume(with: Result {
-                            let entries = try ledger.entries(from: start, to: target, limit: batchSize)
+                            let entries = try source.entries(from: start, to: target, limit: batchSize)
                             return PreparedBatch(entries, projections: projections, positions: readPositions)
                         })
                     }
